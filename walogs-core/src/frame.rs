@@ -1,0 +1,350 @@
+//! The frame codec: how entries are laid out on disk.
+//!
+//! Every frame has the 16-byte header of walogs 0.1, little-endian:
+//!
+//! ```text
+//! [len: u32][crc: u32][lsn: u64][body: len bytes]
+//! crc = CRC-32/IEEE over (len bytes ++ lsn bytes ++ body)
+//! ```
+//!
+//! * A **plain frame** (`lsn < 2^63`) holds one entry; its body is the payload. This is the
+//!   only frame walogs 0.1 knows, and the only one written by single appends.
+//! * A **batch frame** (format extension 1) has bit 63 of the `lsn` field set; the low 63 bits
+//!   are the LSN of its first entry. Its body is
+//!   `[count: u32][len_1: u32]..[len_count: u32][data_1]..[data_count]`, with entry `i` at
+//!   LSN `first + i`. One CRC covers the whole batch, so after a crash a batch is either
+//!   entirely present or entirely absent. Batches and group commits write these frames;
+//!   walogs 0.1 cannot read them.
+//!
+//! The codec never allocates more than the declared limits ([`MAX_ENTRY_SIZE`],
+//! [`MAX_BATCH_SIZE`]) however the length field is damaged.
+
+/// Size of a frame header in bytes.
+pub const FRAME_HEADER_SIZE: usize = 16;
+
+/// Maximum payload of one entry: 16 MiB (as in walogs 0.1).
+pub const MAX_ENTRY_SIZE: usize = 16 * 1024 * 1024;
+
+/// Maximum body of one batch frame (payloads plus 4 bytes per entry plus 4): 64 MiB.
+/// An atomic batch must fit in one batch frame.
+pub const MAX_BATCH_SIZE: usize = 64 * 1024 * 1024;
+
+/// Bit of the header's `lsn` field that marks a batch frame.
+pub(crate) const BATCH_FLAG: u64 = 1 << 63;
+
+/// A parsed frame header (not yet verified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub len: u32,
+    pub crc: u32,
+    pub lsn_field: u64,
+}
+
+impl Header {
+    pub fn parse(bytes: &[u8]) -> Header {
+        Header {
+            len: u32::from_le_bytes(bytes[0..4].try_into().expect("4 bytes")),
+            crc: u32::from_le_bytes(bytes[4..8].try_into().expect("4 bytes")),
+            lsn_field: u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")),
+        }
+    }
+
+    pub fn is_batch(&self) -> bool {
+        self.lsn_field & BATCH_FLAG != 0
+    }
+
+    /// LSN of the (first) entry of this frame.
+    pub fn first_lsn(&self) -> u64 {
+        self.lsn_field & !BATCH_FLAG
+    }
+
+    /// Whether the length is within the limit of this frame kind.
+    pub fn len_ok(&self) -> bool {
+        let limit = if self.is_batch() {
+            MAX_BATCH_SIZE
+        } else {
+            MAX_ENTRY_SIZE
+        };
+        (self.len as usize) <= limit
+    }
+
+    pub fn frame_len(&self) -> u64 {
+        FRAME_HEADER_SIZE as u64 + self.len as u64
+    }
+}
+
+fn crc_of(len_bytes: [u8; 4], lsn_bytes: [u8; 8], body: &[&[u8]]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&len_bytes);
+    h.update(&lsn_bytes);
+    for part in body {
+        h.update(part);
+    }
+    h.finalize()
+}
+
+/// Check a frame: the length is within its limit, the CRC matches, and a batch body is
+/// well formed. Returns the number of entries the frame holds, or `None` if it is damaged.
+pub(crate) fn verify(header: &Header, body: &[u8]) -> Option<u64> {
+    if !header.len_ok() || body.len() != header.len as usize {
+        return None;
+    }
+    let crc = crc_of(
+        header.len.to_le_bytes(),
+        header.lsn_field.to_le_bytes(),
+        &[body],
+    );
+    if crc != header.crc {
+        return None;
+    }
+    if header.first_lsn() == 0 {
+        return None;
+    }
+    if header.is_batch() {
+        let n = BatchEntries::new(body)?.count();
+        u64::try_from(n).ok()
+    } else {
+        Some(1)
+    }
+}
+
+/// Append a plain frame for `data` at `lsn` to `out`. The caller checked the size.
+pub(crate) fn encode_plain(out: &mut Vec<u8>, lsn: u64, data: &[u8]) {
+    debug_assert!(data.len() <= MAX_ENTRY_SIZE && lsn & BATCH_FLAG == 0);
+    let len = (data.len() as u32).to_le_bytes();
+    let lsn_bytes = lsn.to_le_bytes();
+    out.reserve(FRAME_HEADER_SIZE + data.len());
+    out.extend_from_slice(&len);
+    out.extend_from_slice(&crc_of(len, lsn_bytes, &[data]).to_le_bytes());
+    out.extend_from_slice(&lsn_bytes);
+    out.extend_from_slice(data);
+}
+
+/// Body size of a batch frame holding entries of these lengths.
+pub(crate) fn batch_body_len<I: IntoIterator<Item = usize>>(lens: I) -> usize {
+    lens.into_iter()
+        .fold(4, |acc, l| acc.saturating_add(4).saturating_add(l))
+}
+
+/// Append one frame holding `entries` starting at `first_lsn` to `out`: a plain frame for a
+/// single entry, a batch frame otherwise. The caller checked every size limit.
+pub(crate) fn encode_entries<T: AsRef<[u8]>>(out: &mut Vec<u8>, first_lsn: u64, entries: &[T]) {
+    if let [only] = entries {
+        encode_plain(out, first_lsn, only.as_ref());
+        return;
+    }
+    let body_len = batch_body_len(entries.iter().map(|e| e.as_ref().len()));
+    debug_assert!(body_len <= MAX_BATCH_SIZE);
+    let start = out.len();
+    out.reserve(FRAME_HEADER_SIZE + body_len);
+    out.extend_from_slice(&(body_len as u32).to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(first_lsn | BATCH_FLAG).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    for e in entries {
+        out.extend_from_slice(&(e.as_ref().len() as u32).to_le_bytes());
+    }
+    for e in entries {
+        out.extend_from_slice(e.as_ref());
+    }
+    let mut h = crc32fast::Hasher::new();
+    h.update(&out[start..start + 4]);
+    h.update(&out[start + 8..]);
+    let crc = h.finalize().to_le_bytes();
+    out[start + 4..start + 8].copy_from_slice(&crc);
+}
+
+/// Iterator over the payloads of a batch body. Construction checks the layout.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchEntries<'a> {
+    lens: &'a [u8],
+    data: &'a [u8],
+}
+
+impl<'a> BatchEntries<'a> {
+    pub fn new(body: &'a [u8]) -> Option<Self> {
+        let count = u32::from_le_bytes(body.get(0..4)?.try_into().ok()?) as usize;
+        if count == 0 {
+            return None;
+        }
+        let lens_end = 4usize.checked_add(count.checked_mul(4)?)?;
+        let lens = body.get(4..lens_end)?;
+        let data = &body[lens_end..];
+        let mut total = 0usize;
+        for chunk in lens.chunks_exact(4) {
+            let l = u32::from_le_bytes(chunk.try_into().ok()?) as usize;
+            if l > MAX_ENTRY_SIZE {
+                return None;
+            }
+            total = total.checked_add(l)?;
+        }
+        if total != data.len() {
+            return None;
+        }
+        Some(BatchEntries { lens, data })
+    }
+}
+
+impl<'a> Iterator for BatchEntries<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (l, rest) = self.lens.split_first_chunk::<4>()?;
+        self.lens = rest;
+        let (entry, rest) = self.data.split_at(u32::from_le_bytes(*l) as usize);
+        self.data = rest;
+        Some(entry)
+    }
+}
+
+/// One decoded frame of a byte slice (used by fuzzing and tools).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    /// A valid frame: LSN of its first entry, its entries, and its total length in bytes.
+    Frame {
+        /// LSN of the first entry.
+        first_lsn: u64,
+        /// The payloads, in LSN order.
+        entries: Vec<&'a [u8]>,
+        /// Header plus body length.
+        frame_len: usize,
+    },
+    /// Fewer than 16 bytes, or a length pointing past the end of the slice.
+    Incomplete,
+    /// A complete frame that fails its checks (length limit, CRC, batch layout, LSN 0).
+    Damaged,
+}
+
+/// Decode the frame at the start of `bytes`. Never panics and never allocates more than
+/// the entry pointers of one batch.
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+    if bytes.len() < FRAME_HEADER_SIZE {
+        return Decoded::Incomplete;
+    }
+    let h = Header::parse(bytes);
+    if !h.len_ok() {
+        return Decoded::Damaged;
+    }
+    let end = FRAME_HEADER_SIZE + h.len as usize;
+    let Some(body) = bytes.get(FRAME_HEADER_SIZE..end) else {
+        return Decoded::Incomplete;
+    };
+    if verify(&h, body).is_none() {
+        return Decoded::Damaged;
+    }
+    let entries = if h.is_batch() {
+        BatchEntries::new(body)
+            .map(|b| b.collect())
+            .unwrap_or_default()
+    } else {
+        vec![body]
+    };
+    Decoded::Frame {
+        first_lsn: h.first_lsn(),
+        entries,
+        frame_len: end,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(lsn: u64, data: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        encode_plain(&mut v, lsn, data);
+        v
+    }
+
+    #[test]
+    fn plain_frame_is_the_01_layout() {
+        let f = plain(42, b"hello");
+        assert_eq!(f.len(), 21);
+        assert_eq!(&f[0..4], &5u32.to_le_bytes());
+        assert_eq!(&f[8..16], &42u64.to_le_bytes());
+        let mut h = crc32fast::Hasher::new();
+        h.update(&5u32.to_le_bytes());
+        h.update(&42u64.to_le_bytes());
+        h.update(b"hello");
+        assert_eq!(&f[4..8], &h.finalize().to_le_bytes());
+        assert_eq!(
+            decode(&f),
+            Decoded::Frame {
+                first_lsn: 42,
+                entries: vec![b"hello".as_slice()],
+                frame_len: 21
+            }
+        );
+    }
+
+    #[test]
+    fn batch_roundtrip_and_single_entry_batch_is_plain() {
+        let mut v = Vec::new();
+        encode_entries(&mut v, 7, &[b"a".as_slice(), b"", b"ccc"]);
+        match decode(&v) {
+            Decoded::Frame {
+                first_lsn,
+                entries,
+                frame_len,
+            } => {
+                assert_eq!(first_lsn, 7);
+                assert_eq!(entries, vec![b"a".as_slice(), b"", b"ccc"]);
+                assert_eq!(frame_len, v.len());
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut one = Vec::new();
+        encode_entries(&mut one, 3, &[b"x"]);
+        assert_eq!(one, plain(3, b"x"));
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_detected() {
+        let mut v = Vec::new();
+        encode_entries(&mut v, 9, &[b"abc".as_slice(), b"defg"]);
+        for bit in 0..v.len() * 8 {
+            let mut d = v.clone();
+            d[bit / 8] ^= 1 << (bit % 8);
+            assert!(
+                !matches!(decode(&d), Decoded::Frame { first_lsn: 9, .. }),
+                "bit {bit} undetected"
+            );
+        }
+    }
+
+    #[test]
+    fn short_and_oversize_inputs() {
+        assert_eq!(decode(&[]), Decoded::Incomplete);
+        assert_eq!(decode(&[0; 15]), Decoded::Incomplete);
+        let mut h = vec![0u8; 16];
+        h[0..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(decode(&h), Decoded::Damaged);
+        let f = plain(1, b"hello");
+        assert_eq!(decode(&f[..20]), Decoded::Incomplete);
+        // All zeros (a preallocated tail) is never a frame.
+        assert_eq!(decode(&[0u8; 64]), Decoded::Damaged);
+    }
+
+    #[test]
+    fn malformed_batch_bodies_are_damaged() {
+        for body in [
+            vec![0u8; 4],                                      // count 0
+            [2u32.to_le_bytes(), 1u32.to_le_bytes()].concat(), // lens missing
+            [1u32.to_le_bytes(), 5u32.to_le_bytes()].concat(), // data missing
+        ] {
+            let lsn = 1 | BATCH_FLAG;
+            let mut f = Vec::new();
+            f.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            f.extend_from_slice(
+                &crc_of(
+                    (body.len() as u32).to_le_bytes(),
+                    lsn.to_le_bytes(),
+                    &[&body],
+                )
+                .to_le_bytes(),
+            );
+            f.extend_from_slice(&lsn.to_le_bytes());
+            f.extend_from_slice(&body);
+            assert_eq!(decode(&f), Decoded::Damaged);
+        }
+    }
+}

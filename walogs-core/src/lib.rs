@@ -1,0 +1,65 @@
+//! walogs-core: a crash-safe write-ahead log.
+//!
+//! Hand it bytes; every append that returns `Ok` is on disk (fdatasync'd); after a crash or a
+//! power loss every acknowledged entry comes back byte for byte, with dense LSNs 1, 2, 3, ...
+//!
+//! This crate is source-compatible with the published `walogs` 0.1 crate (depend on it under
+//! the name `walogs` and nothing else changes) and reads and writes its on-disk format. It
+//! closes 0.1's data-loss holes: mid-log damage is refused rather than truncated, LSNs are
+//! never reused after a full checkpoint, a failed fsync poisons the handle, a directory has
+//! one writer (an exclusive lock), and a failed append leaves nothing behind.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use walogs_core::{Lsn, TailState, Wal};
+//!
+//! let mut wal = Wal::open(Path::new("/tmp/my-wal"))?;
+//! let lsn = wal.append(b"first entry")?; // durable when Ok
+//! for entry in wal.iter() {
+//!     let (lsn, data) = entry?;
+//!     println!("{lsn}: {data:?}");
+//! }
+//! wal.rotate()?;
+//! wal.checkpoint(lsn)?; // deletes completed segments whose entries are all <= lsn
+//! if let TailState::TruncatedAt(off) = wal.tail_state() {
+//!     println!("the last open cut a torn write at byte {off}");
+//! }
+//! # Ok::<(), walogs_core::WalError>(())
+//! ```
+//!
+//! Beyond 0.1: [`WalOptions`] (durability policy, read-only, salvage, preallocation),
+//! atomic batches ([`Wal::append_batch`]), a thread-safe group-commit handle
+//! ([`SharedWal`]), reads by LSN ([`Wal::iter_from`], [`Wal::read`], [`WalCursor`]), and
+//! suffix truncation ([`Wal::truncate_after`]).
+//!
+//! Module map: [`frame`] (codec), `segment` (file names), `vfs` (the I/O seam), `lock`
+//! (single writer), `meta` (the metadata file), `recovery` (open-time checks), `writer`
+//! (all mutations), `reader` (iterators), `wal` and `shared` (the two handles).
+
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+pub mod frame;
+mod index;
+mod lock;
+mod meta;
+mod reader;
+mod recovery;
+mod scan;
+pub mod segment;
+mod shared;
+mod types;
+pub mod vfs;
+mod wal;
+mod writer;
+
+pub use config::{DEFAULT_MAX_SEGMENT_SIZE, WalConfig, WalOptions};
+pub use error::WalError;
+pub use frame::{MAX_BATCH_SIZE, MAX_ENTRY_SIZE};
+pub use lock::{LOCK_FILENAME, lock_holder};
+pub use meta::META_FILENAME;
+pub use reader::{WalCursor, WalIter};
+pub use shared::SharedWal;
+pub use types::{Durability, Lsn, LsnRange, RecoveryReport, SalvageReport, TailState};
+pub use wal::Wal;

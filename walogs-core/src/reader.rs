@@ -1,0 +1,268 @@
+//! Readers: the 0.1 iterator ([`WalIter`], owned entries), a cursor that lends each entry
+//! without allocating ([`WalCursor`]), and reading one entry by LSN. All of them read a
+//! snapshot of the segment list taken when they were created, through their own file
+//! handles, so they never disturb the writer.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::WalError;
+use crate::frame::BatchEntries;
+use crate::index::SegmentInfo;
+use crate::scan::{FrameReader, Step};
+use crate::types::Lsn;
+use crate::vfs::{FileSystem, FsFile, OpenMode};
+
+/// One segment as a reader sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct SegRef {
+    pub path: PathBuf,
+    pub name: String,
+    pub next_lsn: u64,
+    /// Offset of a frame at or before the first wanted entry.
+    pub start: u64,
+    /// Bytes of valid frames when the snapshot was taken.
+    pub len: u64,
+}
+
+/// Which segments hold entries `from..` and where to start.
+#[derive(Debug)]
+pub(crate) struct ReadPlan {
+    pub fs: Arc<dyn FileSystem>,
+    pub segments: Vec<SegRef>,
+    pub from: u64,
+}
+
+fn open_segment(fs: &dyn FileSystem, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError> {
+    fs.open(&seg.path, OpenMode::Read).map_err(|e| {
+        WalError::Io(io::Error::new(
+            e.kind(),
+            format!(
+                "cannot open {} (removed by a checkpoint or truncate since the reader started?): {e}",
+                seg.path.display()
+            ),
+        ))
+    })
+}
+
+fn damaged(seg: &SegRef, offset: u64) -> WalError {
+    WalError::corrupt(format!(
+        "{} is damaged at offset {offset} (found while reading; it was valid when the WAL was opened)",
+        seg.name
+    ))
+}
+
+/// Find the frame of segment `info` (file at `path`) holding `lsn`:
+/// `(offset, first LSN, entry count)`.
+pub(crate) fn locate_frame(
+    fs: &dyn FileSystem,
+    path: &Path,
+    info: &SegmentInfo,
+    lsn: u64,
+) -> Result<(u64, u64, u64), WalError> {
+    let seg = SegRef {
+        path: path.to_path_buf(),
+        name: info.name.clone(),
+        next_lsn: info.next_lsn,
+        start: info.seek_offset(lsn),
+        len: info.len,
+    };
+    let file = open_segment(fs, &seg)?;
+    let mut r = FrameReader::new(seg.start, seg.len);
+    loop {
+        match r.next_frame(file.as_ref())? {
+            Step::Frame {
+                offset,
+                first_lsn,
+                count,
+                ..
+            } if lsn < first_lsn + count => return Ok((offset, first_lsn, count)),
+            Step::Frame { .. } => {}
+            Step::End => return Err(damaged(&seg, r.position())),
+            Step::Damaged { offset } => return Err(damaged(&seg, offset)),
+        }
+    }
+}
+
+/// A cursor over entries in LSN order that lends each payload (`&[u8]` into its own buffer)
+/// instead of allocating: no allocation per entry, memory bounded by one read chunk
+/// (256 KiB) plus the largest frame. Created by `cursor_from`.
+///
+/// Sees the entries that existed when it was created. Damage met while reading is an
+/// `Err` item (then the cursor ends); a segment removed by `checkpoint` or `truncate_after`
+/// in the meantime is an `Err` item too.
+pub struct WalCursor {
+    plan: ReadPlan,
+    seg: usize,
+    file: Option<Box<dyn FsFile>>,
+    reader: FrameReader,
+    /// Next LSN to hand out.
+    next: u64,
+    /// Entries of the current frame: first LSN, byte ranges in the frame body.
+    frame_first: u64,
+    ranges: Vec<(usize, usize)>,
+    pos: usize,
+    done: bool,
+}
+
+impl std::fmt::Debug for WalCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalCursor")
+            .field("next", &self.next)
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl WalCursor {
+    pub(crate) fn new(plan: ReadPlan) -> Self {
+        let next = plan.from;
+        WalCursor {
+            plan,
+            seg: 0,
+            file: None,
+            reader: FrameReader::new(0, 0),
+            next,
+            frame_first: 0,
+            ranges: Vec::new(),
+            pos: 0,
+            done: false,
+        }
+    }
+
+    /// LSN of the entry the next call returns (if there is one).
+    pub fn next_lsn(&self) -> Lsn {
+        Lsn(self.next)
+    }
+
+    fn fail(&mut self, e: WalError) -> Option<Result<(Lsn, &[u8]), WalError>> {
+        self.done = true;
+        Some(Err(e))
+    }
+
+    /// The next entry, borrowed until the next call; `None` at the end.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_entry(&mut self) -> Option<Result<(Lsn, &[u8]), WalError>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if self.pos < self.ranges.len() {
+                let lsn = self.frame_first + self.pos as u64;
+                let (a, b) = self.ranges[self.pos];
+                self.pos += 1;
+                if lsn < self.next {
+                    continue;
+                }
+                self.next = lsn + 1;
+                return Some(Ok((Lsn(lsn), &self.reader.body()[a..b])));
+            }
+            let Some(seg) = self.plan.segments.get(self.seg).cloned() else {
+                self.done = true;
+                return None;
+            };
+            if self.file.is_none() {
+                match open_segment(self.plan.fs.as_ref(), &seg) {
+                    Ok(f) => self.file = Some(f),
+                    Err(e) => return self.fail(e),
+                }
+                self.reader = FrameReader::new(seg.start, seg.len);
+            }
+            let file = self.file.as_deref().expect("opened above");
+            match self.reader.next_frame(file) {
+                Err(e) => return self.fail(e.into()),
+                Ok(Step::End) => {
+                    if self.next < seg.next_lsn {
+                        return self.fail(damaged(&seg, self.reader.position()));
+                    }
+                    self.file = None;
+                    self.seg += 1;
+                }
+                Ok(Step::Damaged { offset }) => return self.fail(damaged(&seg, offset)),
+                Ok(Step::Frame {
+                    offset,
+                    first_lsn,
+                    count,
+                    batch,
+                    ..
+                }) => {
+                    if first_lsn + count <= self.next {
+                        continue;
+                    }
+                    if first_lsn > self.next {
+                        return self.fail(WalError::corrupt(format!(
+                            "LSN discontinuity in {} at offset {offset}: found LSN {first_lsn}, expected {}",
+                            seg.name, self.next
+                        )));
+                    }
+                    self.ranges.clear();
+                    self.pos = 0;
+                    self.frame_first = first_lsn;
+                    let body = self.reader.body();
+                    if batch {
+                        let Some(entries) = BatchEntries::new(body) else {
+                            return self.fail(damaged(&seg, offset));
+                        };
+                        let base = body.as_ptr() as usize;
+                        for e in entries {
+                            let a = e.as_ptr() as usize - base;
+                            self.ranges.push((a, a + e.len()));
+                        }
+                    } else {
+                        self.ranges.push((0, body.len()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Iterator over `(Lsn, Vec<u8>)` in LSN order across all segments (the 0.1 iterator).
+///
+/// Sees the entries that existed when it was created. Damage met while reading (a segment
+/// changed after open) is an `Err` item, after which the iterator ends; it never ends
+/// silently early.
+#[derive(Debug)]
+pub struct WalIter {
+    inner: Result<WalCursor, Option<WalError>>,
+}
+
+impl WalIter {
+    pub(crate) fn new(plan: Result<ReadPlan, WalError>) -> Self {
+        WalIter {
+            inner: plan.map(WalCursor::new).map_err(Some),
+        }
+    }
+}
+
+impl Iterator for WalIter {
+    type Item = Result<(Lsn, Vec<u8>), WalError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.inner {
+            Ok(c) => c.next_entry().map(|r| r.map(|(l, d)| (l, d.to_vec()))),
+            Err(e) => e.take().map(Err),
+        }
+    }
+}
+
+/// Read the one entry `lsn` of segment `seg`.
+pub(crate) fn read_entry(
+    fs: Arc<dyn FileSystem>,
+    seg: SegRef,
+    lsn: u64,
+) -> Result<Vec<u8>, WalError> {
+    let mut c = WalCursor::new(ReadPlan {
+        fs,
+        segments: vec![seg],
+        from: lsn,
+    });
+    match c.next_entry() {
+        Some(Ok((l, d))) if l.0 == lsn => Ok(d.to_vec()),
+        Some(Err(e)) => Err(e),
+        _ => Err(WalError::corrupt(format!(
+            "entry {lsn} not found where the index says"
+        ))),
+    }
+}

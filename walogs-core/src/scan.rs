@@ -1,0 +1,163 @@
+//! A buffered forward reader of the frames of one segment file, used by recovery and by
+//! every iterator. It reads the file in large chunks (`pread`), never allocates per frame,
+//! and holds at most one frame plus one chunk in memory.
+
+use std::io;
+
+use crate::frame::{FRAME_HEADER_SIZE, Header, verify};
+use crate::vfs::FsFile;
+
+const CHUNK: usize = 256 * 1024;
+
+/// One step of the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// A verified frame at `offset` holding `count` entries from `first_lsn`; its body is
+    /// [`FrameReader::body`] until the next call.
+    Frame {
+        offset: u64,
+        first_lsn: u64,
+        count: u64,
+        batch: bool,
+        frame_len: u64,
+    },
+    /// The reader reached `limit` exactly at a frame boundary.
+    End,
+    /// The bytes at `offset` are not a valid frame (partial header, partial body, bad length,
+    /// bad checksum, malformed batch), or the file ends before `limit`.
+    Damaged { offset: u64 },
+}
+
+pub(crate) struct FrameReader {
+    buf: Vec<u8>,
+    /// File offset of `buf[0]`.
+    base: u64,
+    /// Next frame's offset.
+    pos: u64,
+    /// Stop here (the end of valid data, or the file length).
+    limit: u64,
+    /// Position of the last frame's body in `buf`.
+    body: (usize, usize),
+}
+
+impl FrameReader {
+    /// A reader of the frames in `[start, limit)` of a file passed to each call.
+    pub fn new(start: u64, limit: u64) -> Self {
+        FrameReader {
+            buf: Vec::new(),
+            base: start,
+            pos: start,
+            limit,
+            body: (0, 0),
+        }
+    }
+
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    pub fn body(&self) -> &[u8] {
+        &self.buf[self.body.0..self.body.1]
+    }
+
+    /// Make `n` bytes at `self.pos` available in `buf` (fewer at the limit). Returns how many.
+    fn fill(&mut self, file: &dyn FsFile, n: usize) -> io::Result<usize> {
+        let want = (n as u64).min(self.limit.saturating_sub(self.pos)) as usize;
+        let have_from = (self.pos - self.base) as usize;
+        if have_from + want <= self.buf.len() {
+            return Ok(want);
+        }
+        // Move what is left to the front, then read at least a chunk more.
+        self.buf.drain(..have_from.min(self.buf.len()));
+        self.base = self.pos;
+        let target = want
+            .max(CHUNK)
+            .min(self.limit.saturating_sub(self.pos) as usize);
+        let old = self.buf.len();
+        if target > old {
+            self.buf.resize(target, 0);
+            let got =
+                crate::vfs::read_full_at(file, &mut self.buf[old..target], self.base + old as u64)?;
+            self.buf.truncate(old + got);
+        }
+        Ok(want.min(self.buf.len()))
+    }
+
+    pub fn next_frame(&mut self, file: &dyn FsFile) -> io::Result<Step> {
+        if self.pos >= self.limit {
+            return Ok(Step::End);
+        }
+        let offset = self.pos;
+        if self.fill(file, FRAME_HEADER_SIZE)? < FRAME_HEADER_SIZE {
+            return Ok(Step::Damaged { offset });
+        }
+        let at = (self.pos - self.base) as usize;
+        let header = Header::parse(&self.buf[at..at + FRAME_HEADER_SIZE]);
+        if !header.len_ok() {
+            return Ok(Step::Damaged { offset });
+        }
+        let frame_len = header.frame_len() as usize;
+        if self.fill(file, frame_len)? < frame_len {
+            return Ok(Step::Damaged { offset });
+        }
+        let at = (self.pos - self.base) as usize;
+        let body = (at + FRAME_HEADER_SIZE, at + frame_len);
+        let Some(count) = verify(&header, &self.buf[body.0..body.1]) else {
+            return Ok(Step::Damaged { offset });
+        };
+        self.body = body;
+        self.pos += frame_len as u64;
+        Ok(Step::Frame {
+            offset,
+            first_lsn: header.first_lsn(),
+            count,
+            batch: header.is_batch(),
+            frame_len: frame_len as u64,
+        })
+    }
+}
+
+/// Look for any valid frame starting after `damage` and before `file_len` whose first LSN is
+/// plausible (at least `min_lsn`, and not absurdly far beyond it). Used to tell a torn final
+/// write (nothing valid follows) from mid-log damage (acknowledged frames follow).
+/// Returns `(offset, first_lsn, frames found)`.
+pub(crate) fn find_valid_after(
+    file: &dyn FsFile,
+    damage: u64,
+    file_len: u64,
+    min_lsn: u64,
+) -> io::Result<Option<(u64, u64, u64)>> {
+    let max_lsn = min_lsn.saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
+    let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
+    let mut start = damage + 1;
+    while start + FRAME_HEADER_SIZE as u64 <= file_len {
+        let n = crate::vfs::read_full_at(file, &mut window, start)?;
+        if n < FRAME_HEADER_SIZE {
+            break;
+        }
+        for i in 0..=(n - FRAME_HEADER_SIZE) {
+            let h = Header::parse(&window[i..i + FRAME_HEADER_SIZE]);
+            let lsn = h.first_lsn();
+            if lsn < min_lsn.max(1) || lsn > max_lsn || !h.len_ok() {
+                continue;
+            }
+            let off = start + i as u64;
+            if off + h.frame_len() > file_len {
+                continue;
+            }
+            let mut body = vec![0u8; h.len as usize];
+            let got = crate::vfs::read_full_at(file, &mut body, off + FRAME_HEADER_SIZE as u64)?;
+            if got == body.len() && verify(&h, &body).is_some() {
+                // Count the valid frames that chain from here, for the report.
+                let mut r = FrameReader::new(off, file_len);
+                let mut frames = 0;
+                while let Step::Frame { .. } = r.next_frame(file)? {
+                    frames += 1;
+                }
+                return Ok(Some((off, lsn, frames)));
+            }
+        }
+        start += (n - FRAME_HEADER_SIZE + 1) as u64;
+    }
+    Ok(None)
+}

@@ -1,0 +1,1 @@
+//! C ABI for walogs (placeholder until the C ABI issue lands).

@@ -1,0 +1,1 @@
+//! Power-loss simulator (placeholder).
