@@ -132,6 +132,11 @@ impl SharedWal {
         r
     }
 
+    /// Append entries not atomically, any size (see [`crate::Wal::append_many`]).
+    pub fn append_many<T: AsRef<[u8]>>(&self, entries: &[T]) -> Result<LsnRange, WalError> {
+        self.exclusive(|w| w.append_many(entries))
+    }
+
     /// Publish the writer's state after a write; stop the queue if the writer failed.
     fn after_write(&self, w: &LogWriter, q: &mut Queue, failed: bool) {
         if failed {

@@ -64,6 +64,13 @@ impl Wal {
         self.w.append_entries(entries)
     }
 
+    /// Append entries of any number and total size, not atomically: as few batch frames as
+    /// possible, each one write and one fdatasync. After a crash a prefix of those frames may
+    /// survive. Use [`Wal::append_batch`] when the batch must be all or nothing.
+    pub fn append_many<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError> {
+        self.w.append_many(entries)
+    }
+
     /// Make every appended entry durable (one fdatasync if anything is pending); returns the
     /// durable LSN. Needed only under the `Interval`, `Manual` and `None` policies.
     pub fn sync(&mut self) -> Result<Lsn, WalError> {

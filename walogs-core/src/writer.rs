@@ -238,6 +238,38 @@ impl LogWriter {
         })
     }
 
+    /// Append any number of entries of any total size, as few batch frames as possible, each
+    /// one write (+ one fdatasync under `EveryAppend`). Not atomic as a whole: after a crash a
+    /// prefix of the frames may survive; if frame `k` fails, frames before it are in the log
+    /// and the error is returned.
+    pub fn append_many<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError> {
+        if entries.is_empty() {
+            return Err(WalError::invalid("a batch must hold at least one entry"));
+        }
+        for e in entries {
+            check_entry_size(e.as_ref().len())?;
+        }
+        let first = self.next_lsn;
+        let mut rest = entries;
+        while !rest.is_empty() {
+            let mut body = 4usize;
+            let n = rest
+                .iter()
+                .take_while(|e| {
+                    body += 4 + e.as_ref().len();
+                    body <= MAX_BATCH_SIZE
+                })
+                .count()
+                .max(1);
+            self.append_entries(&rest[..n])?;
+            rest = &rest[n..];
+        }
+        Ok(LsnRange {
+            first: Lsn(first),
+            last: Lsn(self.next_lsn - 1),
+        })
+    }
+
     /// Write one encoded frame holding `count` entries from `first_lsn` (which must be
     /// `next_lsn`), rotating first if the segment is full.
     pub fn write_frame(
