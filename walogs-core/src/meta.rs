@@ -8,7 +8,8 @@
 //! LSN at or below `sealed_last_lsn`.
 //!
 //! Layout (version 1, 36 bytes, little-endian):
-//! `[magic "WALOGSMT"][version: u32 = 1][sealed_seq: u64][sealed_last_lsn: u64][reserved: u32][crc: u32]`,
+//! `[magic "WALOGSMT"][version: u32 = 1][sealed_seq: u64][sealed_last_lsn: u64][flags: u32][crc: u32]`
+//! (flag bit 0: a writer with a relaxed durability policy may have left several unsynced frames),
 //! the CRC-32 covering the 32 bytes before it. It is replaced atomically: written to
 //! `walogs.meta.tmp`, fdatasync'd, renamed over `walogs.meta`, and the directory is synced
 //! by the caller. walogs 0.1 ignores the file.
@@ -33,7 +34,13 @@ pub(crate) struct Meta {
     pub sealed_seq: u64,
     /// Its last LSN; every later LSN is greater.
     pub sealed_last_lsn: u64,
+    /// A writer with a relaxed durability policy (not `EveryAppend`) may have left several
+    /// unsynced frames at the end of the last segment, so damage there followed by valid
+    /// frames can be a torn tail rather than lost acknowledged data.
+    pub relaxed: bool,
 }
+
+const FLAG_RELAXED: u32 = 1;
 
 impl Meta {
     fn encode(&self) -> [u8; SIZE] {
@@ -42,6 +49,8 @@ impl Meta {
         b[8..12].copy_from_slice(&VERSION.to_le_bytes());
         b[12..20].copy_from_slice(&self.sealed_seq.to_le_bytes());
         b[20..28].copy_from_slice(&self.sealed_last_lsn.to_le_bytes());
+        let flags = if self.relaxed { FLAG_RELAXED } else { 0 };
+        b[28..32].copy_from_slice(&flags.to_le_bytes());
         let crc = crc32fast::hash(&b[0..32]);
         b[32..36].copy_from_slice(&crc.to_le_bytes());
         b
@@ -67,9 +76,16 @@ impl Meta {
                 "{META_FILENAME}: unsupported version {version} at offset 8 (this build reads {VERSION})"
             ));
         }
+        let flags = u32::from_le_bytes(b[28..32].try_into().expect("4 bytes"));
+        if flags & !FLAG_RELAXED != 0 {
+            return Err(format!(
+                "{META_FILENAME}: unknown flags {flags:#x} at offset 28 (written by a newer walogs?)"
+            ));
+        }
         Ok(Meta {
             sealed_seq: u64::from_le_bytes(b[12..20].try_into().expect("8 bytes")),
             sealed_last_lsn: u64::from_le_bytes(b[20..28].try_into().expect("8 bytes")),
+            relaxed: flags & FLAG_RELAXED != 0,
         })
     }
 }
@@ -113,6 +129,7 @@ mod tests {
         let m = Meta {
             sealed_seq: 7,
             sealed_last_lsn: 1234,
+            relaxed: true,
         };
         let b = m.encode();
         assert_eq!(Meta::decode(&b), Ok(m));

@@ -112,6 +112,10 @@ pub(crate) fn recover(
         _ => None,
     };
     let floor = meta.map_or(1, |m| m.sealed_last_lsn + 1);
+    // After a relaxed-durability writer, several unsynced frames may have been torn
+    // independently: damage followed by valid frames is then cut (and reported) rather than
+    // refused.
+    let lenient = meta.is_some_and(|m| m.relaxed);
 
     let mut segments = Vec::with_capacity(seqs.len());
     let mut tail = TailState::Clean;
@@ -168,7 +172,7 @@ pub(crate) fn recover(
             }
             let after = find_valid_after(file.as_ref(), d, file_len, expected.unwrap_or(1))?;
             match after {
-                Some((off, lsn, frames)) if !opts.salvage => {
+                Some((off, lsn, frames)) if !opts.salvage && !lenient => {
                     return Err(WalError::corrupt(format!(
                         "mid-log damage in {name} at offset {d}: a valid frame (LSN {lsn}) follows at offset {off}, \
                          so this is not a torn write and truncating would discard acknowledged entries \

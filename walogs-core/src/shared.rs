@@ -11,7 +11,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::config::WalOptions;
 use crate::error::WalError;
@@ -32,6 +32,10 @@ struct Queue {
     bytes: usize,
     /// Set when the writer failed or closed: no more LSNs are handed out.
     stopped: Option<Stop>,
+    /// A leader is writing a group now; followers wait on `SharedWal::done`.
+    leader_active: bool,
+    /// Bumped each time a leader finishes a group.
+    generation: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +63,8 @@ impl Stop {
 #[derive(Debug)]
 pub struct SharedWal {
     queue: Mutex<Queue>,
+    /// Signalled (with `queue`) when a leader finishes a group.
+    done: Condvar,
     writer: Mutex<LogWriter>,
     /// Highest LSN durable (EveryAppend: also the highest acknowledged).
     durable: AtomicU64,
@@ -84,6 +90,7 @@ impl SharedWal {
                 stopped: read_only.then_some(Stop::ReadOnly),
                 ..Queue::default()
             }),
+            done: Condvar::new(),
             durable: AtomicU64::new(w.durable_lsn()),
             written: AtomicU64::new(next - 1),
             writer: Mutex::new(w),
@@ -151,11 +158,26 @@ impl SharedWal {
         self.durable.store(w.durable_lsn(), Ordering::Release);
     }
 
-    /// Lead group commits until `lsn` is written (and durable if the policy says so).
+    /// Wait for, or lead, group commits until `lsn` is written (and durable if the policy
+    /// says so). Followers sleep on a condition variable while a leader works, so one
+    /// fdatasync releases the whole group at once.
     fn commit_through(&self, lsn: u64) -> Result<(), WalError> {
         loop {
             if self.written.load(Ordering::Acquire) >= lsn {
                 return Ok(());
+            }
+            {
+                let mut q = self.lock_queue();
+                if q.leader_active {
+                    let generation = q.generation;
+                    while q.leader_active
+                        && q.generation == generation
+                        && self.written.load(Ordering::Acquire) < lsn
+                    {
+                        q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
+                    }
+                    continue;
+                }
             }
             let mut w = self.lock_writer();
             if self.written.load(Ordering::Acquire) >= lsn {
@@ -190,6 +212,7 @@ impl SharedWal {
             q.bytes -= body - 4;
             let first = q.first_lsn;
             q.first_lsn += n as u64;
+            q.leader_active = true;
             (first, group)
         };
         let mut buf = Vec::new();
@@ -206,6 +229,9 @@ impl SharedWal {
         }
         self.written.store(w.next_lsn() - 1, Ordering::Release);
         self.durable.store(w.durable_lsn(), Ordering::Release);
+        q.leader_active = false;
+        q.generation += 1;
+        self.done.notify_all();
         r
     }
 

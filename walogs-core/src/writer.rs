@@ -155,7 +155,7 @@ impl LogWriter {
             f.sync_data()?;
             Some(f)
         };
-        Ok(LogWriter {
+        let mut w = LogWriter {
             fs,
             dir: dir.to_path_buf(),
             max_segment_size: opts.max_segment_size,
@@ -175,7 +175,32 @@ impl LogWriter {
             report: rec.report,
             scratch: Vec::new(),
             _lock: lock,
-        })
+        };
+        if !w.read_only {
+            w.record_policy()?;
+        }
+        Ok(w)
+    }
+
+    /// Whether this writer may leave more than one unsynced frame (see `Meta::relaxed`).
+    fn relaxed(&self) -> bool {
+        !self.durability.syncs_every_append()
+    }
+
+    /// Make the metadata file's relaxed flag match this writer's policy before any write.
+    fn record_policy(&mut self) -> Result<(), WalError> {
+        let current = self.meta.unwrap_or_default();
+        if current.relaxed == self.relaxed() {
+            return Ok(());
+        }
+        let meta = Meta {
+            relaxed: self.relaxed(),
+            ..current
+        };
+        meta::write(self.fs.as_ref(), &self.dir, meta)?;
+        self.fs.sync_dir(&self.dir)?;
+        self.meta = Some(meta);
+        Ok(())
     }
 
     fn check_open(&self) -> Result<(), WalError> {
@@ -364,6 +389,7 @@ impl LogWriter {
         let meta = Meta {
             sealed_seq: self.active.seq,
             sealed_last_lsn: self.next_lsn - 1,
+            relaxed: self.relaxed(),
         };
         meta::write(self.fs.as_ref(), &self.dir, meta)?;
         let new_seq = self.active.seq + 1;
@@ -398,6 +424,7 @@ impl LogWriter {
         let meta = Meta {
             sealed_seq: newest.seq,
             sealed_last_lsn: newest.last_lsn(),
+            relaxed: self.relaxed(),
         };
         meta::write(self.fs.as_ref(), &self.dir, meta)?;
         if let Err(e) = self.fs.sync_dir(&self.dir) {
@@ -494,6 +521,7 @@ impl LogWriter {
             let meta = Meta {
                 sealed_seq: seq - 1,
                 sealed_last_lsn: self.completed[k].first_lsn - 1,
+                relaxed: self.relaxed(),
             };
             meta::write(self.fs.as_ref(), &self.dir, meta)?;
             if let Err(e) = self.fs.sync_dir(&self.dir) {

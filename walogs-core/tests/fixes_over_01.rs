@@ -432,3 +432,37 @@ fn iterator_created_before_checkpoint_finishes_or_errors() {
     assert_eq!(items.len(), 1);
     assert!(matches!(&items[0], Err(WalError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound));
 }
+
+// Under a relaxed durability policy several unsynced frames may be torn independently by a
+// power loss, so the next open cuts at the first damage (and reports it) instead of refusing.
+// Once an EveryAppend writer has opened the directory, the strict rule applies again.
+#[test]
+fn relaxed_policy_tail_is_cut_and_reported_then_strict_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut wal = WalOptions::new()
+            .durability(walogs_core::Durability::None)
+            .open(tmp.path())
+            .unwrap();
+        for p in [b"aaa", b"bbb", b"ccc"] {
+            wal.append(p).unwrap();
+        }
+    }
+    let s1 = seg(tmp.path(), 1);
+    flip_byte(&s1, 19 + 16);
+    {
+        let mut wal = Wal::open(tmp.path()).unwrap();
+        let rep = wal.recovery_report();
+        assert_eq!(rep.tail, TailState::TruncatedAt(19));
+        let s = rep.salvaged.expect("what was cut is reported");
+        assert_eq!(s.first_lsn_cut, Lsn(3));
+        assert_eq!(lsns(&wal), vec![1]);
+        wal.append(b"bbb").unwrap();
+        wal.append(b"ccc").unwrap();
+    }
+    flip_byte(&s1, 19 + 16);
+    assert!(matches!(
+        Wal::open(tmp.path()),
+        Err(WalError::Corrupt { .. })
+    ));
+}
