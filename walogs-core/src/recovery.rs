@@ -170,7 +170,19 @@ pub(crate) fn recover(
                     info.next_lsn - info.first_lsn
                 )));
             }
-            let after = find_valid_after(file.as_ref(), d, file_len, expected.unwrap_or(1))?;
+            // If the damaged frame's header is intact (plausible length, the expected LSN), its
+            // payload is not evidence: a valid-looking frame inside it is user data. Look for
+            // valid frames only after its extent.
+            let mut search_from = d + 1;
+            let mut hdr = [0u8; crate::frame::FRAME_HEADER_SIZE];
+            if crate::vfs::read_full_at(file.as_ref(), &mut hdr, d)? == hdr.len() {
+                let h = crate::frame::Header::parse(&hdr);
+                if h.len_ok() && Some(h.first_lsn()) == expected {
+                    search_from = d + h.frame_len();
+                }
+            }
+            let after =
+                find_valid_after(file.as_ref(), search_from, file_len, expected.unwrap_or(1))?;
             match after {
                 Some((off, lsn, frames)) if !opts.salvage && !lenient => {
                     return Err(WalError::corrupt(format!(

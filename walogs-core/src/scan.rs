@@ -117,19 +117,19 @@ impl FrameReader {
     }
 }
 
-/// Look for any valid frame starting after `damage` and before `file_len` whose first LSN is
+/// Look for any valid frame starting at or after `from` and before `file_len` whose first LSN is
 /// plausible (at least `min_lsn`, and not absurdly far beyond it). Used to tell a torn final
 /// write (nothing valid follows) from mid-log damage (acknowledged frames follow).
 /// Returns `(offset, first_lsn, frames found)`.
 pub(crate) fn find_valid_after(
     file: &dyn FsFile,
-    damage: u64,
+    from: u64,
     file_len: u64,
     min_lsn: u64,
 ) -> io::Result<Option<(u64, u64, u64)>> {
     let max_lsn = min_lsn.saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
     let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
-    let mut start = damage + 1;
+    let mut start = from;
     while start + FRAME_HEADER_SIZE as u64 <= file_len {
         let n = crate::vfs::read_full_at(file, &mut window, start)?;
         if n < FRAME_HEADER_SIZE {

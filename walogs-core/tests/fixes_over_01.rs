@@ -466,3 +466,30 @@ fn relaxed_policy_tail_is_cut_and_reported_then_strict_again() {
         Err(WalError::Corrupt { .. })
     ));
 }
+
+// A torn final entry whose payload happens to contain a valid frame is still a torn tail.
+#[test]
+fn valid_frame_inside_a_torn_payload_is_not_mid_log_damage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let inner = {
+        let t = tempfile::tempdir().unwrap();
+        let mut w = Wal::open(t.path()).unwrap();
+        w.append(b"x").unwrap();
+        w.append(b"embedded").unwrap();
+        w.close().unwrap();
+        fs::read(seg(t.path(), 1)).unwrap()[17..].to_vec() // the frame with LSN 2
+    };
+    {
+        let mut wal = Wal::open(tmp.path()).unwrap();
+        wal.append(b"first").unwrap();
+        let mut payload = vec![0xAB; 100];
+        payload.extend_from_slice(&inner);
+        payload.extend_from_slice(&[0xCD; 100]);
+        wal.append(&payload).unwrap();
+    }
+    let s1 = seg(tmp.path(), 1);
+    flip_byte(&s1, file_len(&s1) - 1); // the final entry is torn
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::TruncatedAt(21));
+    assert_eq!(lsns(&wal), vec![1]);
+}
