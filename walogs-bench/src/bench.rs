@@ -1,0 +1,341 @@
+//! The whole run: write suite, big log, read passes, middle starts, targets.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::args::{ReadMode, RunArgs};
+use crate::biglog::{self, BigLog, MidStart};
+use crate::error::{BenchError, Result};
+use crate::rawio::{fs_name, syncfs};
+use crate::readpass::{self, PassResult};
+use crate::report::{self, Goal, ReadRow, TargetRow};
+use crate::stats::median;
+use crate::workdir::{Scratch, default_parent};
+use crate::write_suite::{self, Measured, keys};
+
+/// Bytes one write round may put in one file: within one 64 MiB walogs segment, so that no
+/// round pays for a rotation the baselines do not have.
+fn write_budget(quick: bool) -> u64 {
+    if quick { 8 << 20 } else { 60 << 20 }
+}
+
+/// How many LSNs the middle-start measurement samples.
+fn mid_samples(quick: bool) -> usize {
+    if quick { 20 } else { 200 }
+}
+
+/// Run everything and print the tables.
+pub fn run(args: &RunArgs) -> Result<()> {
+    let parent = args.dir.clone().unwrap_or_else(default_parent);
+    let scratch = Scratch::create(&parent, args.keep)?;
+    let dir = scratch.path();
+    println!(
+        "walogs-bench{}",
+        if args.quick {
+            " --quick (smoke sizes: figures are not meaningful)"
+        } else {
+            ""
+        }
+    );
+    println!("  dir: {} ({})", dir.display(), fs_name(dir));
+    println!(
+        "  write rounds: {} x {:.2} s per measurement, interleaved, at most {} MiB per round",
+        args.rounds,
+        args.round.as_secs_f64(),
+        write_budget(args.quick) >> 20
+    );
+    println!(
+        "  read log: {} MiB of {} B entries, one frame each, 64 MiB segments",
+        args.log_mib, args.entry_size
+    );
+
+    eprintln!("write measurements:");
+    let writes = write_suite::run(
+        dir,
+        write_suite::cases(),
+        args.rounds,
+        args.round,
+        write_budget(args.quick),
+    )?;
+    report::print_writes(&writes);
+
+    eprintln!("creating the read log ({} MiB)...", args.log_mib);
+    let log = biglog::create(&dir.join("big"), args.log_mib << 20, args.entry_size)?;
+    syncfs(dir)?;
+    println!();
+    println!(
+        "read log: {} entries, {} segments, {:.1} MiB of frames, written in {:.2} s (Durability::None + close)",
+        log.entries,
+        log.segments,
+        log.file_bytes as f64 / (1u64 << 20) as f64,
+        log.create_time.as_secs_f64()
+    );
+    let reads = read_passes(&log, args.rounds)?;
+    let mid = biglog::mid_start(&log, mid_samples(args.quick))?;
+    let read_rows = print_read_tables(&log, &reads, &mid)?;
+
+    let targets = targets(&writes, &read_rows, &mid)?;
+    report::print_targets(&targets);
+    Ok(())
+}
+
+/// Rounds of raw / cursor / iter passes, interleaved, each in a fresh child process, after
+/// one warm-up raw read (so the page cache holds the log) and one idle child (the baseline
+/// of a fresh process).
+fn read_passes(log: &BigLog, rounds: usize) -> Result<HashMap<&'static str, Vec<PassResult>>> {
+    eprintln!("read passes (warm cache)...");
+    let warm = readpass::raw_read(&log.dir)?;
+    if warm != log.file_bytes {
+        return Err(BenchError::Check(format!(
+            "warm-up read {warm} bytes, the log holds {}",
+            log.file_bytes
+        )));
+    }
+    let mut out: HashMap<&'static str, Vec<PassResult>> = HashMap::new();
+    out.entry("idle")
+        .or_default()
+        .push(readpass::in_child(ReadMode::Idle, &log.dir)?);
+    for r in 0..rounds {
+        for mode in [ReadMode::Raw, ReadMode::Cursor, ReadMode::Iter] {
+            let p = readpass::in_child(mode, &log.dir)?;
+            let expect = if mode == ReadMode::Raw {
+                log.file_bytes
+            } else {
+                log.entries * log.entry_size as u64
+            };
+            if p.bytes != expect || (mode != ReadMode::Raw && p.entries != log.entries) {
+                return Err(BenchError::Check(format!(
+                    "{} pass read {} entries / {} bytes, expected {} / {expect}",
+                    mode.name(),
+                    p.entries,
+                    p.bytes,
+                    log.entries
+                )));
+            }
+            eprintln!(
+                "  round {}/{rounds} {:<8} {:>9.1} ms, VmHWM {} KiB",
+                r + 1,
+                mode.name(),
+                p.total.as_secs_f64() * 1e3,
+                p.hwm_end_kib
+            );
+            out.entry(mode.name()).or_default().push(p);
+        }
+    }
+    Ok(out)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn read_row(label: &str, log: &BigLog, passes: &[PassResult]) -> Result<ReadRow> {
+    let totals: Vec<f64> = passes.iter().map(|p| ms(p.total)).collect();
+    let opens: Vec<f64> = passes.iter().map(|p| ms(p.open)).collect();
+    let total_ms =
+        median(&totals).ok_or_else(|| BenchError::Check(format!("no pass for {label}")))?;
+    Ok(ReadRow {
+        label: label.to_string(),
+        total_ms,
+        open_ms: median(&opens).unwrap_or(0.0),
+        gb_per_sec: (passes.iter().any(|p| p.mode != ReadMode::Idle) && total_ms > 0.0)
+            .then(|| log.file_bytes as f64 / (total_ms / 1e3) / 1e9),
+        peak_mib: mib(passes.iter().map(|p| p.hwm_end_kib).max().unwrap_or(0)),
+        increase_mib: mib(passes
+            .iter()
+            .map(|p| p.hwm_increase_kib())
+            .max()
+            .unwrap_or(0)),
+    })
+}
+
+/// The read rows, keyed "raw", "cursor", "iter", "idle".
+struct ReadRows {
+    rows: HashMap<&'static str, ReadRow>,
+}
+
+fn print_read_tables(
+    log: &BigLog,
+    reads: &HashMap<&'static str, Vec<PassResult>>,
+    mid: &MidStart,
+) -> Result<ReadRows> {
+    let size = format!("{:.0} MiB", log.file_bytes as f64 / (1u64 << 20) as f64);
+    let labels = [
+        (
+            "idle",
+            "fresh child process, nothing read (baseline)".to_string(),
+        ),
+        (
+            "raw",
+            format!(
+                "raw read(2) of the segment files, {} KiB buffer, {size}",
+                readpass::RAW_READ_BUF >> 10
+            ),
+        ),
+        (
+            "cursor",
+            format!("walogs-core Wal::open + cursor_from(first), {size}"),
+        ),
+        ("iter", format!("walogs-core Wal::open + iter(), {size}")),
+    ];
+    let mut rows = HashMap::new();
+    let mut ordered = Vec::new();
+    for (key, label) in labels {
+        let passes = reads
+            .get(key)
+            .ok_or_else(|| BenchError::Check(format!("no {key} pass")))?;
+        let row = read_row(&label, log, passes)?;
+        ordered.push(row.clone());
+        rows.insert(key, row);
+    }
+    report::print_reads(
+        "open + iterate, warm page cache (median time; peak = highest VmHWM; +MiB = growth during the pass)",
+        &ordered,
+    );
+    let lat = |v: &[f64]| {
+        (
+            median(v).unwrap_or(f64::NAN),
+            v.iter().copied().fold(0.0, f64::max),
+        )
+    };
+    let (a, b) = lat(&mid.iter_from);
+    let (c, d) = lat(&mid.cursor_from);
+    let (e, f) = lat(&mid.read);
+    report::print_latencies(
+        &format!(
+            "start reading at an LSN in the middle ({} LSNs from the middle half; Wal::open took {:.1} ms first)",
+            mid.iter_from.len(),
+            ms(mid.open)
+        ),
+        &[
+            ("iter_from(lsn) + first next()".to_string(), a, b),
+            ("cursor_from(lsn) + first next_entry()".to_string(), c, d),
+            ("read(lsn)".to_string(), e, f),
+        ],
+    );
+    Ok(ReadRows { rows })
+}
+
+fn ops(writes: &[Measured], key: &str) -> Result<f64> {
+    writes
+        .iter()
+        .find(|m| m.key == key)
+        .map(|m| m.summary.ops_per_sec())
+        .ok_or_else(|| BenchError::Check(format!("no measurement {key}")))
+}
+
+fn targets(writes: &[Measured], reads: &ReadRows, mid: &MidStart) -> Result<Vec<TargetRow>> {
+    let mut t = Vec::new();
+    let mut ratio = |what: String, num: &str, den: &str, goal: Goal| -> Result<()> {
+        t.push(TargetRow {
+            what,
+            value: ops(writes, num)? / ops(writes, den)?,
+            unit: "x",
+            goal,
+        });
+        Ok(())
+    };
+    use keys::*;
+    for (num, falloc, zero, what) in [
+        (
+            CORE_APPEND_128,
+            RAW_FALLOC_128,
+            RAW_ZERO_128,
+            "durable append 128 B",
+        ),
+        (
+            CORE_APPEND_4K,
+            RAW_FALLOC_4K,
+            RAW_ZERO_4K,
+            "durable append 4 KiB",
+        ),
+    ] {
+        ratio(
+            format!("{what} / raw pwrite+fdatasync fallocate'd"),
+            num,
+            falloc,
+            Goal::AtLeast(1.05),
+        )?;
+        ratio(
+            format!("{what} / raw pwrite+fdatasync zero-filled"),
+            num,
+            zero,
+            Goal::AtLeast(1.05),
+        )?;
+    }
+    // Same payload bytes per operation on both sides, so the ops ratio is the MB/s ratio.
+    ratio(
+        "durable batch 64x1 KiB MB/s / raw fallocate'd MB/s".into(),
+        CORE_BATCH,
+        RAW_FALLOC_BATCH,
+        Goal::AtLeast(0.95),
+    )?;
+    ratio(
+        "durable batch 64x1 KiB MB/s / raw zero-filled MB/s".into(),
+        CORE_BATCH,
+        RAW_ZERO_BATCH,
+        Goal::AtLeast(0.95),
+    )?;
+    ratio(
+        "no-fsync append 128 B / one write(2) per entry".into(),
+        CORE_NOSYNC_128,
+        RAW_WRITE_128,
+        Goal::AtLeast(1.0),
+    )?;
+    for (core, raw, okay, n) in [
+        (CORE_GROUP_4, RAW_GROUP_4, OKAY_4, 4),
+        (CORE_GROUP_16, RAW_GROUP_16, OKAY_16, 16),
+    ] {
+        ratio(
+            format!("group commit {n} threads / raw group commit"),
+            core,
+            raw,
+            Goal::AtLeast(1.2),
+        )?;
+        ratio(
+            format!("group commit {n} threads / okaywal {n} threads"),
+            core,
+            okay,
+            Goal::Above(1.0),
+        )?;
+    }
+    let row = |k: &str| {
+        reads
+            .rows
+            .get(k)
+            .ok_or_else(|| BenchError::Check(format!("no read row {k}")))
+    };
+    let raw_ms = row("raw")?.total_ms;
+    for (k, what) in [("cursor", "cursor_from"), ("iter", "iter")] {
+        let r = row(k)?;
+        t.push(TargetRow {
+            what: format!("open + iterate ({what}) / raw read(2), warm cache"),
+            value: raw_ms / r.total_ms,
+            unit: "x",
+            goal: Goal::AtLeast(0.3),
+        });
+        t.push(TargetRow {
+            what: format!("open + iterate ({what}) peak memory (VmHWM)"),
+            value: r.peak_mib,
+            unit: " MiB",
+            goal: Goal::AtMost(8.0),
+        });
+    }
+    for (what, v) in [
+        ("iter_from", &mid.iter_from),
+        ("cursor_from", &mid.cursor_from),
+        ("read", &mid.read),
+    ] {
+        t.push(TargetRow {
+            what: format!("start at a middle LSN, {what} (median)"),
+            value: median(v).unwrap_or(f64::INFINITY) / 1e3,
+            unit: " ms",
+            goal: Goal::AtMost(1.0),
+        });
+    }
+    Ok(t)
+}

@@ -1,0 +1,92 @@
+//! The raw baselines: what the hardware and the kernel give without any WAL logic.
+
+use std::path::Path;
+
+use crate::error::{BenchError, Context, Result};
+use crate::raw_group::RawGroupCommit;
+use crate::rawio::{FRAME_HEADER, Prealloc, create, fdatasync, payload, pwrite_all, write_all};
+use crate::stats::Sample;
+use crate::timing::{Limits, run_single, run_threads};
+
+/// Bytes of the file a baseline prepares: room for `limits.max_ops` frames.
+fn file_len(limits: Limits, frame: usize) -> u64 {
+    limits.max_ops.saturating_mul(frame as u64)
+}
+
+/// One write of `payload_len + 16` bytes and one fdatasync per operation, into a file
+/// prepared as `how` (a growing file uses `write(2)`, the preallocated ones `pwrite(2)` at
+/// the next offset). Costs, outside the timed loop, the preparation of the file.
+pub fn sync_writes(
+    dir: &Path,
+    how: Prealloc,
+    payload_len: usize,
+    limits: Limits,
+) -> Result<Sample> {
+    let frame = payload(payload_len + FRAME_HEADER, 1);
+    let file = create(&dir.join("raw.dat"), how, file_len(limits, frame.len()))?;
+    let flen = frame.len() as u64;
+    let sample = run_single(limits, payload_len as u64, |i| {
+        if how == Prealloc::Growing {
+            write_all(&file, &frame).ctx("write")?;
+        } else {
+            pwrite_all(&file, &frame, i * flen).ctx("pwrite")?;
+        }
+        fdatasync(&file).ctx("fdatasync")
+    })?;
+    if how == Prealloc::Growing {
+        let len = file.metadata().ctx("stat")?.len();
+        if len != sample.ops * flen {
+            return Err(BenchError::Check(format!(
+                "growing file holds {len} bytes after {} writes of {flen}",
+                sample.ops
+            )));
+        }
+    }
+    Ok(sample)
+}
+
+/// One `write(2)` of `payload_len + 16` bytes per operation into a growing file, no sync.
+pub fn plain_writes(dir: &Path, payload_len: usize, limits: Limits) -> Result<Sample> {
+    let frame = payload(payload_len + FRAME_HEADER, 2);
+    let file = create(&dir.join("raw.dat"), Prealloc::Growing, 0)?;
+    run_single(limits, payload_len as u64, |_| {
+        write_all(&file, &frame).ctx("write")
+    })
+}
+
+/// One `pwrite(2)` of `payload_len + 16` bytes per operation at the next offset of a
+/// fallocate'd file, no sync: what walogs-core's no-sync append does, minus walogs.
+pub fn plain_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<Sample> {
+    let frame = payload(payload_len + FRAME_HEADER, 2);
+    let flen = frame.len() as u64;
+    let file = create(
+        &dir.join("raw.dat"),
+        Prealloc::Fallocate,
+        file_len(limits, frame.len()),
+    )?;
+    run_single(limits, payload_len as u64, |i| {
+        pwrite_all(&file, &frame, i * flen).ctx("pwrite")
+    })
+}
+
+/// `threads` threads each committing `payload_len + 16`-byte records through
+/// [`RawGroupCommit`] into a fallocate'd file (the same preparation walogs-core uses).
+/// Also returns the number of groups (pwrite + fdatasync pairs) written.
+pub fn group_commit(
+    dir: &Path,
+    threads: usize,
+    payload_len: usize,
+    limits: Limits,
+) -> Result<(Sample, u64)> {
+    let rec = payload(payload_len + FRAME_HEADER, 3);
+    let file = create(
+        &dir.join("raw.dat"),
+        Prealloc::Fallocate,
+        file_len(limits, rec.len()),
+    )?;
+    let g = RawGroupCommit::new(file, 0);
+    let sample = run_threads(threads, limits, payload_len as u64, |_, _| {
+        g.commit(&rec).map(drop)
+    })?;
+    Ok((sample, g.groups()))
+}

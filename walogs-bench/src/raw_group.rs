@@ -1,0 +1,158 @@
+//! A plain group commit over raw syscalls, the baseline for walogs' `SharedWal`.
+//!
+//! Each caller appends its bytes to a shared buffer under a mutex. If no thread is writing,
+//! the caller becomes the leader: it takes the whole buffer, releases the mutex, issues one
+//! `pwrite` and one `fdatasync`, then marks everything it took durable and wakes the
+//! waiters. Callers whose bytes are not yet durable wait on a condition variable and become
+//! the next leader when the writer is free. Every caller returns only once its own bytes are
+//! durable. No other tricks (no spinning, no pipelining of write and sync).
+
+use std::fs::File;
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::error::{BenchError, Result};
+use crate::rawio::{fdatasync, pwrite_all};
+
+#[derive(Debug, Default)]
+struct State {
+    /// Bytes queued for the next leader.
+    buf: Vec<u8>,
+    /// Number of commits queued so far (the last queued commit's ticket).
+    queued: u64,
+    /// Every ticket up to this one is durable.
+    durable: u64,
+    /// A leader is writing.
+    writing: bool,
+    /// Where the next group goes in the file.
+    offset: u64,
+    /// Set after a failed write or sync; every later commit fails.
+    failed: Option<String>,
+    /// Groups written (for reporting the average group size).
+    groups: u64,
+}
+
+/// A group-committing appender to one file.
+#[derive(Debug)]
+pub struct RawGroupCommit {
+    file: File,
+    state: Mutex<State>,
+    done: Condvar,
+}
+
+impl RawGroupCommit {
+    /// Append to `file` starting at offset `start`.
+    pub fn new(file: File, start: u64) -> Self {
+        RawGroupCommit {
+            file,
+            state: Mutex::new(State {
+                offset: start,
+                ..State::default()
+            }),
+            done: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Append `data` and return once it is written and fdatasync'd. Returns the commit's
+    /// ticket (1, 2, 3, ... in the order bytes were queued, which is their order in the file).
+    pub fn commit(&self, data: &[u8]) -> Result<u64> {
+        let mut st = self.lock();
+        st.buf.extend_from_slice(data);
+        st.queued += 1;
+        let ticket = st.queued;
+        loop {
+            if let Some(why) = &st.failed {
+                return Err(BenchError::Check(format!("raw group commit failed: {why}")));
+            }
+            if st.durable >= ticket {
+                return Ok(ticket);
+            }
+            if st.writing {
+                st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            // Lead: take everything queued.
+            st.writing = true;
+            let group = std::mem::take(&mut st.buf);
+            let upto = st.queued;
+            let offset = st.offset;
+            st.offset += group.len() as u64;
+            drop(st);
+            let r = pwrite_all(&self.file, &group, offset).and_then(|()| fdatasync(&self.file));
+            st = self.lock();
+            st.writing = false;
+            match r {
+                Ok(()) => {
+                    st.durable = upto;
+                    st.groups += 1;
+                    if st.buf.is_empty() {
+                        // Reuse the allocation for the next group.
+                        let mut g = group;
+                        g.clear();
+                        st.buf = g;
+                    }
+                }
+                Err(e) => st.failed = Some(e.to_string()),
+            }
+            self.done.notify_all();
+        }
+    }
+
+    /// Groups written so far (each one pwrite + one fdatasync).
+    pub fn groups(&self) -> u64 {
+        self.lock().groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rawio::{Prealloc, create};
+
+    #[test]
+    fn every_commit_lands_once_in_ticket_order_and_groups_share_syncs() {
+        let d = std::env::temp_dir().join(format!("walogs-bench-group-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let path = d.join("g");
+        let threads = 8usize;
+        let per = 50u64;
+        let rec = 16usize;
+        let g = RawGroupCommit::new(create(&path, Prealloc::Fallocate, 1 << 20).unwrap(), 0);
+        let tickets = Mutex::new(Vec::new());
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let (g, tickets) = (&g, &tickets);
+                s.spawn(move || {
+                    for i in 0..per {
+                        // Each record names its writer and sequence number.
+                        let mut r = vec![0u8; rec];
+                        r[..8].copy_from_slice(&(t as u64).to_le_bytes());
+                        r[8..].copy_from_slice(&i.to_le_bytes());
+                        let ticket = g.commit(&r).unwrap();
+                        tickets.lock().unwrap().push((ticket, t as u64, i));
+                    }
+                });
+            }
+        });
+        let total = threads as u64 * per;
+        let data = std::fs::read(&path).unwrap();
+        let mut tickets = tickets.into_inner().unwrap();
+        tickets.sort();
+        assert_eq!(tickets.len() as u64, total);
+        for (k, &(ticket, t, i)) in tickets.iter().enumerate() {
+            assert_eq!(ticket, k as u64 + 1, "tickets are dense");
+            let at = k * rec;
+            let r = &data[at..at + rec];
+            assert_eq!(u64::from_le_bytes(r[..8].try_into().unwrap()), t);
+            assert_eq!(u64::from_le_bytes(r[8..].try_into().unwrap()), i);
+        }
+        assert!(data[total as usize * rec..].iter().all(|&b| b == 0));
+        let groups = g.groups();
+        assert!(groups >= 1 && groups <= total, "{groups}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}

@@ -1,0 +1,141 @@
+//! Samples of timed rounds and their summaries.
+
+use std::time::Duration;
+
+/// One timed round: how many operations completed, how many payload bytes they carried,
+/// and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Operations completed (acknowledged appends, commits, writes).
+    pub ops: u64,
+    /// Payload bytes of those operations (frame headers not counted).
+    pub bytes: u64,
+    /// Wall-clock time of the round.
+    pub elapsed: Duration,
+}
+
+impl Sample {
+    /// Operations per second (0 for an empty round).
+    pub fn ops_per_sec(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.ops as f64 / s } else { 0.0 }
+    }
+
+    /// Payload MB (10^6 bytes) per second.
+    pub fn mb_per_sec(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.bytes as f64 / s / 1e6
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The rounds of one measurement, summarised by the median round (by ops/s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The round with the median throughput.
+    pub median: Sample,
+    /// Lowest ops/s of any round.
+    pub min_ops: f64,
+    /// Highest ops/s of any round.
+    pub max_ops: f64,
+    /// Number of rounds.
+    pub rounds: usize,
+}
+
+impl Summary {
+    /// Summarise `samples`; `None` when there are none. With an even count the lower middle
+    /// round is the median (a real round, never an average of two).
+    pub fn of(samples: &[Sample]) -> Option<Summary> {
+        if samples.is_empty() {
+            return None;
+        }
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(|a, b| a.ops_per_sec().total_cmp(&b.ops_per_sec()));
+        Some(Summary {
+            median: sorted[(sorted.len() - 1) / 2],
+            min_ops: sorted[0].ops_per_sec(),
+            max_ops: sorted[sorted.len() - 1].ops_per_sec(),
+            rounds: sorted.len(),
+        })
+    }
+
+    /// Median ops/s.
+    pub fn ops_per_sec(&self) -> f64 {
+        self.median.ops_per_sec()
+    }
+
+    /// Median payload MB/s.
+    pub fn mb_per_sec(&self) -> f64 {
+        self.median.mb_per_sec()
+    }
+
+    /// Mean latency of one operation in the median round, in microseconds.
+    pub fn micros_per_op(&self) -> f64 {
+        let ops = self.ops_per_sec();
+        if ops > 0.0 { 1e6 / ops } else { f64::INFINITY }
+    }
+
+    /// Spread of the rounds: (max - min) / median, as a fraction.
+    pub fn spread(&self) -> f64 {
+        let m = self.ops_per_sec();
+        if m > 0.0 {
+            (self.max_ops - self.min_ops) / m
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The median of `values` (lower middle for an even count), `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    Some(v[(v.len() - 1) / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(ops: u64, ms: u64) -> Sample {
+        Sample {
+            ops,
+            bytes: ops * 100,
+            elapsed: Duration::from_millis(ms),
+        }
+    }
+
+    #[test]
+    fn rates() {
+        let a = s(500, 250);
+        assert_eq!(a.ops_per_sec(), 2000.0);
+        assert_eq!(a.mb_per_sec(), 0.2);
+        assert_eq!(s(0, 0).ops_per_sec(), 0.0);
+    }
+
+    #[test]
+    fn summary_takes_the_median_round() {
+        let sum = Summary::of(&[s(300, 1000), s(100, 1000), s(200, 1000)]).unwrap();
+        assert_eq!(sum.ops_per_sec(), 200.0);
+        assert_eq!(sum.min_ops, 100.0);
+        assert_eq!(sum.max_ops, 300.0);
+        assert_eq!(sum.spread(), 1.0);
+        assert_eq!(sum.micros_per_op(), 5000.0);
+        let even = Summary::of(&[s(400, 1000), s(100, 1000)]).unwrap();
+        assert_eq!(even.ops_per_sec(), 100.0);
+        assert!(Summary::of(&[]).is_none());
+    }
+
+    #[test]
+    fn median_of_values() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[]), None);
+    }
+}

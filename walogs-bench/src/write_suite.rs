@@ -1,0 +1,284 @@
+//! The write-path measurements: every case in one list, run in interleaved rounds (round 1
+//! of every case, then round 2 of every case, ...) so that drift of the disk hits all of them
+//! alike, each round in a fresh directory that is deleted (and the file system synced)
+//! before the next one starts.
+
+use std::path::Path;
+
+use crate::core_cases;
+use crate::error::{Context, Result};
+use crate::peers;
+use crate::raw_cases;
+use crate::rawio::{FRAME_HEADER, Prealloc, syncfs};
+use crate::stats::{Sample, Summary};
+use crate::timing::Limits;
+
+/// Keys of the cases (the targets look them up).
+pub mod keys {
+    #![allow(missing_docs)]
+    pub const RAW_GROW_128: &str = "raw.grow.128";
+    pub const RAW_FALLOC_128: &str = "raw.falloc.128";
+    pub const RAW_ZERO_128: &str = "raw.zero.128";
+    pub const RAW_GROW_4K: &str = "raw.grow.4k";
+    pub const RAW_FALLOC_4K: &str = "raw.falloc.4k";
+    pub const RAW_ZERO_4K: &str = "raw.zero.4k";
+    pub const RAW_FALLOC_BATCH: &str = "raw.falloc.batch";
+    pub const RAW_ZERO_BATCH: &str = "raw.zero.batch";
+    pub const RAW_WRITE_128: &str = "raw.write.128";
+    pub const RAW_PWRITE_128: &str = "raw.pwrite.128";
+    pub const RAW_GROUP_4: &str = "raw.group.4";
+    pub const RAW_GROUP_16: &str = "raw.group.16";
+    pub const CORE_APPEND_128: &str = "core.append.128";
+    pub const CORE_APPEND_4K: &str = "core.append.4k";
+    pub const CORE_BATCH: &str = "core.batch";
+    pub const CORE_NOSYNC_128: &str = "core.nosync.128";
+    pub const CORE_SHARED_1: &str = "core.shared.1";
+    pub const CORE_GROUP_4: &str = "core.group.4";
+    pub const CORE_GROUP_16: &str = "core.group.16";
+    pub const V01_APPEND_128: &str = "v01.append.128";
+    pub const V01_APPEND_4K: &str = "v01.append.4k";
+    pub const OKAY_1: &str = "okaywal.1";
+    pub const OKAY_4: &str = "okaywal.4";
+    pub const OKAY_16: &str = "okaywal.16";
+}
+
+/// Entries per durable batch.
+pub const BATCH_COUNT: usize = 64;
+/// Payload bytes of each batch entry.
+pub const BATCH_ENTRY: usize = 1024;
+
+/// Bytes of the batch frame walogs writes for one batch (header, count, lengths, payloads);
+/// the raw batch baselines write this many bytes per operation.
+pub fn batch_frame_payload() -> usize {
+    4 + 4 * BATCH_COUNT + BATCH_COUNT * BATCH_ENTRY
+}
+
+type RunFn = Box<dyn FnMut(&Path, Limits) -> Result<(Sample, Option<String>)>>;
+
+/// One measurement.
+pub struct Case {
+    /// Stable key.
+    pub key: &'static str,
+    /// What the table calls it.
+    pub label: String,
+    /// Bytes one operation writes to the file (payload + framing), for the op cap.
+    pub frame_bytes: usize,
+    run: RunFn,
+}
+
+/// The summary of one measurement after all rounds.
+#[derive(Debug, Clone)]
+pub struct Measured {
+    /// Stable key.
+    pub key: &'static str,
+    /// What the table calls it.
+    pub label: String,
+    /// The rounds' summary.
+    pub summary: Summary,
+    /// A note from the median round (e.g. the average group size).
+    pub note: Option<String>,
+}
+
+fn case(
+    key: &'static str,
+    label: impl Into<String>,
+    frame_bytes: usize,
+    mut f: impl FnMut(&Path, Limits) -> Result<Sample> + 'static,
+) -> Case {
+    Case {
+        key,
+        label: label.into(),
+        frame_bytes,
+        run: Box::new(move |d, l| f(d, l).map(|s| (s, None))),
+    }
+}
+
+/// Every write case, in the order they are run and printed.
+pub fn cases() -> Vec<Case> {
+    use keys::*;
+    let f128 = 128 + FRAME_HEADER;
+    let f4k = 4096 + FRAME_HEADER;
+    let fb = batch_frame_payload() + FRAME_HEADER;
+    let mut v = Vec::new();
+    for (key, len, fl) in [(RAW_GROW_128, 128, f128), (RAW_GROW_4K, 4096, f4k)] {
+        v.push(case(
+            key,
+            format!("raw write+fdatasync, growing file, {}", size(len)),
+            fl,
+            move |d, l| raw_cases::sync_writes(d, Prealloc::Growing, len, l),
+        ));
+    }
+    for (key, how, len, fl) in [
+        (RAW_FALLOC_128, Prealloc::Fallocate, 128, f128),
+        (RAW_ZERO_128, Prealloc::ZeroFill, 128, f128),
+        (RAW_FALLOC_4K, Prealloc::Fallocate, 4096, f4k),
+        (RAW_ZERO_4K, Prealloc::ZeroFill, 4096, f4k),
+    ] {
+        v.push(case(
+            key,
+            format!("raw pwrite+fdatasync, {}, {}", how.describe(), size(len)),
+            fl,
+            move |d, l| raw_cases::sync_writes(d, how, len, l),
+        ));
+    }
+    for (key, how) in [
+        (RAW_FALLOC_BATCH, Prealloc::Fallocate),
+        (RAW_ZERO_BATCH, Prealloc::ZeroFill),
+    ] {
+        v.push(case(
+            key,
+            format!(
+                "raw pwrite+fdatasync, {}, one 64x1 KiB batch frame",
+                how.describe()
+            ),
+            fb,
+            move |d, l| {
+                let mut s = raw_cases::sync_writes(d, how, batch_frame_payload(), l)?;
+                s.bytes = s.ops * (BATCH_COUNT * BATCH_ENTRY) as u64;
+                Ok(s)
+            },
+        ));
+    }
+    v.push(case(
+        RAW_WRITE_128,
+        "raw write(2) per entry, no sync, 128 B",
+        f128,
+        |d, l| raw_cases::plain_writes(d, 128, l),
+    ));
+    v.push(case(
+        RAW_PWRITE_128,
+        "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B (info)",
+        f128,
+        |d, l| raw_cases::plain_pwrites(d, 128, l),
+    ));
+    for (key, threads) in [(RAW_GROUP_4, 4), (RAW_GROUP_16, 16)] {
+        v.push(Case {
+            key,
+            label: format!("raw group commit, {threads} threads, 128 B durable"),
+            frame_bytes: f128,
+            run: Box::new(move |d, l| {
+                let (s, groups) = raw_cases::group_commit(d, threads, 128, l)?;
+                Ok((s, Some(group_note(s.ops, groups))))
+            }),
+        });
+    }
+    for (key, len, fl) in [(CORE_APPEND_128, 128, f128), (CORE_APPEND_4K, 4096, f4k)] {
+        v.push(case(
+            key,
+            format!("walogs-core Wal::append durable, {}", size(len)),
+            fl,
+            move |d, l| core_cases::durable_append(d, len, l),
+        ));
+    }
+    v.push(case(
+        CORE_BATCH,
+        "walogs-core Wal::append_batch durable, 64x1 KiB",
+        fb,
+        |d, l| core_cases::durable_batch(d, BATCH_COUNT, BATCH_ENTRY, l),
+    ));
+    v.push(case(
+        CORE_NOSYNC_128,
+        "walogs-core Wal::append Durability::None, 128 B",
+        f128,
+        |d, l| core_cases::nosync_append(d, 128, l),
+    ));
+    for (key, threads) in [(CORE_SHARED_1, 1), (CORE_GROUP_4, 4), (CORE_GROUP_16, 16)] {
+        v.push(case(
+            key,
+            format!(
+                "walogs-core SharedWal::append durable, {threads} thread{}, 128 B",
+                if threads > 1 { "s" } else { "" }
+            ),
+            f128,
+            move |d, l| core_cases::shared_append(d, threads, 128, l),
+        ));
+    }
+    for (key, len, fl) in [(V01_APPEND_128, 128, f128), (V01_APPEND_4K, 4096, f4k)] {
+        v.push(case(
+            key,
+            format!("walogs 0.1 Wal::append durable, {}", size(len)),
+            fl,
+            move |d, l| peers::walogs01_append(d, len, l),
+        ));
+    }
+    for (key, threads) in [(OKAY_1, 1), (OKAY_4, 4), (OKAY_16, 16)] {
+        v.push(case(
+            key,
+            format!(
+                "okaywal commit, {threads} thread{}, 128 B",
+                if threads > 1 { "s" } else { "" }
+            ),
+            f128 + 16,
+            move |d, l| peers::okaywal_commit(d, threads, 128, l),
+        ));
+    }
+    v
+}
+
+fn group_note(ops: u64, groups: u64) -> String {
+    if groups == 0 {
+        "no group written".into()
+    } else {
+        format!("{:.1} commits per fdatasync", ops as f64 / groups as f64)
+    }
+}
+
+fn size(len: usize) -> String {
+    if len.is_multiple_of(1024) {
+        format!("{} KiB", len / 1024)
+    } else {
+        format!("{len} B")
+    }
+}
+
+/// Run every case `rounds` times, interleaved, each round in a fresh directory under
+/// `scratch`, limited to `round` per round and to `budget` bytes written. Progress goes to
+/// stderr.
+pub fn run(
+    scratch: &Path,
+    mut cases: Vec<Case>,
+    rounds: usize,
+    round: std::time::Duration,
+    budget: u64,
+) -> Result<Vec<Measured>> {
+    let mut samples: Vec<Vec<(Sample, Option<String>)>> = vec![Vec::new(); cases.len()];
+    for r in 0..rounds {
+        for (i, c) in cases.iter_mut().enumerate() {
+            let dir = scratch.join(format!("w{i:02}-r{r}"));
+            std::fs::create_dir_all(&dir).ctx(format!("create {}", dir.display()))?;
+            let limits = Limits {
+                duration: round,
+                max_ops: (budget / c.frame_bytes as u64).max(1),
+            };
+            let got = (c.run)(&dir, limits)
+                .map_err(|e| crate::error::BenchError::Check(format!("{}: {e}", c.label)))?;
+            std::fs::remove_dir_all(&dir).ctx(format!("remove {}", dir.display()))?;
+            syncfs(scratch)?;
+            eprintln!(
+                "  round {}/{rounds} {:<72} {:>10.0} ops/s",
+                r + 1,
+                c.label,
+                got.0.ops_per_sec()
+            );
+            samples[i].push(got);
+        }
+    }
+    let mut out = Vec::new();
+    for (c, s) in cases.iter().zip(samples) {
+        let just: Vec<Sample> = s.iter().map(|x| x.0).collect();
+        let summary = Summary::of(&just).ok_or_else(|| {
+            crate::error::BenchError::Check(format!("{}: no round was run", c.label))
+        })?;
+        let note = s
+            .iter()
+            .find(|x| x.0 == summary.median)
+            .and_then(|x| x.1.clone());
+        out.push(Measured {
+            key: c.key,
+            label: c.label.clone(),
+            summary,
+            note,
+        });
+    }
+    Ok(out)
+}
