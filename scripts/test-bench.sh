@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark program: its unit tests, then a --quick run (tiny sizes) that
+# must exit 0 and print every figure and every target with a verdict. Figures of the quick
+# run are not meaningful; scripts/bench.sh is the real measurement.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test -p walogs-bench
+cargo build -p walogs-bench
+
+out="$(mktemp)"
+trap 'rm -f "$out"' EXIT
+./target/debug/walogs-bench --quick >"$out"
+cat "$out"
+
+fail=0
+need() {
+    if ! grep -qF -- "$1" "$out"; then
+        echo "test-bench: missing from the output: $1" >&2
+        fail=1
+    fi
+}
+
+# Every write measurement (rows of the write table).
+for label in \
+    "raw write+fdatasync, growing file, 128 B" \
+    "raw write+fdatasync, growing file, 4 KiB" \
+    "raw pwrite+fdatasync, fallocate'd file, 128 B" \
+    "raw pwrite+fdatasync, zero-filled+synced file, 128 B" \
+    "raw pwrite+fdatasync, fallocate'd file, 4 KiB" \
+    "raw pwrite+fdatasync, zero-filled+synced file, 4 KiB" \
+    "raw pwrite+fdatasync, fallocate'd file, one 64x1 KiB batch frame" \
+    "raw pwrite+fdatasync, zero-filled+synced file, one 64x1 KiB batch frame" \
+    "raw write(2) per entry, no sync, 128 B" \
+    "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B" \
+    "raw group commit, 4 threads, 128 B durable" \
+    "raw group commit, 16 threads, 128 B durable" \
+    "walogs-core Wal::append durable, 128 B" \
+    "walogs-core Wal::append durable, 4 KiB" \
+    "walogs-core Wal::append_batch durable, 64x1 KiB" \
+    "walogs-core Wal::append Durability::None, 128 B" \
+    "walogs-core SharedWal::append durable, 1 thread, 128 B" \
+    "walogs-core SharedWal::append durable, 4 threads, 128 B" \
+    "walogs-core SharedWal::append durable, 16 threads, 128 B" \
+    "walogs 0.1 Wal::append durable, 128 B" \
+    "walogs 0.1 Wal::append durable, 4 KiB" \
+    "okaywal commit, 1 thread, 128 B" \
+    "okaywal commit, 4 threads, 128 B" \
+    "okaywal commit, 16 threads, 128 B"; do
+    need "$label"
+    # The row must carry figures: ops/s, MB/s, us/op, spread.
+    if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+%'; then
+        echo "test-bench: no figures on the row: $label" >&2
+        fail=1
+    fi
+done
+
+# Read passes, middle starts.
+for label in \
+    "fresh child process, nothing read (baseline)" \
+    "raw read(2) of the segment files" \
+    "walogs-core Wal::open + cursor_from(first)" \
+    "walogs-core Wal::open + iter()" \
+    "iter_from(lsn) + first next()" \
+    "cursor_from(lsn) + first next_entry()" \
+    "read(lsn)"; do
+    need "$label"
+done
+
+# Every target, with a number and a verdict.
+for target in \
+    "durable append 128 B / raw pwrite+fdatasync fallocate'd" \
+    "durable append 128 B / raw pwrite+fdatasync zero-filled" \
+    "durable append 4 KiB / raw pwrite+fdatasync fallocate'd" \
+    "durable append 4 KiB / raw pwrite+fdatasync zero-filled" \
+    "durable batch 64x1 KiB MB/s / raw fallocate'd MB/s" \
+    "durable batch 64x1 KiB MB/s / raw zero-filled MB/s" \
+    "no-fsync append 128 B / one write(2) per entry" \
+    "group commit 4 threads / raw group commit" \
+    "group commit 4 threads / okaywal 4 threads" \
+    "group commit 16 threads / raw group commit" \
+    "group commit 16 threads / okaywal 16 threads" \
+    "open + iterate (cursor_from) / raw read(2), warm cache" \
+    "open + iterate (cursor_from) peak memory (VmHWM)" \
+    "open + iterate (iter) / raw read(2), warm cache" \
+    "open + iterate (iter) peak memory (VmHWM)" \
+    "start at a middle LSN, iter_from (median)" \
+    "start at a middle LSN, cursor_from (median)" \
+    "start at a middle LSN, read (median)"; do
+    if ! grep -F -- "$target" "$out" | grep -qE '[0-9]+\.[0-9]+(x| MiB| ms) .*(PASS|MISS)$'; then
+        echo "test-bench: target without a figure and verdict: $target" >&2
+        fail=1
+    fi
+done
+need "18 targets, "
+
+if grep -qiE '(^|[^a-z])(nan|inf)([^a-z]|$)' "$out"; then
+    echo "test-bench: NaN or inf in the output" >&2
+    fail=1
+fi
+
+if [ "$fail" -ne 0 ]; then
+    echo "test-bench: FAILED" >&2
+    exit 1
+fi
+echo "test-bench: every figure and target printed"
