@@ -1,0 +1,195 @@
+//! `walogs bench [DIR]`: measure durable appends on the disk holding DIR (default: the
+//! current directory) and compare them with the raw `write`+`fdatasync` limit of that same
+//! disk, measured in the same run. Prints entries/s, fdatasyncs/s, latency percentiles and
+//! the ratios. Everything happens in a temporary subdirectory that is removed afterwards.
+
+mod counting;
+mod measure;
+mod raw;
+mod wal;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::BenchArgs;
+use crate::error::{CliError, EXIT_OK, require_dir};
+use crate::output;
+use crate::progress;
+use measure::Measured;
+
+/// The ratios people ask for, each against a baseline measured in this run.
+#[derive(Debug, Serialize)]
+struct Ratios {
+    /// walogs single appends/s ÷ raw append write+fdatasync/s (1.0 = no overhead).
+    append_vs_raw_append: f64,
+    /// walogs single appends/s ÷ raw overwrite pwrite+fdatasync/s (the disk's best case).
+    append_vs_raw_overwrite: f64,
+    /// Batched entries/s ÷ raw append/s (the gain from one sync per batch).
+    batch_entries_vs_raw_append: f64,
+    /// Group-commit entries/s ÷ raw append/s (the gain from sharing syncs).
+    group_entries_vs_raw_append: f64,
+    /// Entries carried per fdatasync under group commit.
+    group_entries_per_sync: f64,
+}
+
+/// Everything `bench` reports.
+#[derive(Debug, Serialize)]
+struct Report {
+    dir: String,
+    entry_size: usize,
+    seconds_each: f64,
+    batch: u32,
+    threads: u32,
+    results: Vec<Measured>,
+    ratios: Ratios,
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+/// Run `bench`.
+pub fn run(args: &BenchArgs, json: bool) -> Result<u8, CliError> {
+    if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= 3600.0) {
+        return Err(CliError::Usage(format!(
+            "--seconds must be between 0 and 3600, got {}",
+            args.seconds
+        )));
+    }
+    if args.size > walogs_core::MAX_ENTRY_SIZE
+        || args
+            .size
+            .saturating_add(4)
+            .saturating_mul(args.batch as usize)
+            + 4
+            > walogs_core::MAX_BATCH_SIZE
+    {
+        return Err(CliError::Usage(
+            "--size/--batch exceed the entry or batch size limit".to_string(),
+        ));
+    }
+    let parent = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    require_dir(&parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".walogs-bench-")
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            CliError::io(
+                format!("cannot create a directory in {}", parent.display()),
+                e,
+            )
+        })?;
+    let report = measure_all(tmp.path(), args, json)?;
+    tmp.close()
+        .map_err(|e| CliError::io("cannot remove the benchmark directory", e))?;
+    let report = Report {
+        dir: std::fs::canonicalize(&parent)
+            .unwrap_or(parent)
+            .display()
+            .to_string(),
+        ..report
+    };
+    if json {
+        output::json(&report)?;
+    } else {
+        output::text(&render(&report))?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn measure_all(dir: &Path, args: &BenchArgs, json: bool) -> Result<Report, CliError> {
+    let dur = Duration::from_secs_f64(args.seconds);
+    let ms = dur.as_millis() as u64;
+    let payload = crate::pattern::payload(1, args.size);
+    // The raw baselines write records of the size of a walogs frame (16-byte header + payload).
+    let record = vec![0xa5u8; args.size + 16];
+    let bar = |label: &str| progress::timed(ms, json, label.to_string());
+    let raw_append = raw::append(dir, &record, dur, bar("raw write+fdatasync"))?;
+    let raw_over = raw::overwrite(dir, &record, dur, bar("raw pwrite+fdatasync (overwrite)"))?;
+    let wal_append = wal::append(dir, &payload, dur, bar("walogs append"))?;
+    let batch = wal::batches(
+        dir,
+        &payload,
+        args.batch as usize,
+        dur,
+        bar("walogs append_batch"),
+    )?;
+    let group = wal::group_commit(
+        dir,
+        &payload,
+        args.threads as usize,
+        dur,
+        bar("walogs group commit"),
+    )?;
+    let ratios = Ratios {
+        append_vs_raw_append: ratio(wal_append.entries_per_sec, raw_append.entries_per_sec),
+        append_vs_raw_overwrite: ratio(wal_append.entries_per_sec, raw_over.entries_per_sec),
+        batch_entries_vs_raw_append: ratio(batch.entries_per_sec, raw_append.entries_per_sec),
+        group_entries_vs_raw_append: ratio(group.entries_per_sec, raw_append.entries_per_sec),
+        group_entries_per_sync: ratio(group.entries as f64, group.syncs as f64),
+    };
+    Ok(Report {
+        dir: dir.display().to_string(),
+        entry_size: args.size,
+        seconds_each: args.seconds,
+        batch: args.batch,
+        threads: args.threads,
+        results: vec![raw_append, raw_over, wal_append, batch, group],
+        ratios,
+    })
+}
+
+fn us(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.0}"))
+}
+
+fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "walogs bench on the disk of {} ({}-byte entries, {:.1} s per measurement)\n",
+        r.dir, r.entry_size, r.seconds_each
+    );
+    let _ = writeln!(
+        s,
+        "  {:<42} {:>12} {:>12} {:>9} {:>9}",
+        "measurement", "entries/s", "fdatasync/s", "p50 µs", "p99 µs"
+    );
+    for m in &r.results {
+        let _ = writeln!(
+            s,
+            "  {:<42} {:>12.0} {:>12.0} {:>9} {:>9}",
+            m.label,
+            m.entries_per_sec,
+            m.syncs_per_sec,
+            us(m.p50_us),
+            us(m.p99_us)
+        );
+    }
+    let q = &r.ratios;
+    let _ = writeln!(s, "\n  ratios (same disk, same run):");
+    let _ = writeln!(
+        s,
+        "    walogs append / raw write+fdatasync        {:>7.2}x",
+        q.append_vs_raw_append
+    );
+    let _ = writeln!(
+        s,
+        "    walogs append / raw pwrite+fdatasync       {:>7.2}x",
+        q.append_vs_raw_overwrite
+    );
+    let _ = writeln!(
+        s,
+        "    batched entries/s / raw write+fdatasync    {:>7.2}x  ({} per batch)",
+        q.batch_entries_vs_raw_append, r.batch
+    );
+    let _ = writeln!(
+        s,
+        "    group-commit entries/s / raw               {:>7.2}x  ({} threads, {:.1} entries per fdatasync)",
+        q.group_entries_vs_raw_append, r.threads, q.group_entries_per_sync
+    );
+    s
+}

@@ -1,0 +1,9 @@
+//! The subcommands, one module each. Every `run` returns the process exit code, or an
+//! error that `main` prints and maps to one.
+
+pub mod append;
+pub mod bench;
+pub mod dump;
+pub mod info;
+pub mod repair;
+pub mod verify;

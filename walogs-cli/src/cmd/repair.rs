@@ -1,0 +1,254 @@
+//! `walogs repair DIR [--salvage] [--dry-run] [--save-cut FILE]`: let a writable open cut
+//! a torn tail (or, only with `--salvage`, mid-log damage in the last segment), then print
+//! exactly what was cut from the core's recovery report. Damage in a completed segment is
+//! never cut: that needs a person.
+//!
+//! It first opens read-only to learn what the writable open will do (for `--dry-run` and
+//! `--save-cut`), then takes the write lock.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::Write as _;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use walogs_core::{RecoveryReport, SalvageReport, TailState, WalError, WalOptions};
+
+use crate::cli::RepairArgs;
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, Location, require_dir};
+use crate::layout::{self, read_full_at};
+use crate::output;
+use crate::tail::{self, TailInfo};
+
+/// The salvage part of a report.
+#[derive(Debug, Serialize)]
+struct Salvaged {
+    file: String,
+    offset: u64,
+    bytes_cut: u64,
+    valid_frames_cut: u64,
+    first_lsn_cut: u64,
+}
+
+impl From<&SalvageReport> for Salvaged {
+    fn from(s: &SalvageReport) -> Self {
+        Salvaged {
+            file: s.file.clone(),
+            offset: s.offset,
+            bytes_cut: s.bytes_cut,
+            valid_frames_cut: s.valid_frames_cut,
+            first_lsn_cut: s.first_lsn_cut.0,
+        }
+    }
+}
+
+/// What `repair` reports.
+#[derive(Debug, Serialize)]
+struct Outcome {
+    dir: String,
+    /// `repaired` (something was cut), `clean` (nothing to cut), `dry_run`, or `refused`.
+    status: &'static str,
+    /// What lay after the valid frames before the repair.
+    tail: Option<TailInfo>,
+    /// Bytes cut (or, dry run, to be cut) from the end of the last segment.
+    bytes_cut: u64,
+    salvaged: Option<Salvaged>,
+    migrated_v1: bool,
+    first_lsn: Option<u64>,
+    next_lsn: Option<u64>,
+    saved_to: Option<String>,
+    error: Option<Value>,
+    hint: Option<String>,
+}
+
+/// Run `repair`; returns the exit code (0 done or nothing to do, 3 refused, 4 locked).
+pub fn run(args: &RepairArgs, json: bool) -> Result<u8, CliError> {
+    let dir = &args.dir;
+    require_dir(dir)?;
+    if walogs_core::lock_holder(dir)
+        .map_err(|e| CliError::io(format!("cannot check the lock of {}", dir.display()), e))?
+        .is_some()
+    {
+        return Err(WalError::Locked { path: dir.clone() }.into());
+    }
+    let mut out = Outcome {
+        dir: dir.display().to_string(),
+        status: "clean",
+        tail: None,
+        bytes_cut: 0,
+        salvaged: None,
+        migrated_v1: false,
+        first_lsn: None,
+        next_lsn: None,
+        saved_to: None,
+        error: None,
+        hint: None,
+    };
+    let plan = match crate::open::read_only(dir, args.salvage) {
+        Ok(w) => w.recovery_report(),
+        Err(WalError::Corrupt { reason }) => {
+            refuse(&mut out, &reason, args.salvage);
+            print(&out, json)?;
+            return Ok(EXIT_CORRUPT);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let files = layout::segments(dir)?;
+    out.tail = Some(tail::inspect(&plan, &files)?);
+    if args.dry_run {
+        fill(&mut out, &plan);
+        out.status = "dry_run";
+        print(&out, json)?;
+        return Ok(EXIT_OK);
+    }
+    if let Some(path) = &args.save_cut {
+        save_cut(&plan, &files, path)?;
+        out.saved_to = Some(path.display().to_string());
+    }
+    let wal = WalOptions::new().salvage(args.salvage).open(dir)?;
+    let done = wal.recovery_report();
+    wal.close()?;
+    fill(&mut out, &done);
+    out.status = if done.bytes_truncated > 0 || done.migrated_v1 {
+        "repaired"
+    } else {
+        "clean"
+    };
+    print(&out, json)?;
+    Ok(EXIT_OK)
+}
+
+fn fill(out: &mut Outcome, r: &RecoveryReport) {
+    out.bytes_cut = r.bytes_truncated;
+    out.salvaged = r.salvaged.as_ref().map(Salvaged::from);
+    out.migrated_v1 = out.migrated_v1 || r.migrated_v1;
+    out.first_lsn = Some(r.first_lsn.0);
+    out.next_lsn = Some(r.next_lsn.0);
+}
+
+fn refuse(out: &mut Outcome, reason: &str, salvage: bool) {
+    let loc = Location::from_reason(reason);
+    out.status = "refused";
+    out.hint = Some(if reason.starts_with("mid-log damage") && !salvage {
+        format!(
+            "valid entries follow the damage, so cutting it loses them; run `walogs repair --salvage {}` \
+             to cut at offset {} anyway (add --save-cut FILE to keep the cut bytes)",
+            out.dir,
+            loc.offset.map_or("?".to_string(), |o| o.to_string())
+        )
+    } else {
+        "walogs repair cuts only the end of the last segment; this damage needs a person \
+         (restore the segment from a backup or replica)"
+            .to_string()
+    });
+    out.error = Some(json!({
+        "kind": "corrupt",
+        "message": reason,
+        "file": loc.file,
+        "offset": loc.offset,
+    }));
+}
+
+/// Copy the bytes the writable open will cut (from the tail offset to the end of the last
+/// segment) to `path`. Costs one read and one write of those bytes, plus an fsync.
+fn save_cut(
+    plan: &RecoveryReport,
+    files: &[layout::SegmentFile],
+    path: &std::path::Path,
+) -> Result<(), CliError> {
+    let ctx = |e| {
+        CliError::io(
+            format!("cannot save the cut bytes to {}", path.display()),
+            e,
+        )
+    };
+    let mut dest = File::create(path).map_err(ctx)?;
+    if let (TailState::TruncatedAt(offset), Some(last)) = (plan.tail, files.last()) {
+        let src = File::open(&last.path)
+            .map_err(|e| CliError::io(format!("cannot read {}", last.path.display()), e))?;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = offset;
+        loop {
+            let n = read_full_at(&src, &mut buf, at)
+                .map_err(|e| CliError::io(format!("cannot read {}", last.path.display()), e))?;
+            if n == 0 {
+                break;
+            }
+            dest.write_all(&buf[..n]).map_err(ctx)?;
+            at += n as u64;
+        }
+    }
+    dest.sync_all().map_err(ctx)
+}
+
+fn print(out: &Outcome, json: bool) -> Result<(), CliError> {
+    if json {
+        return output::json(out);
+    }
+    let mut s = String::new();
+    match out.status {
+        "refused" => {
+            let e = out.error.as_ref().cloned().unwrap_or(Value::Null);
+            let _ = writeln!(s, "REFUSED: {} was not changed", out.dir);
+            let _ = writeln!(s, "  {}", e["message"].as_str().unwrap_or("corrupt"));
+            if let Some(h) = &out.hint {
+                let _ = writeln!(s, "  {h}");
+            }
+        }
+        status => {
+            let verb = if status == "dry_run" {
+                "would cut"
+            } else {
+                "cut"
+            };
+            let head = match status {
+                "dry_run" => "DRY RUN (nothing changed)",
+                "repaired" => "REPAIRED",
+                _ => "NOTHING TO REPAIR",
+            };
+            let _ = writeln!(s, "{head}: {}", out.dir);
+            if out.migrated_v1 {
+                let _ = writeln!(s, "  migrated the v1 wal.log to wal-000001.log");
+            }
+            match (&out.salvaged, &out.tail) {
+                (Some(sv), _) => {
+                    let _ = writeln!(
+                        s,
+                        "  {verb} {} bytes of {} from offset {}: mid-log damage and the {} valid frame(s) after it, \
+                         starting at LSN {}",
+                        sv.bytes_cut, sv.file, sv.offset, sv.valid_frames_cut, sv.first_lsn_cut
+                    );
+                }
+                (None, Some(t)) if out.bytes_cut > 0 => {
+                    let what = match t.state {
+                        "preallocated" => "preallocated zeros, no entry",
+                        "torn" => "a torn (partial) write, never acknowledged",
+                        _ => "data past the last valid frame",
+                    };
+                    let _ = writeln!(
+                        s,
+                        "  {verb} {} bytes of {} from offset {}: {what}",
+                        out.bytes_cut,
+                        t.file.as_deref().unwrap_or("?"),
+                        t.offset.unwrap_or(0)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(s, "  the log ends exactly after its last frame");
+                }
+            }
+            if let (Some(f), Some(n)) = (out.first_lsn, out.next_lsn) {
+                let _ = writeln!(
+                    s,
+                    "  the log holds LSN {} ({} entries), next LSN {n}",
+                    output::lsn_range(f, n),
+                    n - f
+                );
+            }
+            if let Some(p) = &out.saved_to {
+                let _ = writeln!(s, "  the cut bytes were saved to {p}");
+            }
+        }
+    }
+    output::text(&s)
+}
