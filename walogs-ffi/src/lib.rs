@@ -1,1 +1,55 @@
-//! C ABI for walogs (placeholder until the C ABI issue lands).
+//! The C ABI of walogs: `libwalogs.so` (soname `libwalogs.so.0`) and `libwalogs.a`, described
+//! by `include/walogs.h` (generated from this crate by cbindgen).
+//!
+//! A thin `extern "C"` layer over [`walogs_core::SharedWal`], the thread-safe group-commit
+//! handle. Rules every entry point keeps:
+//!
+//! - every fallible function returns a [`WalogsStatus`] with stable numbers, and records a
+//!   thread-local message (`walogs_last_error`) and errno (`walogs_last_errno`) on failure;
+//! - every pointer argument is checked for NULL before use, sizes are checked before a slice
+//!   is formed, and outputs are written only on success (the one exception, documented, is
+//!   the length a too-small buffer needed);
+//! - every body runs inside one panic boundary (`catch_unwind`): no panic crosses into C.
+//!
+//! Module map: `status` (the codes), `last_error` (messages), `boundary` (the panic
+//! boundary), `args` (checked C arguments), `options`, `handle` (open/close), `append`,
+//! `read`, `iter`, `maintenance` (rotate/checkpoint/truncate), `info` (getters), `report`
+//! (recovery report), `version`.
+
+// The order of these groups is the order of the generated header.
+mod status;
+// errors
+mod last_error;
+// version
+mod version;
+// options
+mod options;
+// open / close
+mod handle;
+// writes
+mod append;
+// reads
+mod read;
+// iteration
+mod iter;
+// maintenance
+mod maintenance;
+// getters
+mod info;
+// recovery report
+mod report;
+// internals
+mod args;
+mod boundary;
+
+pub use append::*;
+pub use handle::*;
+pub use info::*;
+pub use iter::*;
+pub use last_error::{walogs_last_errno, walogs_last_error};
+pub use maintenance::*;
+pub use options::*;
+pub use read::*;
+pub use report::*;
+pub use status::*;
+pub use version::*;

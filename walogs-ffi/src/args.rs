@@ -1,0 +1,165 @@
+//! Checked conversions of C arguments: handles, paths, byte ranges, output pointers.
+//!
+//! Every helper checks for NULL and for sizes Rust cannot represent before it forms a
+//! reference or slice, and returns a [`Failure`] naming the argument.
+
+use std::ffi::{CStr, OsStr, c_char};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use walogs_core::MAX_ENTRY_SIZE;
+
+use crate::last_error::Failure;
+use crate::status::WalogsStatus;
+
+/// `&*ptr`, or a NULL-argument failure naming `name`.
+///
+/// # Safety
+/// `ptr`, when not NULL, must point to a live `T` that stays valid and unaliased by `&mut`
+/// for `'a`.
+pub(crate) unsafe fn obj<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Failure> {
+    // SAFETY: the caller guarantees a non-NULL `ptr` is valid for `'a`.
+    unsafe { ptr.as_ref() }.ok_or_else(|| Failure::null(name))
+}
+
+/// `&mut *ptr`, or a NULL-argument failure naming `name`.
+///
+/// # Safety
+/// `ptr`, when not NULL, must point to a live `T` not otherwise referenced during `'a`.
+pub(crate) unsafe fn obj_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller guarantees a non-NULL `ptr` is valid and unique for `'a`.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(name))
+}
+
+/// Fail unless the required output pointer `ptr` is non-NULL. Outputs are checked before
+/// the operation runs (so nothing happens when one is missing) and written after it
+/// succeeded.
+pub(crate) fn need_out<T>(ptr: *mut T, name: &str) -> Result<(), Failure> {
+    if ptr.is_null() {
+        Err(Failure::null(name))
+    } else {
+        Ok(())
+    }
+}
+
+/// Write `value` to the output `ptr` if it is not NULL.
+///
+/// # Safety
+/// `ptr`, when not NULL, must be valid for a write of a `T`.
+pub(crate) unsafe fn put<T>(ptr: *mut T, value: T) {
+    if !ptr.is_null() {
+        // SAFETY: non-NULL and valid for writes (caller's contract). `write` does not drop
+        // the (possibly uninitialised) old value.
+        unsafe { ptr.write(value) };
+    }
+}
+
+/// The path in the NUL-terminated string `ptr`. Any bytes are accepted (Unix paths need not
+/// be UTF-8); the empty string is an invalid argument.
+///
+/// # Safety
+/// `ptr`, when not NULL, must point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn path<'a>(ptr: *const c_char, name: &str) -> Result<&'a Path, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    // SAFETY: non-NULL and NUL-terminated (caller's contract).
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    if bytes.is_empty() {
+        return Err(Failure::invalid(format!(
+            "argument `{name}` is an empty path"
+        )));
+    }
+    Ok(Path::new(OsStr::from_bytes(bytes)))
+}
+
+/// One entry's bytes. `data` may be NULL when `len` is 0. Lengths over
+/// [`MAX_ENTRY_SIZE`] are refused before the pointer is touched.
+///
+/// # Safety
+/// `data`, when not NULL, must be valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn entry<'a>(
+    data: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Failure> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if data.is_null() {
+        return Err(Failure::new(
+            WalogsStatus::WALOGS_NULL_ARGUMENT,
+            format!("argument `{name}` is NULL but its length is {len}"),
+        ));
+    }
+    if len > MAX_ENTRY_SIZE {
+        return Err(Failure::new(
+            WalogsStatus::WALOGS_ENTRY_TOO_LARGE,
+            format!("entry too large: `{name}` is {len} bytes, max is {MAX_ENTRY_SIZE}"),
+        ));
+    }
+    // SAFETY: non-NULL, `len <= MAX_ENTRY_SIZE` (so within isize::MAX), valid for reads of
+    // `len` bytes (caller's contract).
+    Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// The `n` elements at `ptr` (an array argument). `n` must be at least 1.
+///
+/// # Safety
+/// `ptr`, when not NULL, must be valid for reads of `n` elements for `'a`.
+pub(crate) unsafe fn array<'a, T>(ptr: *const T, n: usize, name: &str) -> Result<&'a [T], Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(name));
+    }
+    if n.checked_mul(size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return Err(Failure::invalid(format!(
+            "argument `{name}` has {n} elements, more than memory can hold"
+        )));
+    }
+    // SAFETY: non-NULL, the total size fits isize, valid for `n` reads (caller's contract).
+    Ok(unsafe { std::slice::from_raw_parts(ptr, n) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_checks_null_before_size_and_never_forms_huge_slices() {
+        // SAFETY: no pointer is dereferenced for these arguments.
+        unsafe {
+            assert_eq!(entry(std::ptr::null(), 0, "d").unwrap(), b"");
+            let e = entry(std::ptr::null(), 3, "d").unwrap_err();
+            assert_eq!(e.status, WalogsStatus::WALOGS_NULL_ARGUMENT);
+            let x = 0u8;
+            let e = entry(&x, usize::MAX, "d").unwrap_err();
+            assert_eq!(e.status, WalogsStatus::WALOGS_ENTRY_TOO_LARGE);
+            let e = entry(&x, MAX_ENTRY_SIZE + 1, "d").unwrap_err();
+            assert_eq!(e.status, WalogsStatus::WALOGS_ENTRY_TOO_LARGE);
+        }
+    }
+
+    #[test]
+    fn array_refuses_counts_that_overflow() {
+        let x = 0usize;
+        // SAFETY: the count is refused before the pointer is read.
+        let e = unsafe { array(&x, usize::MAX / 2, "lens") }.unwrap_err();
+        assert_eq!(e.status, WalogsStatus::WALOGS_INVALID_ARGUMENT);
+        // SAFETY: as above.
+        let e = unsafe { array::<usize>(std::ptr::null(), 1, "lens") }.unwrap_err();
+        assert_eq!(e.status, WalogsStatus::WALOGS_NULL_ARGUMENT);
+    }
+
+    #[test]
+    fn paths_accept_any_bytes_but_not_empty() {
+        // SAFETY: both are NUL-terminated literals.
+        unsafe {
+            let p = path(c"/tmp/\xff\xfe".as_ptr(), "dir").unwrap();
+            assert_eq!(p.as_os_str().as_bytes(), b"/tmp/\xff\xfe");
+            let e = path(c"".as_ptr(), "dir").unwrap_err();
+            assert_eq!(e.status, WalogsStatus::WALOGS_INVALID_ARGUMENT);
+        }
+    }
+}

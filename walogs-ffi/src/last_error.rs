@@ -1,0 +1,276 @@
+//! The failure type of the C layer, and the thread-local "last error" a C caller reads back
+//! with `walogs_last_error` / `walogs_last_errno`.
+
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int};
+use std::io;
+
+use walogs_core::WalError;
+
+use crate::status::WalogsStatus;
+
+/// A failed call: its status, a message, and the OS error number (0 when not an I/O error).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub status: WalogsStatus,
+    pub message: String,
+    pub errno: c_int,
+}
+
+impl Failure {
+    pub fn new(status: WalogsStatus, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+            errno: 0,
+        }
+    }
+
+    pub fn null(arg: &str) -> Failure {
+        Failure::new(
+            WalogsStatus::WALOGS_NULL_ARGUMENT,
+            format!("argument `{arg}` is NULL"),
+        )
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Failure {
+        Failure::new(WalogsStatus::WALOGS_INVALID_ARGUMENT, message)
+    }
+}
+
+/// The OS error number of `e`: its raw number, or for errors walogs built itself (which
+/// carry only a kind) the usual number of that kind; 0 when there is none.
+fn errno_of(e: &io::Error) -> c_int {
+    if let Some(n) = e.raw_os_error() {
+        return n;
+    }
+    use rustix::io::Errno;
+    let errno = match e.kind() {
+        io::ErrorKind::NotFound => Errno::NOENT,
+        io::ErrorKind::PermissionDenied => Errno::ACCESS,
+        io::ErrorKind::AlreadyExists => Errno::EXIST,
+        io::ErrorKind::NotADirectory => Errno::NOTDIR,
+        io::ErrorKind::IsADirectory => Errno::ISDIR,
+        io::ErrorKind::InvalidInput => Errno::INVAL,
+        io::ErrorKind::StorageFull => Errno::NOSPC,
+        io::ErrorKind::FileTooLarge => Errno::FBIG,
+        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => Errno::IO,
+        io::ErrorKind::Interrupted => Errno::INTR,
+        io::ErrorKind::OutOfMemory => Errno::NOMEM,
+        _ => return 0,
+    };
+    errno.raw_os_error()
+}
+
+impl From<WalError> for Failure {
+    fn from(e: WalError) -> Failure {
+        use WalogsStatus::*;
+        let (status, errno) = match &e {
+            WalError::Io(io) => (WALOGS_IO, errno_of(io)),
+            WalError::EntryTooLarge { .. } => (WALOGS_ENTRY_TOO_LARGE, 0),
+            WalError::Corrupt { .. } => (WALOGS_CORRUPT, 0),
+            WalError::Locked { .. } => (WALOGS_LOCKED, 0),
+            WalError::Poisoned { .. } => (WALOGS_POISONED, 0),
+            WalError::ReadOnly => (WALOGS_READ_ONLY, 0),
+            WalError::Closed => (WALOGS_CLOSED, 0),
+            WalError::LsnOutOfRange { .. } => (WALOGS_LSN_OUT_OF_RANGE, 0),
+            WalError::InvalidArgument { .. } => (WALOGS_INVALID_ARGUMENT, 0),
+        };
+        Failure {
+            status,
+            message: e.to_string(),
+            errno,
+        }
+    }
+}
+
+/// The last failure recorded on this thread.
+struct LastError {
+    message: Vec<u8>,
+    errno: c_int,
+}
+
+thread_local! {
+    static LAST: RefCell<LastError> = const {
+        RefCell::new(LastError { message: Vec::new(), errno: 0 })
+    };
+}
+
+/// Record `f` (from function `func`) as this thread's last error.
+pub(crate) fn record(func: &str, f: &Failure) {
+    let mut message = format!("{func}: {}", f.message).into_bytes();
+    // The message is handed out as a C string: no interior NUL.
+    for b in &mut message {
+        if *b == 0 {
+            *b = b'?';
+        }
+    }
+    // During thread teardown the slot may be gone; the status still tells the caller.
+    let _ = LAST.try_with(|slot| {
+        if let Ok(mut last) = slot.try_borrow_mut() {
+            last.message = message;
+            last.errno = f.errno;
+        }
+    });
+}
+
+/// Copy the message of the last failed call on this thread into `buf`.
+///
+/// The message names the function, what was wrong, and for WAL errors the file, offset or
+/// LSN involved. It is kept until the next failing call on the same thread (successful calls
+/// leave it alone); a thread that never saw a failure gets an empty string.
+///
+/// `buf` receives up to `cap - 1` bytes of the message plus a terminating NUL (like
+/// `snprintf`): a message that does not fit is cut, still NUL-terminated. `buf` may be NULL
+/// only when `cap` is 0 (to ask for the length). `len_out` (optional, may be NULL) receives
+/// the full length of the message in bytes, without the NUL.
+///
+/// Returns `WALOGS_OK` when the whole message fit, `WALOGS_BUFFER_TOO_SMALL` when it was cut
+/// (or `cap` was 0), `WALOGS_NULL_ARGUMENT` when `buf` is NULL with `cap > 0`. This call
+/// never changes the last error itself. Cost: one copy of the message.
+///
+/// Thread-local: call it on the thread that made the failing call (in Go, keep the
+/// goroutine locked to its OS thread between the two calls).
+///
+/// # Safety
+/// `buf`, when not NULL, must be valid for writes of `cap` bytes; `len_out`, when not NULL,
+/// must be valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_last_error(
+    buf: *mut c_char,
+    cap: usize,
+    len_out: *mut usize,
+) -> WalogsStatus {
+    // No `guard` here: it would overwrite the very error being read. Nothing below panics.
+    if buf.is_null() && cap > 0 {
+        return WalogsStatus::WALOGS_NULL_ARGUMENT;
+    }
+    let copied = LAST.try_with(|slot| {
+        let Ok(last) = slot.try_borrow() else {
+            return (0, true);
+        };
+        let msg = &last.message;
+        let fits = msg.len() < cap;
+        if cap > 0 {
+            let n = msg.len().min(cap - 1);
+            // SAFETY: `buf` is non-NULL (checked above) and valid for `cap` bytes (caller's
+            // contract); `n + 1 <= cap`; `msg` is our own buffer, which cannot overlap it.
+            unsafe {
+                std::ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
+                *buf.add(n) = 0;
+            }
+        }
+        (msg.len(), fits)
+    });
+    let (len, fits) = copied.unwrap_or_else(|_| {
+        if cap > 0 {
+            // SAFETY: as above, `buf` is valid for at least one byte.
+            unsafe { *buf = 0 };
+        }
+        (0, true)
+    });
+    if !len_out.is_null() {
+        // SAFETY: non-NULL and valid for a write (caller's contract).
+        unsafe { len_out.write(len) };
+    }
+    if fits {
+        WalogsStatus::WALOGS_OK
+    } else {
+        WalogsStatus::WALOGS_BUFFER_TOO_SMALL
+    }
+}
+
+/// The OS error number (`errno` value, e.g. `ENOSPC`) of the last failed call on this
+/// thread when it failed with `WALOGS_IO`; 0 when it had none (a non-I/O failure, or no
+/// failure yet). Kept until the next failing call on this thread. Never fails, costs
+/// nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn walogs_last_errno() -> c_int {
+    LAST.try_with(|slot| slot.try_borrow().map(|l| l.errno).unwrap_or(0))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_last(cap: usize) -> (WalogsStatus, String, usize) {
+        let mut buf = vec![0x55 as c_char; cap];
+        let mut len = usize::MAX;
+        let ptr = if cap == 0 {
+            std::ptr::null_mut()
+        } else {
+            buf.as_mut_ptr()
+        };
+        // SAFETY: `buf` holds `cap` bytes; `len` is a local.
+        let s = unsafe { walogs_last_error(ptr, cap, &mut len) };
+        let text = if cap == 0 {
+            String::new()
+        } else {
+            // SAFETY: walogs_last_error NUL-terminates within `cap`.
+            unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        (s, text, len)
+    }
+
+    #[test]
+    fn message_round_trips_and_is_cut_when_the_buffer_is_small() {
+        record(
+            "walogs_test",
+            &Failure::new(WalogsStatus::WALOGS_IO, "disk\0 on fire"),
+        );
+        let full = "walogs_test: disk? on fire";
+        assert_eq!(
+            read_last(64),
+            (WalogsStatus::WALOGS_OK, full.to_string(), full.len())
+        );
+        assert_eq!(
+            read_last(full.len() + 1),
+            (WalogsStatus::WALOGS_OK, full.to_string(), full.len())
+        );
+        assert_eq!(
+            read_last(full.len()),
+            (
+                WalogsStatus::WALOGS_BUFFER_TOO_SMALL,
+                full[..full.len() - 1].to_string(),
+                full.len()
+            )
+        );
+        assert_eq!(
+            read_last(0),
+            (
+                WalogsStatus::WALOGS_BUFFER_TOO_SMALL,
+                String::new(),
+                full.len()
+            )
+        );
+        // SAFETY: NULL with cap > 0 is refused before any write.
+        let s = unsafe { walogs_last_error(std::ptr::null_mut(), 8, std::ptr::null_mut()) };
+        assert_eq!(s, WalogsStatus::WALOGS_NULL_ARGUMENT);
+    }
+
+    #[test]
+    fn errno_comes_from_the_os_error_or_its_kind() {
+        let f = Failure::from(WalError::Io(io::Error::from_raw_os_error(28)));
+        assert_eq!((f.status, f.errno), (WalogsStatus::WALOGS_IO, 28));
+        let f = Failure::from(WalError::Io(io::Error::new(io::ErrorKind::NotFound, "x")));
+        assert_eq!(f.errno, rustix::io::Errno::NOENT.raw_os_error());
+        record("walogs_test", &f);
+        assert_eq!(walogs_last_errno(), f.errno);
+        let f = Failure::from(WalError::ReadOnly);
+        assert_eq!((f.status, f.errno), (WalogsStatus::WALOGS_READ_ONLY, 0));
+    }
+
+    #[test]
+    fn last_error_is_per_thread() {
+        record(
+            "walogs_test",
+            &Failure::new(WalogsStatus::WALOGS_IO, "here"),
+        );
+        let other = std::thread::spawn(|| read_last(64)).join().unwrap();
+        assert_eq!(other, (WalogsStatus::WALOGS_OK, String::new(), 0));
+        assert_eq!(read_last(64).1, "walogs_test: here");
+    }
+}

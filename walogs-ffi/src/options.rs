@@ -1,0 +1,205 @@
+//! `walogs_options`: the open-time settings, as an opaque builder.
+
+use std::time::Duration;
+
+use walogs_core::{Durability, WalOptions};
+
+use crate::args::{obj_mut, put};
+use crate::boundary::guard;
+use crate::last_error::Failure;
+use crate::status::WalogsStatus;
+
+/// When appended entries are fdatasync'd: one of the `WALOGS_DURABILITY_*` values.
+pub type WalogsDurability = u32;
+
+/// Every append (or batch, or group-commit group) is fdatasync'd before it returns
+/// `WALOGS_OK`: a power loss loses nothing acknowledged. The default.
+pub const WALOGS_DURABILITY_EVERY_APPEND: WalogsDurability = 0;
+/// Appends return after the write; an append that finds the last fdatasync older than the
+/// interval syncs before returning. A power loss may lose about one interval of entries.
+pub const WALOGS_DURABILITY_INTERVAL: WalogsDurability = 1;
+/// Appends return after the write; nothing is fdatasync'd until `walogs_sync` (or rotation,
+/// or a clean close). A power loss may lose everything after the last sync.
+pub const WALOGS_DURABILITY_MANUAL: WalogsDurability = 2;
+/// Like MANUAL, for callers that never sync: only rotation and a clean close sync. A power
+/// loss may lose everything since the last rotation. (A crash of the process alone loses
+/// nothing acknowledged under any policy.)
+pub const WALOGS_DURABILITY_NONE: WalogsDurability = 3;
+
+/// Open-time settings for `walogs_open` (opaque; create with `walogs_options_new`, free with
+/// `walogs_options_free`). The defaults: 64 MiB segments, `WALOGS_DURABILITY_EVERY_APPEND`,
+/// writable, no salvage, preallocation on.
+///
+/// `walogs_open` copies what it needs, so one options object can serve any number of opens
+/// and may be freed right after. Not synchronized: do not change it from one thread while
+/// another uses it.
+#[derive(Debug, Default)]
+pub struct WalogsOptions {
+    pub(crate) inner: WalOptions,
+}
+
+/// Create an options object holding the defaults; `*out` receives it. Free it with
+/// `walogs_options_free`. Cost: one small allocation.
+///
+/// # Safety
+/// `out` must be NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_new(out: *mut *mut WalogsOptions) -> WalogsStatus {
+    guard("walogs_options_new", || {
+        crate::args::need_out(out, "out")?;
+        let boxed = Box::into_raw(Box::new(WalogsOptions::default()));
+        // SAFETY: `out` is non-NULL (checked) and valid for a write (caller's contract).
+        unsafe { put(out, boxed) };
+        Ok(WalogsStatus::WALOGS_OK)
+    })
+}
+
+/// Free an options object. NULL is a no-op. Handles opened with it are not affected.
+///
+/// # Safety
+/// `opts` must be NULL or a pointer from `walogs_options_new` not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_free(opts: *mut WalogsOptions) {
+    if !opts.is_null() {
+        // SAFETY: from Box::into_raw in walogs_options_new, freed once (caller's contract).
+        let boxed = unsafe { Box::from_raw(opts) };
+        // Dropping `WalOptions` releases an `Arc` and cannot panic in practice; guard anyway.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
+    }
+}
+
+/// Run `f` on the options behind `opts` inside the panic boundary.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+unsafe fn update(
+    func: &str,
+    opts: *mut WalogsOptions,
+    f: impl FnOnce(&mut WalOptions) -> Result<(), Failure>,
+) -> WalogsStatus {
+    guard(func, || {
+        // SAFETY: forwarded from the caller.
+        let o = unsafe { obj_mut(opts, "opts") }?;
+        f(&mut o.inner)?;
+        Ok(WalogsStatus::WALOGS_OK)
+    })
+}
+
+/// Rotate to a new segment before an append that would grow the active one past `size`
+/// bytes; 0 means never rotate automatically. Default 64 MiB. A single frame larger than
+/// `size` still goes into a segment of its own.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_max_segment_size(
+    opts: *mut WalogsOptions,
+    size: u64,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_max_segment_size", opts, |o| {
+            *o = o.clone().max_segment_size((size != 0).then_some(size));
+            Ok(())
+        })
+    }
+}
+
+/// Choose when appends are fdatasync'd: `kind` is one of the `WALOGS_DURABILITY_*` values;
+/// `interval_ms` (at least 1) is used only with `WALOGS_DURABILITY_INTERVAL` and ignored
+/// otherwise. An unknown kind or a zero interval is `WALOGS_INVALID_ARGUMENT`.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_durability(
+    opts: *mut WalogsOptions,
+    kind: WalogsDurability,
+    interval_ms: u64,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_durability", opts, |o| {
+            let d = match kind {
+                WALOGS_DURABILITY_EVERY_APPEND => Durability::EveryAppend,
+                WALOGS_DURABILITY_INTERVAL if interval_ms == 0 => {
+                    return Err(Failure::invalid(
+                        "WALOGS_DURABILITY_INTERVAL needs an interval of at least 1 ms",
+                    ));
+                }
+                WALOGS_DURABILITY_INTERVAL => {
+                    Durability::Interval(Duration::from_millis(interval_ms))
+                }
+                WALOGS_DURABILITY_MANUAL => Durability::Manual,
+                WALOGS_DURABILITY_NONE => Durability::None,
+                other => {
+                    return Err(Failure::invalid(format!(
+                        "unknown durability kind {other} (expected 0..=3, see WALOGS_DURABILITY_*)"
+                    )));
+                }
+            };
+            *o = o.clone().durability(d);
+            Ok(())
+        })
+    }
+}
+
+/// Open read-only: no write lock, nothing on disk changed (no directory creation, no
+/// truncation of a torn tail, no migration); the recovery report says what a writable open
+/// would do. Every mutating call on such a handle returns `WALOGS_READ_ONLY`. Default false.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_read_only(
+    opts: *mut WalogsOptions,
+    read_only: bool,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_read_only", opts, |o| {
+            *o = o.clone().read_only(read_only);
+            Ok(())
+        })
+    }
+}
+
+/// When the last segment has mid-log damage (a bad frame followed by valid ones), cut it at
+/// the damage instead of failing with `WALOGS_CORRUPT`. The valid frames after the damage
+/// are lost; the recovery report's `salvage_*` fields say what was cut. Default false.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_salvage(
+    opts: *mut WalogsOptions,
+    salvage: bool,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_salvage", opts, |o| {
+            *o = o.clone().salvage(salvage);
+            Ok(())
+        })
+    }
+}
+
+/// Preallocate the active segment in 1 MiB steps (`fallocate`) so most appends write into
+/// allocated space; the zero tail is cut on rotation and clean close. A failed
+/// preallocation (disk full) is a clean `WALOGS_IO` that does not poison. Default true.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_preallocate(
+    opts: *mut WalogsOptions,
+    preallocate: bool,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_preallocate", opts, |o| {
+            *o = o.clone().preallocate(preallocate);
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,167 @@
+//! The status codes every fallible function returns, and their static descriptions.
+
+use std::ffi::c_char;
+
+/// What a call did. Every fallible function returns one of these.
+///
+/// The numbers are part of the ABI: they are never renumbered or reused. New failure kinds
+/// get new numbers in their block: `0..=99` success, `100..=199` a bad argument (nothing was
+/// changed), `200..=299` the state of the WAL refuses the call, `300..=399` the operating
+/// system failed, `900..=999` a bug in walogs. A caller that meets a number it does not know
+/// can still classify it by its block.
+///
+/// After a failure, `walogs_last_error` gives a message saying what exactly was wrong, and
+/// `walogs_last_errno` the OS error number for I/O failures.
+#[repr(i32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum WalogsStatus {
+    /// Success.
+    WALOGS_OK = 0,
+    /// Not an error: the iterator has no more entries (`walogs_iter_next` only). No output
+    /// was written.
+    WALOGS_END = 1,
+    /// A required pointer argument was NULL. Nothing was changed.
+    WALOGS_NULL_ARGUMENT = 100,
+    /// An argument has a value the call cannot accept (an empty path or batch, an unknown
+    /// durability kind, a truncation point inside an atomic batch, ...). Nothing was changed.
+    WALOGS_INVALID_ARGUMENT = 101,
+    /// An entry is larger than `WALOGS_MAX_ENTRY_SIZE`, or an atomic batch larger than
+    /// `WALOGS_MAX_BATCH_SIZE`. Nothing was written.
+    WALOGS_ENTRY_TOO_LARGE = 102,
+    /// The caller's buffer is too small; the size needed was written to the length output.
+    WALOGS_BUFFER_TOO_SMALL = 103,
+    /// Another handle, in this process or another one, holds the directory's write lock.
+    WALOGS_LOCKED = 200,
+    /// An earlier write or fdatasync failed, so what is on disk is unknown: every mutating
+    /// call fails with this status until the WAL is closed and reopened.
+    WALOGS_POISONED = 201,
+    /// A mutating call was made on a handle opened read-only.
+    WALOGS_READ_ONLY = 202,
+    /// The handle was shut down (`walogs_shutdown`).
+    WALOGS_CLOSED = 203,
+    /// The directory holds damage walogs will not repair silently (the message names the
+    /// file and byte offset). Opening with the salvage option cuts mid-log damage in the
+    /// last segment instead.
+    WALOGS_CORRUPT = 204,
+    /// An LSN outside the entries the WAL holds (checkpointed away or not written yet).
+    WALOGS_LSN_OUT_OF_RANGE = 205,
+    /// The operating system reported an error; `walogs_last_errno` gives its number. A
+    /// failed write or fdatasync also poisons the handle.
+    WALOGS_IO = 300,
+    /// walogs panicked (a bug). The panic was caught at the boundary; the handle may be
+    /// used further, but closing and reopening it is the safe course. Please report it.
+    WALOGS_PANIC = 900,
+}
+
+impl WalogsStatus {
+    /// Every status, for tests and lookups.
+    pub(crate) const ALL: [WalogsStatus; 14] = [
+        WalogsStatus::WALOGS_OK,
+        WalogsStatus::WALOGS_END,
+        WalogsStatus::WALOGS_NULL_ARGUMENT,
+        WalogsStatus::WALOGS_INVALID_ARGUMENT,
+        WalogsStatus::WALOGS_ENTRY_TOO_LARGE,
+        WalogsStatus::WALOGS_BUFFER_TOO_SMALL,
+        WalogsStatus::WALOGS_LOCKED,
+        WalogsStatus::WALOGS_POISONED,
+        WalogsStatus::WALOGS_READ_ONLY,
+        WalogsStatus::WALOGS_CLOSED,
+        WalogsStatus::WALOGS_CORRUPT,
+        WalogsStatus::WALOGS_LSN_OUT_OF_RANGE,
+        WalogsStatus::WALOGS_IO,
+        WalogsStatus::WALOGS_PANIC,
+    ];
+
+    /// The static description, NUL-terminated.
+    const fn text(self) -> &'static str {
+        match self {
+            WalogsStatus::WALOGS_OK => "ok\0",
+            WalogsStatus::WALOGS_END => "end of iteration\0",
+            WalogsStatus::WALOGS_NULL_ARGUMENT => "a required pointer argument is NULL\0",
+            WalogsStatus::WALOGS_INVALID_ARGUMENT => "invalid argument\0",
+            WalogsStatus::WALOGS_ENTRY_TOO_LARGE => "entry or atomic batch too large\0",
+            WalogsStatus::WALOGS_BUFFER_TOO_SMALL => "buffer too small\0",
+            WalogsStatus::WALOGS_LOCKED => "wal directory locked by another handle\0",
+            WalogsStatus::WALOGS_POISONED => {
+                "wal poisoned by an earlier write or sync failure; reopen it\0"
+            }
+            WalogsStatus::WALOGS_READ_ONLY => "wal is open read-only\0",
+            WalogsStatus::WALOGS_CLOSED => "wal is closed\0",
+            WalogsStatus::WALOGS_CORRUPT => "wal corrupt\0",
+            WalogsStatus::WALOGS_LSN_OUT_OF_RANGE => "lsn out of range\0",
+            WalogsStatus::WALOGS_IO => "i/o error\0",
+            WalogsStatus::WALOGS_PANIC => "internal error: walogs panicked\0",
+        }
+    }
+
+    /// The status with this number, if there is one.
+    pub(crate) fn from_code(code: i32) -> Option<WalogsStatus> {
+        WalogsStatus::ALL.into_iter().find(|s| *s as i32 == code)
+    }
+}
+
+/// A static, NUL-terminated English description of `status` (never NULL; "unknown status"
+/// for a number this library does not define). Never fails, never allocates, thread-safe;
+/// the string lives as long as the library is loaded.
+#[unsafe(no_mangle)]
+pub extern "C" fn walogs_status_str(status: i32) -> *const c_char {
+    let text = match WalogsStatus::from_code(status) {
+        Some(s) => s.text(),
+        None => "unknown status\0",
+    };
+    text.as_ptr().cast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn every_status_has_a_distinct_nul_terminated_text() {
+        let mut seen = std::collections::HashSet::new();
+        for s in WalogsStatus::ALL {
+            // SAFETY: walogs_status_str returns a static NUL-terminated string.
+            let text = unsafe { CStr::from_ptr(walogs_status_str(s as i32)) };
+            let text = text.to_str().unwrap();
+            assert!(!text.is_empty() && text != "unknown status", "{s:?}");
+            assert!(seen.insert(text), "duplicate text {text}");
+            assert_eq!(WalogsStatus::from_code(s as i32), Some(s));
+        }
+    }
+
+    #[test]
+    fn unknown_codes_are_described_not_crashed_on() {
+        for code in [-1, 2, 99, 104, 299, 301, 999, i32::MIN, i32::MAX] {
+            // SAFETY: as above.
+            let text = unsafe { CStr::from_ptr(walogs_status_str(code)) };
+            assert_eq!(text.to_str().unwrap(), "unknown status");
+        }
+    }
+
+    #[test]
+    fn numbers_are_stable() {
+        use WalogsStatus::*;
+        let expected = [
+            (WALOGS_OK, 0),
+            (WALOGS_END, 1),
+            (WALOGS_NULL_ARGUMENT, 100),
+            (WALOGS_INVALID_ARGUMENT, 101),
+            (WALOGS_ENTRY_TOO_LARGE, 102),
+            (WALOGS_BUFFER_TOO_SMALL, 103),
+            (WALOGS_LOCKED, 200),
+            (WALOGS_POISONED, 201),
+            (WALOGS_READ_ONLY, 202),
+            (WALOGS_CLOSED, 203),
+            (WALOGS_CORRUPT, 204),
+            (WALOGS_LSN_OUT_OF_RANGE, 205),
+            (WALOGS_IO, 300),
+            (WALOGS_PANIC, 900),
+        ];
+        assert_eq!(expected.len(), WalogsStatus::ALL.len());
+        for (s, n) in expected {
+            assert_eq!(s as i32, n);
+        }
+    }
+}
