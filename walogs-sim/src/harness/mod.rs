@@ -1,0 +1,137 @@
+//! The harnesses: each drives walogs-core through the simulator, checks the oracle after
+//! every crash or fault, and returns a [`Tally`] that prints as one line.
+
+pub mod faults;
+pub mod power_loss;
+pub mod random;
+
+use std::fmt;
+
+use walogs_core::WalOptions;
+
+use crate::fs::SimFs;
+use crate::handle::{AnyWal, HandleKind};
+use crate::model::{Model, Recovered, Violation, check};
+use crate::workload::Setup;
+
+/// Reproduction lines kept per tally (the counters count everything).
+pub const MAX_FAILURES: usize = 20;
+
+/// Counters of one harness.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// States checked (crash states, or fault runs).
+    pub states: u64,
+    /// States in which an acknowledged entry was missing or wrong.
+    pub lost: u64,
+    /// States in which `next_lsn()` was not above an acknowledged LSN.
+    pub reuse: u64,
+    /// States in which the open failed.
+    pub open: u64,
+    /// Any other violation.
+    pub other: u64,
+    /// The first [`MAX_FAILURES`] violations, each with its reproduction line.
+    pub failures: Vec<String>,
+}
+
+impl Tally {
+    /// Count one checked state; on a violation keep `repro()` (a one-line reproduction).
+    pub fn record(&mut self, r: Result<(), Violation>, repro: impl FnOnce() -> String) {
+        self.states += 1;
+        if let Err(v) = r {
+            match v.bucket() {
+                "lost" => self.lost += 1,
+                "reuse" => self.reuse += 1,
+                "open" => self.open += 1,
+                _ => self.other += 1,
+            }
+            if self.failures.len() < MAX_FAILURES {
+                self.failures.push(format!("{v}\n  reproduce: {}", repro()));
+            }
+        }
+    }
+
+    /// Add another tally's counts.
+    pub fn merge(&mut self, o: Tally) {
+        self.states += o.states;
+        self.lost += o.lost;
+        self.reuse += o.reuse;
+        self.open += o.open;
+        self.other += o.other;
+        for f in o.failures {
+            if self.failures.len() < MAX_FAILURES {
+                self.failures.push(f);
+            }
+        }
+    }
+
+    /// Total violations.
+    pub fn violations(&self) -> u64 {
+        self.lost + self.reuse + self.open + self.other
+    }
+
+    /// The one-line figure, e.g.
+    /// `power-loss: 1234 crash states, 0 acknowledged lost, 0 LSN reuse, 0 failed opens, 0 other violations`.
+    pub fn line(&self, name: &str, unit: &str) -> String {
+        format!(
+            "{name}: {} {unit}, {} acknowledged lost, {} LSN reuse, {} failed opens, {} other violations",
+            self.states, self.lost, self.reuse, self.open, self.other
+        )
+    }
+}
+
+impl fmt::Display for Tally {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for line in &self.failures {
+            writeln!(f, "VIOLATION: {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Options of every harness WAL: tiny segments, the simulated file system.
+pub fn options(fs: &SimFs, segment_size: u64, preallocate: bool) -> WalOptions {
+    WalOptions::new()
+        .max_segment_size(Some(segment_size))
+        .preallocate(preallocate)
+        .file_system(fs.handle())
+}
+
+/// Open the WAL and check it against `model`; then check that it accepts a write
+/// at `next_lsn()`. Returns the open handle and what it holds.
+pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered), Violation> {
+    let mut wal = setup
+        .open()
+        .map_err(|e| Violation::FailedOpen(e.to_string()))?;
+    let rec = check(&wal, model)?;
+    match wal.append(b"after-recovery") {
+        Ok(l) if l.0 == rec.next_lsn => {}
+        Ok(l) => {
+            return Err(Violation::Other(format!(
+                "first append after recovery got LSN {l}, next_lsn() said {}",
+                rec.next_lsn
+            )));
+        }
+        Err(e) => {
+            return Err(Violation::Other(format!(
+                "append after recovery failed: {e}"
+            )));
+        }
+    }
+    Ok((wal, rec))
+}
+
+/// A [`Setup`] for `fs`.
+pub fn setup(fs: &SimFs, segment_size: u64, preallocate: bool, kind: HandleKind) -> Setup {
+    Setup {
+        opts: options(fs, segment_size, preallocate),
+        kind,
+    }
+}
+
+/// FNV-1a of a string, to derive per-workload seeds.
+pub fn hash_str(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}

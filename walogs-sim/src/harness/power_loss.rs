@@ -1,0 +1,408 @@
+//! Exhaustive power loss: every crash point (after each mutating file-system call) of every
+//! workload of up to `max_len` operations, each resolved several ways, then (optionally)
+//! every crash point inside the open that recovers it, resolved again.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+
+use crate::disk::{Disk, Resolution};
+use crate::fs::{Lies, SimFs};
+use crate::handle::HandleKind;
+use crate::harness::{Tally, hash_str, setup};
+use crate::model::{Model, Violation};
+use crate::rng::Rng;
+use crate::workload::{Action, Codes, Op, OpResult, all_workloads, run_action};
+
+/// Settings of the exhaustive harness.
+#[derive(Debug, Clone)]
+pub struct PowerLossConfig {
+    /// Longest workload (the issue asks for 4).
+    pub max_len: usize,
+    /// Resolutions per crash point: drop-all, apply-all, then random ones.
+    pub resolutions: u64,
+    /// Seed of the random resolutions.
+    pub seed: u64,
+    /// `max_segment_size`, tiny so that rotation happens.
+    pub segment_size: u64,
+    /// Handle type.
+    pub kind: HandleKind,
+    /// Resolutions per crash point inside the recovering open (0: no crash during
+    /// recovery). Applied to the random resolutions of each crash point only.
+    pub recovery_resolutions: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Deliberate sync defects (for proving the harness can fail).
+    pub lies: Lies,
+}
+
+impl Default for PowerLossConfig {
+    fn default() -> Self {
+        PowerLossConfig {
+            max_len: 4,
+            resolutions: 4,
+            seed: 1,
+            segment_size: 200,
+            kind: HandleKind::Single,
+            recovery_resolutions: 2,
+            threads: 1,
+            lies: Lies::default(),
+        }
+    }
+}
+
+/// What the exhaustive harness found.
+#[derive(Debug, Default, Clone)]
+pub struct PowerLossReport {
+    /// Crash states after crashes in the workloads.
+    pub crash: Tally,
+    /// Crash states after a crash inside a recovering open.
+    pub recovery: Tally,
+    /// Workloads run.
+    pub workloads: u64,
+    /// Crash points (snapshots) over all workloads.
+    pub crash_points: u64,
+    /// Distinct disk images among the crash states (per workload).
+    pub distinct_images: u64,
+    /// Workloads whose fault-free run itself failed.
+    pub broken_workloads: Vec<String>,
+}
+
+/// One recorded crash point: the device and what must be recovered from it.
+#[derive(Debug, Clone)]
+pub struct CrashPoint {
+    /// The device right after the call.
+    pub disk: Disk,
+    /// The oracle at that moment.
+    pub model: Model,
+    /// The call just made (or `end of workload`).
+    pub desc: String,
+}
+
+/// Run `ops` on a fresh simulated device, recording a crash point after every mutating
+/// call and one at the end. `trace` keeps the call trace (returned second).
+pub fn record(
+    ops: &[Op],
+    cfg: &PowerLossConfig,
+    trace: bool,
+) -> Result<(Vec<CrashPoint>, Vec<String>), Violation> {
+    let fs = SimFs::default();
+    fs.set_lies(cfg.lies);
+    fs.trace(trace);
+    fs.record(true);
+    let setup = setup(&fs, cfg.segment_size, true, cfg.kind);
+    let mut models: Vec<Model> = vec![Model::default()];
+    let mut model = Model::default();
+    let mut wal;
+    fs.set_tag(0);
+    match setup.open() {
+        Ok(w) => wal = Some(w),
+        Err(e) => return Err(Violation::FailedOpen(format!("initial open: {e}"))),
+    }
+    for (i, &op) in ops.iter().enumerate() {
+        fs.set_tag(i as u64 + 1);
+        let action = Action::of(op, i, &model);
+        let mut during = Model::default();
+        let r = run_action(&mut wal, &setup, &mut model, &action, Some(&mut during));
+        models.push(during);
+        match r {
+            OpResult::Ok => {}
+            OpResult::Err(e) | OpResult::OpenFailed(e) => {
+                return Err(Violation::Other(format!(
+                    "operation {i} ({action:?}) failed without any crash: {e}"
+                )));
+            }
+        }
+    }
+    fs.record(false);
+    let mut points: Vec<CrashPoint> = fs
+        .take_snapshots()
+        .into_iter()
+        .map(|s| CrashPoint {
+            model: models[s.tag as usize].clone(),
+            disk: s.disk,
+            desc: s.desc,
+        })
+        .collect();
+    points.push(CrashPoint {
+        disk: fs.disk(),
+        model,
+        desc: "end of workload".to_string(),
+    });
+    let t = fs.take_trace();
+    drop(wal);
+    Ok((points, t))
+}
+
+fn point_seed(cfg: &PowerLossConfig, codes: &str, point: usize) -> u64 {
+    Rng::mix(cfg.seed ^ hash_str(codes), point as u64)
+}
+
+fn disk_hash(d: &Disk) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    d.hash(&mut h);
+    h.finish()
+}
+
+/// Recover `disk` and check it against `model`. With `record`, also return the crash points
+/// of that open.
+pub fn recover(
+    disk: Disk,
+    model: &Model,
+    cfg: &PowerLossConfig,
+    record: bool,
+    trace: bool,
+) -> (Result<(), Violation>, Vec<Disk>, Vec<String>) {
+    let fs = SimFs::new(disk);
+    fs.set_lies(cfg.lies);
+    fs.trace(trace);
+    fs.record(record);
+    let st = setup(&fs, cfg.segment_size, true, cfg.kind);
+    let open_trace;
+    let r = match st.open() {
+        Ok(mut wal) => {
+            // Only the open's own calls are crash points inside recovery.
+            fs.record(false);
+            open_trace = fs.take_trace();
+            fs.trace(false);
+            let checked = crate::model::check(&wal, model).map(drop);
+            let appended = match checked {
+                Ok(()) => match wal.append(b"after-recovery") {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(Violation::Other(format!(
+                        "append after recovery failed: {e}"
+                    ))),
+                },
+                Err(v) => Err(v),
+            };
+            drop(wal);
+            appended
+        }
+        Err(e) => {
+            open_trace = fs.take_trace();
+            Err(Violation::FailedOpen(e.to_string()))
+        }
+    };
+    let snaps = fs.take_snapshots().into_iter().map(|s| s.disk).collect();
+    (r, snaps, open_trace)
+}
+
+/// The reproduction line of one state.
+pub fn repro_line(
+    cfg: &PowerLossConfig,
+    ops: &[Op],
+    point: usize,
+    res: u64,
+    inner: Option<(usize, u64)>,
+) -> String {
+    let mut s = format!(
+        "cargo run --release -p walogs-sim -- repro power-loss ops={} seg={} handle={} seed={} point={point} res={res}",
+        Codes(ops),
+        cfg.segment_size,
+        cfg.kind.name(),
+        cfg.seed
+    );
+    if let Some((p, r)) = inner {
+        s.push_str(&format!(" rpoint={p} rres={r}"));
+    }
+    s
+}
+
+/// Resolution `res` of crash point `point` of workload `codes`.
+pub fn resolution(cfg: &PowerLossConfig, codes: &str, point: usize, res: u64) -> Resolution {
+    Resolution::nth(res, point_seed(cfg, codes, point))
+}
+
+/// Resolution `rres` of crash point `rpoint` inside the recovery of state (`point`, `res`).
+pub fn inner_resolution(
+    cfg: &PowerLossConfig,
+    codes: &str,
+    point: usize,
+    res: u64,
+    rpoint: usize,
+    rres: u64,
+) -> Resolution {
+    let s = Rng::mix(
+        point_seed(cfg, codes, point),
+        1_000_000 + res * 10_000 + rpoint as u64,
+    );
+    // Inside recovery the two extremes are the interesting ones first, as for any crash.
+    Resolution::nth(rres, s)
+}
+
+/// Run every crash state of one workload.
+pub fn run_workload(ops: &[Op], cfg: &PowerLossConfig, report: &mut PowerLossReport) {
+    let codes = Codes(ops).to_string();
+    report.workloads += 1;
+    let points = match record(ops, cfg, false) {
+        Ok((p, _)) => p,
+        Err(v) => {
+            report.broken_workloads.push(format!("{codes}: {v}"));
+            report
+                .crash
+                .record(Err(v), || repro_line(cfg, ops, 0, 0, None));
+            return;
+        }
+    };
+    report.crash_points += points.len() as u64;
+    let mut seen = HashSet::new();
+    for (p, point) in points.iter().enumerate() {
+        for r in 0..cfg.resolutions {
+            let disk = point.disk.crash(resolution(cfg, &codes, p, r));
+            if seen.insert(disk_hash(&disk)) {
+                report.distinct_images += 1;
+            }
+            let inner = cfg.recovery_resolutions > 0 && r >= 2.min(cfg.resolutions - 1);
+            let (res, snaps, _) = recover(disk, &point.model, cfg, inner, false);
+            report
+                .crash
+                .record(res, || repro_line(cfg, ops, p, r, None));
+            for (rp, snap) in snaps.iter().enumerate() {
+                for rr in 0..cfg.recovery_resolutions {
+                    let d2 = snap.crash(inner_resolution(cfg, &codes, p, r, rp, rr));
+                    let (res2, _, _) = recover(d2, &point.model, cfg, false, false);
+                    report
+                        .recovery
+                        .record(res2, || repro_line(cfg, ops, p, r, Some((rp, rr))));
+                }
+            }
+        }
+    }
+}
+
+/// Run the whole exhaustive sweep on `cfg.threads` threads.
+pub fn run(cfg: &PowerLossConfig) -> PowerLossReport {
+    let workloads = all_workloads(cfg.max_len);
+    let threads = cfg.threads.max(1);
+    let mut parts: Vec<PowerLossReport> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let workloads = &workloads;
+                s.spawn(move || {
+                    let mut rep = PowerLossReport::default();
+                    for w in workloads.iter().skip(t).step_by(threads) {
+                        run_workload(w, cfg, &mut rep);
+                    }
+                    rep
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("worker panicked"))
+            .collect()
+    });
+    let mut total = parts.pop().unwrap_or_default();
+    for p in parts {
+        total.crash.merge(p.crash);
+        total.recovery.merge(p.recovery);
+        total.workloads += p.workloads;
+        total.crash_points += p.crash_points;
+        total.distinct_images += p.distinct_images;
+        total.broken_workloads.extend(p.broken_workloads);
+    }
+    total
+}
+
+/// Re-run one state with call traces: returns the verdict and a human-readable trace (the
+/// workload's calls up to the crash point, then the recovering open's calls).
+pub fn repro(
+    cfg: &PowerLossConfig,
+    ops: &[Op],
+    point: usize,
+    res: u64,
+    inner: Option<(usize, u64)>,
+) -> (Result<(), Violation>, Vec<String>) {
+    let codes = Codes(ops).to_string();
+    let (points, trace) = match record(ops, cfg, true) {
+        Ok(x) => x,
+        Err(v) => return (Err(v), Vec::new()),
+    };
+    let mut out = Vec::new();
+    let Some(cp) = points.get(point) else {
+        return (
+            Err(Violation::Other(format!(
+                "no crash point {point}: the workload has {}",
+                points.len()
+            ))),
+            out,
+        );
+    };
+    // The trace holds every call; cut it after the crash point's call.
+    let marker = format!("[crash point {point}]");
+    for line in trace {
+        let last = line.ends_with(&marker);
+        out.push(format!("  workload: {line}"));
+        if last {
+            break;
+        }
+    }
+    out.push(format!(
+        "  == power loss after: {} (resolution {res}: {:?})",
+        cp.desc,
+        resolution(cfg, &codes, point, res)
+    ));
+    let disk = cp.disk.crash(resolution(cfg, &codes, point, res));
+    out.extend(describe(&disk));
+    match inner {
+        None => {
+            let (r, _, t) = recover(disk, &cp.model, cfg, false, true);
+            out.extend(t.into_iter().map(|l| format!("  recovery: {l}")));
+            (r, out)
+        }
+        Some((rp, rr)) => {
+            let (_, snaps, t) = recover(disk, &cp.model, cfg, true, true);
+            out.extend(t.into_iter().map(|l| format!("  recovery 1: {l}")));
+            let Some(snap) = snaps.get(rp) else {
+                return (
+                    Err(Violation::Other(format!("no recovery crash point {rp}"))),
+                    out,
+                );
+            };
+            out.push(format!("  == power loss inside recovery after call {rp}"));
+            let d2 = snap.crash(inner_resolution(cfg, &codes, point, res, rp, rr));
+            out.extend(describe(&d2));
+            let (r, _, t) = recover(d2, &cp.model, cfg, false, true);
+            out.extend(t.into_iter().map(|l| format!("  recovery 2: {l}")));
+            (r, out)
+        }
+    }
+}
+
+/// One line per file of the WAL directory: name, length, and its frames' headers.
+pub fn describe(disk: &Disk) -> Vec<String> {
+    disk.files_in(std::path::Path::new(crate::workload::WAL_DIR))
+        .into_iter()
+        .map(|(name, bytes)| {
+            if walogs_core::segment::parse_segment_filename(&name).is_none() {
+                return format!("  disk: {name} {} bytes", bytes.len());
+            }
+            let mut frames = Vec::new();
+            let mut off = 0usize;
+            while off < bytes.len() {
+                match walogs_core::frame::decode(&bytes[off..]) {
+                    walogs_core::frame::Decoded::Frame {
+                        first_lsn,
+                        entries,
+                        frame_len,
+                    } => {
+                        frames.push(format!("@{off}:lsn{first_lsn}x{}", entries.len()));
+                        off += frame_len;
+                    }
+                    other => {
+                        let zeros = bytes[off..].iter().all(|&b| b == 0);
+                        frames.push(format!(
+                            "@{off}:{other:?}{}",
+                            if zeros { "(zeros)" } else { "" }
+                        ));
+                        break;
+                    }
+                }
+            }
+            format!(
+                "  disk: {name} {} bytes [{}]",
+                bytes.len(),
+                frames.join(" ")
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,1 @@
+//! Long random seeded runs (placeholder).
