@@ -31,9 +31,10 @@ RUST_OUT := target/release
 
 WARN := -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE -g
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TEST_DEFS := -DEXPECTED_VERSION='"$(VERSION)"'
 LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
-TESTS := test_api test_args test_errors test_lock test_poison test_threads
+TESTS ?= test_api test_args test_errors test_lock test_poison test_threads
 EXAMPLES := quickstart threads bench_overhead
 
 .PHONY: lib header check-header install test-c test-c-asan test-c-valgrind test-cxx examples bench clean-c
@@ -72,11 +73,11 @@ install: lib
 
 $(BUILD)/asan/%: tests/c/%.c tests/c/check.h include/walogs.h lib
 	mkdir -p $(BUILD)/asan
-	$(CC) $(WARN) $(SAN) -Iinclude -o $@ $< $(LINK)
+	$(CC) $(WARN) $(TEST_DEFS) $(SAN) -Iinclude -o $@ $< $(LINK)
 
 $(BUILD)/plain/%: tests/c/%.c tests/c/check.h include/walogs.h lib
 	mkdir -p $(BUILD)/plain
-	$(CC) $(WARN) -O1 -Iinclude -o $@ $< $(LINK)
+	$(CC) $(WARN) $(TEST_DEFS) -O1 -Iinclude -o $@ $< $(LINK)
 
 test-c-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 	@set -e; for t in $(TESTS); do \
