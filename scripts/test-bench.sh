@@ -29,15 +29,21 @@ for label in \
     "raw pwrite+fdatasync, zero-filled+synced file, 128 B" \
     "raw pwrite+fdatasync, fallocate'd file, 4 KiB" \
     "raw pwrite+fdatasync, zero-filled+synced file, 4 KiB" \
+    "raw pwrite+fdatasync, fallocate 1 MiB steps, 4 KiB (info)" \
+    "raw pwrite+fdatasync, zero-fill+fdatasync 1 MiB steps, 4 KiB (info)" \
     "raw pwrite+fdatasync, fallocate'd file, one 64x1 KiB batch frame" \
     "raw pwrite+fdatasync, zero-filled+synced file, one 64x1 KiB batch frame" \
+    "raw pwrite+fdatasync, fallocate 1 MiB steps, one 64x1 KiB batch frame (info)" \
+    "raw pwrite+fdatasync, zero-fill+fdatasync 1 MiB steps, one 64x1 KiB batch frame (info)" \
     "raw write(2) per entry, no sync, 128 B" \
     "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B" \
     "raw group commit, 4 threads, 128 B durable" \
     "raw group commit, 16 threads, 128 B durable" \
     "walogs-core Wal::append durable, 128 B" \
     "walogs-core Wal::append durable, 4 KiB" \
+    "walogs-core Wal::append durable, preallocate(false), 4 KiB (info)" \
     "walogs-core Wal::append_batch durable, 64x1 KiB" \
+    "walogs-core Wal::append_batch durable, preallocate(false), 64x1 KiB (info)" \
     "walogs-core Wal::append Durability::None, 128 B" \
     "walogs-core SharedWal::append durable, 1 thread, 128 B" \
     "walogs-core SharedWal::append durable, 4 threads, 128 B" \

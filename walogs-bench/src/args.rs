@@ -18,11 +18,13 @@ USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib
 
   --quick            tiny sizes for a smoke test (0.05 s rounds, 1 round, 16 MiB log)
   --dir PATH         put the files under PATH (default: <repo>/target/walogs-bench)
-  --seconds S        length of one timed round of each write measurement (default 1.0)
-  --rounds N         rounds of each write measurement, interleaved; the median is shown (default 3)
+  --seconds S        length of one timed round of each write measurement (default 0.5)
+  --rounds N         rounds of each write measurement, interleaved; the median is shown (default 5)
   --log-mib N        size of the log for the read measurements in MiB (default 1024)
   --entry-size BYTES payload size of each entry of that log (default 1024)
   --keep             keep the files instead of deleting them at the end
+  --only KEYS        run only the write cases whose key starts with one of the comma-separated
+                     KEYS (e.g. core.group,raw.group), print their table and stop (for profiling)
 ";
 
 /// Settings of a benchmark run.
@@ -42,6 +44,8 @@ pub struct RunArgs {
     pub quick: bool,
     /// Keep the scratch directory.
     pub keep: bool,
+    /// Key prefixes of the only write cases to run (empty: everything).
+    pub only: Vec<String>,
 }
 
 /// What one read pass in the child process does.
@@ -123,12 +127,13 @@ pub fn parse(args: &[String]) -> Result<Command> {
     let quick = args.iter().any(|a| a == "--quick");
     let mut run = RunArgs {
         dir: None,
-        round: Duration::from_millis(if quick { 50 } else { 1000 }),
-        rounds: if quick { 1 } else { 3 },
+        round: Duration::from_millis(if quick { 50 } else { 500 }),
+        rounds: if quick { 1 } else { 5 },
         log_mib: if quick { 16 } else { 1024 },
         entry_size: 1024,
         quick,
         keep: false,
+        only: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -149,6 +154,16 @@ pub fn parse(args: &[String]) -> Result<Command> {
             "--rounds" => run.rounds = number(value(&mut it, a)?, a)?,
             "--log-mib" => run.log_mib = number(value(&mut it, a)?, a)?,
             "--entry-size" => run.entry_size = number(value(&mut it, a)?, a)?,
+            "--only" => {
+                run.only = value(&mut it, a)?
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if run.only.is_empty() {
+                    return Err(BenchError::Args("--only needs at least one key".into()));
+                }
+            }
             other => return Err(BenchError::Args(format!("unknown argument {other:?}"))),
         }
     }
@@ -185,9 +200,9 @@ mod tests {
     #[test]
     fn defaults_and_quick() {
         let full = run(&[]);
-        assert_eq!(full.rounds, 3);
+        assert_eq!(full.rounds, 5);
         assert_eq!(full.log_mib, 1024);
-        assert_eq!(full.round, Duration::from_secs(1));
+        assert_eq!(full.round, Duration::from_millis(500));
         assert!(!full.quick);
         let quick = run(&["--quick"]);
         assert!(quick.quick);
@@ -229,6 +244,7 @@ mod tests {
             &["--entry-size", "0"],
             &["--entry-size", "99999999999"],
             &["--frobnicate"],
+            &["--only", ","],
             &[CHILD_SUBCOMMAND, "raw"],
             &[CHILD_SUBCOMMAND, "sideways", "/d"],
         ] {

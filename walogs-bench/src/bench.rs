@@ -9,7 +9,7 @@ use crate::error::{BenchError, Result};
 use crate::rawio::{fs_name, syncfs};
 use crate::readpass::{self, PassResult};
 use crate::report::{self, Goal, ReadRow, TargetRow};
-use crate::stats::median;
+use crate::stats::{Sample, median, paired_ratio};
 use crate::workdir::{Scratch, default_parent};
 use crate::write_suite::{self, Measured, keys};
 
@@ -50,14 +50,27 @@ pub fn run(args: &RunArgs) -> Result<()> {
     );
 
     eprintln!("write measurements:");
+    let mut cases = write_suite::cases();
+    if !args.only.is_empty() {
+        cases.retain(|c| args.only.iter().any(|k| c.key.starts_with(k.as_str())));
+        if cases.is_empty() {
+            return Err(BenchError::Args(format!(
+                "--only {:?} matches no case",
+                args.only
+            )));
+        }
+    }
     let writes = write_suite::run(
         dir,
-        write_suite::cases(),
+        cases,
         args.rounds,
         args.round,
         write_budget(args.quick),
     )?;
     report::print_writes(&writes);
+    if !args.only.is_empty() {
+        return Ok(());
+    }
 
     eprintln!("creating the read log ({} MiB)...", args.log_mib);
     let log = biglog::create(&dir.join("big"), args.log_mib << 20, args.entry_size)?;
@@ -220,11 +233,11 @@ fn print_read_tables(
     Ok(ReadRows { rows })
 }
 
-fn ops(writes: &[Measured], key: &str) -> Result<f64> {
+fn rounds<'a>(writes: &'a [Measured], key: &str) -> Result<&'a [Sample]> {
     writes
         .iter()
         .find(|m| m.key == key)
-        .map(|m| m.summary.ops_per_sec())
+        .map(|m| m.rounds.as_slice())
         .ok_or_else(|| BenchError::Check(format!("no measurement {key}")))
 }
 
@@ -233,7 +246,9 @@ fn targets(writes: &[Measured], reads: &ReadRows, mid: &MidStart) -> Result<Vec<
     let mut ratio = |what: String, num: &str, den: &str, goal: Goal| -> Result<()> {
         t.push(TargetRow {
             what,
-            value: ops(writes, num)? / ops(writes, den)?,
+            value: paired_ratio(rounds(writes, num)?, rounds(writes, den)?).ok_or_else(|| {
+                BenchError::Check(format!("no rounds to compare {num} with {den}"))
+            })?,
             unit: "x",
             goal,
         });

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use walogs_core::{Durability, Wal, WalOptions};
+use walogs_core::{Durability, WalOptions};
 
 use crate::error::{BenchError, Context, Result};
 use crate::rawio::payload;
@@ -36,6 +36,21 @@ pub fn durable_append(dir: &Path, payload_len: usize, limits: Limits) -> Result<
     append(dir, WalOptions::new(), payload_len, limits)
 }
 
+/// Durable `Wal::append` without preallocation (`preallocate(false)`): every append
+/// extends the file.
+pub fn durable_append_no_prealloc(
+    dir: &Path,
+    payload_len: usize,
+    limits: Limits,
+) -> Result<Sample> {
+    append(
+        dir,
+        WalOptions::new().preallocate(false),
+        payload_len,
+        limits,
+    )
+}
+
 /// `Wal::append` under `Durability::None` (each append is still one `pwrite`).
 pub fn nosync_append(dir: &Path, payload_len: usize, limits: Limits) -> Result<Sample> {
     append(
@@ -46,10 +61,16 @@ pub fn nosync_append(dir: &Path, payload_len: usize, limits: Limits) -> Result<S
     )
 }
 
-/// Durable `Wal::append_batch` of `count` entries of `size` bytes (default options).
-/// One operation is one batch; bytes count every entry's payload.
-pub fn durable_batch(dir: &Path, count: usize, size: usize, limits: Limits) -> Result<Sample> {
-    let mut wal = Wal::open(&dir.join("wal")).ctx("open")?;
+/// Durable `Wal::append_batch` of `count` entries of `size` bytes on a `Wal` opened with
+/// `opts`. One operation is one batch; bytes count every entry's payload.
+pub fn durable_batch(
+    dir: &Path,
+    opts: WalOptions,
+    count: usize,
+    size: usize,
+    limits: Limits,
+) -> Result<Sample> {
+    let mut wal = opts.open(dir.join("wal")).ctx("open")?;
     let entries: Vec<Vec<u8>> = (0..count).map(|i| payload(size, i as u64)).collect();
     let s = run_single(limits, (count * size) as u64, |_| {
         wal.append_batch(&entries).map(drop).ctx("append_batch")

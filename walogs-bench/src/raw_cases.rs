@@ -4,7 +4,9 @@ use std::path::Path;
 
 use crate::error::{BenchError, Context, Result};
 use crate::raw_group::RawGroupCommit;
-use crate::rawio::{FRAME_HEADER, Prealloc, create, fdatasync, payload, pwrite_all, write_all};
+use crate::rawio::{
+    FRAME_HEADER, Prealloc, Stepper, create, fdatasync, payload, pwrite_all, write_all,
+};
 use crate::stats::Sample;
 use crate::timing::{Limits, run_single, run_threads};
 
@@ -15,7 +17,8 @@ fn file_len(limits: Limits, frame: usize) -> u64 {
 
 /// One write of `payload_len + 16` bytes and one fdatasync per operation, into a file
 /// prepared as `how` (a growing file uses `write(2)`, the preallocated ones `pwrite(2)` at
-/// the next offset). Costs, outside the timed loop, the preparation of the file.
+/// the next offset). Costs, outside the timed loop, the preparation of the file (inside it
+/// for the `*Steps` preparations).
 pub fn sync_writes(
     dir: &Path,
     how: Prealloc,
@@ -25,10 +28,14 @@ pub fn sync_writes(
     let frame = payload(payload_len + FRAME_HEADER, 1);
     let file = create(&dir.join("raw.dat"), how, file_len(limits, frame.len()))?;
     let flen = frame.len() as u64;
+    let mut stepper = Stepper::new(how);
     let sample = run_single(limits, payload_len as u64, |i| {
         if how == Prealloc::Growing {
             write_all(&file, &frame).ctx("write")?;
         } else {
+            stepper
+                .ensure(&file, i * flen, (i + 1) * flen)
+                .ctx("preallocation step")?;
             pwrite_all(&file, &frame, i * flen).ctx("pwrite")?;
         }
         fdatasync(&file).ctx("fdatasync")

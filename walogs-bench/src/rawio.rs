@@ -22,7 +22,16 @@ pub enum Prealloc {
     Fallocate,
     /// `len` zero bytes written and fdatasync'd: blocks allocated and already written.
     ZeroFill,
+    /// Empty file, extended inside the timed loop by `fallocate` in [`STEP`] steps, the way
+    /// walogs-core preallocates its active segment.
+    FallocateSteps,
+    /// Empty file, extended inside the timed loop in [`STEP`] steps by writing zeros and
+    /// fdatasyncing them (a candidate preallocation for walogs-core).
+    ZeroFillSteps,
 }
+
+/// Preallocation step of the `*Steps` preparations (walogs-core's step).
+pub const STEP: u64 = 1 << 20;
 
 impl Prealloc {
     /// Short description for labels.
@@ -31,7 +40,14 @@ impl Prealloc {
             Prealloc::Growing => "growing file",
             Prealloc::Fallocate => "fallocate'd file",
             Prealloc::ZeroFill => "zero-filled+synced file",
+            Prealloc::FallocateSteps => "fallocate 1 MiB steps",
+            Prealloc::ZeroFillSteps => "zero-fill+fdatasync 1 MiB steps",
         }
+    }
+
+    /// Whether the file is extended inside the timed loop.
+    pub fn in_steps(self) -> bool {
+        matches!(self, Prealloc::FallocateSteps | Prealloc::ZeroFillSteps)
     }
 }
 
@@ -52,23 +68,56 @@ pub fn create(path: &Path, how: Prealloc, len: u64) -> Result<File> {
         .open(path)
         .ctx(format!("create {}", path.display()))?;
     match how {
-        Prealloc::Growing => {}
+        Prealloc::Growing | Prealloc::FallocateSteps | Prealloc::ZeroFillSteps => {}
         Prealloc::Fallocate => {
             rustix::fs::fallocate(&file, FallocateFlags::empty(), 0, len)
                 .ctx(format!("fallocate {}", path.display()))?;
         }
-        Prealloc::ZeroFill => {
-            let zeros = vec![0u8; 1 << 20];
-            let mut off = 0u64;
-            while off < len {
-                let n = (len - off).min(zeros.len() as u64) as usize;
-                pwrite_all(&file, &zeros[..n], off).ctx("zero-fill")?;
-                off += n as u64;
-            }
-            fdatasync(&file).ctx("fdatasync after zero-fill")?;
-        }
+        Prealloc::ZeroFill => zero_fill(&file, 0, len).ctx("zero-fill")?,
     }
     Ok(file)
+}
+
+/// Write zeros over `[from, to)` and fdatasync.
+pub fn zero_fill(file: &File, from: u64, to: u64) -> io::Result<()> {
+    let zeros = vec![0u8; STEP as usize];
+    let mut off = from;
+    while off < to {
+        let n = (to - off).min(zeros.len() as u64) as usize;
+        pwrite_all(file, &zeros[..n], off)?;
+        off += n as u64;
+    }
+    fdatasync(file)
+}
+
+/// Extends a file in [`STEP`] steps ahead of the writes (for the `*Steps` preparations).
+#[derive(Debug)]
+pub struct Stepper {
+    how: Prealloc,
+    allocated: u64,
+}
+
+impl Stepper {
+    /// A stepper for a file prepared as `how` (does nothing unless `how.in_steps()`).
+    pub fn new(how: Prealloc) -> Self {
+        Stepper { how, allocated: 0 }
+    }
+
+    /// Make sure `[0, end)` is allocated before a write at `offset` ending at `end`: like
+    /// walogs-core, extend to `max(end, offset + STEP)`.
+    pub fn ensure(&mut self, file: &File, offset: u64, end: u64) -> io::Result<()> {
+        if !self.how.in_steps() || end <= self.allocated {
+            return Ok(());
+        }
+        let target = end.max(offset + STEP);
+        if self.how == Prealloc::FallocateSteps {
+            rustix::fs::fallocate(file, FallocateFlags::empty(), 0, target)?;
+        } else {
+            zero_fill(file, self.allocated, target)?;
+        }
+        self.allocated = target;
+        Ok(())
+    }
 }
 
 /// `write(2)` until all of `buf` is written at the file position.
@@ -162,13 +211,23 @@ mod tests {
     #[test]
     fn preparations_give_the_promised_files() {
         let d = tmp("prep");
-        for (i, how) in [Prealloc::Growing, Prealloc::Fallocate, Prealloc::ZeroFill]
-            .into_iter()
-            .enumerate()
+        for (i, how) in [
+            Prealloc::Growing,
+            Prealloc::Fallocate,
+            Prealloc::ZeroFill,
+            Prealloc::FallocateSteps,
+            Prealloc::ZeroFillSteps,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let p = d.join(format!("f{i}"));
             let f = create(&p, how, 3 << 20).unwrap();
-            let want = if how == Prealloc::Growing { 0 } else { 3 << 20 };
+            let want = if how == Prealloc::Growing || how.in_steps() {
+                0
+            } else {
+                3 << 20
+            };
             assert_eq!(f.metadata().unwrap().len(), want, "{how:?}");
             pwrite_all(&f, b"abc", 5).unwrap();
             write_all(&f, b"xy").unwrap();
@@ -183,6 +242,29 @@ mod tests {
         }
         assert!(!fs_name(&d).is_empty());
         syncfs(&d).unwrap();
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn steppers_extend_ahead_of_writes() {
+        let d = tmp("steps");
+        for how in [Prealloc::FallocateSteps, Prealloc::ZeroFillSteps] {
+            let p = d.join(format!("{how:?}"));
+            let f = create(&p, how, 0).unwrap();
+            let mut st = Stepper::new(how);
+            st.ensure(&f, 0, 100).unwrap();
+            assert_eq!(f.metadata().unwrap().len(), STEP, "{how:?}");
+            st.ensure(&f, 100, STEP).unwrap();
+            assert_eq!(f.metadata().unwrap().len(), STEP);
+            st.ensure(&f, STEP - 10, STEP + 10).unwrap();
+            assert_eq!(f.metadata().unwrap().len(), 2 * STEP - 10);
+            // A write bigger than a step gets all the room it needs.
+            st.ensure(&f, 2 * STEP, 5 * STEP).unwrap();
+            assert_eq!(f.metadata().unwrap().len(), 5 * STEP);
+        }
+        let g = create(&d.join("plain"), Prealloc::Growing, 0).unwrap();
+        Stepper::new(Prealloc::Growing).ensure(&g, 0, 100).unwrap();
+        assert_eq!(g.metadata().unwrap().len(), 0);
         std::fs::remove_dir_all(&d).unwrap();
     }
 

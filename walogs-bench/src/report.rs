@@ -1,6 +1,6 @@
 //! Printing the tables. Every figure goes to stdout; progress goes to stderr.
 
-use crate::write_suite::Measured;
+use crate::write_suite::{BLOCKS, Measured};
 
 /// A goal a measured value is compared with.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +65,9 @@ pub fn print_writes(rows: &[Measured]) {
         "measurement", "ops/s", "MB/s", "us/op", "spread"
     );
     for m in rows {
+        if let Some((title, _)) = BLOCKS.iter().find(|(_, keys)| keys.first() == Some(&m.key)) {
+            println!("-- {title}");
+        }
         let s = &m.summary;
         println!(
             "{:<72} {:>10.0} {:>9.2} {:>9.1} {:>6.0}%  {}",
@@ -125,7 +128,9 @@ pub fn print_latencies(title: &str, rows: &[(String, f64, f64)]) {
 /// The targets table.
 pub fn print_targets(rows: &[TargetRow]) {
     println!();
-    println!("== targets (issue 4) ==");
+    println!(
+        "== targets (issue 4; a write ratio is the median over rounds of the ratio within each round) =="
+    );
     println!(
         "{:<70} {:>10} {:>12}  verdict",
         "target", "measured", "goal"

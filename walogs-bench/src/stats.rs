@@ -99,6 +99,23 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Some(v[(v.len() - 1) / 2])
 }
 
+/// The median over rounds of `a[r] / b[r]` (ops/s), pairing the rounds of two measurements
+/// that ran in the same cycle, so that slow phases of a shared disk hit both sides of each
+/// ratio. `None` when there is no pair or a baseline round did nothing.
+pub fn paired_ratio(a: &[Sample], b: &[Sample]) -> Option<f64> {
+    let ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (x.ops_per_sec(), y.ops_per_sec()))
+        .filter(|&(_, y)| y > 0.0)
+        .map(|(x, y)| x / y)
+        .collect();
+    if ratios.len() < a.len().min(b.len()) {
+        return None;
+    }
+    median(&ratios)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +147,16 @@ mod tests {
         let even = Summary::of(&[s(400, 1000), s(100, 1000)]).unwrap();
         assert_eq!(even.ops_per_sec(), 100.0);
         assert!(Summary::of(&[]).is_none());
+    }
+
+    #[test]
+    fn paired_ratios_pair_rounds() {
+        // Round 2 is slow for both sides; the paired median ignores it.
+        let a = [s(200, 1000), s(20, 1000), s(220, 1000)];
+        let b = [s(100, 1000), s(10, 1000), s(100, 1000)];
+        assert_eq!(paired_ratio(&a, &b), Some(2.0));
+        assert_eq!(paired_ratio(&a, &[s(0, 1000)]), None);
+        assert_eq!(paired_ratio(&[], &[]), None);
     }
 
     #[test]

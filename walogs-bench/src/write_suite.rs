@@ -12,6 +12,7 @@ use crate::raw_cases;
 use crate::rawio::{FRAME_HEADER, Prealloc, syncfs};
 use crate::stats::{Sample, Summary};
 use crate::timing::Limits;
+use walogs_core::WalOptions;
 
 /// Keys of the cases (the targets look them up).
 pub mod keys {
@@ -30,6 +31,12 @@ pub mod keys {
     pub const RAW_GROUP_16: &str = "raw.group.16";
     pub const CORE_APPEND_128: &str = "core.append.128";
     pub const CORE_APPEND_4K: &str = "core.append.4k";
+    pub const CORE_APPEND_4K_NOPRE: &str = "core.append.4k.noprealloc";
+    pub const CORE_BATCH_NOPRE: &str = "core.batch.noprealloc";
+    pub const RAW_FSTEP_4K: &str = "raw.fsteps.4k";
+    pub const RAW_ZSTEP_4K: &str = "raw.zsteps.4k";
+    pub const RAW_FSTEP_BATCH: &str = "raw.fsteps.batch";
+    pub const RAW_ZSTEP_BATCH: &str = "raw.zsteps.batch";
     pub const CORE_BATCH: &str = "core.batch";
     pub const CORE_NOSYNC_128: &str = "core.nosync.128";
     pub const CORE_SHARED_1: &str = "core.shared.1";
@@ -41,6 +48,62 @@ pub mod keys {
     pub const OKAY_4: &str = "okaywal.4";
     pub const OKAY_16: &str = "okaywal.16";
 }
+
+/// The cases in the order they run, in blocks of cases that are compared with each other, so
+/// that a subject and its baselines run seconds apart in every round. Each block has a title.
+pub const BLOCKS: &[(&str, &[&str])] = {
+    use keys::*;
+    &[
+        (
+            "durable, single writer, 128 B",
+            &[
+                RAW_GROW_128,
+                RAW_FALLOC_128,
+                RAW_ZERO_128,
+                CORE_APPEND_128,
+                CORE_SHARED_1,
+                V01_APPEND_128,
+                OKAY_1,
+            ],
+        ),
+        (
+            "durable, single writer, 4 KiB",
+            &[
+                RAW_GROW_4K,
+                RAW_FALLOC_4K,
+                RAW_ZERO_4K,
+                RAW_FSTEP_4K,
+                RAW_ZSTEP_4K,
+                CORE_APPEND_4K,
+                CORE_APPEND_4K_NOPRE,
+                V01_APPEND_4K,
+            ],
+        ),
+        (
+            "durable batch, 64 x 1 KiB",
+            &[
+                RAW_FALLOC_BATCH,
+                RAW_ZERO_BATCH,
+                RAW_FSTEP_BATCH,
+                RAW_ZSTEP_BATCH,
+                CORE_BATCH,
+                CORE_BATCH_NOPRE,
+            ],
+        ),
+        (
+            "no fsync, 128 B",
+            &[RAW_WRITE_128, RAW_PWRITE_128, CORE_NOSYNC_128],
+        ),
+        (
+            "group commit, 4 threads, 128 B",
+            &[RAW_GROUP_4, CORE_GROUP_4, OKAY_4],
+        ),
+        (
+            "group commit, 16 threads, 128 B",
+            &[RAW_GROUP_16, CORE_GROUP_16, OKAY_16],
+        ),
+    ]
+};
 
 /// Entries per durable batch.
 pub const BATCH_COUNT: usize = 64;
@@ -75,6 +138,8 @@ pub struct Measured {
     pub label: String,
     /// The rounds' summary.
     pub summary: Summary,
+    /// Every round, in the order run (round r of every case ran in the same cycle).
+    pub rounds: Vec<Sample>,
     /// A note from the median round (e.g. the average group size).
     pub note: Option<String>,
 }
@@ -93,8 +158,23 @@ fn case(
     }
 }
 
-/// Every write case, in the order they are run and printed.
+/// Every write case, in the order of [`BLOCKS`] (the order they are run and printed).
 pub fn cases() -> Vec<Case> {
+    let mut all = unordered_cases();
+    let mut v = Vec::new();
+    for (_, block) in BLOCKS {
+        for key in *block {
+            if let Some(i) = all.iter().position(|c| c.key == *key) {
+                v.push(all.swap_remove(i));
+            }
+        }
+    }
+    // A case outside every block still runs (last); the unit test keeps this from happening.
+    v.extend(all);
+    v
+}
+
+fn unordered_cases() -> Vec<Case> {
     use keys::*;
     let f128 = 128 + FRAME_HEADER;
     let f4k = 4096 + FRAME_HEADER;
@@ -113,10 +193,17 @@ pub fn cases() -> Vec<Case> {
         (RAW_ZERO_128, Prealloc::ZeroFill, 128, f128),
         (RAW_FALLOC_4K, Prealloc::Fallocate, 4096, f4k),
         (RAW_ZERO_4K, Prealloc::ZeroFill, 4096, f4k),
+        (RAW_FSTEP_4K, Prealloc::FallocateSteps, 4096, f4k),
+        (RAW_ZSTEP_4K, Prealloc::ZeroFillSteps, 4096, f4k),
     ] {
         v.push(case(
             key,
-            format!("raw pwrite+fdatasync, {}, {}", how.describe(), size(len)),
+            format!(
+                "raw pwrite+fdatasync, {}, {}{}",
+                how.describe(),
+                size(len),
+                info(how)
+            ),
             fl,
             move |d, l| raw_cases::sync_writes(d, how, len, l),
         ));
@@ -124,12 +211,15 @@ pub fn cases() -> Vec<Case> {
     for (key, how) in [
         (RAW_FALLOC_BATCH, Prealloc::Fallocate),
         (RAW_ZERO_BATCH, Prealloc::ZeroFill),
+        (RAW_FSTEP_BATCH, Prealloc::FallocateSteps),
+        (RAW_ZSTEP_BATCH, Prealloc::ZeroFillSteps),
     ] {
         v.push(case(
             key,
             format!(
-                "raw pwrite+fdatasync, {}, one 64x1 KiB batch frame",
-                how.describe()
+                "raw pwrite+fdatasync, {}, one 64x1 KiB batch frame{}",
+                how.describe(),
+                info(how)
             ),
             fb,
             move |d, l| {
@@ -171,11 +261,26 @@ pub fn cases() -> Vec<Case> {
         ));
     }
     v.push(case(
-        CORE_BATCH,
-        "walogs-core Wal::append_batch durable, 64x1 KiB",
-        fb,
-        |d, l| core_cases::durable_batch(d, BATCH_COUNT, BATCH_ENTRY, l),
+        CORE_APPEND_4K_NOPRE,
+        "walogs-core Wal::append durable, preallocate(false), 4 KiB (info)",
+        f4k,
+        |d, l| core_cases::durable_append_no_prealloc(d, 4096, l),
     ));
+    for (key, pre) in [(CORE_BATCH, true), (CORE_BATCH_NOPRE, false)] {
+        v.push(case(
+            key,
+            if pre {
+                "walogs-core Wal::append_batch durable, 64x1 KiB"
+            } else {
+                "walogs-core Wal::append_batch durable, preallocate(false), 64x1 KiB (info)"
+            },
+            fb,
+            move |d, l| {
+                let opts = WalOptions::new().preallocate(pre);
+                core_cases::durable_batch(d, opts, BATCH_COUNT, BATCH_ENTRY, l)
+            },
+        ));
+    }
     v.push(case(
         CORE_NOSYNC_128,
         "walogs-core Wal::append Durability::None, 128 B",
@@ -213,6 +318,10 @@ pub fn cases() -> Vec<Case> {
         ));
     }
     v
+}
+
+fn info(how: Prealloc) -> &'static str {
+    if how.in_steps() { " (info)" } else { "" }
 }
 
 fn group_note(ops: u64, groups: u64) -> String {
@@ -255,10 +364,11 @@ pub fn run(
             std::fs::remove_dir_all(&dir).ctx(format!("remove {}", dir.display()))?;
             syncfs(scratch)?;
             eprintln!(
-                "  round {}/{rounds} {:<72} {:>10.0} ops/s",
+                "  round {}/{rounds} {:<72} {:>10.0} ops/s  [{}]",
                 r + 1,
                 c.label,
-                got.0.ops_per_sec()
+                got.0.ops_per_sec(),
+                c.key
             );
             samples[i].push(got);
         }
@@ -277,8 +387,48 @@ pub fn run(
             key: c.key,
             label: c.label.clone(),
             summary,
+            rounds: just,
             note,
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_case_is_in_one_block_and_keys_are_unique() {
+        let cases = cases();
+        let in_blocks: Vec<&str> = BLOCKS.iter().flat_map(|(_, k)| k.iter().copied()).collect();
+        assert_eq!(cases.len(), in_blocks.len());
+        for (c, k) in cases.iter().zip(&in_blocks) {
+            assert_eq!(c.key, *k, "cases run in block order");
+        }
+        let keys: HashSet<&str> = cases.iter().map(|c| c.key).collect();
+        assert_eq!(keys.len(), cases.len(), "duplicate key");
+        let labels: HashSet<&str> = cases.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels.len(), cases.len(), "duplicate label");
+    }
+
+    #[test]
+    fn batch_frame_size_matches_walogs_encoding() {
+        let entries: Vec<Vec<u8>> = (0..BATCH_COUNT).map(|_| vec![7u8; BATCH_ENTRY]).collect();
+        let mut buf = Vec::new();
+        let d = std::env::temp_dir().join(format!("walogs-bench-frame-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let mut wal = walogs_core::Wal::open(&d).unwrap();
+        wal.append_batch(&entries).unwrap();
+        wal.close().unwrap();
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_name().to_string_lossy().ends_with(".log") {
+                buf = std::fs::read(e.path()).unwrap();
+            }
+        }
+        assert_eq!(buf.len(), batch_frame_payload() + FRAME_HEADER);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
 }
