@@ -18,6 +18,9 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# A directory on a small file system (e.g. a 512 KiB tmpfs) for the ENOSPC poisoning test;
+# empty: that case is skipped.
+POISON_FS ?=
 DESTDIR ?=
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
@@ -83,7 +86,7 @@ test-c-asan: $(addprefix $(BUILD)/asan/,$(TESTS))
 	@set -e; for t in $(TESTS); do \
 		echo "== $$t (ASan+UBSan)"; \
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			$(BUILD)/asan/$$t; \
+			$(BUILD)/asan/$$t $$( [ $$t = test_poison ] && echo $(POISON_FS) ); \
 	done
 
 test-c-valgrind: $(addprefix $(BUILD)/plain/,$(TESTS))
@@ -91,7 +94,7 @@ test-c-valgrind: $(addprefix $(BUILD)/plain/,$(TESTS))
 		echo "== $$t (valgrind)"; \
 		WALOGS_TEST_UNDER_VALGRIND=1 $(VALGRIND) --quiet --error-exitcode=1 --leak-check=full \
 			--errors-for-leak-kinds=all --show-leak-kinds=definite,indirect,possible \
-			--child-silent-after-fork=yes $(BUILD)/plain/$$t; \
+			--child-silent-after-fork=yes $(BUILD)/plain/$$t $$( [ $$t = test_poison ] && echo $(POISON_FS) ); \
 	done
 
 test-cxx: lib
