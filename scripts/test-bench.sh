@@ -48,6 +48,8 @@ for label in \
     "walogs-core SharedWal::append durable, 1 thread, 128 B" \
     "walogs-core SharedWal::append durable, 4 threads, 128 B" \
     "walogs-core SharedWal::append durable, 16 threads, 128 B" \
+    "prototype: Wal::append_batch + condvar group commit, 4 threads (info)" \
+    "prototype: Wal::append_batch + condvar group commit, 16 threads (info)" \
     "walogs 0.1 Wal::append durable, 128 B" \
     "walogs 0.1 Wal::append durable, 4 KiB" \
     "okaywal commit, 1 thread, 128 B" \

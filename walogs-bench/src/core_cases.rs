@@ -106,3 +106,26 @@ pub fn shared_append(
     wal.close().ctx("close")?;
     Ok(s)
 }
+
+/// `threads` threads appending through the condvar group-commit prototype over one `Wal`
+/// (default options). Also returns the number of groups written.
+pub fn proto_group(
+    dir: &Path,
+    threads: usize,
+    payload_len: usize,
+    limits: Limits,
+) -> Result<(Sample, u64)> {
+    let wal = WalOptions::new().open(dir.join("wal")).ctx("open")?;
+    let g = crate::proto_group::ProtoGroupCommit::new(wal);
+    let data = payload(payload_len, 8);
+    let s = run_threads(threads, limits, payload_len as u64, |_, _| g.commit(&data))?;
+    let groups = g.groups();
+    let n = g.close()?;
+    if n != s.ops {
+        return Err(BenchError::Check(format!(
+            "prototype group commit: {n} entries in the log after {} commits",
+            s.ops
+        )));
+    }
+    Ok((s, groups))
+}

@@ -12,6 +12,7 @@ mod core_cases;
 mod error;
 mod memory;
 mod peers;
+mod proto_group;
 mod raw_cases;
 mod raw_group;
 mod rawio;

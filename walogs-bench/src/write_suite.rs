@@ -42,6 +42,8 @@ pub mod keys {
     pub const CORE_SHARED_1: &str = "core.shared.1";
     pub const CORE_GROUP_4: &str = "core.group.4";
     pub const CORE_GROUP_16: &str = "core.group.16";
+    pub const PROTO_GROUP_4: &str = "proto.group.4";
+    pub const PROTO_GROUP_16: &str = "proto.group.16";
     pub const V01_APPEND_128: &str = "v01.append.128";
     pub const V01_APPEND_4K: &str = "v01.append.4k";
     pub const OKAY_1: &str = "okaywal.1";
@@ -96,11 +98,11 @@ pub const BLOCKS: &[(&str, &[&str])] = {
         ),
         (
             "group commit, 4 threads, 128 B",
-            &[RAW_GROUP_4, CORE_GROUP_4, OKAY_4],
+            &[RAW_GROUP_4, CORE_GROUP_4, PROTO_GROUP_4, OKAY_4],
         ),
         (
             "group commit, 16 threads, 128 B",
-            &[RAW_GROUP_16, CORE_GROUP_16, OKAY_16],
+            &[RAW_GROUP_16, CORE_GROUP_16, PROTO_GROUP_16, OKAY_16],
         ),
     ]
 };
@@ -297,6 +299,19 @@ fn unordered_cases() -> Vec<Case> {
             f128,
             move |d, l| core_cases::shared_append(d, threads, 128, l),
         ));
+    }
+    for (key, threads) in [(PROTO_GROUP_4, 4), (PROTO_GROUP_16, 16)] {
+        v.push(Case {
+            key,
+            label: format!(
+                "prototype: Wal::append_batch + condvar group commit, {threads} threads (info)"
+            ),
+            frame_bytes: f128,
+            run: Box::new(move |d, l| {
+                let (s, groups) = core_cases::proto_group(d, threads, 128, l)?;
+                Ok((s, Some(group_note(s.ops, groups))))
+            }),
+        });
     }
     for (key, len, fl) in [(V01_APPEND_128, 128, f128), (V01_APPEND_4K, 4096, f4k)] {
         v.push(case(
