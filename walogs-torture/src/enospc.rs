@@ -1,0 +1,478 @@
+//! Real ENOSPC: a 2 MiB ext4 file system on a loop device (1 KiB blocks, no reserved blocks),
+//! filled with a filler file to every free-space level around a frame, inside a frame, at
+//! segment preallocation, at rotation and at checkpoint; then the WAL keeps appending until
+//! the disk is full.
+//!
+//! Oracle for each level: every error is a clean `Io` error carrying `ENOSPC` (or `Poisoned`
+//! after one); nothing acknowledged is lost; the WAL reopens while the disk is still full
+//! and holds exactly the acknowledged entries plus at most the failed frame; an unpoisoned
+//! handle takes appends again once space is freed; after a reopen appends, rotation and
+//! checkpoint resume.
+//!
+//! Needs root (mount); without it the harness reports itself skipped, with the reason.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use walogs_core::vfs::{FileSystem, FsFile, OpenMode, OsFs};
+use walogs_core::{Lsn, Wal, WalError, WalOptions};
+
+use crate::ledger::{Ledger, Violation};
+use crate::mount::LoopMount;
+use crate::payload::PayloadSpec;
+use crate::protocol::{ErrKind, Event};
+use crate::verify::inspect;
+
+/// Size of the file system image.
+pub const IMAGE_SIZE: u64 = 2 * 1024 * 1024;
+/// Its block size.
+pub const BLOCK: u32 = 1024;
+/// Payload size of every entry: 2500 bytes, a 2516-byte frame that straddles blocks.
+pub const ENTRY: usize = 2500;
+/// `max_segment_size` of the WAL: 16 KiB, six frames.
+pub const SEGMENT: u64 = 16 * 1024;
+const ENOSPC: i32 = 28;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One plain frame, no preallocation.
+    Frame,
+    /// One atomic batch frame of three entries (7.4 blocks), no preallocation: the write
+    /// runs out of space inside the frame.
+    MidFrame,
+    /// The append that preallocates the active segment (`fallocate` to 16 KiB).
+    Preallocation,
+    /// An explicit `rotate()` (metadata file + new segment), then an append.
+    Rotation,
+    /// An append into a full segment: automatic rotation, then preallocation.
+    AutoRotation,
+    /// `checkpoint` on a directory without a metadata file (as walogs 0.1 leaves it): the
+    /// seal is written before the segment is deleted.
+    CheckpointSeal,
+    /// `checkpoint` with the seal already recorded: only unlinks.
+    Checkpoint,
+}
+
+struct Scenario {
+    name: &'static str,
+    kind: Kind,
+    preallocate: bool,
+    max_level: u64,
+}
+
+const SCENARIOS: [Scenario; 7] = [
+    Scenario {
+        name: "around a frame",
+        kind: Kind::Frame,
+        preallocate: false,
+        max_level: 6,
+    },
+    Scenario {
+        name: "mid-frame",
+        kind: Kind::MidFrame,
+        preallocate: false,
+        max_level: 10,
+    },
+    Scenario {
+        name: "preallocation",
+        kind: Kind::Preallocation,
+        preallocate: true,
+        max_level: 14,
+    },
+    Scenario {
+        name: "rotation",
+        kind: Kind::Rotation,
+        preallocate: false,
+        max_level: 6,
+    },
+    Scenario {
+        name: "rotation+preallocation",
+        kind: Kind::AutoRotation,
+        preallocate: true,
+        max_level: 20,
+    },
+    Scenario {
+        name: "checkpoint writing its seal",
+        kind: Kind::CheckpointSeal,
+        preallocate: false,
+        max_level: 4,
+    },
+    Scenario {
+        name: "checkpoint",
+        kind: Kind::Checkpoint,
+        preallocate: false,
+        max_level: 2,
+    },
+];
+
+/// What the ENOSPC harness saw.
+#[derive(Debug, Clone, Default)]
+pub struct EnospcReport {
+    /// Why the harness did not run, if it did not.
+    pub skipped: Option<String>,
+    /// Per scenario: levels run, and the smallest free-block level at which its operation
+    /// fit (`None`: it never fit).
+    pub scenarios: Vec<(String, u64, Option<u64>)>,
+    /// Levels run in total.
+    pub levels: u64,
+    /// Levels whose free space could not be set exactly (off by a block or so).
+    pub approximate_levels: u64,
+    /// Levels at which the scenario's own operation fit.
+    pub fit: u64,
+    /// Levels at which the scenario's operation failed with ENOSPC.
+    pub op_enospc: u64,
+    /// ENOSPC errors seen in total (scenario operation and the appends that fill the disk).
+    pub enospc_errors: u64,
+    /// Of the levels that hit ENOSPC, those whose handle was poisoned by it.
+    pub poisoned: u64,
+    /// Of the levels that hit ENOSPC without poisoning, those whose handle took an append
+    /// again after space was freed.
+    pub resumed_in_place: u64,
+    /// Opens of a full disk after the error.
+    pub full_disk_reopens: u64,
+    /// Entries acknowledged in total.
+    pub acked_entries: u64,
+    /// Every broken promise, with its scenario and level.
+    pub violations: Vec<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl EnospcReport {
+    /// The one-line figure.
+    pub fn figure(&self) -> String {
+        if let Some(why) = &self.skipped {
+            return format!("enospc: SKIPPED: {why}");
+        }
+        let per: Vec<String> = self
+            .scenarios
+            .iter()
+            .map(|(n, k, fit)| match fit {
+                Some(f) => format!("{n}: {k} levels, fits from {f} free blocks"),
+                None => format!("{n}: {k} levels, never fits"),
+            })
+            .collect();
+        format!(
+            "enospc: {} fill levels on a real ext4 ({}; {} levels off by a block): operation fit at {}, failed cleanly at {}; {} ENOSPC errors, \
+             {} poisoned, {} resumed on the same handle, {} full-disk reopens, {} acknowledged entries, {} violations ({:.1} s)",
+            self.levels,
+            per.join("; "),
+            self.approximate_levels,
+            self.fit,
+            self.op_enospc,
+            self.enospc_errors,
+            self.poisoned,
+            self.resumed_in_place,
+            self.full_disk_reopens,
+            self.acked_entries,
+            self.violations.len(),
+            self.elapsed.as_secs_f64(),
+        )
+    }
+}
+
+/// A file that takes up exactly the space the test wants taken.
+struct Filler {
+    file: Box<dyn FsFile>,
+    len: u64,
+}
+
+impl Filler {
+    fn set_free(&mut self, m: &LoopMount, target: u64) -> io::Result<u64> {
+        for _ in 0..16 {
+            let (avail, bs) = m.free()?;
+            if avail == target {
+                return Ok(avail);
+            }
+            if avail > target {
+                let want = self.len + (avail - target);
+                match self.file.allocate(want) {
+                    Ok(()) => self.len = want,
+                    Err(e) if e.raw_os_error() == Some(ENOSPC) => self.len = self.file.len()?,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                if self.len == 0 {
+                    return Ok(avail);
+                }
+                let shrink = (target - avail).div_ceil(bs) * bs;
+                self.len = self.len.saturating_sub(shrink);
+                self.file.set_len(self.len)?;
+            }
+        }
+        Ok(m.free()?.0)
+    }
+
+    fn free_all(&mut self) -> io::Result<()> {
+        self.len = 0;
+        self.file.set_len(0)
+    }
+}
+
+/// One level of one scenario.
+struct Case<'a> {
+    spec: PayloadSpec,
+    dir: PathBuf,
+    ledger: Ledger,
+    errors: u64,
+    violations: Vec<String>,
+    label: &'a str,
+}
+
+impl Case<'_> {
+    fn bad(&mut self, what: String) {
+        self.violations.push(format!("{}: {what}", self.label));
+    }
+
+    /// Record an operation's result; returns whether it succeeded.
+    fn judge<T>(&mut self, op: &str, r: Result<T, WalError>) -> bool {
+        match r {
+            Ok(_) => true,
+            Err(e) => {
+                match &e {
+                    WalError::Io(io) if io.raw_os_error() == Some(ENOSPC) => {}
+                    WalError::Poisoned { .. } if self.errors > 0 => {}
+                    other => self.bad(format!("{op}: unclean error {other}")),
+                }
+                self.errors += 1;
+                false
+            }
+        }
+    }
+
+    fn append(&mut self, wal: &mut Wal, count: u64) -> bool {
+        let first = wal.next_lsn().0;
+        let entries: Vec<Vec<u8>> = (first..first + count)
+            .map(|l| self.spec.payload(l))
+            .collect();
+        self.ledger.apply(&Event::Try { first, count });
+        let r = if count == 1 {
+            wal.append(&entries[0]).map(|l| (l.0, l.0))
+        } else {
+            wal.append_batch(&entries).map(|r| (r.first.0, r.last.0))
+        };
+        let ev = match &r {
+            Ok((first, last)) => Event::Ok {
+                first: *first,
+                last: *last,
+            },
+            Err(e) => Event::Fail {
+                op: "append".into(),
+                kind: ErrKind::of(e),
+                msg: e.to_string(),
+            },
+        };
+        if let Some(v) = self.ledger.apply(&ev) {
+            self.bad(v.to_string());
+        }
+        self.judge("append", r)
+    }
+
+    fn checkpoint(&mut self, wal: &mut Wal) -> bool {
+        let upto = wal.next_lsn().0 - 1;
+        self.ledger.apply(&Event::Checkpoint { upto });
+        let r = wal.checkpoint(Lsn(upto));
+        self.judge("checkpoint", r)
+    }
+
+    fn check(&mut self, writable: bool, when: &str) -> bool {
+        match inspect(&self.dir, &self.spec, writable) {
+            Ok(rec) => {
+                let vs: Vec<Violation> = self.ledger.check(&rec);
+                for v in vs {
+                    self.bad(format!("{when}: {v}"));
+                }
+                self.ledger.settle(&rec);
+                true
+            }
+            Err(e) => {
+                self.bad(format!("{when}: open failed: {e}"));
+                false
+            }
+        }
+    }
+}
+
+fn opts(preallocate: bool) -> WalOptions {
+    WalOptions::new()
+        .max_segment_size(Some(SEGMENT))
+        .preallocate(preallocate)
+}
+
+/// Run every scenario at every level under `work` (which must be on a file system where a
+/// loop image can live). Skips (with the reason in the report) when mounting is impossible.
+pub fn run(work: &Path, seed: u64) -> Result<EnospcReport, String> {
+    let start = Instant::now();
+    let mut rep = EnospcReport::default();
+    let base = work.join(format!("enospc-{}", std::process::id()));
+    let mount = match LoopMount::create(&base, IMAGE_SIZE, BLOCK) {
+        Ok(m) => m,
+        Err(why) => {
+            rep.skipped = Some(format!(
+                "cannot mount a loop ext4 image here ({why}); needs root, e2fsprogs and loop devices"
+            ));
+            return Ok(rep);
+        }
+    };
+    let result = run_mounted(&mount, seed, &mut rep);
+    drop(mount);
+    rep.elapsed = start.elapsed();
+    result.map(|()| rep)
+}
+
+fn run_mounted(m: &LoopMount, seed: u64, rep: &mut EnospcReport) -> Result<(), String> {
+    let e = |e: io::Error| e.to_string();
+    let mut filler = Filler {
+        file: OsFs
+            .open(&m.mnt().join("filler"), OpenMode::CreateNew)
+            .map_err(e)?,
+        len: 0,
+    };
+    let bs = u64::from(BLOCK);
+    for sc in &SCENARIOS {
+        let mut n = 0;
+        let mut first_fit = None;
+        for level in 0..=sc.max_level {
+            let label = format!("{} at {level} free blocks (seed {seed})", sc.name);
+            let spec = PayloadSpec::fixed(seed ^ level ^ ((sc.kind as u64) << 32), ENTRY);
+            let mut case = Case {
+                spec,
+                dir: m.mnt().join("wal"),
+                ledger: Ledger::starting_at(1),
+                errors: 0,
+                violations: Vec::new(),
+                label: &label,
+            };
+            filler.free_all().map_err(e)?;
+            let _ = std::fs::remove_dir_all(&case.dir);
+            let fit = level_case(m, sc, level * bs, &mut filler, &mut case, rep)
+                .map_err(|e| format!("{label}: {e}"))?;
+            if fit && first_fit.is_none() {
+                first_fit = Some(level);
+            }
+            rep.acked_entries += case.ledger.acked_entries;
+            rep.violations.append(&mut case.violations);
+            n += 1;
+        }
+        rep.levels += n;
+        rep.scenarios.push((sc.name.to_string(), n, first_fit));
+    }
+    filler.free_all().map_err(e)?;
+    Ok(())
+}
+
+/// One level: set up, fill to `free` bytes, run the operation, fill the rest with appends,
+/// then check. Returns whether the operation fit. `Err` is a harness failure (not a
+/// finding).
+fn level_case(
+    m: &LoopMount,
+    sc: &Scenario,
+    free: u64,
+    filler: &mut Filler,
+    case: &mut Case<'_>,
+    rep: &mut EnospcReport,
+) -> Result<bool, String> {
+    let s = |e: WalError| e.to_string();
+    // Setup, on a disk with room: entries so that the operation lands where it should.
+    let setup_entries = match sc.kind {
+        Kind::Frame | Kind::MidFrame | Kind::Preallocation | Kind::Rotation => 2,
+        Kind::AutoRotation => 6,
+        Kind::CheckpointSeal | Kind::Checkpoint => 7,
+    };
+    {
+        let mut wal = opts(false).open(&case.dir).map_err(s)?;
+        for _ in 0..setup_entries {
+            if !case.append(&mut wal, 1) {
+                return Err("setup append failed with space free".into());
+            }
+        }
+        wal.close().map_err(s)?;
+    }
+    if sc.kind == Kind::CheckpointSeal {
+        std::fs::remove_file(case.dir.join(walogs_core::META_FILENAME))
+            .map_err(|e| e.to_string())?;
+    }
+    let mut wal = opts(sc.preallocate).open(&case.dir).map_err(s)?;
+    let got = filler.set_free(m, free).map_err(|e| e.to_string())?;
+    if got != free {
+        rep.approximate_levels += 1;
+    }
+    // The operation under test.
+    let ok = match sc.kind {
+        Kind::Frame | Kind::Preallocation | Kind::AutoRotation => case.append(&mut wal, 1),
+        Kind::MidFrame => case.append(&mut wal, 3),
+        Kind::Rotation => {
+            let r = wal.rotate();
+            case.judge("rotate", r) && case.append(&mut wal, 1)
+        }
+        Kind::CheckpointSeal | Kind::Checkpoint => case.checkpoint(&mut wal),
+    };
+    let fit = ok;
+    if ok {
+        rep.fit += 1;
+    } else {
+        rep.op_enospc += 1;
+    }
+    // Fill the rest of the disk with appends (and a rotation now and then): at most as many
+    // as the whole file system could hold.
+    for i in 0..(IMAGE_SIZE / ENTRY as u64) {
+        if case.errors > 0 {
+            break;
+        }
+        if i % 4 == 3 {
+            let r = wal.rotate();
+            case.judge("rotate", r);
+        } else {
+            case.append(&mut wal, 1);
+        }
+    }
+    if case.errors == 0 {
+        case.bad("the disk never filled up".into());
+    }
+    rep.enospc_errors += case.errors;
+    if wal.is_poisoned() {
+        rep.poisoned += 1;
+        drop(wal);
+    } else {
+        // Not poisoned: free space, and the same handle must take appends again.
+        filler.free_all().map_err(|e| e.to_string())?;
+        let errors = case.errors;
+        case.errors = 0;
+        if case.append(&mut wal, 1) {
+            rep.resumed_in_place += 1;
+        } else {
+            case.bad("unpoisoned handle refused an append after space was freed".into());
+        }
+        case.errors += errors;
+        drop(wal);
+        filler.set_free(m, free).map_err(|e| e.to_string())?;
+    }
+    // Reopen on the full disk.
+    if case.check(true, "reopen on a full disk") {
+        rep.full_disk_reopens += 1;
+    }
+    // Free space; everything resumes.
+    filler.free_all().map_err(|e| e.to_string())?;
+    case.errors = 0;
+    match opts(sc.preallocate).open(&case.dir) {
+        Ok(mut wal) => {
+            let ok = case.append(&mut wal, 1)
+                && case.append(&mut wal, 2)
+                && {
+                    let r = wal.rotate();
+                    case.judge("rotate", r)
+                }
+                && case.checkpoint(&mut wal)
+                && case.append(&mut wal, 1);
+            if !ok {
+                case.bad("operations did not resume after space was freed".into());
+            }
+            let r = wal.close();
+            case.judge("close", r);
+        }
+        Err(e) => case.bad(format!("open after space was freed failed: {e}")),
+    }
+    case.check(false, "after resuming");
+    Ok(fit)
+}

@@ -1,0 +1,248 @@
+//! The line protocol from a child process to its parent: one event per line on stdout,
+//! flushed as soon as it is written, so that whatever the parent reads after a `SIGKILL` is
+//! exactly what the child had reported.
+//!
+//! The child prints `try` before it calls an append and `ok` only after the append returned
+//! `Ok`; `ckpt` is printed before `checkpoint` is called (entries up to it may vanish from
+//! then on).
+
+use std::fmt;
+
+use walogs_core::WalError;
+
+/// What kind of error an operation returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrKind {
+    /// `WalError::Io`, with the OS error number when there is one.
+    Io(Option<i32>),
+    /// `WalError::Poisoned`.
+    Poisoned,
+    /// `WalError::Corrupt`.
+    Corrupt,
+    /// Any other variant, by name.
+    Other(String),
+}
+
+impl ErrKind {
+    /// Classify a walogs error.
+    pub fn of(e: &WalError) -> Self {
+        match e {
+            WalError::Io(io) => ErrKind::Io(io.raw_os_error()),
+            WalError::Poisoned { .. } => ErrKind::Poisoned,
+            WalError::Corrupt { .. } => ErrKind::Corrupt,
+            other => {
+                let dbg = format!("{other:?}");
+                let name: String = dbg.chars().take_while(|c| c.is_alphanumeric()).collect();
+                ErrKind::Other(name)
+            }
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "poisoned" => ErrKind::Poisoned,
+            "corrupt" => ErrKind::Corrupt,
+            "io:-" => ErrKind::Io(None),
+            _ => {
+                if let Some(n) = s.strip_prefix("io:") {
+                    ErrKind::Io(Some(n.parse().ok()?))
+                } else {
+                    ErrKind::Other(s.strip_prefix("other:")?.to_string())
+                }
+            }
+        })
+    }
+}
+
+impl fmt::Display for ErrKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrKind::Io(Some(n)) => write!(f, "io:{n}"),
+            ErrKind::Io(None) => write!(f, "io:-"),
+            ErrKind::Poisoned => write!(f, "poisoned"),
+            ErrKind::Corrupt => write!(f, "corrupt"),
+            ErrKind::Other(n) => write!(f, "other:{n}"),
+        }
+    }
+}
+
+/// One line of the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The WAL opened: its first and next LSN, and the torn-tail offset open cut, if any.
+    Ready {
+        /// `first_lsn()` after open.
+        first: u64,
+        /// `next_lsn()` after open.
+        next: u64,
+        /// `TailState::TruncatedAt` offset, if the open cut a torn tail.
+        torn_at: Option<u64>,
+    },
+    /// About to append `count` entries (one frame) starting at `first`.
+    Try {
+        /// LSN the first entry will get.
+        first: u64,
+        /// Entries in the frame (1 for a single append).
+        count: u64,
+    },
+    /// The append of `first..=last` returned `Ok`: durable.
+    Ok {
+        /// First LSN of the frame.
+        first: u64,
+        /// Last LSN of the frame.
+        last: u64,
+    },
+    /// About to call `checkpoint(upto)`.
+    Checkpoint {
+        /// The `applied_up_to` argument.
+        upto: u64,
+    },
+    /// An operation other than an append succeeded (`rotate`, `checkpoint`, `close`, `read`).
+    Done {
+        /// Operation name.
+        op: String,
+    },
+    /// An operation failed.
+    Fail {
+        /// Operation name (`open`, `append`, `batch`, `rotate`, `checkpoint`, `close`, ...).
+        op: String,
+        /// Error kind.
+        kind: ErrKind,
+        /// The error's text.
+        msg: String,
+    },
+    /// Whether the handle reports itself poisoned (printed at the end of a scripted run).
+    State {
+        /// `Wal::is_poisoned()`.
+        poisoned: bool,
+    },
+    /// A read returned bytes that are not the payload of this LSN.
+    Bad {
+        /// The LSN read.
+        lsn: u64,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Ready {
+                first,
+                next,
+                torn_at,
+            } => match torn_at {
+                Some(o) => write!(f, "ready {first} {next} cut:{o}"),
+                None => write!(f, "ready {first} {next} clean"),
+            },
+            Event::Try { first, count } => write!(f, "try {first} {count}"),
+            Event::Ok { first, last } => write!(f, "ok {first} {last}"),
+            Event::Checkpoint { upto } => write!(f, "ckpt {upto}"),
+            Event::Done { op } => write!(f, "done {op}"),
+            Event::Fail { op, kind, msg } => {
+                write!(f, "fail {op} {kind} {}", msg.replace('\n', " "))
+            }
+            Event::State { poisoned } => write!(f, "state {}", u8::from(*poisoned)),
+            Event::Bad { lsn } => write!(f, "bad {lsn}"),
+        }
+    }
+}
+
+impl Event {
+    /// Parse one line; `None` for anything malformed (a line cut by a kill cannot happen,
+    /// since each line is one `write`, but the parent never trusts that).
+    pub fn parse(line: &str) -> Option<Event> {
+        let mut it = line.splitn(4, ' ');
+        let tag = it.next()?;
+        let mut num = || -> Option<u64> { it.next()?.parse().ok() };
+        Some(match tag {
+            "ready" => {
+                let first = num()?;
+                let next = num()?;
+                let tail = line.rsplit(' ').next()?;
+                let torn_at = match tail {
+                    "clean" => None,
+                    t => Some(t.strip_prefix("cut:")?.parse().ok()?),
+                };
+                Event::Ready {
+                    first,
+                    next,
+                    torn_at,
+                }
+            }
+            "try" => Event::Try {
+                first: num()?,
+                count: num()?,
+            },
+            "ok" => Event::Ok {
+                first: num()?,
+                last: num()?,
+            },
+            "ckpt" => Event::Checkpoint { upto: num()? },
+            "done" => Event::Done {
+                op: line.strip_prefix("done ")?.to_string(),
+            },
+            "fail" => {
+                let mut p = line.splitn(4, ' ').skip(1);
+                let op = p.next()?.to_string();
+                let kind = ErrKind::parse(p.next()?)?;
+                let msg = p.next().unwrap_or("").to_string();
+                Event::Fail { op, kind, msg }
+            }
+            "state" => Event::State {
+                poisoned: num()? != 0,
+            },
+            "bad" => Event::Bad { lsn: num()? },
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_roundtrips() {
+        let evs = [
+            Event::Ready {
+                first: 3,
+                next: 9,
+                torn_at: Some(77),
+            },
+            Event::Ready {
+                first: 1,
+                next: 1,
+                torn_at: None,
+            },
+            Event::Try { first: 4, count: 3 },
+            Event::Ok { first: 4, last: 6 },
+            Event::Checkpoint { upto: 2 },
+            Event::Done {
+                op: "checkpoint 2".into(),
+            },
+            Event::Fail {
+                op: "append".into(),
+                kind: ErrKind::Io(Some(5)),
+                msg: "io error: Input/output error (os error 5)".into(),
+            },
+            Event::Fail {
+                op: "rotate".into(),
+                kind: ErrKind::Other("Closed".into()),
+                msg: String::new(),
+            },
+            Event::Fail {
+                op: "open".into(),
+                kind: ErrKind::Poisoned,
+                msg: "x".into(),
+            },
+            Event::State { poisoned: true },
+            Event::Bad { lsn: 12 },
+        ];
+        for e in evs {
+            let line = e.to_string();
+            assert_eq!(Event::parse(&line).as_ref(), Some(&e), "{line}");
+        }
+        assert_eq!(Event::parse("ok 1"), None);
+        assert_eq!(Event::parse("nonsense"), None);
+    }
+}
