@@ -100,8 +100,13 @@ pub enum Resolution {
     /// Every pending operation reached the disk (the current state, unless an earlier
     /// failed sync lost data that the page cache still shows).
     ApplyAll,
-    /// Each operation applied, dropped or torn at random, from this seed.
+    /// Each operation applied, dropped or torn at random, from this seed; directory
+    /// operations survive as any subset (POSIX promises no order without an fsync) or, half
+    /// of the time, as a prefix.
     Random(u64),
+    /// Like [`Resolution::Random`], but directory operations always survive as a prefix, in
+    /// the order they were made (what a journaling file system such as ext4 or XFS does).
+    Journaled(u64),
 }
 
 impl Resolution {
@@ -112,6 +117,14 @@ impl Resolution {
             0 => Resolution::DropAll,
             1 => Resolution::ApplyAll,
             _ => Resolution::Random(Rng::mix(seed, i)),
+        }
+    }
+
+    /// The same resolution with directory operations kept in order when `journaled`.
+    pub fn journaled(self, journaled: bool) -> Resolution {
+        match self {
+            Resolution::Random(s) if journaled => Resolution::Journaled(s),
+            other => other,
         }
     }
 }
@@ -236,7 +249,7 @@ pub fn resolve_file(inode: &Inode, res: Resolution) -> Vec<u8> {
             }
             img
         }
-        Resolution::Random(seed) => {
+        Resolution::Random(seed) | Resolution::Journaled(seed) => {
             let mut rng = Rng::new(seed);
             let mut img = inode.durable.clone();
             for op in &inode.pending {
@@ -290,10 +303,10 @@ pub fn resolve_dir(node: &DirNode, res: Resolution) -> BTreeMap<String, Entry> {
             }
             map
         }
-        Resolution::Random(seed) => {
+        Resolution::Random(seed) | Resolution::Journaled(seed) => {
             let mut rng = Rng::new(seed);
             let mut map = node.durable.clone();
-            if rng.chance(1, 2) {
+            if matches!(res, Resolution::Journaled(_)) || rng.chance(1, 2) {
                 let keep = rng.index(node.pending.len() + 1);
                 for op in &node.pending[..keep] {
                     apply_dir(&mut map, op);
@@ -366,6 +379,9 @@ impl Disk {
     pub fn crash(&self, res: Resolution) -> Disk {
         let sub = |kind: u64, i: usize| match res {
             Resolution::Random(seed) => Resolution::Random(Rng::mix(seed, (kind << 32) | i as u64)),
+            Resolution::Journaled(seed) => {
+                Resolution::Journaled(Rng::mix(seed, (kind << 32) | i as u64))
+            }
             other => other,
         };
         let mut out = Disk::default();

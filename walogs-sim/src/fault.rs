@@ -82,10 +82,12 @@ impl FaultKind {
 /// Fail the `nth` (1-based) call of `class` with `kind`.
 ///
 /// What the failing call leaves behind models Linux: a failed write may have written a
-/// prefix of its buffer; a failed `fdatasync` or directory fsync resolves the pending
-/// operations of that file or directory at random (some data reached the disk, some was
-/// lost) and forgets them, so that a *retried* sync succeeds although data is gone (the
-/// "fsyncgate" behaviour); any other failing call changes nothing.
+/// prefix of its buffer; a failed `fdatasync` resolves the pending writes of that file at
+/// random (some data reached the disk, some was lost) and forgets them, so that a *retried*
+/// sync succeeds although data is gone while the page cache still shows it (the
+/// "fsyncgate" behaviour of Linux), while size changes (journaled metadata) stay pending;
+/// a failed directory fsync makes nothing durable and
+/// leaves the entry operations pending; any other failing call changes nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FaultPlan {
     /// Which calls are counted.

@@ -10,10 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use walogs_core::vfs::{FileSystem, FsFile, OpenMode};
 
-use crate::disk::{
-    DataOp, DirOp, Disk, Entry, Inode, Resolution, normalize, resolve_dir, resolve_file, split,
-};
-use crate::fault::{CallClass, FaultPlan, FiredFault};
+use crate::disk::{DataOp, DirOp, Disk, Entry, Inode, Resolution, normalize, resolve_file, split};
+use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
 use crate::rng::Rng;
 
 /// The disk state right after one mutating call: a crash point.
@@ -86,6 +84,7 @@ struct Inner {
     lies: Lies,
     counts: CallCounts,
     fault: Option<FaultPlan>,
+    fault_on: Option<(String, FaultKind)>,
     fired: Option<FiredFault>,
     recording: bool,
     snapshots: Vec<Snapshot>,
@@ -139,6 +138,7 @@ impl SimFs {
                 lies: Lies::default(),
                 counts: CallCounts::default(),
                 fault: None,
+                fault_on: None,
                 fired: None,
                 recording: false,
                 snapshots: Vec::new(),
@@ -185,6 +185,15 @@ impl SimFs {
     pub fn set_fault(&self, plan: Option<FaultPlan>) {
         let mut g = self.lock();
         g.fault = plan;
+        g.fired = None;
+    }
+
+    /// Arm one fault on the first call whose trace line contains `needle` (for example
+    /// `"open /wal/wal-000002.log CreateNew"`), whatever its number. Replaces any armed fault.
+    pub fn set_fault_on(&self, needle: &str, kind: FaultKind) {
+        let mut g = self.lock();
+        g.fault = None;
+        g.fault_on = Some((needle.to_string(), kind));
         g.fired = None;
     }
 
@@ -245,12 +254,26 @@ impl Inner {
         path: &Path,
     ) -> Option<FaultPlan> {
         let n = self.counts.bump(class);
-        let hit = self
+        let mut hit = self
             .fault
             .filter(|f| f.class == class && f.nth == n && self.fired.is_none());
-        let need_desc =
-            hit.is_some() || self.trace.is_some() || (self.recording && class != CallClass::Read);
+        let need_desc = hit.is_some()
+            || self.trace.is_some()
+            || self.fault_on.is_some()
+            || (self.recording && class != CallClass::Read);
         let d = if need_desc { desc() } else { String::new() };
+        if let Some((needle, kind)) = &self.fault_on
+            && self.fired.is_none()
+            && d.contains(needle.as_str())
+        {
+            hit = Some(FaultPlan {
+                class,
+                nth: n,
+                kind: *kind,
+                seed: n,
+            });
+            self.fault_on = None;
+        }
         if let Some(t) = &mut self.trace {
             t.push(if hit.is_some() {
                 format!("{d}  <- injected fault")
@@ -389,10 +412,19 @@ impl FsFile for SimFile {
                 }
             }
             Some(p) => {
-                // fsyncgate: some of the pending data reached the disk, the rest is lost,
-                // and the kernel forgets it was ever dirty; the page cache keeps showing it.
-                inode.durable = resolve_file(inode, Resolution::Random(p.seed));
-                inode.pending.clear();
+                // fsyncgate: some of the dirty data reached the disk, the rest is lost, and
+                // the kernel forgets it was ever dirty while the page cache keeps showing
+                // it. Size changes are journaled metadata: they stay pending.
+                let (writes, meta): (Vec<DataOp>, Vec<DataOp>) = std::mem::take(&mut inode.pending)
+                    .into_iter()
+                    .partition(|op| matches!(op, DataOp::Write { .. }));
+                let lost = Inode {
+                    durable: std::mem::take(&mut inode.durable),
+                    pending: writes,
+                    ..Inode::default()
+                };
+                inode.durable = resolve_file(&lost, Resolution::Random(p.seed));
+                inode.pending = meta;
             }
         }
         g.after_mutation(desc);
@@ -659,10 +691,10 @@ impl FileSystem for SimFs {
                         crate::disk::apply_dir(&mut node.durable, &op);
                     }
                 }
-                Some(p) => {
-                    node.durable = resolve_dir(node, Resolution::Random(p.seed));
-                    node.pending.clear();
-                }
+                // A failed directory fsync makes nothing durable and forgets nothing: the
+                // entries stay in the journal's hands (ext4 and XFS abort the journal
+                // rather than drop metadata silently).
+                Some(_) => {}
             }
         }
         g.after_mutation(desc);

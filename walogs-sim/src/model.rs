@@ -45,7 +45,11 @@ impl Model {
     /// After a checked recovery: what is in the log now is the new baseline (an entry seen
     /// after recovery is on disk and must stay).
     pub fn rebase(&mut self, rec: &Recovered) {
-        self.entries = rec.entries.iter().cloned().collect();
+        // Checkpointed entries below the log's start stay known: a checkpoint whose unlink
+        // never became durable (a failed directory fsync) may bring them back.
+        self.entries
+            .retain(|&l, _| l < rec.first_lsn && l <= self.ckpt);
+        self.entries.extend(rec.entries.iter().cloned());
         self.max_acked = self.max_acked.max(rec.next_lsn - 1);
         if self.truncating.is_some() {
             // The truncation may or may not have happened; what recovery shows is the truth.
@@ -86,6 +90,8 @@ pub enum Violation {
     /// Anything else: LSNs not dense, an unexpected or partial extra, a read error, a
     /// handle that kept accepting writes after a failed sync.
     Other(String),
+    /// A violation with what led to it (e.g. the injected fault), appended to its message.
+    Context(Box<Violation>, String),
 }
 
 impl Violation {
@@ -96,6 +102,7 @@ impl Violation {
             Violation::LsnReuse { .. } => "reuse",
             Violation::FailedOpen(_) => "open",
             Violation::Other(_) => "other",
+            Violation::Context(v, _) => v.bucket(),
         }
     }
 }
@@ -111,6 +118,7 @@ impl fmt::Display for Violation {
                 "next_lsn {next} is not above acknowledged LSN {max_acked} (LSN reuse)"
             ),
             Violation::Other(s) => f.write_str(s),
+            Violation::Context(v, c) => write!(f, "{v} [{c}]"),
         }
     }
 }

@@ -14,10 +14,12 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use walogs_sim::Lies;
 use walogs_sim::handle::HandleKind;
+use walogs_sim::harness::faults::{self, FaultConfig};
 use walogs_sim::harness::power_loss::{self, PowerLossConfig};
+use walogs_sim::harness::random::{self, RandomConfig};
 use walogs_sim::workload::Op;
+use walogs_sim::{CallClass, FaultKind, FaultPlan, Lies};
 
 struct Args(HashMap<String, String>);
 
@@ -64,7 +66,38 @@ fn power_loss_cfg(a: &Args) -> Result<PowerLossConfig, String> {
         recovery_resolutions: a.num("rres", 2)?,
         threads: threads(a)?,
         lies: lies(a)?,
+        journaled: journaled(a)?,
     })
+}
+
+fn fault_cfg(a: &Args) -> Result<FaultConfig, String> {
+    let kinds = match a.get("handle") {
+        None | Some("both") => vec![HandleKind::Single, HandleKind::Shared],
+        Some(h) => vec![HandleKind::parse(h).ok_or_else(|| format!("unknown handle {h:?}"))?],
+    };
+    let classes = if a.num("reads", 1)? == 1 {
+        CallClass::ALL.to_vec()
+    } else {
+        CallClass::MUTATING.to_vec()
+    };
+    Ok(FaultConfig {
+        max_len: a.num("max-len", 3)? as usize,
+        seed: a.num("seed", 1)?,
+        resolutions: a.num("res", 3)?,
+        kinds,
+        classes,
+        segment_size: a.num("seg", 200)?,
+        threads: threads(a)?,
+    })
+}
+
+/// `dirs=any|journaled`: how directory operations survive a crash.
+fn journaled(a: &Args) -> Result<bool, String> {
+    match a.get("dirs") {
+        None | Some("any") => Ok(false),
+        Some("journaled") => Ok(true),
+        Some(o) => Err(format!("unknown dirs={o}")),
+    }
 }
 
 /// `lie=file|dir|both`: make the simulated disk ignore syncs (the harness must then fail).
@@ -118,6 +151,66 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             Ok(rep.crash.violations() + rep.recovery.violations() == 0
                 && rep.broken_workloads.is_empty())
         }
+        "random" => {
+            let a = Args::parse(rest)?;
+            let cfg = RandomConfig {
+                seed: a.num("seed", 1)?,
+                runs: a.num("runs", 100)?,
+                steps: a.num("steps", 300)?,
+                threads: threads(&a)?,
+                lies: lies(&a)?,
+                journaled: journaled(&a)?,
+            };
+            let t = Instant::now();
+            let rep = random::run(&cfg);
+            let secs = t.elapsed().as_secs_f64();
+            print!("{}{}", rep.crash, rep.recovery);
+            println!("{}", rep.crash.line("random", "crash states"));
+            println!(
+                "{}",
+                rep.recovery
+                    .line("random-recovery-crash", "crash states inside recovery")
+            );
+            let total = rep.crash.states + rep.recovery.states;
+            println!(
+                "random detail: {} runs x {} steps (seed {}), {} operations, {total} states in {secs:.1} s = {:.0} states/s on {} threads",
+                rep.runs,
+                cfg.steps,
+                cfg.seed,
+                rep.ops,
+                total as f64 / secs,
+                cfg.threads
+            );
+            Ok(rep.crash.violations() + rep.recovery.violations() == 0)
+        }
+        "faults" => {
+            let a = Args::parse(rest)?;
+            let cfg = fault_cfg(&a)?;
+            let t = Instant::now();
+            let rep = faults::run(&cfg);
+            let secs = t.elapsed().as_secs_f64();
+            print!("{}", rep.runs);
+            println!("{}", rep.runs.line("faults", "fault runs"));
+            println!(
+                "faults detail: max length {}, classes {:?}, handles {:?}, {} runs with a poisoning fault checked, {} power-loss recoveries after faults, {:.1} s",
+                cfg.max_len,
+                cfg.classes.iter().map(|c| c.name()).collect::<Vec<_>>(),
+                cfg.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
+                rep.poison_checked,
+                rep.crash_checks,
+                secs
+            );
+            print!("{}", rep.fsyncgate);
+            println!(
+                "{}",
+                rep.fsyncgate.line(
+                    "fsyncgate (reopen in place after a failed sync, append, power loss)",
+                    "runs"
+                )
+            );
+            Ok(rep.runs.violations() == 0
+                && (a.get("strict-fsyncgate").is_none() || rep.fsyncgate.violations() == 0))
+        }
         "repro" => {
             let (what, rest) = rest.split_first().ok_or("repro needs a harness name")?;
             let a = Args::parse(rest)?;
@@ -142,6 +235,69 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                             Ok(true)
                         }
                         Err(v) => {
+                            println!("verdict: VIOLATION: {v}");
+                            Ok(false)
+                        }
+                    }
+                }
+                "random" => {
+                    let (rep, trace) = random::run_one(
+                        a.num("seed", 1)?,
+                        a.num("steps", 300)?,
+                        lies(&a)?,
+                        journaled(&a)?,
+                        true,
+                    );
+                    for l in trace {
+                        println!("{l}");
+                    }
+                    print!("{}{}", rep.crash, rep.recovery);
+                    let bad = rep.crash.violations() + rep.recovery.violations();
+                    println!(
+                        "verdict: {}",
+                        if bad == 0 {
+                            "ok"
+                        } else {
+                            "VIOLATION (see above)"
+                        }
+                    );
+                    Ok(bad == 0)
+                }
+                "faults" => {
+                    let cfg = fault_cfg(&a)?;
+                    let ops =
+                        Op::parse_all(a.get("ops").ok_or("ops= missing")?).ok_or("bad ops")?;
+                    let f = a.get("fault").ok_or("fault=CLASS:N:KIND missing")?;
+                    let parts: Vec<&str> = f.split(':').collect();
+                    let [c, n, k] = parts[..] else {
+                        return Err(format!("bad fault={f}"));
+                    };
+                    let plan = FaultPlan {
+                        class: CallClass::parse(c).ok_or("bad fault class")?,
+                        nth: n.parse().map_err(|_| "bad fault number")?,
+                        kind: FaultKind::parse(k).ok_or("bad fault kind")?,
+                        seed: a.num("fault-seed", 0)?,
+                    };
+                    let o =
+                        faults::run_faulted(&ops, a.handle(HandleKind::Single)?, plan, &cfg, true);
+                    for l in &o.trace {
+                        println!("  {l}");
+                    }
+                    if let Some(g) = &o.fsyncgate {
+                        println!(
+                            "fsyncgate check: {}",
+                            match g {
+                                Ok(()) => "ok".to_string(),
+                                Err(v) => v.to_string(),
+                            }
+                        );
+                    }
+                    match o.verdict {
+                        None => {
+                            println!("verdict: ok");
+                            Ok(true)
+                        }
+                        Some(v) => {
                             println!("verdict: VIOLATION: {v}");
                             Ok(false)
                         }

@@ -1,1 +1,386 @@
-//! Fault injection (placeholder).
+//! Fault injection: for every workload of up to `max_len` operations, fail its N-th write,
+//! sync or metadata call (every N, with EIO and with ENOSPC), and check that
+//!
+//! * the operation that hit the fault returns an error (only the best-effort PID write of
+//!   the lock file may swallow one);
+//! * a failed write or sync of a segment (or a failed directory fsync) poisons the handle:
+//!   every later mutation returns [`walogs_core::WalError::Poisoned`] until a reopen;
+//! * no error comes without a fault, and no LSN is acknowledged twice;
+//! * reopening in place (no crash) and reopening after a power loss (several resolutions)
+//!   both show exactly the acknowledged entries plus at most the failed one, and accept
+//!   appends again.
+//!
+//! A separate check ("fsyncgate") reopens in place after the fault, appends, and then loses
+//! power: after a failed fdatasync Linux may have dropped the data while the page cache still
+//! shows it, so an in-place reopen can build on entries the disk does not have.
+
+use walogs_core::WalError;
+
+use crate::disk::{Disk, Resolution};
+use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
+use crate::fs::SimFs;
+use crate::handle::{AnyWal, HandleKind};
+use crate::harness::{Tally, hash_str, open_and_check, setup};
+use crate::model::{Model, Violation, check_recovered};
+use crate::rng::Rng;
+use crate::workload::{Action, Codes, Op, OpResult, WAL_DIR, all_workloads, run_action};
+
+/// Settings of the fault harness.
+#[derive(Debug, Clone)]
+pub struct FaultConfig {
+    /// Longest workload.
+    pub max_len: usize,
+    /// Seed of the partial effects and crash resolutions.
+    pub seed: u64,
+    /// Crash resolutions checked after each fault run.
+    pub resolutions: u64,
+    /// Handle types to run.
+    pub kinds: Vec<HandleKind>,
+    /// Call classes to fail.
+    pub classes: Vec<CallClass>,
+    /// `max_segment_size`.
+    pub segment_size: u64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        FaultConfig {
+            max_len: 3,
+            seed: 1,
+            resolutions: 3,
+            kinds: vec![HandleKind::Single, HandleKind::Shared],
+            classes: CallClass::ALL.to_vec(),
+            segment_size: 200,
+            threads: 1,
+        }
+    }
+}
+
+/// What the fault harness found.
+#[derive(Debug, Default, Clone)]
+pub struct FaultReport {
+    /// One state per fault run (its first violation, if any).
+    pub runs: Tally,
+    /// Runs in which a poisoning fault fired and poisoning was checked.
+    pub poison_checked: u64,
+    /// Crash recoveries checked after faults.
+    pub crash_checks: u64,
+    /// The in-place-reopen-then-power-loss check after failed syncs.
+    pub fsyncgate: Tally,
+}
+
+impl FaultReport {
+    fn merge(&mut self, o: FaultReport) {
+        self.runs.merge(o.runs);
+        self.poison_checked += o.poison_checked;
+        self.crash_checks += o.crash_checks;
+        self.fsyncgate.merge(o.fsyncgate);
+    }
+}
+
+/// The reproduction line of one fault run.
+pub fn repro_line(cfg: &FaultConfig, ops: &[Op], kind: HandleKind, plan: &FaultPlan) -> String {
+    format!(
+        "cargo run --release -p walogs-sim -- repro faults ops={} handle={} seg={} res={} fault={}:{}:{} fault-seed={}",
+        Codes(ops),
+        kind.name(),
+        cfg.segment_size,
+        cfg.resolutions,
+        plan.class.name(),
+        plan.nth,
+        plan.kind.name(),
+        plan.seed
+    )
+}
+
+fn is_segment(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .and_then(walogs_core::segment::parse_segment_filename)
+        .is_some()
+}
+
+/// Whether a failure of this call must poison the handle.
+fn must_poison(f: &FiredFault, action: &Action) -> bool {
+    if matches!(action, Action::Reopen) {
+        return false;
+    }
+    match f.plan.class {
+        CallClass::Write => is_segment(&f.path),
+        CallClass::Sync => is_segment(&f.path) || f.path == WAL_DIR,
+        _ => false,
+    }
+}
+
+/// Whether walogs may ignore a failure of this call (the PID note in the lock file).
+fn best_effort(f: &FiredFault) -> bool {
+    f.path.ends_with(walogs_core::LOCK_FILENAME)
+        && !f.call.starts_with("open ")
+        && !f.call.starts_with("try_lock")
+}
+
+/// Outcome of one fault run.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// The first violation of the main oracle.
+    pub verdict: Option<Violation>,
+    /// The fsyncgate check's violation, when it ran and failed.
+    pub fsyncgate: Option<Result<(), Violation>>,
+    /// Whether poisoning was checked.
+    pub poison_checked: bool,
+    /// Crash recoveries checked.
+    pub crash_checks: u64,
+    /// The call trace (when asked for).
+    pub trace: Vec<String>,
+}
+
+/// Run `ops` with `plan` armed; see the module docs for what is checked.
+pub fn run_faulted(
+    ops: &[Op],
+    kind: HandleKind,
+    plan: FaultPlan,
+    cfg: &FaultConfig,
+    trace: bool,
+) -> RunOutcome {
+    let mut out = RunOutcome::default();
+    let fs = SimFs::default();
+    fs.trace(trace);
+    fs.set_fault(Some(plan));
+    let st = setup(&fs, cfg.segment_size, true, kind);
+    let mut model = Model::default();
+    let mut wal: Option<AnyWal> = None;
+    let mut poisoned = false;
+    let mut failed: Option<(u64, Vec<Vec<u8>>)> = None;
+    let fail = |out: &mut RunOutcome, v: Violation, fs: &SimFs| {
+        out.verdict = Some(with_fault(v, fs.fired()));
+        out.trace = fs.take_trace();
+    };
+    fs.set_tag(0);
+    match st.open() {
+        Ok(w) => wal = Some(w),
+        Err(e) if fs.fired().is_none() => {
+            fail(
+                &mut out,
+                Violation::FailedOpen(format!("without a fault: {e}")),
+                &fs,
+            );
+            return out;
+        }
+        Err(_) => {}
+    }
+    for (i, &op) in ops.iter().enumerate() {
+        fs.set_tag(i as u64 + 1);
+        let fired_before = fs.fired().is_some();
+        let action = Action::of(op, i, &model);
+        let r = run_action(&mut wal, &st, &mut model, &action, None);
+        let fired_now = if fired_before { None } else { fs.fired() };
+        if fired_now.is_some() {
+            failed = model.inflight.clone();
+        }
+        let v = match r {
+            OpResult::Ok => {
+                if let Some(f) = fired_now.as_ref().filter(|f| !best_effort(f)) {
+                    Some(Violation::Other(format!(
+                        "the fault at `{}` was swallowed: {action:?} returned Ok",
+                        f.call
+                    )))
+                } else if poisoned && action.is_mutation() {
+                    Some(Violation::Other(format!(
+                        "{action:?} succeeded on a handle whose write or sync had failed"
+                    )))
+                } else {
+                    if matches!(action, Action::Reopen) {
+                        poisoned = false;
+                    }
+                    // A later acknowledgement of the same LSN replaces the failed entry.
+                    if failed
+                        .as_ref()
+                        .is_some_and(|(l, _)| model.entries.contains_key(l))
+                    {
+                        failed = None;
+                    }
+                    None
+                }
+            }
+            OpResult::Err(e) => {
+                model.inflight = failed.clone();
+                if let Some(f) = &fired_now {
+                    // Poisoning is allowed after any failure, required after a failed
+                    // write or sync of a segment or of the directory.
+                    poisoned = wal.as_ref().is_some_and(AnyWal::is_poisoned);
+                    if must_poison(f, &action) {
+                        out.poison_checked = true;
+                        (!poisoned).then(|| {
+                            Violation::Other(format!(
+                                "the handle is not poisoned after `{}` failed ({e})",
+                                f.call
+                            ))
+                        })
+                    } else {
+                        None
+                    }
+                } else if poisoned {
+                    (!matches!(e, WalError::Poisoned { .. })).then(|| {
+                        Violation::Other(format!(
+                            "a poisoned handle returned {e:?} instead of Poisoned"
+                        ))
+                    })
+                } else {
+                    Some(Violation::Other(format!(
+                        "{action:?} failed without a fault: {e}"
+                    )))
+                }
+            }
+            OpResult::OpenFailed(e) => {
+                model.inflight = failed.clone();
+                poisoned = false;
+                fired_now
+                    .is_none()
+                    .then(|| Violation::FailedOpen(format!("without a fault: {e}")))
+            }
+        };
+        if let Some(v) = v {
+            fail(&mut out, v, &fs);
+            return out;
+        }
+    }
+    let fired = fs.fired();
+    let fail = |out: &mut RunOutcome, v: Violation, fs: &SimFs| {
+        out.verdict = Some(with_fault(v, fired.clone()));
+        out.trace = fs.take_trace();
+    };
+    fs.set_fault(None);
+    model.inflight = failed.clone();
+    let before: Disk = fs.disk();
+    // (a) The process goes on: close, reopen in place.
+    drop(wal.take());
+    match open_and_check(&st, &model) {
+        Err(v) => {
+            fail(&mut out, v, &fs);
+            return out;
+        }
+        Ok((w, rec)) => {
+            // fsyncgate: build on what the page cache showed, then lose power.
+            let sync_failed = fired
+                .as_ref()
+                .is_some_and(|f| f.plan.class == CallClass::Sync);
+            drop(w);
+            if sync_failed {
+                let mut m2 = model.clone();
+                m2.rebase(&rec);
+                m2.ack(rec.next_lsn, &[b"after-recovery".to_vec()]);
+                let r = (0..cfg.resolutions).try_for_each(|r| {
+                    let res = Resolution::nth(r, Rng::mix(plan.seed, 77 + r));
+                    let fs2 = SimFs::new(fs.disk().crash(res));
+                    let st2 = setup(&fs2, cfg.segment_size, true, kind);
+                    let w2 = st2
+                        .open()
+                        .map_err(|e| Violation::FailedOpen(e.to_string()))?;
+                    let rec2 = crate::model::read_all(&w2)?;
+                    check_recovered(&rec2, &m2)
+                });
+                out.fsyncgate = Some(r.map_err(|v| with_fault(v, fired.clone())));
+            }
+        }
+    }
+    // (b) Power loss right after the workload, several resolutions.
+    for r in 0..cfg.resolutions {
+        let res = Resolution::nth(r, Rng::mix(plan.seed, r));
+        let fs2 = SimFs::new(before.crash(res));
+        let st2 = setup(&fs2, cfg.segment_size, true, kind);
+        out.crash_checks += 1;
+        if let Err(v) = open_and_check(&st2, &model) {
+            let v = match v {
+                Violation::Other(s) => {
+                    Violation::Other(format!("after a power loss ({res:?}): {s}"))
+                }
+                other => other,
+            };
+            fail(&mut out, v, &fs);
+            return out;
+        }
+    }
+    out.trace = fs.take_trace();
+    out
+}
+
+/// Name the fault in a violation's message (so alike failures group by the failing call).
+fn with_fault(v: Violation, f: Option<FiredFault>) -> Violation {
+    match f {
+        Some(f) => Violation::Context(
+            Box::new(v),
+            format!("after the fault at `{}` in op {}", f.call, f.tag),
+        ),
+        None => v,
+    }
+}
+
+fn run_unit(ops: &[Op], kind: HandleKind, cfg: &FaultConfig, rep: &mut FaultReport) {
+    // A dry run counts the calls of each class.
+    let fs = SimFs::default();
+    let st = setup(&fs, cfg.segment_size, true, kind);
+    let mut model = Model::default();
+    let mut wal = None;
+    for (i, &op) in ops.iter().enumerate() {
+        let action = Action::of(op, i, &model);
+        let _ = run_action(&mut wal, &st, &mut model, &action, None);
+    }
+    let counts = fs.counts();
+    drop(wal);
+    let base = cfg.seed ^ hash_str(&Codes(ops).to_string()) ^ (kind as u64);
+    for &class in &cfg.classes {
+        for nth in 1..=counts.get(class) {
+            for fk in FaultKind::ALL {
+                let plan = FaultPlan {
+                    class,
+                    nth,
+                    kind: fk,
+                    seed: Rng::mix(base, (nth << 8) | (class as u64) << 4 | fk as u64),
+                };
+                let o = run_faulted(ops, kind, plan, cfg, false);
+                rep.runs.record(o.verdict.map_or(Ok(()), Err), || {
+                    repro_line(cfg, ops, kind, &plan)
+                });
+                if let Some(g) = o.fsyncgate {
+                    rep.fsyncgate
+                        .record(g, || repro_line(cfg, ops, kind, &plan));
+                }
+                rep.poison_checked += o.poison_checked as u64;
+                rep.crash_checks += o.crash_checks;
+            }
+        }
+    }
+}
+
+/// Run every fault of every workload on `cfg.threads` threads.
+pub fn run(cfg: &FaultConfig) -> FaultReport {
+    let units: Vec<(Vec<Op>, HandleKind)> = all_workloads(cfg.max_len)
+        .into_iter()
+        .flat_map(|w| cfg.kinds.iter().map(move |&k| (w.clone(), k)))
+        .collect();
+    let threads = cfg.threads.max(1);
+    let parts: Vec<FaultReport> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..threads)
+            .map(|t| {
+                let units = &units;
+                s.spawn(move || {
+                    let mut rep = FaultReport::default();
+                    for (ops, kind) in units.iter().skip(t).step_by(threads) {
+                        run_unit(ops, *kind, cfg, &mut rep);
+                    }
+                    rep
+                })
+            })
+            .collect();
+        hs.into_iter()
+            .map(|h| h.join().expect("worker panicked"))
+            .collect()
+    });
+    let mut total = FaultReport::default();
+    for p in parts {
+        total.merge(p);
+    }
+    total
+}

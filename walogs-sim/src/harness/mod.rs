@@ -2,9 +2,11 @@
 //! every crash or fault, and returns a [`Tally`] that prints as one line.
 
 pub mod faults;
+pub mod known;
 pub mod power_loss;
 pub mod random;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use walogs_core::WalOptions;
@@ -32,6 +34,31 @@ pub struct Tally {
     pub other: u64,
     /// The first [`MAX_FAILURES`] violations, each with its reproduction line.
     pub failures: Vec<String>,
+    /// Every violation, grouped by its message with numbers replaced by `N`: the first
+    /// reproduction line of each group and the group's count.
+    pub groups: BTreeMap<String, (u64, String)>,
+    /// Violations matching a known, reported core bug (see [`known`]), by bug id.
+    pub known: BTreeMap<&'static str, u64>,
+    /// One example (message and reproduction) per known bug.
+    pub known_examples: BTreeMap<&'static str, String>,
+}
+
+/// A violation's message with every number replaced by `N` (to group alike failures).
+pub fn normalize_message(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_num = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            if !in_num {
+                out.push('N');
+            }
+            in_num = true;
+        } else {
+            in_num = false;
+            out.push(c);
+        }
+    }
+    out.chars().take(200).collect()
 }
 
 impl Tally {
@@ -39,14 +66,28 @@ impl Tally {
     pub fn record(&mut self, r: Result<(), Violation>, repro: impl FnOnce() -> String) {
         self.states += 1;
         if let Err(v) = r {
+            let msg = v.to_string();
+            if let Some(bug) = known::classify(&msg) {
+                *self.known.entry(bug.id).or_insert(0) += 1;
+                self.known_examples
+                    .entry(bug.id)
+                    .or_insert_with(|| format!("{msg}\n  reproduce: {}", repro()));
+                return;
+            }
             match v.bucket() {
                 "lost" => self.lost += 1,
                 "reuse" => self.reuse += 1,
                 "open" => self.open += 1,
                 _ => self.other += 1,
             }
+            let line = repro();
+            let g = self
+                .groups
+                .entry(normalize_message(&v.to_string()))
+                .or_insert((0, line.clone()));
+            g.0 += 1;
             if self.failures.len() < MAX_FAILURES {
-                self.failures.push(format!("{v}\n  reproduce: {}", repro()));
+                self.failures.push(format!("{v}\n  reproduce: {line}"));
             }
         }
     }
@@ -63,6 +104,15 @@ impl Tally {
                 self.failures.push(f);
             }
         }
+        for (k, n) in o.known {
+            *self.known.entry(k).or_insert(0) += n;
+        }
+        for (k, e) in o.known_examples {
+            self.known_examples.entry(k).or_insert(e);
+        }
+        for (k, (n, line)) in o.groups {
+            self.groups.entry(k).or_insert((0, line)).0 += n;
+        }
     }
 
     /// Total violations.
@@ -73,10 +123,22 @@ impl Tally {
     /// The one-line figure, e.g.
     /// `power-loss: 1234 crash states, 0 acknowledged lost, 0 LSN reuse, 0 failed opens, 0 other violations`.
     pub fn line(&self, name: &str, unit: &str) -> String {
-        format!(
+        let mut s = format!(
             "{name}: {} {unit}, {} acknowledged lost, {} LSN reuse, {} failed opens, {} other violations",
             self.states, self.lost, self.reuse, self.open, self.other
-        )
+        );
+        if !self.known.is_empty() {
+            let k: Vec<String> = self
+                .known
+                .iter()
+                .map(|(id, n)| format!("{id} x{n}"))
+                .collect();
+            s.push_str(&format!(
+                " (plus known core bugs, reported, not counted above: {})",
+                k.join(", ")
+            ));
+        }
+        s
     }
 }
 
@@ -84,6 +146,16 @@ impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for line in &self.failures {
             writeln!(f, "VIOLATION: {line}")?;
+        }
+        for (msg, (n, line)) in &self.groups {
+            writeln!(f, "GROUP x{n}: {msg}\n  first: {line}")?;
+        }
+        for (id, ex) in &self.known_examples {
+            writeln!(
+                f,
+                "KNOWN {id} x{}: {ex}",
+                self.known.get(id).copied().unwrap_or(0)
+            )?;
         }
         Ok(())
     }

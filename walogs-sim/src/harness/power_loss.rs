@@ -33,6 +33,9 @@ pub struct PowerLossConfig {
     pub threads: usize,
     /// Deliberate sync defects (for proving the harness can fail).
     pub lies: Lies,
+    /// Keep directory operations in order at a crash (a journaling file system) instead of
+    /// letting any subset survive.
+    pub journaled: bool,
 }
 
 impl Default for PowerLossConfig {
@@ -46,6 +49,7 @@ impl Default for PowerLossConfig {
             recovery_resolutions: 2,
             threads: 1,
             lies: Lies::default(),
+            journaled: false,
         }
     }
 }
@@ -195,11 +199,12 @@ pub fn repro_line(
     inner: Option<(usize, u64)>,
 ) -> String {
     let mut s = format!(
-        "cargo run --release -p walogs-sim -- repro power-loss ops={} seg={} handle={} seed={} point={point} res={res}",
+        "cargo run --release -p walogs-sim -- repro power-loss ops={} seg={} handle={} seed={} dirs={} point={point} res={res}",
         Codes(ops),
         cfg.segment_size,
         cfg.kind.name(),
-        cfg.seed
+        cfg.seed,
+        if cfg.journaled { "journaled" } else { "any" }
     );
     if let Some((p, r)) = inner {
         s.push_str(&format!(" rpoint={p} rres={r}"));
@@ -209,7 +214,7 @@ pub fn repro_line(
 
 /// Resolution `res` of crash point `point` of workload `codes`.
 pub fn resolution(cfg: &PowerLossConfig, codes: &str, point: usize, res: u64) -> Resolution {
-    Resolution::nth(res, point_seed(cfg, codes, point))
+    Resolution::nth(res, point_seed(cfg, codes, point)).journaled(cfg.journaled)
 }
 
 /// Resolution `rres` of crash point `rpoint` inside the recovery of state (`point`, `res`).
@@ -226,7 +231,7 @@ pub fn inner_resolution(
         1_000_000 + res * 10_000 + rpoint as u64,
     );
     // Inside recovery the two extremes are the interesting ones first, as for any crash.
-    Resolution::nth(rres, s)
+    Resolution::nth(rres, s).journaled(cfg.journaled)
 }
 
 /// Run every crash state of one workload.
