@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Test the C ABI end to end: header freshness (cbindgen), Rust unit tests of walogs-ffi, the
+# C tests under ASan+UBSan and under valgrind, a C++ compile of the header, `make install`
+# plus a pkg-config build (shared and static), the examples, and a smoke run of the
+# overhead benchmark. Idempotent; runs from any directory; exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CBINDGEN_VERSION=0.29.0
+TOOLS=$ROOT/target/tools
+LOG=$ROOT/target/c/test-c.log
+mkdir -p target/c
+: >"$LOG"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# ---- tools --------------------------------------------------------------------------------
+need_apt=()
+for tool in cc c++ make valgrind pkg-config; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+done
+if ((${#need_apt[@]})); then
+  step "installing missing tools: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq gcc g++ make valgrind pkg-config >/dev/null
+fi
+if ! "$TOOLS/bin/cbindgen" --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
+  step "installing cbindgen $CBINDGEN_VERSION into target/tools"
+  cargo install --locked --quiet cbindgen --version "$CBINDGEN_VERSION" --root "$TOOLS"
+fi
+export CBINDGEN=$TOOLS/bin/cbindgen
+
+# ---- header, Rust tests, library -----------------------------------------------------------
+step "include/walogs.h is what cbindgen generates"
+make -s --no-print-directory check-header
+
+step "cargo test -p walogs-ffi (release)"
+if ! cargo test --release -p walogs-ffi >target/c/cargo-test.log 2>&1; then
+  cat target/c/cargo-test.log >&2
+  echo "walogs-ffi Rust tests failed" >&2
+  exit 1
+fi
+grep -E '^test result' target/c/cargo-test.log | tee -a "$LOG"
+
+step "libwalogs.so and libwalogs.a"
+make -s --no-print-directory lib >/dev/null
+soname=$(readelf -d target/c/lib/libwalogs.so | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[[ $soname == libwalogs.so.0 ]] || { echo "soname is '$soname', expected libwalogs.so.0" >&2; exit 1; }
+echo "soname $soname"
+
+# ---- C tests -----------------------------------------------------------------------------
+# A 512 KiB tmpfs makes the disk-full (ENOSPC) poisoning case real; it needs root.
+POISON_FS=
+MNT=$ROOT/target/c/tmpfs
+cleanup() { if mountpoint -q "$MNT" 2>/dev/null; then umount "$MNT" || true; fi; }
+trap cleanup EXIT
+cleanup
+mkdir -p "$MNT"
+if [[ $(id -u) == 0 ]] && mount -t tmpfs -o size=512k walogs-test "$MNT" 2>/dev/null; then
+  POISON_FS=$MNT
+else
+  echo "note: cannot mount a small tmpfs (not root?); the ENOSPC case of test_poison is skipped"
+fi
+
+step "C tests with -fsanitize=address,undefined"
+make -s --no-print-directory test-c-asan POISON_FS="$POISON_FS" 2>&1 | sed '/^cc /d' | tee -a "$LOG"
+
+step "C tests under valgrind --leak-check=full"
+make -s --no-print-directory test-c-valgrind POISON_FS="$POISON_FS" 2>&1 | sed '/^cc /d' | tee -a "$LOG"
+
+step "C++ compile of walogs.h (g++ -Wall -Wextra -Werror)"
+make -s --no-print-directory test-cxx 2>&1 | sed '/^g++ /d' | tee -a "$LOG"
+
+# ---- install + pkg-config ------------------------------------------------------------------
+step "make install PREFIX=target/c/prefix, then build with pkg-config"
+PREFIX=$ROOT/target/c/prefix
+rm -rf "$PREFIX"
+make -s --no-print-directory install PREFIX="$PREFIX" >/dev/null
+export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig
+want_version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+got_version=$(pkg-config --modversion walogs)
+[[ $got_version == "$want_version" ]] || { echo "walogs.pc says $got_version, Cargo.toml $want_version" >&2; exit 1; }
+for f in lib/libwalogs.so lib/libwalogs.so.0 "lib/libwalogs.so.$want_version" lib/libwalogs.a include/walogs.h; do
+  [[ -e $PREFIX/$f ]] || { echo "missing $PREFIX/$f after install" >&2; exit 1; }
+done
+APP=$ROOT/target/c/pkgconfig-app
+mkdir -p "$APP"
+cat >"$APP/app.c" <<'EOF'
+#include <stdio.h>
+#include <string.h>
+#include <walogs.h>
+int main(int argc, char **argv) {
+  walogs_wal *w = NULL;
+  if (argc < 2 || walogs_open(argv[1], NULL, &w) != WALOGS_OK) return 1;
+  uint64_t lsn = 0;
+  if (walogs_append(w, (const uint8_t *)"pkg", 3, &lsn) != WALOGS_OK) return 1;
+  if (walogs_close(w) != WALOGS_OK) return 1;
+  printf("app linked against walogs %s appended lsn %llu\n", walogs_version(),
+         (unsigned long long)lsn);
+  return strcmp(walogs_version(), argv[2]) == 0 ? 0 : 1;
+}
+EOF
+# shellcheck disable=SC2046
+cc -Wall -Wextra -Werror "$APP/app.c" $(pkg-config --cflags --libs walogs) \
+  -Wl,-rpath,"$PREFIX/lib" -o "$APP/app-shared"
+# shellcheck disable=SC2046
+cc -Wall -Wextra -Werror "$APP/app.c" $(pkg-config --cflags walogs) "$PREFIX/lib/libwalogs.a" \
+  $(pkg-config --libs-only-l --static walogs | sed 's/-lwalogs//') -o "$APP/app-static"
+rm -rf "$APP/wal-shared" "$APP/wal-static"
+"$APP/app-shared" "$APP/wal-shared" "$want_version"
+"$APP/app-static" "$APP/wal-static" "$want_version"
+if ldd "$APP/app-static" | grep -q libwalogs; then
+  echo "app-static should not need libwalogs.so" >&2
+  exit 1
+fi
+echo "pkgconfig: 2 passed, 0 failed" | tee -a "$LOG"
+
+# ---- examples ------------------------------------------------------------------------------
+step "examples"
+make -s --no-print-directory examples >/dev/null
+EX=$ROOT/target/c/examples
+rm -rf "$EX/run"
+mkdir -p "$EX/run"
+out=$("$EX/quickstart" "$EX/run/quickstart")
+echo "$out"
+grep -q 'tail:            truncated at byte' <<<"$out"
+grep -q 'lsn 6: written just before the crash' <<<"$out"
+"$EX/threads" 4 25 "$EX/run/threads"
+echo "examples: 2 passed, 0 failed" | tee -a "$LOG"
+
+step "benchmark smoke run (figures only; not a timed test)"
+cargo build --release --quiet -p walogs-ffi --example bench_overhead
+"$EX/bench_overhead" target/release/examples/bench_overhead 20000 3 "$ROOT/target/c"
+
+# ---- summary -------------------------------------------------------------------------------
+passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$LOG" | awk '{s += $1} END {print s + 0}')
+echo
+echo "test-c: $passed passed, $failed failed"
+[[ $failed == 0 ]]

@@ -1,0 +1,43 @@
+// test_header.cpp: walogs.h compiles as C++ (g++ -Wall -Wextra -Werror) and links; the
+// status enum is usable as a C++ type and the version macros agree with the library.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <type_traits>
+
+#include "walogs.h"
+
+static_assert(std::is_same<std::underlying_type<walogs_status>::type, int32_t>::value,
+              "walogs_status is an int32_t enum in C++");
+static_assert(WALOGS_OK == 0 && WALOGS_LOCKED == 200 && WALOGS_PANIC == 900, "stable numbers");
+static_assert(std::is_standard_layout<walogs_report>::value, "walogs_report is a C struct");
+static_assert(WALOGS_VERSION_NUMBER ==
+                  WALOGS_VERSION_MAJOR * 1000000 + WALOGS_VERSION_MINOR * 1000 +
+                      WALOGS_VERSION_PATCH,
+              "version number");
+
+static const char *name(walogs_status s) {
+  switch (s) {
+    case WALOGS_OK:
+      return "ok";
+    case WALOGS_NULL_ARGUMENT:
+      return "null";
+    default:
+      return walogs_status_str(s);
+  }
+}
+
+int main() {
+  int failed = 0;
+  std::string version = std::to_string(WALOGS_VERSION_MAJOR) + "." +
+                        std::to_string(WALOGS_VERSION_MINOR) + "." +
+                        std::to_string(WALOGS_VERSION_PATCH);
+  if (version != walogs_version()) failed++;
+  if (walogs_version_number() != WALOGS_VERSION_NUMBER) failed++;
+  walogs_wal *w = nullptr;
+  if (std::strcmp(name(walogs_open(nullptr, nullptr, &w)), "null") != 0) failed++;
+  if (w != nullptr) failed++;
+  if (walogs_close(nullptr) != WALOGS_OK) failed++;
+  std::printf("test_header_cxx: %d passed, %d failed\n", 5 - failed, failed);
+  return failed == 0 ? 0 : 1;
+}
