@@ -11,7 +11,11 @@ use walogs_core::{Durability, WalOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let n: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(200_000);
+    let n: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(200_000);
     let base = args.next().unwrap_or_else(|| "/tmp".to_string());
     let tmp = tempfile::Builder::new()
         .prefix("walogs-bench-rust-")

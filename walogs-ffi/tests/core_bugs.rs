@@ -128,7 +128,11 @@ fn shared_wal_keeps_working_after_a_failed_preallocation() {
     fail.store(1, Ordering::SeqCst);
     assert!(wal.append(b"x").is_err());
     assert!(!wal.is_poisoned());
-    assert_eq!(wal.next_lsn(), Lsn(1), "the failed entry's LSN must be handed out again");
+    assert_eq!(
+        wal.next_lsn(),
+        Lsn(1),
+        "the failed entry's LSN must be handed out again"
+    );
     fail.store(0, Ordering::SeqCst);
     // Today: Err(Poisoned { reason: "a group commit failed" }).
     assert_eq!(wal.append(b"x").unwrap(), Lsn(1));
@@ -155,7 +159,11 @@ fn an_append_queued_behind_a_failed_group_gets_a_clean_answer() {
     fail.store(1, Ordering::SeqCst);
     let leader = {
         let wal = wal.clone();
-        std::thread::spawn(move || wal.append(b"leader").map(|l| l.0).map_err(|e| e.to_string()))
+        std::thread::spawn(move || {
+            wal.append(b"leader")
+                .map(|l| l.0)
+                .map_err(|e| e.to_string())
+        })
     };
     // Queue a second entry while the leader sits in the failing fallocate.
     std::thread::sleep(Duration::from_millis(100));
@@ -163,7 +171,9 @@ fn an_append_queued_behind_a_failed_group_gets_a_clean_answer() {
         let wal = wal.clone();
         std::thread::spawn(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                wal.append(b"follower").map(|l| l.0).map_err(|e| e.to_string())
+                wal.append(b"follower")
+                    .map(|l| l.0)
+                    .map_err(|e| e.to_string())
             }))
             .map_err(|_| "panicked".to_string())
         })
