@@ -39,6 +39,8 @@ LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
 TESTS ?= test_api test_args test_errors test_lock test_poison test_threads
 EXAMPLES := quickstart threads bench_overhead
+# Arguments of bench_overhead: [N] [ROUNDS] [DIR]
+BENCH_ARGS ?=
 
 .PHONY: lib header check-header install test-c test-c-asan test-c-valgrind test-cxx examples bench clean-c
 
@@ -114,7 +116,7 @@ examples: $(addprefix $(BUILD)/examples/,$(EXAMPLES))
 
 bench: examples
 	$(CARGO) build --release -p walogs-ffi --example bench_overhead
-	$(BUILD)/examples/bench_overhead $(RUST_OUT)/examples/bench_overhead
+	$(BUILD)/examples/bench_overhead $(RUST_OUT)/examples/bench_overhead $(BENCH_ARGS)
 
 clean-c:
 	rm -rf $(BUILD)
