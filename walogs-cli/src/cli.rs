@@ -136,9 +136,13 @@ pub struct BenchArgs {
     /// Directory on the disk to measure (a temporary subdirectory is created and removed).
     /// Default: the current directory.
     pub dir: Option<PathBuf>,
-    /// Seconds each measurement runs.
+    /// Seconds each measurement runs in total (split over the rounds).
     #[arg(long, default_value_t = 2.0)]
     pub seconds: f64,
+    /// Rounds: the measurements run interleaved, one slice of each per round, so that a
+    /// disk whose speed drifts affects every measurement alike.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
     /// Payload bytes per entry.
     #[arg(long, default_value_t = 128)]
     pub size: usize,

@@ -29,9 +29,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             let code = match e.kind() {
-                ErrorKind::DisplayHelp
-                | ErrorKind::DisplayVersion
-                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => EXIT_OK,
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => EXIT_OK,
                 _ => EXIT_FAILURE,
             };
             return ExitCode::from(code);

@@ -18,7 +18,7 @@ use crate::cli::BenchArgs;
 use crate::error::{CliError, EXIT_OK, require_dir};
 use crate::output;
 use crate::progress;
-use measure::Measured;
+use measure::{Measured, Sample, Timer};
 
 /// The ratios people ask for, each against a baseline measured in this run.
 #[derive(Debug, Serialize)]
@@ -41,6 +41,7 @@ struct Report {
     dir: String,
     entry_size: usize,
     seconds_each: f64,
+    rounds: u32,
     batch: u32,
     threads: u32,
     results: Vec<Measured>,
@@ -100,30 +101,62 @@ pub fn run(args: &BenchArgs, json: bool) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
+/// The kinds of measurement, in the order each round runs them.
+const KINDS: [&str; 5] = [
+    "raw_append",
+    "raw_overwrite",
+    "wal_append",
+    "wal_batch",
+    "group_commit",
+];
+
 fn measure_all(dir: &Path, args: &BenchArgs, json: bool) -> Result<Report, CliError> {
-    let dur = Duration::from_secs_f64(args.seconds);
-    let ms = dur.as_millis() as u64;
+    let slice = Duration::from_secs_f64(args.seconds / f64::from(args.rounds));
+    let slice_ms = slice.as_millis() as u64;
+    let total_ms = slice_ms * KINDS.len() as u64 * u64::from(args.rounds);
+    let pb = progress::timed(total_ms, json, "measuring".to_string());
     let payload = crate::pattern::payload(1, args.size);
     // The raw baselines write records of the size of a walogs frame (16-byte header + payload).
     let record = vec![0xa5u8; args.size + 16];
-    let bar = |label: &str| progress::timed(ms, json, label.to_string());
-    let raw_append = raw::append(dir, &record, dur, bar("raw write+fdatasync"))?;
-    let raw_over = raw::overwrite(dir, &record, dur, bar("raw pwrite+fdatasync (overwrite)"))?;
-    let wal_append = wal::append(dir, &payload, dur, bar("walogs append"))?;
-    let batch = wal::batches(
-        dir,
-        &payload,
-        args.batch as usize,
-        dur,
-        bar("walogs append_batch"),
-    )?;
-    let group = wal::group_commit(
-        dir,
-        &payload,
-        args.threads as usize,
-        dur,
-        bar("walogs group commit"),
-    )?;
+    let overwrite_file = raw::prepare_overwrite(dir)?;
+    let mut samples: Vec<Sample> = KINDS.iter().map(|_| Sample::default()).collect();
+    let mut base = 0;
+    for round in 0..args.rounds {
+        for (k, kind) in KINDS.iter().enumerate() {
+            pb.set_message(format!("round {}/{}: {kind}", round + 1, args.rounds));
+            let sub = dir.join(format!("{kind}-{round}"));
+            std::fs::create_dir(&sub)
+                .map_err(|e| CliError::io(format!("cannot create {}", sub.display()), e))?;
+            let timer = Timer::start(slice, &pb, base);
+            let s = match *kind {
+                "raw_append" => raw::append(&sub, &record, timer)?,
+                "raw_overwrite" => raw::overwrite(&overwrite_file, &record, timer)?,
+                "wal_append" => wal::append(&sub, &payload, timer)?,
+                "wal_batch" => wal::batches(&sub, &payload, args.batch as usize, timer)?,
+                _ => wal::group_commit(&sub, &payload, args.threads as usize, timer)?,
+            };
+            samples[k].merge(s);
+            base += slice_ms;
+            // Free the space now; the directory is removed at the end anyway.
+            let _ = std::fs::remove_dir_all(&sub);
+        }
+    }
+    pb.finish_and_clear();
+    let mut it = samples.into_iter();
+    let mut next = |name: &'static str, label: String| {
+        Measured::new(name, label, it.next().unwrap_or_default())
+    };
+    let raw_append = next("raw_append", "raw write+fdatasync (file grows)".into());
+    let raw_over = next("raw_overwrite", "raw pwrite+fdatasync (pre-written)".into());
+    let wal_append = next("wal_append", "walogs append (durable, one by one)".into());
+    let batch = next(
+        "wal_batch",
+        format!("walogs append_batch ({} per batch)", args.batch),
+    );
+    let group = next(
+        "group_commit",
+        format!("walogs group commit ({} threads)", args.threads),
+    );
     let ratios = Ratios {
         append_vs_raw_append: ratio(wal_append.entries_per_sec, raw_append.entries_per_sec),
         append_vs_raw_overwrite: ratio(wal_append.entries_per_sec, raw_over.entries_per_sec),
@@ -132,9 +165,10 @@ fn measure_all(dir: &Path, args: &BenchArgs, json: bool) -> Result<Report, CliEr
         group_entries_per_sync: ratio(group.entries as f64, group.syncs as f64),
     };
     Ok(Report {
-        dir: dir.display().to_string(),
+        dir: String::new(),
         entry_size: args.size,
         seconds_each: args.seconds,
+        rounds: args.rounds,
         batch: args.batch,
         threads: args.threads,
         results: vec![raw_append, raw_over, wal_append, batch, group],
@@ -150,8 +184,8 @@ fn render(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "walogs bench on the disk of {} ({}-byte entries, {:.1} s per measurement)\n",
-        r.dir, r.entry_size, r.seconds_each
+        "walogs bench on the disk of {} ({}-byte entries, {:.1} s per measurement in {} interleaved rounds)\n",
+        r.dir, r.entry_size, r.seconds_each, r.rounds
     );
     let _ = writeln!(
         s,

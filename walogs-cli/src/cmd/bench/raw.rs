@@ -7,25 +7,19 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::time::Duration;
 
-use super::measure::{Measured, Timer};
+use super::measure::{Sample, Timer};
 use crate::error::CliError;
 
 /// Size of the pre-written file `raw_overwrite` cycles through.
-const OVERWRITE_FILE: u64 = 16 << 20;
+const OVERWRITE_FILE: u64 = 4 << 20;
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| CliError::io(format!("bench file {}", path.display()), e)
 }
 
-/// Append `record` and fdatasync, in a loop, for `dur`.
-pub fn append(
-    dir: &Path,
-    record: &[u8],
-    dur: Duration,
-    timer_bar: indicatif::ProgressBar,
-) -> Result<Measured, CliError> {
+/// Append `record` and fdatasync, in a loop, until `timer` expires. `dir` is new and empty.
+pub fn append(dir: &Path, record: &[u8], mut timer: Timer) -> Result<Sample, CliError> {
     let path = dir.join("raw-append.dat");
     let err = io_err(&path);
     let mut f = OpenOptions::new()
@@ -35,32 +29,19 @@ pub fn append(
         .map_err(&err)?;
     File::open(dir).and_then(|d| d.sync_all()).map_err(&err)?;
     let mut n = 0u64;
-    let mut t = Timer::start(dur, timer_bar);
-    t.run(|| {
-        f.write_all(record)?;
-        f.sync_data()?;
-        n += 1;
-        Ok::<(), std::io::Error>(())
-    })
-    .map_err(&err)?;
-    let (elapsed, lat) = t.finish();
-    Ok(Measured::new(
-        "raw_append",
-        "raw write+fdatasync (file grows)".to_string(),
-        n,
-        n,
-        elapsed,
-        lat,
-    ))
+    timer
+        .run(|| {
+            f.write_all(record)?;
+            f.sync_data()?;
+            n += 1;
+            Ok::<(), std::io::Error>(())
+        })
+        .map_err(&err)?;
+    Ok(timer.finish(n, n))
 }
 
-/// Overwrite `record`-sized blocks of a pre-written file and fdatasync, in a loop, for `dur`.
-pub fn overwrite(
-    dir: &Path,
-    record: &[u8],
-    dur: Duration,
-    timer_bar: indicatif::ProgressBar,
-) -> Result<Measured, CliError> {
+/// Write the file `raw_overwrite` rewrites (not timed).
+pub fn prepare_overwrite(dir: &Path) -> Result<File, CliError> {
     let path = dir.join("raw-overwrite.dat");
     let err = io_err(&path);
     let f = OpenOptions::new()
@@ -76,25 +57,22 @@ pub fn overwrite(
     }
     f.sync_all().map_err(&err)?;
     File::open(dir).and_then(|d| d.sync_all()).map_err(&err)?;
+    Ok(f)
+}
+
+/// Overwrite `record`-sized blocks of the prepared file and fdatasync, until `timer` expires.
+pub fn overwrite(f: &File, record: &[u8], mut timer: Timer) -> Result<Sample, CliError> {
     let span = OVERWRITE_FILE - record.len() as u64;
     let mut off = 0u64;
     let mut n = 0u64;
-    let mut t = Timer::start(dur, timer_bar);
-    t.run(|| {
-        f.write_all_at(record, off)?;
-        f.sync_data()?;
-        off = (off + record.len() as u64) % span;
-        n += 1;
-        Ok::<(), std::io::Error>(())
-    })
-    .map_err(&err)?;
-    let (elapsed, lat) = t.finish();
-    Ok(Measured::new(
-        "raw_overwrite",
-        "raw pwrite+fdatasync (pre-written file)".to_string(),
-        n,
-        n,
-        elapsed,
-        lat,
-    ))
+    timer
+        .run(|| {
+            f.write_all_at(record, off)?;
+            f.sync_data()?;
+            off = (off + record.len() as u64) % span;
+            n += 1;
+            Ok::<(), std::io::Error>(())
+        })
+        .map_err(|e| CliError::io("bench file raw-overwrite.dat", e))?;
+    Ok(timer.finish(n, n))
 }

@@ -1,0 +1,140 @@
+//! `walogs append`: entries from stdin lines, files and generated payloads; an LSN is
+//! printed only for an acknowledged entry, and a SIGKILL loses nothing acknowledged.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::*;
+use walogs_core::WalOptions;
+
+#[test]
+fn stdin_lines_become_entries() {
+    let d = tempfile::tempdir().unwrap();
+    let r = walogs_stdin(&["append", p(d.path())], b"a\nb\r\n\nlast");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "1\n2\n3\n4\n");
+    let got: Vec<Vec<u8>> = read_all(d.path()).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(
+        got,
+        vec![b"a".to_vec(), b"b".to_vec(), b"".to_vec(), b"last".to_vec()]
+    );
+    // A second run continues the LSNs.
+    let r = walogs_stdin(&["--json", "append", p(d.path())], b"x\n");
+    assert_eq!(r.json_lines()[0]["lsn"], 5);
+    assert_eq!(r.json_lines()[0]["len"], 1);
+}
+
+#[test]
+fn files_become_one_entry_each() {
+    let d = tempfile::tempdir().unwrap();
+    let w = d.path().join("wal");
+    let f1 = d.path().join("one.bin");
+    let f2 = d.path().join("two.bin");
+    let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&f1, &big).unwrap();
+    std::fs::write(&f2, b"\x00\n\xff").unwrap();
+    let r = walogs(&["append", p(&w), "--file", p(&f1), "--file", p(&f2)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "1\n2\n");
+    let got = read_all(&w);
+    assert_eq!(got, vec![(1, big), (2, b"\x00\n\xff".to_vec())]);
+}
+
+#[test]
+fn batches_are_atomic_frames_and_lsns_are_all_printed() {
+    let d = tempfile::tempdir().unwrap();
+    let input: String = (1..=7).map(|i| format!("line {i}\n")).collect();
+    let r = walogs_stdin(&["append", "--batch", "3", p(d.path())], input.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "1\n2\n3\n4\n5\n6\n7\n");
+    let got = read_all(d.path());
+    assert_eq!(got.len(), 7);
+    assert_eq!(got[6].1, b"line 7");
+    // Three frames: two batches of 3 and a single entry.
+    let seg = std::fs::read(last_segment(d.path())).unwrap();
+    let mut off = 0;
+    let mut frames = 0;
+    while off < seg.len() {
+        off += 16 + u32::from_le_bytes(seg[off..off + 4].try_into().unwrap()) as usize;
+        frames += 1;
+    }
+    assert_eq!(frames, 3);
+}
+
+#[test]
+fn generated_payloads_verify() {
+    let d = tempfile::tempdir().unwrap();
+    let r = walogs(&[
+        "append",
+        p(d.path()),
+        "--generate",
+        "300",
+        "--size",
+        "0-2000",
+        "--max-segment-size",
+        "65536",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lsns: Vec<u64> = r.stdout.lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(lsns, (1..=300).collect::<Vec<_>>());
+    assert!(segments(d.path()).len() > 1);
+    assert_eq!(walogs(&["verify", "--generated", p(d.path())]).code, 0);
+}
+
+#[test]
+fn locked_directory_and_oversized_entries_append_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    let wal = WalOptions::new().open(d.path()).unwrap();
+    let r = walogs_stdin(&["append", p(d.path())], b"x\n");
+    assert_eq!((r.code, r.stdout.as_str()), (4, ""));
+    wal.close().unwrap();
+    assert!(read_all(d.path()).is_empty());
+
+    let big = d.path().join("big");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(walogs_core::MAX_ENTRY_SIZE as u64 + 1).unwrap();
+    let r = walogs(&["--json", "append", p(d.path()), "--file", p(&big)]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["error"]["kind"], "entry_too_large");
+    assert!(read_all(d.path()).is_empty());
+}
+
+/// Kill `append --generate` with SIGKILL after it acknowledged some entries: every
+/// acknowledged LSN is in the log with its exact payload, and at most one more.
+#[test]
+fn sigkill_loses_nothing_acknowledged() {
+    let d = tempfile::tempdir().unwrap();
+    let mut acked = 0u64;
+    for round in 0..3 {
+        let mut child = bin()
+            .args(["append", p(d.path()), "--generate", "0", "--size", "1-3000"])
+            .args(["--max-segment-size", "200000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let target = acked + 150 + 50 * round;
+        while acked < target {
+            let l = lines.next().expect("child ended early").unwrap();
+            let lsn: u64 = l.parse().unwrap();
+            assert_eq!(lsn, acked + 1, "acknowledged LSNs are dense");
+            acked = lsn;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        for l in lines {
+            acked = l.unwrap().parse().unwrap();
+        }
+        let v = walogs(&["--json", "verify", "--generated", p(d.path())]);
+        assert_eq!(v.code, 0, "round {round}: {}", v.stdout);
+        let recovered = v.json()["next_lsn"].as_u64().unwrap() - 1;
+        assert!(
+            acked <= recovered && recovered <= acked + 1,
+            "round {round}: acknowledged {acked}, recovered {recovered}"
+        );
+        acked = recovered;
+    }
+}

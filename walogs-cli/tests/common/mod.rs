@@ -1,0 +1,204 @@
+//! Helpers shared by the integration tests: run the built `walogs` binary, and make WAL
+//! directories that are healthy, torn, or damaged.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+use walogs_core::{Lsn, WalOptions};
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout parsed as one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+
+    /// stdout parsed as JSON lines.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+            .collect()
+    }
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_walogs"))
+}
+
+/// Run `walogs ARGS` with empty stdin.
+pub fn walogs<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    walogs_stdin(args, b"")
+}
+
+/// Run `walogs ARGS` feeding `input` on stdin.
+pub fn walogs_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &[u8]) -> Run {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn walogs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().expect("exited by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The payload of entry `i` of [`healthy`] logs (varied sizes, text).
+pub fn entry(i: u64) -> Vec<u8> {
+    format!("entry-{i};")
+        .repeat((i % 5 + 1) as usize)
+        .into_bytes()
+}
+
+pub const ENTRIES: u64 = 200;
+
+/// A cleanly closed WAL of [`ENTRIES`] entries over several 2 KiB segments. Returns the
+/// payloads (index = LSN - 1).
+pub fn healthy(dir: &Path) -> Vec<Vec<u8>> {
+    let mut wal = WalOptions::new()
+        .max_segment_size(Some(2048))
+        .open(dir)
+        .unwrap();
+    let mut all = Vec::new();
+    for i in 1..=ENTRIES {
+        let e = entry(i);
+        assert_eq!(wal.append(&e).unwrap(), Lsn(i));
+        all.push(e);
+    }
+    wal.close().unwrap();
+    assert!(segments(dir).len() >= 4, "want several segments");
+    all
+}
+
+/// Segment files of `dir`, oldest first.
+pub fn segments(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_str().unwrap();
+            walogs_core::segment::parse_segment_filename(n).is_some()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+pub fn last_segment(dir: &Path) -> PathBuf {
+    segments(dir).pop().unwrap()
+}
+
+pub fn name(path: &Path) -> String {
+    path.file_name().unwrap().to_str().unwrap().to_string()
+}
+
+/// Where the torn frame of [`torn`] started, and how many of its bytes remain.
+pub struct Torn {
+    pub file: String,
+    pub offset: u64,
+    pub bytes_left: u64,
+}
+
+/// A healthy log whose last frame (the entry of LSN ENTRIES) lost its last 3 bytes.
+pub fn torn(dir: &Path) -> Torn {
+    healthy(dir);
+    let last = last_segment(dir);
+    let size = fs::metadata(&last).unwrap().len();
+    let frame = 16 + entry(ENTRIES).len() as u64;
+    let f = fs::OpenOptions::new().write(true).open(&last).unwrap();
+    f.set_len(size - 3).unwrap();
+    Torn {
+        file: name(&last),
+        offset: size - frame,
+        bytes_left: frame - 3,
+    }
+}
+
+pub fn flip_byte(path: &Path, offset: u64) {
+    let mut b = fs::read(path).unwrap();
+    b[offset as usize] ^= 0x5a;
+    fs::write(path, b).unwrap();
+}
+
+/// A healthy log with a flipped byte inside the first frame of the first (completed) segment.
+pub fn damaged_completed(dir: &Path) -> String {
+    healthy(dir);
+    let first = segments(dir).remove(0);
+    flip_byte(&first, 20);
+    name(&first)
+}
+
+/// A healthy log with a flipped byte inside the first frame of the last segment, which has
+/// more valid frames after it. Returns (file, number of frames in that segment, its first LSN).
+pub fn damaged_mid(dir: &Path) -> (String, u64, u64) {
+    healthy(dir);
+    let last = last_segment(dir);
+    let bytes = fs::read(&last).unwrap();
+    let mut frames = 0;
+    let mut off = 0usize;
+    let mut first_lsn = 0;
+    while off < bytes.len() {
+        let len = u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap()) as usize;
+        if frames == 0 {
+            first_lsn = u64::from_le_bytes(bytes[off + 8..off + 16].try_into().unwrap());
+        }
+        off += 16 + len;
+        frames += 1;
+    }
+    assert!(frames >= 3, "the last segment needs several frames");
+    flip_byte(&last, 20);
+    (name(&last), frames, first_lsn)
+}
+
+/// Every file of `dir` with its bytes, to prove a command changed nothing.
+pub fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (name(&p), fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// All entries through a read-only open.
+pub fn read_all(dir: &Path) -> Vec<(u64, Vec<u8>)> {
+    let wal = WalOptions::new().read_only(true).open(dir).unwrap();
+    wal.iter()
+        .map(|r| {
+            let (l, d) = r.unwrap();
+            (l.0, d)
+        })
+        .collect()
+}
+
+pub fn hex_decode(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}

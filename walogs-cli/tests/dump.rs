@@ -1,0 +1,124 @@
+//! `walogs dump`: every format, ranges, and its exit codes on healthy, torn and damaged logs.
+
+mod common;
+
+use common::*;
+use walogs_core::WalOptions;
+
+#[test]
+fn json_lines_hold_every_entry_exactly() {
+    let d = tempfile::tempdir().unwrap();
+    let all = healthy(d.path());
+    let r = walogs(&["dump", "--format", "json", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines = r.json_lines();
+    assert_eq!(lines.len() as u64, ENTRIES);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["lsn"], i as u64 + 1);
+        assert_eq!(l["len"], all[i].len());
+        assert_eq!(hex_decode(l["hex"].as_str().unwrap()), all[i]);
+        assert_eq!(l["utf8"].as_str().unwrap().as_bytes(), all[i].as_slice());
+    }
+    // The global --json selects the same format.
+    assert_eq!(walogs(&["--json", "dump", p(d.path())]).stdout, r.stdout);
+}
+
+#[test]
+fn ranges_and_text_format() {
+    let d = tempfile::tempdir().unwrap();
+    let all = healthy(d.path());
+    let r = walogs(&["dump", "--from", "10", "--to", "12", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3);
+    for (k, line) in lines.iter().enumerate() {
+        let lsn = 10 + k;
+        let e = &all[lsn - 1];
+        let want = format!("{lsn}\t{}\t{}", e.len(), String::from_utf8_lossy(e));
+        assert_eq!(*line, want);
+    }
+    // --to past the end stops at the last entry; --from past --to prints nothing.
+    let tail = walogs(&["dump", "--from", "199", "--to", "5000", p(d.path())]);
+    assert_eq!(tail.stdout.lines().count(), 2);
+    let none = walogs(&["dump", "--from", "50", "--to", "40", p(d.path())]);
+    assert_eq!((none.code, none.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn binary_payloads_in_hex_and_escaped_text() {
+    let d = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..=255u8).collect();
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    wal.append(&bytes).unwrap();
+    wal.append(b"").unwrap();
+    wal.close().unwrap();
+
+    let j = walogs(&["--json", "dump", p(d.path())]).json_lines();
+    assert_eq!(hex_decode(j[0]["hex"].as_str().unwrap()), bytes);
+    assert!(j[0]["utf8"].is_null());
+    assert_eq!(
+        (j[1]["len"].as_u64(), j[1]["hex"].as_str()),
+        (Some(0), Some(""))
+    );
+
+    let h = walogs(&["dump", "--format", "hex", "--to", "1", p(d.path())]);
+    let lines: Vec<&str> = h.stdout.lines().collect();
+    assert_eq!(lines[0], "lsn 1 len 256");
+    assert_eq!(lines.len(), 1 + 16);
+    assert!(
+        lines[1].starts_with("  00000000  00 01 02 03"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[16].starts_with("  000000f0  f0 f1"), "{}", lines[16]);
+
+    let t = walogs(&["dump", "--to", "1", p(d.path())]);
+    assert!(t.stdout.starts_with("1\t256\t\\x00\\x01"), "{}", t.stdout);
+    assert!(t.stdout.trim_end().ends_with("\\xfe\\xff"));
+    assert_eq!(
+        t.stdout.lines().count(),
+        1,
+        "escaped text stays on one line"
+    );
+}
+
+#[test]
+fn torn_log_dumps_the_intact_entries_and_changes_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    torn(d.path());
+    let before = snapshot(d.path());
+    let r = walogs(&["--json", "dump", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json_lines().len() as u64, ENTRIES - 1);
+    assert_eq!(snapshot(d.path()), before);
+}
+
+#[test]
+fn damaged_log_exits_3_and_bad_ranges_exit_1() {
+    let d = tempfile::tempdir().unwrap();
+    damaged_completed(d.path());
+    let r = walogs(&["dump", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("wal-000001.log"), "{}", r.stderr);
+
+    let h = tempfile::tempdir().unwrap();
+    healthy(h.path());
+    let r = walogs(&["--json", "dump", "--from", "500", p(h.path())]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["error"]["kind"], "lsn_out_of_range");
+    let r = walogs(&["dump", "--format", "yaml", p(h.path())]);
+    assert_eq!(r.code, 1, "usage errors exit 1");
+}
+
+#[test]
+fn works_while_a_writer_holds_the_lock() {
+    let d = tempfile::tempdir().unwrap();
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    wal.append(b"one").unwrap();
+    wal.append(b"two").unwrap();
+    let r = walogs(&["dump", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "1\t3\tone\n2\t3\ttwo\n");
+    wal.append(b"three").unwrap();
+    wal.close().unwrap();
+}

@@ -1,0 +1,163 @@
+//! `walogs verify`: exit 0 clean, 2 torn tail, 3 corruption (with file and offset), 1 for
+//! usage and I/O errors; read-only, so it changes nothing and works beside a writer.
+
+mod common;
+
+use common::*;
+use walogs_core::WalOptions;
+
+#[test]
+fn healthy_log_is_clean() {
+    let d = tempfile::tempdir().unwrap();
+    let all = healthy(d.path());
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["status"], "clean");
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["entries"], ENTRIES);
+    let bytes: usize = all.iter().map(Vec::len).sum();
+    assert_eq!(v["bytes"], bytes);
+    assert_eq!(v["tail"]["state"], "clean");
+    let t = walogs(&["verify", p(d.path())]);
+    assert_eq!(t.code, 0);
+    assert!(t.stdout.starts_with("CLEAN"), "{}", t.stdout);
+}
+
+#[test]
+fn torn_tail_exits_2_naming_file_and_offset() {
+    let d = tempfile::tempdir().unwrap();
+    let torn = torn(d.path());
+    let before = snapshot(d.path());
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["status"], "torn_tail");
+    assert_eq!(v["tail"]["file"], torn.file);
+    assert_eq!(v["tail"]["offset"], torn.offset);
+    assert_eq!(v["tail"]["bytes"], torn.bytes_left);
+    assert_eq!(v["entries"], ENTRIES - 1);
+    let t = walogs(&["verify", p(d.path())]);
+    assert_eq!(t.code, 2);
+    assert!(
+        t.stdout
+            .contains(&format!("{} at offset {}", torn.file, torn.offset)),
+        "{}",
+        t.stdout
+    );
+    assert_eq!(snapshot(d.path()), before, "verify must not repair");
+}
+
+#[test]
+fn damage_in_a_completed_segment_exits_3() {
+    let d = tempfile::tempdir().unwrap();
+    let file = damaged_completed(d.path());
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["status"], "corrupt");
+    assert_eq!(v["error"]["file"], file);
+    // The flipped byte is inside the first frame.
+    assert_eq!(v["error"]["offset"], 0);
+    let t = walogs(&["verify", p(d.path())]);
+    assert!(
+        t.stdout.contains(&format!("{file} at offset 0")),
+        "{}",
+        t.stdout
+    );
+}
+
+#[test]
+fn mid_log_damage_in_the_last_segment_exits_3_not_2() {
+    let d = tempfile::tempdir().unwrap();
+    let (file, _, _) = damaged_mid(d.path());
+    let before = snapshot(d.path());
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["error"]["file"], file);
+    assert_eq!(v["error"]["offset"], 0);
+    assert!(v["error"]["message"].as_str().unwrap().contains("mid-log"));
+    assert_eq!(snapshot(d.path()), before);
+}
+
+#[test]
+fn generated_payloads_are_checked() {
+    let d = tempfile::tempdir().unwrap();
+    let a = walogs(&["append", p(d.path()), "--generate", "50", "--size", "1-300"]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let r = walogs(&["--json", "verify", "--generated", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.json()["generated_checked"], true);
+    // An entry that is not the pattern of its LSN is caught (CRC-valid, wrong content).
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    wal.append(b"lsn=50;not the pattern").unwrap();
+    wal.close().unwrap();
+    let r = walogs(&["--json", "verify", "--generated", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    assert_eq!(r.json()["error"]["lsn"], 51);
+    assert_eq!(walogs(&["verify", p(d.path())]).code, 0);
+}
+
+#[test]
+fn clean_beside_a_live_writer() {
+    let d = tempfile::tempdir().unwrap();
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    for i in 0..100u32 {
+        wal.append(&i.to_le_bytes()).unwrap();
+    }
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v = r.json();
+    assert_eq!(v["entries"], 100);
+    assert_eq!(v["tail"]["state"], "preallocated");
+    assert_eq!(v["lock_holder"], std::process::id().to_string());
+    wal.close().unwrap();
+}
+
+#[test]
+fn usage_and_io_errors_exit_1() {
+    let d = tempfile::tempdir().unwrap();
+    assert_eq!(walogs(&["verify", p(&d.path().join("missing"))]).code, 1);
+    assert_eq!(walogs(&["verify"]).code, 1);
+    let file = d.path().join("f");
+    std::fs::write(&file, b"x").unwrap();
+    assert_eq!(walogs(&["verify", p(&file)]).code, 1);
+}
+
+/// Verify and info while another process appends as fast as it can: never a false alarm
+/// (the core's read-only open can race with the appends; the CLI must see through it).
+#[test]
+fn no_false_alarm_beside_a_busy_writer_process() {
+    use std::io::{BufRead, BufReader};
+    let d = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["append", p(d.path()), "--generate", "0", "--size", "100"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..2000 {
+        lines.next().unwrap().unwrap();
+    }
+    let drain = std::thread::spawn(move || for _ in lines {});
+    let mut results = Vec::new();
+    for _ in 0..10 {
+        let v = walogs(&["--json", "verify", "--generated", p(d.path())]);
+        let i = walogs(&["--json", "info", p(d.path())]);
+        results.push((v.code, i.code, v.stdout));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drain.join().unwrap();
+    for (v, i, out) in results {
+        assert_eq!((v, i), (0, 0), "{out}");
+        let state =
+            serde_json::from_str::<serde_json::Value>(&out).unwrap()["tail"]["state"].clone();
+        assert!(
+            state == "preallocated" || state == "growing",
+            "tail {state} beside a live writer"
+        );
+    }
+}
