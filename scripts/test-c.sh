@@ -132,7 +132,7 @@ echo "examples: 2 passed, 0 failed" | tee -a "$LOG"
 
 step "benchmark smoke run (figures only; not a timed test)"
 cargo build --release --quiet -p walogs-ffi --example bench_overhead
-"$EX/bench_overhead" target/release/examples/bench_overhead 20000 3 "$ROOT/target/c"
+"$EX/bench_overhead" target/release/examples/bench_overhead 5000 5 "$ROOT/target/c"
 
 # ---- summary -------------------------------------------------------------------------------
 passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')
