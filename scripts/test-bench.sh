@@ -30,11 +30,11 @@ for label in \
     "raw pwrite+fdatasync, fallocate'd file, 4 KiB" \
     "raw pwrite+fdatasync, zero-filled+synced file, 4 KiB" \
     "raw pwrite+fdatasync, fallocate 1 MiB steps, 4 KiB (info)" \
-    "raw pwrite+fdatasync, zero-fill+fdatasync 1 MiB steps, 4 KiB (info)" \
-    "raw pwrite+fdatasync, fallocate'd file, one 64x1 KiB batch frame" \
-    "raw pwrite+fdatasync, zero-filled+synced file, one 64x1 KiB batch frame" \
-    "raw pwrite+fdatasync, fallocate 1 MiB steps, one 64x1 KiB batch frame (info)" \
-    "raw pwrite+fdatasync, zero-fill+fdatasync 1 MiB steps, one 64x1 KiB batch frame (info)" \
+    "raw pwrite+fdatasync, zero-fill+sync 1 MiB steps, 4 KiB (info)" \
+    "raw pwrite+fdatasync, fallocate'd file, 64x1 KiB batch frame" \
+    "raw pwrite+fdatasync, zero-filled+synced file, 64x1 KiB batch frame" \
+    "raw pwrite+fdatasync, fallocate 1 MiB steps, 64x1 KiB batch frame (info)" \
+    "raw pwrite+fdatasync, zero-fill+sync 1 MiB steps, 64x1 KiB batch frame (info)" \
     "raw write(2) per entry, no sync, 128 B" \
     "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B" \
     "raw group commit, 4 threads, 128 B durable" \

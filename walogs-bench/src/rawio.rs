@@ -41,7 +41,7 @@ impl Prealloc {
             Prealloc::Fallocate => "fallocate'd file",
             Prealloc::ZeroFill => "zero-filled+synced file",
             Prealloc::FallocateSteps => "fallocate 1 MiB steps",
-            Prealloc::ZeroFillSteps => "zero-fill+fdatasync 1 MiB steps",
+            Prealloc::ZeroFillSteps => "zero-fill+sync 1 MiB steps",
         }
     }
 

@@ -61,7 +61,7 @@ pub fn print_writes(rows: &[Measured]) {
     println!();
     println!("== write path (median of rounds; spread = (max-min)/median of ops/s) ==");
     println!(
-        "{:<72} {:>10} {:>9} {:>9} {:>7}  note",
+        "{:<80} {:>10} {:>9} {:>9} {:>7}  note",
         "measurement", "ops/s", "MB/s", "us/op", "spread"
     );
     for m in rows {
@@ -70,7 +70,7 @@ pub fn print_writes(rows: &[Measured]) {
         }
         let s = &m.summary;
         println!(
-            "{:<72} {:>10.0} {:>9.2} {:>9.1} {:>6.0}%  {}",
+            "{:<80} {:>10.0} {:>9.2} {:>9.1} {:>6.0}%  {}",
             m.label,
             s.ops_per_sec(),
             s.mb_per_sec(),

@@ -219,7 +219,7 @@ fn unordered_cases() -> Vec<Case> {
         v.push(case(
             key,
             format!(
-                "raw pwrite+fdatasync, {}, one 64x1 KiB batch frame{}",
+                "raw pwrite+fdatasync, {}, 64x1 KiB batch frame{}",
                 how.describe(),
                 info(how)
             ),
@@ -379,7 +379,7 @@ pub fn run(
             std::fs::remove_dir_all(&dir).ctx(format!("remove {}", dir.display()))?;
             syncfs(scratch)?;
             eprintln!(
-                "  round {}/{rounds} {:<72} {:>10.0} ops/s  [{}]",
+                "  round {}/{rounds} {:<80} {:>10.0} ops/s  [{}]",
                 r + 1,
                 c.label,
                 got.0.ops_per_sec(),
