@@ -1,0 +1,63 @@
+"""walogs: a crash-safe write-ahead log.
+
+Hand it bytes; every append that returns is on disk (fdatasync'd); after a crash or a power
+loss every acknowledged entry comes back byte for byte, with dense LSNs 1, 2, 3, ...
+
+>>> import walogs
+>>> with walogs.Wal("/tmp/my-wal") as wal:           # doctest: +SKIP
+...     lsn = wal.append(b"first entry")              # durable when it returns
+...     for lsn, data in wal:
+...         print(lsn, data)
+
+:class:`Wal` is safe to share between threads: it releases the GIL around every blocking
+call, so concurrent appends from many threads share fdatasyncs (group commit) while each
+caller still returns only once its own entry is durable. The directory is owned by one
+handle at a time, across processes: a second open raises :class:`LockedError` at once.
+"""
+
+from __future__ import annotations
+
+from walogs._errors import (
+    ClosedError,
+    CorruptError,
+    EntryTooLargeError,
+    InvalidArgumentError,
+    LockedError,
+    LsnOutOfRangeError,
+    PoisonedError,
+    ReadOnlyError,
+    WalogsError,
+    WalogsOSError,
+)
+from walogs._types import Durability, RecoveryReport, SalvageReport, TailState
+from walogs._walogs import (
+    DEFAULT_MAX_SEGMENT_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_ENTRY_SIZE,
+    Wal,
+    WalIterator,
+)
+
+__version__ = "0.2.0"
+
+__all__ = [
+    "DEFAULT_MAX_SEGMENT_SIZE",
+    "MAX_BATCH_SIZE",
+    "MAX_ENTRY_SIZE",
+    "ClosedError",
+    "CorruptError",
+    "Durability",
+    "EntryTooLargeError",
+    "InvalidArgumentError",
+    "LockedError",
+    "LsnOutOfRangeError",
+    "PoisonedError",
+    "ReadOnlyError",
+    "RecoveryReport",
+    "SalvageReport",
+    "TailState",
+    "Wal",
+    "WalIterator",
+    "WalogsError",
+    "WalogsOSError",
+]

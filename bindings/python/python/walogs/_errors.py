@@ -1,0 +1,95 @@
+"""The exceptions walogs raises.
+
+Every error is a :class:`WalogsError`. Where a standard exception fits too, the class also
+derives from it, so generic handlers work: :class:`EntryTooLargeError` and
+:class:`InvalidArgumentError` are ``ValueError``\\ s, :class:`LsnOutOfRangeError` is an
+``IndexError``, and :class:`WalogsOSError` is an ``OSError`` whose ``errno`` is kept.
+
+The native module creates these with the core's message (which names the file and byte
+offset where it knows them) and sets the structured attributes listed on each class.
+"""
+
+from __future__ import annotations
+
+
+class WalogsError(Exception):
+    """Base class of every error raised by walogs."""
+
+
+class WalogsOSError(WalogsError, OSError):
+    """An operating-system error (disk full, permission denied, I/O error, ...).
+
+    ``errno`` and ``strerror`` are set as on any ``OSError`` (``errno`` is ``None`` when the
+    OS gave no code). A failed write or sync also poisons the handle: later writes raise
+    :class:`PoisonedError`.
+    """
+
+
+class EntryTooLargeError(WalogsError, ValueError):
+    """An entry (or an atomic batch) is larger than the format allows. Nothing was written.
+
+    Attributes: ``size`` (bytes offered) and ``max`` (the limit it exceeded).
+    """
+
+    size: int
+    max: int
+
+
+class CorruptError(WalogsError):
+    """The directory holds damage walogs will not repair silently.
+
+    A bad frame in a completed segment, a bad frame followed by valid ones, an LSN
+    discontinuity, a gap in segment numbers, a damaged metadata file. ``reason`` names the
+    file and byte offset. Opening with ``salvage=True`` cuts mid-log damage in the last
+    segment instead of refusing.
+    """
+
+    reason: str
+
+
+class LockedError(WalogsError):
+    """Another handle (in this process or another one) has the directory open for writing.
+
+    Attributes: ``path`` (the WAL directory) and ``holder`` (the PID text the holder
+    recorded, or ``None`` when it is not known).
+    """
+
+    path: str
+    holder: str | None
+
+
+class PoisonedError(WalogsError):
+    """An earlier write or sync failed, so what is on disk is unknown.
+
+    Every later write fails with this error until the WAL is closed and reopened (which
+    re-reads what is really on disk). ``reason`` says what failed first.
+    """
+
+    reason: str
+
+
+class ReadOnlyError(WalogsError):
+    """A mutating call was made on a WAL opened with ``read_only=True``."""
+
+
+class ClosedError(WalogsError):
+    """The WAL (or the WAL an iterator reads) was closed."""
+
+
+class LsnOutOfRangeError(WalogsError, IndexError):
+    """A read, iteration start or truncation named an LSN the WAL does not hold.
+
+    Attributes: ``lsn`` (asked for), ``first`` (oldest LSN kept) and ``next`` (the LSN the
+    next append gets); the WAL holds ``range(first, next)``.
+    """
+
+    lsn: int
+    first: int
+    next: int
+
+
+class InvalidArgumentError(WalogsError, ValueError):
+    """An argument the operation cannot accept (an empty batch, a truncation point inside an
+    atomic batch, ...). Nothing was changed. ``reason`` says what was wrong."""
+
+    reason: str

@@ -1,0 +1,209 @@
+//! Checking and converting Python arguments: bytes-like data, paths, LSNs, the durability
+//! policy. Every wrong type is a `TypeError` naming the argument and the type received;
+//! every wrong value is a `ValueError`. None of these touch the disk.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyMemoryView, PyString};
+use walogs_core::{Durability, MAX_ENTRY_SIZE};
+
+use crate::errors::too_large;
+
+/// The name of `obj`'s type, for error messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".to_string())
+}
+
+/// Whether `obj` is a single bytes-like object or a string (what `entries` must not be).
+pub(crate) fn is_single_buffer(obj: &Bound<'_, PyAny>) -> bool {
+    obj.is_instance_of::<PyBytes>()
+        || obj.is_instance_of::<PyByteArray>()
+        || obj.is_instance_of::<PyMemoryView>()
+        || obj.is_instance_of::<PyString>()
+}
+
+/// The bytes of a bytes-like argument, as a `bytes` object whose contents stay fixed while
+/// the GIL is released.
+///
+/// `bytes` is used as is (no copy). Any other object supporting the buffer protocol
+/// (`bytearray`, `memoryview`, `array.array`, numpy arrays, `mmap`, ...) is copied once, in
+/// C order, after its size was checked against [`MAX_ENTRY_SIZE`] so that an oversize
+/// buffer is refused without copying it. `what` names the argument in error messages.
+pub(crate) fn bytes_arg<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let py = obj.py();
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.clone());
+    }
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a bytes-like object, not str (encode it first, e.g. s.encode())"
+        )));
+    }
+    let view = PyMemoryView::from(obj).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{what} must be a bytes-like object (bytes, bytearray, memoryview, ...), not {}",
+            type_name(obj)
+        ))
+    })?;
+    let size: usize = view.getattr("nbytes")?.extract()?;
+    if size > MAX_ENTRY_SIZE {
+        return Err(too_large(py, size, MAX_ENTRY_SIZE));
+    }
+    Ok(view.call_method0("tobytes")?.cast_into::<PyBytes>()?)
+}
+
+/// A path argument: `str`, `bytes` or any `os.PathLike` (resolved with `os.fspath`).
+pub(crate) fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    static FSPATH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let py = obj.py();
+    let fspath = FSPATH.import(py, "os", "fspath")?;
+    let resolved = fspath.call1((obj,)).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "path must be a str, bytes or os.PathLike object, not {}",
+            type_name(obj)
+        ))
+    })?;
+    #[cfg(unix)]
+    if let Ok(b) = resolved.cast::<PyBytes>() {
+        use std::os::unix::ffi::OsStrExt;
+        return Ok(PathBuf::from(std::ffi::OsStr::from_bytes(b.as_bytes())));
+    }
+    let path: PathBuf = resolved.extract()?;
+    if path.as_os_str().is_empty() {
+        return Err(PyValueError::new_err("path must not be empty"));
+    }
+    Ok(path)
+}
+
+/// A non-negative integer argument that fits `u64` (a `bool` is refused as a likely
+/// mistake). `what` names it in error messages.
+pub(crate) fn u64_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<u64>().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be between 0 and 2**64-1, got {}",
+            obj.str().map(|s| s.to_string()).unwrap_or_default()
+        ))
+    })
+}
+
+/// An LSN argument (`int`, 0 ..= 2**64-1).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LsnArg(pub u64);
+
+impl FromPyObject<'_, '_> for LsnArg {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        u64_arg(&ob, "lsn").map(LsnArg)
+    }
+}
+
+/// The `max_segment_size` argument: `None` (never rotate automatically) or an `int` >= 1.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SegmentSize(pub Option<u64>);
+
+impl FromPyObject<'_, '_> for SegmentSize {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        if ob.is_none() {
+            return Ok(SegmentSize(None));
+        }
+        match u64_arg(&ob, "max_segment_size")? {
+            0 => Err(PyValueError::new_err(
+                "max_segment_size must be >= 1 (use None to never rotate automatically)",
+            )),
+            n => Ok(SegmentSize(Some(n))),
+        }
+    }
+}
+
+/// The `durability` argument: a `walogs.Durability` (a `str` enum) or its string value.
+#[derive(Debug, Clone)]
+pub(crate) struct DurabilityName(pub String);
+
+impl FromPyObject<'_, '_> for DurabilityName {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        // A `walogs.Durability` member is a `str` whose contents are its value.
+        let Ok(s) = ob.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "durability must be a walogs.Durability or one of the strings \
+                 'every_append', 'interval', 'manual', 'none'; not {}",
+                type_name(&ob)
+            )));
+        };
+        Ok(DurabilityName(s.to_cow()?.into_owned()))
+    }
+}
+
+/// The durability policy from `durability` and `interval` (seconds, only with
+/// `"interval"`).
+pub(crate) fn durability_arg(
+    durability: &DurabilityName,
+    interval: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Durability> {
+    let interval = interval.filter(|i| !i.is_none());
+    let name = durability.0.as_str();
+    let policy = match name {
+        "every_append" => Durability::EveryAppend,
+        "manual" => Durability::Manual,
+        "none" => Durability::None,
+        "interval" => {
+            let Some(i) = interval else {
+                return Err(PyValueError::new_err(
+                    "durability='interval' needs interval=<seconds between fdatasyncs>",
+                ));
+            };
+            return Ok(Durability::Interval(seconds_arg(i)?));
+        }
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown durability {other:?}: use 'every_append', 'interval', 'manual' or 'none'"
+            )));
+        }
+    };
+    if interval.is_some() {
+        return Err(PyValueError::new_err(format!(
+            "interval is only meaningful with durability='interval', not {name:?}"
+        )));
+    }
+    Ok(policy)
+}
+
+/// A duration in seconds: an `int`/`float` >= 0, or a `datetime.timedelta`.
+fn seconds_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+    let secs: f64 = if let Ok(total) = obj.call_method0("total_seconds") {
+        total.extract()?
+    } else if obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(
+            "interval must be a number of seconds, not bool",
+        ));
+    } else {
+        obj.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "interval must be a number of seconds or a datetime.timedelta, not {}",
+                type_name(obj)
+            ))
+        })?
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        PyValueError::new_err(format!(
+            "interval must be a finite number of seconds >= 0, got {secs}"
+        ))
+    })
+}

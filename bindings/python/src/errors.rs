@@ -1,0 +1,195 @@
+//! Turning a [`WalError`] into the matching `walogs` Python exception.
+//!
+//! The exception classes are plain Python (`walogs/_errors.py`, so they can derive from both
+//! `WalogsError` and a standard exception such as `ValueError` or `OSError`); they are looked
+//! up once and cached. Each exception carries the core's message (which names the file and
+//! byte offset where the core knows them) plus structured attributes.
+
+use std::io;
+
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+use walogs_core::{WalError, lock_holder};
+
+const ERRORS_MODULE: &str = "walogs._errors";
+
+/// One cached exception class of `walogs._errors`.
+struct ErrorClass {
+    name: &'static str,
+    cell: PyOnceLock<Py<PyType>>,
+}
+
+impl ErrorClass {
+    const fn new(name: &'static str) -> Self {
+        ErrorClass {
+            name,
+            cell: PyOnceLock::new(),
+        }
+    }
+
+    fn get<'py>(&self, py: Python<'py>) -> PyResult<&Bound<'py, PyType>> {
+        self.cell.import(py, ERRORS_MODULE, self.name)
+    }
+}
+
+static OS_ERROR: ErrorClass = ErrorClass::new("WalogsOSError");
+static ENTRY_TOO_LARGE: ErrorClass = ErrorClass::new("EntryTooLargeError");
+static CORRUPT: ErrorClass = ErrorClass::new("CorruptError");
+static LOCKED: ErrorClass = ErrorClass::new("LockedError");
+static POISONED: ErrorClass = ErrorClass::new("PoisonedError");
+static READ_ONLY: ErrorClass = ErrorClass::new("ReadOnlyError");
+static CLOSED: ErrorClass = ErrorClass::new("ClosedError");
+static OUT_OF_RANGE: ErrorClass = ErrorClass::new("LsnOutOfRangeError");
+static INVALID: ErrorClass = ErrorClass::new("InvalidArgumentError");
+
+/// Build `class(*args)`, set `attrs` on it, and wrap it as a `PyErr`. If even that fails
+/// (the `walogs` package is broken), the failure itself is returned so nothing is hidden.
+fn build<'py, A>(
+    py: Python<'py>,
+    class: &ErrorClass,
+    args: A,
+    attrs: &[(&str, Bound<'py, PyAny>)],
+) -> PyErr
+where
+    A: pyo3::call::PyCallArgs<'py>,
+{
+    let made = (|| -> PyResult<PyErr> {
+        let exc = class.get(py)?.call1(args)?;
+        for (name, value) in attrs {
+            exc.setattr(*name, value)?;
+        }
+        Ok(PyErr::from_value(exc))
+    })();
+    made.unwrap_or_else(|e| {
+        PyRuntimeError::new_err(format!(
+            "walogs could not raise {} ({e}); is the walogs package installed whole?",
+            class.name
+        ))
+    })
+}
+
+/// Convert anything into a Python object for an exception attribute.
+fn obj<'py, T>(py: Python<'py>, value: T) -> Bound<'py, PyAny>
+where
+    T: IntoPyObject<'py>,
+{
+    value
+        .into_bound_py_any(py)
+        .unwrap_or_else(|_| py.None().into_bound(py))
+}
+
+/// The `ClosedError` raised by every call on a closed WAL.
+pub(crate) fn closed_error(py: Python<'_>) -> PyErr {
+    to_pyerr(py, WalError::Closed)
+}
+
+/// The `EntryTooLargeError` for an entry of `size` bytes (checked before copying it).
+pub(crate) fn too_large(py: Python<'_>, size: usize, max: usize) -> PyErr {
+    to_pyerr(py, WalError::EntryTooLarge { size, max })
+}
+
+/// The `errno` name of an error kind that carries no OS code (the core builds some I/O
+/// errors itself, e.g. "X exists and is not a directory").
+fn errno_name(kind: io::ErrorKind) -> Option<&'static str> {
+    use io::ErrorKind as K;
+    Some(match kind {
+        K::NotFound => "ENOENT",
+        K::PermissionDenied => "EACCES",
+        K::AlreadyExists => "EEXIST",
+        K::NotADirectory => "ENOTDIR",
+        K::IsADirectory => "EISDIR",
+        K::DirectoryNotEmpty => "ENOTEMPTY",
+        K::StorageFull => "ENOSPC",
+        K::QuotaExceeded => "EDQUOT",
+        K::ReadOnlyFilesystem => "EROFS",
+        K::FileTooLarge => "EFBIG",
+        K::Interrupted => "EINTR",
+        K::InvalidInput => "EINVAL",
+        K::WouldBlock => "EAGAIN",
+        K::TimedOut => "ETIMEDOUT",
+        K::Unsupported => "EOPNOTSUPP",
+        K::OutOfMemory => "ENOMEM",
+        K::UnexpectedEof => "EIO",
+        _ => return None,
+    })
+}
+
+/// The OS error code of `e`: its raw code, or the code its kind stands for.
+fn errno_of(py: Python<'_>, e: &io::Error) -> Option<i32> {
+    if let Some(code) = e.raw_os_error() {
+        return Some(code);
+    }
+    let name = errno_name(e.kind())?;
+    py.import("errno")
+        .and_then(|m| m.getattr(name))
+        .and_then(|v| v.extract::<i32>())
+        .ok()
+}
+
+/// Convert a core error into the matching `walogs` exception.
+pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
+    let message = err.to_string();
+    match err {
+        WalError::Io(e) => match errno_of(py, &e) {
+            // `OSError(errno, strerror)` sets `.errno` and `.strerror`.
+            Some(code) => build(py, &OS_ERROR, (code, message), &[]),
+            None => build(py, &OS_ERROR, (message,), &[]),
+        },
+        WalError::EntryTooLarge { size, max } => build(
+            py,
+            &ENTRY_TOO_LARGE,
+            (message,),
+            &[("size", obj(py, size)), ("max", obj(py, max))],
+        ),
+        WalError::Corrupt { reason } => {
+            build(py, &CORRUPT, (message,), &[("reason", obj(py, reason))])
+        }
+        WalError::Locked { path } => {
+            let holder = lock_holder(&path).ok().flatten();
+            let message = match &holder {
+                Some(pid) if !pid.is_empty() => format!("{message} (process {pid})"),
+                _ => message,
+            };
+            let path = path.to_string_lossy().into_owned();
+            build(
+                py,
+                &LOCKED,
+                (message,),
+                &[("path", obj(py, path)), ("holder", obj(py, holder))],
+            )
+        }
+        WalError::Poisoned { reason } => {
+            build(py, &POISONED, (message,), &[("reason", obj(py, reason))])
+        }
+        WalError::ReadOnly => build(py, &READ_ONLY, (message,), &[]),
+        WalError::Closed => build(py, &CLOSED, (message,), &[]),
+        WalError::LsnOutOfRange { lsn, first, next } => build(
+            py,
+            &OUT_OF_RANGE,
+            (message,),
+            &[
+                ("lsn", obj(py, lsn)),
+                ("first", obj(py, first)),
+                ("next", obj(py, next)),
+            ],
+        ),
+        WalError::InvalidArgument { reason } => {
+            build(py, &INVALID, (message,), &[("reason", obj(py, reason))])
+        }
+    }
+}
+
+/// `Result<T, WalError>` → `PyResult<T>`.
+pub(crate) trait IntoPyResult<T> {
+    /// Map the error with [`to_pyerr`].
+    fn py_err(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for Result<T, WalError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_pyerr(py, e))
+    }
+}

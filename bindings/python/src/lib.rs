@@ -1,0 +1,31 @@
+//! The native half of the `walogs` Python package: the module `walogs._walogs`.
+//!
+//! It wraps the thread-safe [`walogs_core::SharedWal`] as `walogs.Wal` and releases the GIL
+//! around every call that can block (disk I/O, the log's internal locks), so appends from
+//! many Python threads share fdatasyncs (group commit). The exception classes and small
+//! value types live in the pure-Python half (`python/walogs/`).
+//!
+//! Module map: `wal` (the `Wal` class), `iter` (`WalIterator`), `convert` (argument
+//! checking), `errors` (core errors to Python exceptions), `report` (value types).
+
+mod convert;
+mod errors;
+mod iter;
+mod report;
+mod wal;
+
+use pyo3::prelude::*;
+
+/// `walogs._walogs`: `Wal`, `WalIterator` and the size limits.
+#[pymodule]
+fn _walogs(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<wal::Wal>()?;
+    m.add_class::<iter::WalIterator>()?;
+    m.add("MAX_ENTRY_SIZE", walogs_core::MAX_ENTRY_SIZE)?;
+    m.add("MAX_BATCH_SIZE", walogs_core::MAX_BATCH_SIZE)?;
+    m.add(
+        "DEFAULT_MAX_SEGMENT_SIZE",
+        walogs_core::DEFAULT_MAX_SEGMENT_SIZE,
+    )?;
+    Ok(())
+}
