@@ -10,6 +10,9 @@
 //!   is formed, and outputs are written only on success (the one exception, documented, is
 //!   the length a too-small buffer needed);
 //! - every body runs inside one panic boundary (`catch_unwind`): no panic crosses into C.
+//!   The few functions that cannot fail (`walogs_status_str`, `walogs_version*`,
+//!   `walogs_last_error`, `walogs_last_errno`) hold no panicking code; the free functions
+//!   still catch a panic from a destructor.
 //!
 //! Module map: `status` (the codes), `last_error` (messages), `boundary` (the panic
 //! boundary), `args` (checked C arguments), `options`, `handle` (open/close), `append`,
