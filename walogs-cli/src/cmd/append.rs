@@ -9,7 +9,7 @@
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
-use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Lsn, Wal, WalOptions};
+use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Lsn, TailState, Wal, WalOptions};
 
 use crate::cli::AppendArgs;
 use crate::error::{CliError, EXIT_OK};
@@ -148,7 +148,7 @@ fn acknowledge(
         .map_err(|e| CliError::io("cannot print an acknowledged LSN", e))
 }
 
-/// Tell the user (on stderr) what opening the log cut or migrated.
+/// Tell the user (on stderr) what opening the log cut or migrated (append never salvages).
 fn announce_recovery(wal: &Wal, json: bool) {
     let r = wal.recovery_report();
     if json {
@@ -157,10 +157,12 @@ fn announce_recovery(wal: &Wal, json: bool) {
     if r.migrated_v1 {
         eprintln!("walogs: migrated the v1 wal.log to wal-000001.log");
     }
-    if r.bytes_truncated > 0 {
+    if let TailState::TruncatedAt(offset) = r.tail {
         eprintln!(
-            "walogs: recovery cut {} bytes after the last valid frame ({:?}); the log holds LSN {}..{}",
-            r.bytes_truncated, r.tail, r.first_lsn, r.next_lsn
+            "walogs: recovery cut {} bytes after the last valid frame (offset {offset} of the last \
+             segment: a killed writer's preallocated tail or a torn write); the log holds LSN {}",
+            r.bytes_truncated,
+            crate::output::lsn_range(r.first_lsn.0, r.next_lsn.0)
         );
     }
 }
