@@ -84,7 +84,7 @@ struct Inner {
     lies: Lies,
     counts: CallCounts,
     fault: Option<FaultPlan>,
-    fault_on: Option<(String, FaultKind)>,
+    fault_on: Option<(String, FaultKind, u64)>,
     fired: Option<FiredFault>,
     recording: bool,
     snapshots: Vec<Snapshot>,
@@ -189,11 +189,12 @@ impl SimFs {
     }
 
     /// Arm one fault on the first call whose trace line contains `needle` (for example
-    /// `"open /wal/wal-000002.log CreateNew"`), whatever its number. Replaces any armed fault.
-    pub fn set_fault_on(&self, needle: &str, kind: FaultKind) {
+    /// `"open /wal/wal-000002.log CreateNew"`), whatever its number; `seed` drives its
+    /// partial effects (see [`FaultPlan`]). Replaces any armed fault.
+    pub fn set_fault_on(&self, needle: &str, kind: FaultKind, seed: u64) {
         let mut g = self.lock();
         g.fault = None;
-        g.fault_on = Some((needle.to_string(), kind));
+        g.fault_on = Some((needle.to_string(), kind, seed));
         g.fired = None;
     }
 
@@ -262,7 +263,7 @@ impl Inner {
             || self.fault_on.is_some()
             || (self.recording && class != CallClass::Read);
         let d = if need_desc { desc() } else { String::new() };
-        if let Some((needle, kind)) = &self.fault_on
+        if let Some((needle, kind, seed)) = &self.fault_on
             && self.fired.is_none()
             && d.contains(needle.as_str())
         {
@@ -270,7 +271,7 @@ impl Inner {
                 class,
                 nth: n,
                 kind: *kind,
-                seed: n,
+                seed: *seed,
             });
             self.fault_on = None;
         }

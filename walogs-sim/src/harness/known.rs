@@ -24,8 +24,9 @@ pub const KNOWN: &[KnownBug] = &[
     KnownBug {
         id: "B1-seal",
         title: "walogs.meta records the active segment as sealed (a rotation interrupted after the \
-                metadata rename) and truncate_after cuts below that seal: the next open refuses \
-                the directory",
+                metadata rename), then truncate_after cuts below that seal, or the next rotation's \
+                segment create survives a power loss without its metadata rename: the next open \
+                refuses the directory",
         signature: &[
             "walogs.meta records it was sealed at LSN",
             "its tail was cut",
@@ -51,6 +52,14 @@ pub const KNOWN: &[KnownBug] = &[
                 that does not poison the writer (ENOSPC from fallocate, a failed metadata write), \
                 while is_poisoned() says false",
         signature: &["a group commit failed"],
+    },
+    KnownBug {
+        id: "B6-meta-floor",
+        title: "recovery accepts a walogs.meta whose sealed_last_lsn is at or above LSNs held by \
+                a later segment (an inconsistent or hand-made directory): next_lsn jumps to the \
+                metadata floor, first_lsn..next_lsn names LSNs that do not exist and the next \
+                append leaves a gap",
+        signature: &["next_lsn is walogs.meta's floor"],
     },
 ];
 
