@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use walogs_core::{Lsn, TailState, Wal, WalError, WalOptions};
+use walogs_core::{Lsn, TailState, WalError, WalOptions};
+
+use crate::handle::{self, Handle};
 
 use crate::payload::PayloadSpec;
 use crate::protocol::{ErrKind, Event};
@@ -44,6 +46,8 @@ pub struct ChildConfig {
     pub keep: u64,
     /// Preallocate the active segment (the core's default).
     pub preallocate: bool,
+    /// Use the group-commit [`walogs_core::SharedWal`] instead of [`walogs_core::Wal`].
+    pub shared: bool,
 }
 
 /// Writes events to stdout, one `write` + flush per line. If the parent is gone, exits.
@@ -71,11 +75,10 @@ impl Out {
 pub fn run(cfg: &ChildConfig) -> i32 {
     let mut out = Out(std::io::stdout());
     let spec = PayloadSpec::varied(cfg.seed, cfg.max_len);
-    let opened = WalOptions::new()
+    let opts = WalOptions::new()
         .max_segment_size(Some(cfg.segment))
-        .preallocate(cfg.preallocate)
-        .open(&cfg.dir);
-    let mut wal = match opened {
+        .preallocate(cfg.preallocate);
+    let mut wal = match handle::open(&opts, &cfg.dir, cfg.shared) {
         Ok(w) => w,
         Err(e) => {
             out.fail("open", &e);
@@ -91,14 +94,14 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         },
     });
     match cfg.mode {
-        ChildMode::Kill => kill_loop(cfg, &spec, &mut wal, &mut out),
+        ChildMode::Kill => kill_loop(cfg, &spec, wal.as_mut(), &mut out),
         ChildMode::Script => script(cfg, &spec, wal, &mut out),
     }
 }
 
 /// Append one frame of `count` entries at the next LSN, reporting `try` before and `ok` or
 /// `fail` after. Returns whether it succeeded.
-fn append(wal: &mut Wal, spec: &PayloadSpec, count: u64, out: &mut Out) -> bool {
+fn append(wal: &mut dyn Handle, spec: &PayloadSpec, count: u64, out: &mut Out) -> bool {
     let first = wal.next_lsn().0;
     let entries: Vec<Vec<u8>> = (first..first + count).map(|l| spec.payload(l)).collect();
     out.emit(Event::Try { first, count });
@@ -119,7 +122,7 @@ fn append(wal: &mut Wal, spec: &PayloadSpec, count: u64, out: &mut Out) -> bool 
     }
 }
 
-fn checkpoint(wal: &mut Wal, upto: u64, out: &mut Out) -> bool {
+fn checkpoint(wal: &mut dyn Handle, upto: u64, out: &mut Out) -> bool {
     out.emit(Event::Checkpoint { upto });
     match wal.checkpoint(Lsn(upto)) {
         Ok(n) => {
@@ -135,7 +138,7 @@ fn checkpoint(wal: &mut Wal, upto: u64, out: &mut Out) -> bool {
     }
 }
 
-fn rotate(wal: &mut Wal, out: &mut Out) -> bool {
+fn rotate(wal: &mut dyn Handle, out: &mut Out) -> bool {
     match wal.rotate() {
         Ok(()) => {
             out.emit(Event::Done {
@@ -150,7 +153,7 @@ fn rotate(wal: &mut Wal, out: &mut Out) -> bool {
     }
 }
 
-fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut Wal, out: &mut Out) -> i32 {
+fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut dyn Handle, out: &mut Out) -> i32 {
     let mut rng = Rng::new(mix(cfg.seed, 0x4B49_4C4C ^ cfg.run));
     let deadline = Instant::now() + Duration::from_secs(60);
     for _ in 0..cfg.ops {
@@ -190,23 +193,23 @@ fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut Wal, out: &mut Out
     0
 }
 
-fn script(cfg: &ChildConfig, spec: &PayloadSpec, mut wal: Wal, out: &mut Out) -> i32 {
+fn script(cfg: &ChildConfig, spec: &PayloadSpec, mut wal: Box<dyn Handle>, out: &mut Out) -> i32 {
     let mut rng = Rng::new(mix(cfg.seed, 0x5343_5249_5054));
     for _ in 0..cfg.ops {
         let next = wal.next_lsn().0;
         match rng.below(100) {
             0..60 => {
-                append(&mut wal, spec, 1, out);
+                append(wal.as_mut(), spec, 1, out);
             }
             60..78 => {
-                append(&mut wal, spec, rng.range(2, 4), out);
+                append(wal.as_mut(), spec, rng.range(2, 4), out);
             }
             78..88 => {
-                rotate(&mut wal, out);
+                rotate(wal.as_mut(), out);
             }
             _ => {
                 checkpoint(
-                    &mut wal,
+                    wal.as_mut(),
                     (next - 1).saturating_sub(rng.below(cfg.keep + 1)),
                     out,
                 );

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use walogs_core::vfs::{FileSystem, FsFile, OpenMode, OsFs};
-use walogs_core::{Lsn, Wal, WalError, WalOptions};
+use walogs_core::{Lsn, WalError, WalOptions};
+
+use crate::handle::{self, Handle};
 
 use crate::ledger::{Ledger, Violation};
 use crate::mount::LoopMount;
@@ -111,10 +113,10 @@ const SCENARIOS: [Scenario; 7] = [
 pub struct EnospcReport {
     /// Why the harness did not run, if it did not.
     pub skipped: Option<String>,
-    /// Per scenario: levels run, and the smallest free-block level at which its operation
-    /// fit (`None`: it never fit).
+    /// Per scenario (on `Wal`): levels run, and the fewest free blocks (as measured) with
+    /// which its operation fit (`None`: it never fit).
     pub scenarios: Vec<(String, u64, Option<u64>)>,
-    /// Levels run in total.
+    /// Levels run in total (both handles).
     pub levels: u64,
     /// Levels whose free space could not be set exactly (off by a block or so).
     pub approximate_levels: u64,
@@ -129,6 +131,9 @@ pub struct EnospcReport {
     /// Of the levels that hit ENOSPC without poisoning, those whose handle took an append
     /// again after space was freed.
     pub resumed_in_place: u64,
+    /// Of the levels that hit ENOSPC without poisoning, those whose `SharedWal` refused the
+    /// next append with `Poisoned` although `is_poisoned()` was false (known core finding 4).
+    pub shared_stopped_unpoisoned: u64,
     /// Opens of a full disk after the error.
     pub full_disk_reopens: u64,
     /// Entries acknowledged in total.
@@ -154,8 +159,8 @@ impl EnospcReport {
             })
             .collect();
         format!(
-            "enospc: {} fill levels on a real ext4 ({}; {} levels off by a block): operation fit at {}, failed cleanly at {}; {} ENOSPC errors, \
-             {} poisoned, {} resumed on the same handle, {} full-disk reopens, {} acknowledged entries, {} violations ({:.1} s)",
+            "enospc: {} fill levels on a real ext4, each on Wal and SharedWal ({}; {} levels off by a block): operation fit at {}, failed cleanly at {}; {} ENOSPC errors, \
+             {} poisoned, {} resumed on the same handle, {} SharedWal stopped while not poisoned, {} full-disk reopens, {} acknowledged entries, {} violations ({:.1} s)",
             self.levels,
             per.join("; "),
             self.approximate_levels,
@@ -164,6 +169,7 @@ impl EnospcReport {
             self.enospc_errors,
             self.poisoned,
             self.resumed_in_place,
+            self.shared_stopped_unpoisoned,
             self.full_disk_reopens,
             self.acked_entries,
             self.violations.len(),
@@ -241,7 +247,7 @@ impl Case<'_> {
         }
     }
 
-    fn append(&mut self, wal: &mut Wal, count: u64) -> bool {
+    fn append(&mut self, wal: &mut dyn Handle, count: u64) -> bool {
         let first = wal.next_lsn().0;
         let entries: Vec<Vec<u8>> = (first..first + count)
             .map(|l| self.spec.payload(l))
@@ -269,7 +275,7 @@ impl Case<'_> {
         self.judge("append", r)
     }
 
-    fn checkpoint(&mut self, wal: &mut Wal) -> bool {
+    fn checkpoint(&mut self, wal: &mut dyn Handle) -> bool {
         let upto = wal.next_lsn().0 - 1;
         self.ledger.apply(&Event::Checkpoint { upto });
         let r = wal.checkpoint(Lsn(upto));
@@ -330,49 +336,61 @@ fn run_mounted(m: &LoopMount, seed: u64, rep: &mut EnospcReport) -> Result<(), S
         len: 0,
     };
     let bs = u64::from(BLOCK);
-    for sc in &SCENARIOS {
-        let mut n = 0;
-        let mut first_fit = None;
-        for level in 0..=sc.max_level {
-            let label = format!("{} at {level} free blocks (seed {seed})", sc.name);
-            let spec = PayloadSpec::fixed(seed ^ level ^ ((sc.kind as u64) << 32), ENTRY);
-            let mut case = Case {
-                spec,
-                dir: m.mnt().join("wal"),
-                ledger: Ledger::starting_at(1),
-                errors: 0,
-                violations: Vec::new(),
-                label: &label,
-            };
-            filler.free_all().map_err(e)?;
-            let _ = std::fs::remove_dir_all(&case.dir);
-            let fit = level_case(m, sc, level * bs, &mut filler, &mut case, rep)
-                .map_err(|e| format!("{label}: {e}"))?;
-            if fit && first_fit.is_none() {
-                first_fit = Some(level);
+    for shared in [false, true] {
+        for sc in &SCENARIOS {
+            let mut n = 0;
+            let mut first_fit = None;
+            for level in 0..=sc.max_level {
+                let label = format!(
+                    "{} on {} at {level} free blocks (seed {seed})",
+                    sc.name,
+                    if shared { "SharedWal" } else { "Wal" }
+                );
+                let spec = PayloadSpec::fixed(seed ^ level ^ ((sc.kind as u64) << 32), ENTRY);
+                let mut case = Case {
+                    spec,
+                    dir: m.mnt().join("wal"),
+                    ledger: Ledger::starting_at(1),
+                    errors: 0,
+                    violations: Vec::new(),
+                    label: &label,
+                };
+                filler.free_all().map_err(e)?;
+                let _ = std::fs::remove_dir_all(&case.dir);
+                let (fit, actual) =
+                    level_case(m, sc, shared, level * bs, &mut filler, &mut case, rep)
+                        .map_err(|e| format!("{label}: {e}"))?;
+                if fit {
+                    let actual = actual / bs;
+                    first_fit = Some(first_fit.map_or(actual, |f: u64| f.min(actual)));
+                }
+                rep.acked_entries += case.ledger.acked_entries;
+                rep.violations.append(&mut case.violations);
+                n += 1;
             }
-            rep.acked_entries += case.ledger.acked_entries;
-            rep.violations.append(&mut case.violations);
-            n += 1;
+            rep.levels += n;
+            if !shared {
+                rep.scenarios.push((sc.name.to_string(), n, first_fit));
+            }
         }
-        rep.levels += n;
-        rep.scenarios.push((sc.name.to_string(), n, first_fit));
     }
     filler.free_all().map_err(e)?;
     Ok(())
 }
 
 /// One level: set up, fill to `free` bytes, run the operation, fill the rest with appends,
-/// then check. Returns whether the operation fit. `Err` is a harness failure (not a
-/// finding).
+/// then check. Returns whether the operation fit and the free bytes it really had. `Err` is
+/// a harness failure (not a finding).
+#[allow(clippy::too_many_arguments)]
 fn level_case(
     m: &LoopMount,
     sc: &Scenario,
+    shared: bool,
     free: u64,
     filler: &mut Filler,
     case: &mut Case<'_>,
     rep: &mut EnospcReport,
-) -> Result<bool, String> {
+) -> Result<(bool, u64), String> {
     let s = |e: WalError| e.to_string();
     // Setup, on a disk with room: entries so that the operation lands where it should.
     let setup_entries = match sc.kind {
@@ -381,9 +399,9 @@ fn level_case(
         Kind::CheckpointSeal | Kind::Checkpoint => 7,
     };
     {
-        let mut wal = opts(false).open(&case.dir).map_err(s)?;
+        let mut wal = handle::open(&opts(false), &case.dir, shared).map_err(s)?;
         for _ in 0..setup_entries {
-            if !case.append(&mut wal, 1) {
+            if !case.append(wal.as_mut(), 1) {
                 return Err("setup append failed with space free".into());
             }
         }
@@ -393,20 +411,20 @@ fn level_case(
         std::fs::remove_file(case.dir.join(walogs_core::META_FILENAME))
             .map_err(|e| e.to_string())?;
     }
-    let mut wal = opts(sc.preallocate).open(&case.dir).map_err(s)?;
+    let mut wal = handle::open(&opts(sc.preallocate), &case.dir, shared).map_err(s)?;
     let got = filler.set_free(m, free).map_err(|e| e.to_string())?;
     if got != free {
         rep.approximate_levels += 1;
     }
     // The operation under test.
     let ok = match sc.kind {
-        Kind::Frame | Kind::Preallocation | Kind::AutoRotation => case.append(&mut wal, 1),
-        Kind::MidFrame => case.append(&mut wal, 3),
+        Kind::Frame | Kind::Preallocation | Kind::AutoRotation => case.append(wal.as_mut(), 1),
+        Kind::MidFrame => case.append(wal.as_mut(), 3),
         Kind::Rotation => {
             let r = wal.rotate();
-            case.judge("rotate", r) && case.append(&mut wal, 1)
+            case.judge("rotate", r) && case.append(wal.as_mut(), 1)
         }
-        Kind::CheckpointSeal | Kind::Checkpoint => case.checkpoint(&mut wal),
+        Kind::CheckpointSeal | Kind::Checkpoint => case.checkpoint(wal.as_mut()),
     };
     let fit = ok;
     if ok {
@@ -424,7 +442,7 @@ fn level_case(
             let r = wal.rotate();
             case.judge("rotate", r);
         } else {
-            case.append(&mut wal, 1);
+            case.append(wal.as_mut(), 1);
         }
     }
     if case.errors == 0 {
@@ -439,10 +457,22 @@ fn level_case(
         filler.free_all().map_err(|e| e.to_string())?;
         let errors = case.errors;
         case.errors = 0;
-        if case.append(&mut wal, 1) {
-            rep.resumed_in_place += 1;
-        } else {
-            case.bad("unpoisoned handle refused an append after space was freed".into());
+        let first = wal.next_lsn().0;
+        let retry = wal.append(&case.spec.payload(first));
+        match retry {
+            Ok(l) => {
+                case.ledger.apply(&Event::Ok {
+                    first: l.0,
+                    last: l.0,
+                });
+                rep.resumed_in_place += 1;
+            }
+            // Known core finding 4: a failed group commit stops a SharedWal's queue even
+            // when the writer was not poisoned, while is_poisoned() says false.
+            Err(WalError::Poisoned { .. }) if shared => rep.shared_stopped_unpoisoned += 1,
+            Err(e) => case.bad(format!(
+                "unpoisoned handle refused an append after space was freed: {e}"
+            )),
         }
         case.errors += errors;
         drop(wal);
@@ -455,16 +485,16 @@ fn level_case(
     // Free space; everything resumes.
     filler.free_all().map_err(|e| e.to_string())?;
     case.errors = 0;
-    match opts(sc.preallocate).open(&case.dir) {
+    match handle::open(&opts(sc.preallocate), &case.dir, shared) {
         Ok(mut wal) => {
-            let ok = case.append(&mut wal, 1)
-                && case.append(&mut wal, 2)
+            let ok = case.append(wal.as_mut(), 1)
+                && case.append(wal.as_mut(), 2)
                 && {
                     let r = wal.rotate();
                     case.judge("rotate", r)
                 }
-                && case.checkpoint(&mut wal)
-                && case.append(&mut wal, 1);
+                && case.checkpoint(wal.as_mut())
+                && case.append(wal.as_mut(), 1);
             if !ok {
                 case.bad("operations did not resume after space was freed".into());
             }
@@ -474,5 +504,5 @@ fn level_case(
         Err(e) => case.bad(format!("open after space was freed failed: {e}")),
     }
     case.check(false, "after resuming");
-    Ok(fit)
+    Ok((fit, got))
 }

@@ -67,6 +67,8 @@ pub struct KillReport {
     pub checkpoints: u64,
     /// Largest log (in bytes of payload) verified after a kill.
     pub max_log_bytes: u64,
+    /// Smallest and largest entry verified after a kill.
+    pub entry_sizes: (u64, u64),
     /// Every broken promise, with the run that showed it.
     pub violations: Vec<(u64, Violation)>,
     /// Wall time.
@@ -78,8 +80,8 @@ impl KillReport {
     pub fn figure(&self) -> String {
         let vs: Vec<Violation> = self.violations.iter().map(|(_, v)| v.clone()).collect();
         format!(
-            "kill: {} SIGKILLs ({} during open/recovery, {} with an append in flight, {} in-flight frames recovered, {} torn tails cut), \
-             {} acknowledged entries in {} frames ({} atomic batches), {} checkpoints: {} ({:.1} kills/s)",
+            "kill: {} SIGKILLs (half on Wal, half on SharedWal; {} during open/recovery, {} with an append in flight, {} in-flight frames recovered, {} torn tails cut), \
+             {} acknowledged entries in {} frames ({} atomic batches, entries of {}..={} bytes verified), {} checkpoints: {} ({:.1} kills/s)",
             self.kills,
             self.during_open,
             self.in_flight,
@@ -88,6 +90,8 @@ impl KillReport {
             self.acked_entries,
             self.acked_frames,
             self.acked_batches,
+            self.entry_sizes.0,
+            self.entry_sizes.1,
             self.checkpoints,
             tally(&vs),
             self.kills as f64 / self.elapsed.as_secs_f64().max(1e-9),
@@ -140,6 +144,16 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
                     rep.in_flight_recovered += 1;
                 }
                 rep.max_log_bytes = rep.max_log_bytes.max(rec.bytes);
+                if rec.entries > 0 {
+                    rep.entry_sizes = if rep.entry_sizes == (0, 0) {
+                        rec.entry_sizes
+                    } else {
+                        (
+                            rep.entry_sizes.0.min(rec.entry_sizes.0),
+                            rep.entry_sizes.1.max(rec.entry_sizes.1),
+                        )
+                    };
+                }
                 for v in ledger.check(&rec) {
                     rep.violations.push((run, v));
                 }
@@ -199,6 +213,8 @@ fn cycle(
         .args(["--segment", &cfg.segment.to_string()])
         .args(["--max-len", &cfg.max_len.to_string()])
         .args(["--keep", &cfg.keep.to_string()])
+        // Odd runs use the group-commit handle: both handles on one directory.
+        .args(["--shared", if run % 2 == 1 { "1" } else { "0" }])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

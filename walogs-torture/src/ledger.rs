@@ -156,15 +156,10 @@ impl Ledger {
                     got: *next,
                 });
             }
-            Event::Try { first, count } => {
-                self.tentative = Some((*first, *count));
-                if *first != self.acked + 1 {
-                    return Some(Violation::LsnReuse {
-                        expected: self.acked + 1,
-                        got: *first,
-                    });
-                }
-            }
+            // A try announces the LSN the handle expects to use; only an acknowledgement
+            // hands it out (checked below), so a poisoned handle announcing a stale or
+            // skipped LSN for an append that then fails is no violation.
+            Event::Try { first, count } => self.tentative = Some((*first, *count)),
             Event::Ok { first, last } => {
                 self.tentative = None;
                 self.in_flight.clear();
@@ -277,6 +272,7 @@ mod tests {
             tail: TailState::Clean,
             entries: next - first,
             bytes: 0,
+            entry_sizes: (0, 0),
             gaps: vec![],
             mismatches: vec![],
             read_error: None,

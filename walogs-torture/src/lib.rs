@@ -19,6 +19,7 @@
 pub mod bitrot;
 pub mod child;
 pub mod enospc;
+pub mod handle;
 pub mod kill;
 pub mod ledger;
 pub mod memfs;

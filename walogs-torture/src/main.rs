@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! walogs-torture child kill|script --dir D --seed S [--run R] [--ops N] [--segment B]
-//!                                  [--max-len L] [--keep K] [--preallocate 0|1]
+//!                                  [--max-len L] [--keep K] [--preallocate 0|1] [--shared 0|1]
 //! walogs-torture kill   --dir D [--kills N] [--seed S] [--max-delay-ms M] [--segment B] [--max-len L]
-//! walogs-torture sweep  --work D [--seed S] [--ops N] [--sticky 0|1]
+//! walogs-torture sweep  --work D [--seed S] [--ops N] [--sticky 0|1] [--shared 0|1]
 //! walogs-torture enospc --work D [--seed S]
 //! walogs-torture bitrot [--seed S] [--work D]
 //! ```
@@ -81,6 +81,7 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
                 max_len: a.num("max-len", payload::MAX_KILL_PAYLOAD as u64)? as usize,
                 keep: a.num("keep", 8)?,
                 preallocate: a.num("preallocate", 1)? != 0,
+                shared: a.num("shared", 0)? != 0,
             };
             Ok(child::run(&cfg) as u8)
         }
@@ -121,6 +122,7 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
                 segment: a.num("segment", 4096)?,
                 max_len: a.num("max-len", 3000)? as usize,
                 sticky: a.num("sticky", 1)? != 0,
+                shared: a.num("shared", 0)? != 0,
             };
             let rep = sweep::run(&cfg)?;
             for (label, v) in &rep.violations {

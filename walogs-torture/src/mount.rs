@@ -61,8 +61,14 @@ impl LoopMount {
         &self.mnt
     }
 
-    /// Bytes available and the block size, as `statfs` reports them (via `stat -f`).
+    /// Bytes available and the block size, as `statfs` reports them (via `stat -f`), after
+    /// a `syncfs` (`sync -f`): ext4 returns the blocks of deleted or truncated files only when
+    /// its journal commits, so without it the count drifts upwards behind the test's back.
     pub fn free(&self) -> io::Result<(u64, u64)> {
+        let synced = Command::new("sync").arg("-f").arg(&self.mnt).status()?;
+        if !synced.success() {
+            return Err(io::Error::other(format!("sync -f failed: {synced}")));
+        }
         let o = Command::new("stat")
             .args(["-f", "-c", "%a %S"])
             .arg(&self.mnt)

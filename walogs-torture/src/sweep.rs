@@ -18,7 +18,7 @@ use crate::ledger::{Ledger, Violation, tally};
 use crate::payload::PayloadSpec;
 use crate::protocol::{ErrKind, Event};
 use crate::shim::{EIO, ENOSPC, Fault, Mode, Ops, Report};
-use crate::util::{canonical, copy_dir};
+use crate::util::{canonical, copy_dir, retry_locked};
 use crate::verify::inspect;
 
 /// The temporary metadata file walogs-core writes before renaming it over `walogs.meta`.
@@ -43,6 +43,8 @@ pub struct SweepConfig {
     pub max_len: usize,
     /// Also sweep a sticky (dead disk) sync failure.
     pub sticky: bool,
+    /// Run the workload on a [`walogs_core::SharedWal`] instead of a [`walogs_core::Wal`].
+    pub shared: bool,
 }
 
 /// What a sweep saw.
@@ -71,6 +73,8 @@ pub struct SweepReport {
     pub not_poisoned: Vec<String>,
     /// Every broken promise: `(run description, violation)`.
     pub violations: Vec<(String, Violation)>,
+    /// Which handle ran the workload (`Wal` or `SharedWal`).
+    pub handle: &'static str,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -81,8 +85,9 @@ impl SweepReport {
         let vs: Vec<Violation> = self.violations.iter().map(|(_, v)| v.clone()).collect();
         let plans: Vec<String> = self.plans.iter().map(|(n, k)| format!("{k} {n}")).collect();
         format!(
-            "shim: {} injected failures ({}) over {} writes + {} syncs of a real process: {} clean errors, {} poisoned, \
+            "shim ({}): {} injected failures ({}) over {} writes + {} syncs of a real process: {} clean errors, {} poisoned, \
              {} not poisoned (all after a failure on walogs.meta.tmp), {} ignored by design (lock-file PID note), {} failed frames recovered, {} ({:.1} s)",
+            self.handle,
             self.runs,
             plans.join(", "),
             self.dry_writes,
@@ -123,7 +128,10 @@ pub fn run(cfg: &SweepConfig) -> Result<SweepReport, String> {
         report: work.join("report"),
         baseline_next,
     };
-    let mut rep = SweepReport::default();
+    let mut rep = SweepReport {
+        handle: if cfg.shared { "SharedWal" } else { "Wal" },
+        ..SweepReport::default()
+    };
 
     // Dry run: count the calls, and check the workload passes the oracle without faults.
     let dry = Fault {
@@ -233,6 +241,7 @@ impl Ctx<'_> {
             .args(["--segment", &c.segment.to_string()])
             .args(["--max-len", &c.max_len.to_string()])
             .args(["--keep", "3"])
+            .args(["--shared", if c.shared { "1" } else { "0" }])
             .envs(fault.env(&c.shim, &self.run_dir, &self.report))
             .output()
             .map_err(|e| format!("cannot run {}: {e}", c.exe.display()))?;
@@ -339,14 +348,12 @@ impl Ctx<'_> {
             rep.failed_frame_recovered += 1;
         }
         // And appends resume.
-        let resumed = WalOptions::new()
-            .max_segment_size(Some(self.cfg.segment))
-            .open(&self.run_dir)
-            .and_then(|mut w| {
-                let lsn = w.append(&self.spec.payload(rec.next))?;
-                w.close()?;
-                Ok(lsn)
-            });
+        let opts = WalOptions::new().max_segment_size(Some(self.cfg.segment));
+        let resumed = retry_locked(|| opts.open(&self.run_dir)).and_then(|mut w| {
+            let lsn = w.append(&self.spec.payload(rec.next))?;
+            w.close()?;
+            Ok(lsn)
+        });
         match resumed {
             Ok(l) if l.0 == rec.next => {}
             Ok(l) => bad(Violation::LsnReuse {

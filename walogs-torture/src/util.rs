@@ -56,3 +56,25 @@ pub fn copy_dir(from: &Path, to: &Path) -> io::Result<()> {
 pub fn canonical(path: &Path) -> io::Result<PathBuf> {
     std::fs::canonicalize(path)
 }
+
+/// Run `open` again (up to about a second) while it fails with `WalError::Locked`.
+///
+/// Why a harness needs this: the directory lock is an `flock` on an open file description.
+/// When another thread of this process forks a child, the child shares every descriptor of
+/// the parent until its `exec` closes them (they are close-on-exec), so a handle this thread
+/// just closed can stay locked for that instant. Tests that run in parallel threads and spawn
+/// children (the sweep) see it; a user's single-threaded program does not.
+pub fn retry_locked<T>(
+    mut open: impl FnMut() -> Result<T, walogs_core::WalError>,
+) -> Result<T, walogs_core::WalError> {
+    let mut tries = 0;
+    loop {
+        match open() {
+            Err(walogs_core::WalError::Locked { .. }) if tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            r => return r,
+        }
+    }
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 use walogs_core::{Lsn, TailState, WalError, WalOptions};
 
 use crate::payload::PayloadSpec;
+use crate::util::retry_locked;
 
 /// What a directory holds after recovery.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub struct Recovered {
     pub entries: u64,
     /// Bytes of payload read.
     pub bytes: u64,
+    /// Smallest and largest entry read (`(0, 0)` when none).
+    pub entry_sizes: (u64, u64),
     /// Places where the iteration skipped or repeated an LSN: `(expected, got)`.
     pub gaps: Vec<(u64, u64)>,
     /// LSNs whose bytes are not their payload.
@@ -43,10 +46,10 @@ impl Recovered {
 /// tail as any user's open would), read every entry with a cursor and check it against
 /// `spec`. Costs one pass over the log.
 pub fn inspect(dir: &Path, spec: &PayloadSpec, writable: bool) -> Result<Recovered, WalError> {
-    let wal = WalOptions::new()
+    let opts = WalOptions::new()
         .read_only(!writable)
-        .max_segment_size(None)
-        .open(dir)?;
+        .max_segment_size(None);
+    let wal = retry_locked(|| opts.open(dir))?;
     let first = wal.first_lsn().0;
     let next = wal.next_lsn().0;
     let mut rec = Recovered {
@@ -55,6 +58,7 @@ pub fn inspect(dir: &Path, spec: &PayloadSpec, writable: bool) -> Result<Recover
         tail: wal.tail_state(),
         entries: 0,
         bytes: 0,
+        entry_sizes: (0, 0),
         gaps: Vec::new(),
         mismatches: Vec::new(),
         read_error: None,
@@ -70,8 +74,14 @@ pub fn inspect(dir: &Path, spec: &PayloadSpec, writable: bool) -> Result<Recover
                 if !spec.matches(lsn.0, data) {
                     rec.mismatches.push(lsn.0);
                 }
+                let n = data.len() as u64;
+                rec.entry_sizes = if rec.entries == 0 {
+                    (n, n)
+                } else {
+                    (rec.entry_sizes.0.min(n), rec.entry_sizes.1.max(n))
+                };
                 rec.entries += 1;
-                rec.bytes += data.len() as u64;
+                rec.bytes += n;
                 expect = lsn.0 + 1;
             }
             Err(e) => {

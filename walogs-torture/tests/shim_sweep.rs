@@ -8,8 +8,7 @@ use walogs_torture::shim;
 use walogs_torture::sweep::{self, SweepConfig};
 use walogs_torture::util::ScratchDir;
 
-#[test]
-fn every_injected_failure_is_clean_poisons_and_loses_nothing() {
+fn sweep(shared: bool, sticky: bool) {
     let scratch = ScratchDir::new(Path::new(env!("CARGO_TARGET_TMPDIR")), "sweep").unwrap();
     let so = shim::build(scratch.path()).expect("the shim compiles with -Wall -Wextra -Werror");
     let cfg = SweepConfig {
@@ -20,7 +19,8 @@ fn every_injected_failure_is_clean_poisons_and_loses_nothing() {
         ops: 30,
         segment: 4096,
         max_len: 3000,
-        sticky: true,
+        sticky,
+        shared,
     };
     let rep = sweep::run(&cfg).expect("sweep runs");
     println!("{}", rep.figure());
@@ -30,7 +30,7 @@ fn every_injected_failure_is_clean_poisons_and_loses_nothing() {
             rep.not_poisoned.len()
         );
     }
-    for (label, v) in &rep.violations {
+    for (label, v) in rep.violations.iter().take(10) {
         println!("VIOLATION {label}: {v}");
     }
     assert!(rep.violations.is_empty());
@@ -39,4 +39,14 @@ fn every_injected_failure_is_clean_poisons_and_loses_nothing() {
     assert_eq!(rep.clean_errors + rep.ignored_by_design, rep.runs);
     assert!(rep.dry_writes >= 20 && rep.dry_syncs >= 20);
     assert!(rep.poisoned > rep.runs / 2);
+}
+
+#[test]
+fn every_injected_failure_is_clean_poisons_and_loses_nothing_on_wal() {
+    sweep(false, true);
+}
+
+#[test]
+fn every_injected_failure_is_clean_poisons_and_loses_nothing_on_shared_wal() {
+    sweep(true, false);
 }
