@@ -162,6 +162,11 @@ pub(crate) fn recover(
                 Step::Damaged { offset } => break Some(offset),
             }
         };
+        if damage.is_none() && !is_last && info.is_empty() {
+            return Err(WalError::corrupt(format!(
+                "completed segment {name} holds no frame ({file_len} bytes): its entries are missing"
+            )));
+        }
         if let Some(d) = damage {
             if !is_last {
                 return Err(WalError::corrupt(format!(
@@ -170,19 +175,15 @@ pub(crate) fn recover(
                     info.next_lsn - info.first_lsn
                 )));
             }
-            // If the damaged frame's header is intact (plausible length, the expected LSN), its
-            // payload is not evidence: a valid-looking frame inside it is user data. Look for
-            // valid frames only after its extent.
-            let mut search_from = d + 1;
-            let mut hdr = [0u8; crate::frame::FRAME_HEADER_SIZE];
-            if crate::vfs::read_full_at(file.as_ref(), &mut hdr, d)? == hdr.len() {
-                let h = crate::frame::Header::parse(&hdr);
-                if h.len_ok() && Some(h.first_lsn()) == expected {
-                    search_from = d + h.frame_len();
-                }
-            }
-            let after =
-                find_valid_after(file.as_ref(), search_from, file_len, expected.unwrap_or(1))?;
+            // Evidence of mid-log damage is a valid frame carrying a *later* LSN than the
+            // damaged one: a torn write cannot be followed by one. (A frame with the damaged
+            // frame's own LSN inside its payload is user data, not evidence.)
+            let after = find_valid_after(
+                file.as_ref(),
+                d + 1,
+                file_len,
+                expected.map_or(1, |e| e + 1),
+            )?;
             match after {
                 Some((off, lsn, frames)) if !opts.salvage && !lenient => {
                     return Err(WalError::corrupt(format!(
@@ -252,6 +253,20 @@ pub(crate) fn recover(
         }
     }
 
+    if let Some(m) = meta
+        && let Some(s) = segments
+            .iter()
+            .find(|s| s.seq > m.sealed_seq && !s.is_empty() && s.first_lsn <= m.sealed_last_lsn)
+    {
+        return Err(WalError::corrupt(format!(
+            "{} starts at LSN {}, but {} records that LSN {} was sealed in an earlier segment ({})",
+            s.name,
+            s.first_lsn,
+            meta::META_FILENAME,
+            m.sealed_last_lsn,
+            segment_filename(m.sealed_seq)
+        )));
+    }
     let next_lsn = expected.unwrap_or(1).max(floor);
     // An empty active segment starts at the next LSN.
     if let Some(last) = segments.last_mut()

@@ -219,12 +219,12 @@ impl SharedWal {
         frame::encode_entries(&mut buf, first, &group);
         let r = w.write_frame(&buf, first, group.len() as u64);
         let mut q = self.lock_queue();
-        if r.is_err() {
-            // Nothing of this group is acknowledged; stop handing out LSNs.
-            let reason = w
-                .poisoned()
-                .map(str::to_string)
-                .unwrap_or_else(|| "a group commit failed".to_string());
+        if let Err(e) = &r {
+            // Nothing of this group is acknowledged, and entries queued behind it already hold
+            // the LSNs after it: the handle cannot go on without reusing LSNs, so it is
+            // poisoned (like a failed sync) and must be reopened.
+            w.poison_with(format!("a group commit failed: {e}"));
+            let reason = w.poisoned().unwrap_or_default().to_string();
             q.stopped = Some(Stop::Poisoned(reason));
         }
         self.written.store(w.next_lsn() - 1, Ordering::Release);

@@ -41,6 +41,8 @@ pub(crate) struct LogWriter {
     file: Option<Box<dyn FsFile>>,
     /// Bytes of the active file that exist (frames plus preallocated zeros).
     allocated: u64,
+    /// Bytes of the active segment known durable (the file length at the last good sync).
+    durable_len: u64,
     next_lsn: u64,
     durable_lsn: u64,
     last_sync: Instant,
@@ -151,8 +153,15 @@ impl LogWriter {
             None
         } else {
             let f = fs.open(&dir.join(&active.name), OpenMode::ReadWrite)?;
-            // Whatever a crashed writer left in the page cache is durable from here on.
+            // Whatever a crashed writer left in the page cache is durable from here on, and so
+            // are the directory entries (an earlier open or rotation may have failed between
+            // creating an entry and syncing its directory).
             f.sync_data()?;
+            fs.sync_dir(dir)?;
+            match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => fs.sync_dir(p)?,
+                _ => fs.sync_dir(Path::new("."))?,
+            }
             Some(f)
         };
         let mut w = LogWriter {
@@ -163,6 +172,7 @@ impl LogWriter {
             preallocate: opts.preallocate,
             read_only: opts.read_only,
             allocated: active.len,
+            durable_len: active.len,
             completed: segments,
             active,
             file,
@@ -193,14 +203,10 @@ impl LogWriter {
         if current.relaxed == self.relaxed() {
             return Ok(());
         }
-        let meta = Meta {
+        self.write_meta(Meta {
             relaxed: self.relaxed(),
             ..current
-        };
-        meta::write(self.fs.as_ref(), &self.dir, meta)?;
-        self.fs.sync_dir(&self.dir)?;
-        self.meta = Some(meta);
-        Ok(())
+        })
     }
 
     fn check_open(&self) -> Result<(), WalError> {
@@ -221,6 +227,26 @@ impl LogWriter {
             });
         }
         Ok(())
+    }
+
+    /// A failed fdatasync: the kernel may have dropped the dirty pages while the page cache
+    /// still shows them, so cut the active segment back to what is known durable (a later
+    /// open must not build on frames that may not survive a power loss), then poison.
+    fn sync_failed(&mut self, e: io::Error) -> WalError {
+        if let Some(f) = self.file.as_deref()
+            && f.set_len(self.durable_len).is_ok()
+        {
+            let _ = f.sync_data();
+            self.allocated = self.durable_len;
+        }
+        self.poison("fdatasync", e)
+    }
+
+    /// Poison the writer from outside (a failed group commit of [`crate::SharedWal`]).
+    pub fn poison_with(&mut self, reason: String) {
+        if self.poisoned.is_none() {
+            self.poisoned = Some(reason);
+        }
     }
 
     /// Record the first failure; the writer refuses every later mutation.
@@ -319,9 +345,11 @@ impl LogWriter {
             if let Some(max) = self.max_segment_size {
                 target = target.min(max.max(end));
             }
-            // Nothing is written yet: a failure (ENOSPC) leaves the handle usable.
-            self.file().allocate(target)?;
-            self.allocated = target;
+            // Preallocation is only an optimisation: if it fails (ENOSPC, EFBIG) the frame is
+            // written into unallocated space, and a real lack of space fails that write.
+            if self.file().allocate(target).is_ok() {
+                self.allocated = target;
+            }
         }
         if let Err(e) = self.file().write_all_at(frame, offset) {
             // Cut what a partial write left, so nothing can be buried behind it.
@@ -337,7 +365,7 @@ impl LogWriter {
         };
         if sync_now {
             if let Err(e) = self.file().sync_data() {
-                return Err(self.poison("fdatasync", e));
+                return Err(self.sync_failed(e));
             }
             self.last_sync = Instant::now();
         }
@@ -345,6 +373,7 @@ impl LogWriter {
         self.next_lsn = first_lsn + count;
         if sync_now {
             self.durable_lsn = self.next_lsn - 1;
+            self.durable_len = self.active.len;
         }
         Ok(())
     }
@@ -358,10 +387,11 @@ impl LogWriter {
         self.check_writable()?;
         if self.durable_lsn + 1 < self.next_lsn {
             if let Err(e) = self.file().sync_data() {
-                return Err(self.poison("fdatasync", e));
+                return Err(self.sync_failed(e));
             }
             self.last_sync = Instant::now();
             self.durable_lsn = self.next_lsn - 1;
+            self.durable_len = self.active.len;
         }
         Ok(Lsn(self.durable_lsn))
     }
@@ -383,15 +413,18 @@ impl LogWriter {
             self.allocated = self.active.len;
         }
         if let Err(e) = self.file().sync_data() {
-            return Err(self.poison("fdatasync", e));
+            return Err(self.sync_failed(e));
         }
         self.durable_lsn = self.next_lsn - 1;
+        self.durable_len = self.active.len;
         let meta = Meta {
             sealed_seq: self.active.seq,
             sealed_last_lsn: self.next_lsn - 1,
             relaxed: self.relaxed(),
         };
-        meta::write(self.fs.as_ref(), &self.dir, meta)?;
+        if let Err(e) = meta::write(self.fs.as_ref(), &self.dir, meta) {
+            return Err(self.poison("metadata write", e));
+        }
         let new_seq = self.active.seq + 1;
         let new_name = segment_filename(new_seq);
         let new_file = self
@@ -407,6 +440,7 @@ impl LogWriter {
         self.completed.push(sealed);
         self.file = Some(new_file);
         self.allocated = 0;
+        self.durable_len = 0;
         self.meta = Some(meta);
         Ok(())
     }
@@ -426,7 +460,14 @@ impl LogWriter {
             sealed_last_lsn: newest.last_lsn(),
             relaxed: self.relaxed(),
         };
-        meta::write(self.fs.as_ref(), &self.dir, meta)?;
+        self.write_meta(meta)
+    }
+
+    /// Replace the metadata file and sync the directory; a failure poisons.
+    fn write_meta(&mut self, meta: Meta) -> Result<(), WalError> {
+        if let Err(e) = meta::write(self.fs.as_ref(), &self.dir, meta) {
+            return Err(self.poison("metadata write", e));
+        }
         if let Err(e) = self.fs.sync_dir(&self.dir) {
             return Err(self.poison("directory fsync", e));
         }
@@ -503,6 +544,18 @@ impl LogWriter {
         }
         let removed = self.next_lsn - target;
         if in_active {
+            // An interrupted rotation may have recorded the active segment as sealed; never
+            // leave a seal above what the segment will hold.
+            if let Some(m) = self.meta
+                && m.sealed_seq >= self.active.seq
+                && m.sealed_last_lsn >= target
+            {
+                self.write_meta(Meta {
+                    sealed_seq: self.active.seq - 1,
+                    sealed_last_lsn: self.active.first_lsn - 1,
+                    relaxed: m.relaxed,
+                })?;
+            }
             if let Err(e) = self.file().set_len(offset) {
                 return Err(self.poison("truncate", e));
             }
@@ -511,6 +564,7 @@ impl LogWriter {
                 return Err(self.poison("fdatasync", e));
             }
             self.active.cut(offset, target);
+            self.durable_len = offset;
         } else {
             let k = self
                 .completed
@@ -523,11 +577,7 @@ impl LogWriter {
                 sealed_last_lsn: self.completed[k].first_lsn - 1,
                 relaxed: self.relaxed(),
             };
-            meta::write(self.fs.as_ref(), &self.dir, meta)?;
-            if let Err(e) = self.fs.sync_dir(&self.dir) {
-                return Err(self.poison("directory fsync", e));
-            }
-            self.meta = Some(meta);
+            self.write_meta(meta)?;
             // Newest first, one directory fsync each, so the segment numbers stay contiguous
             // at every point a crash could stop us.
             self.file = None;
@@ -559,6 +609,7 @@ impl LogWriter {
             self.active = kept;
             self.file = Some(f);
             self.allocated = offset;
+            self.durable_len = offset;
         }
         self.next_lsn = target;
         self.durable_lsn = self.durable_lsn.min(target - 1);

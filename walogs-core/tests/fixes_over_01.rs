@@ -493,3 +493,104 @@ fn valid_frame_inside_a_torn_payload_is_not_mid_log_damage() {
     assert_eq!(wal.tail_state(), TailState::TruncatedAt(21));
     assert_eq!(lsns(&wal), vec![1]);
 }
+
+// Found by the bit-rot sweep: one flipped bit in the length field of a frame whose LSN is
+// intact must not turn the acknowledged frames after it into a "torn tail".
+#[test]
+fn length_bit_flip_before_valid_frames_is_corrupt() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut wal = Wal::open(tmp.path()).unwrap();
+        for _ in 0..3 {
+            wal.append(&[5u8; 20]).unwrap();
+        }
+    }
+    let s1 = seg(tmp.path(), 1);
+    let mut b = fs::read(&s1).unwrap();
+    b[1] ^= 1; // len 20 -> 276, past the end of the file
+    fs::write(&s1, &b).unwrap();
+    assert!(matches!(
+        Wal::open(tmp.path()),
+        Err(WalError::Corrupt { .. })
+    ));
+    assert_eq!(fs::read(&s1).unwrap(), b, "nothing truncated");
+}
+
+// Found by the truncation sweep: a completed segment with no frame is missing data.
+#[test]
+fn empty_completed_segment_is_corrupt() {
+    let tmp = tempfile::tempdir().unwrap();
+    {
+        let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
+        wal.append(b"a").unwrap();
+        wal.rotate().unwrap();
+        wal.append(b"b").unwrap();
+        wal.rotate().unwrap();
+        wal.append(b"c").unwrap();
+    }
+    fs::write(seg(tmp.path(), 1), b"").unwrap();
+    match Wal::open(tmp.path()) {
+        Err(WalError::Corrupt { reason }) => assert!(reason.contains("wal-000001.log"), "{reason}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+// Found by the simulator ("fsyncgate"): a frame whose fdatasync failed may be visible in the
+// page cache but never reach the disk; it is cut so that no later open builds on it.
+#[test]
+fn frame_whose_fsync_failed_is_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = FaultFs::new(Fault::SyncData);
+    let mut wal = WalOptions::new().file_system(fs_).open(tmp.path()).unwrap();
+    wal.append(b"durable").unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    assert!(wal.append(b"unknown").is_err());
+    assert_eq!(
+        file_len(&seg(tmp.path(), 1)),
+        23,
+        "cut back to the last durable frame"
+    );
+    drop(wal);
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(collect(wal.iter()), vec![(Lsn(1), b"durable".to_vec())]);
+}
+
+// Found by the C ABI tests and the ENOSPC harness: a failed group commit must not let the
+// entries queued behind it be written with shifted LSNs.
+#[test]
+fn failed_group_commit_poisons_and_keeps_lsns_dense() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = FaultFs::new(Fault::ShortWrite);
+    let wal = std::sync::Arc::new(
+        WalOptions::new()
+            .preallocate(false)
+            .file_system(fs_)
+            .open_shared(tmp.path())
+            .unwrap(),
+    );
+    wal.append(b"one").unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let wal = wal.clone();
+            std::thread::spawn(move || wal.append(format!("t{i}").as_bytes()).map(|l| l.0))
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut ok: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    ok.sort_unstable();
+    assert!(results.iter().any(|r| r.is_err()));
+    assert!(wal.is_poisoned());
+    assert!(matches!(
+        wal.append(b"later"),
+        Err(WalError::Poisoned { .. })
+    ));
+    drop(wal);
+    let reopened = Wal::open(tmp.path()).unwrap();
+    let got = lsns(&reopened);
+    assert_eq!(got, (1..=got.len() as u64).collect::<Vec<_>>(), "dense");
+    assert_eq!(&got[1..], &ok[..], "exactly the acknowledged entries");
+}
