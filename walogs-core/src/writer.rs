@@ -43,6 +43,8 @@ pub(crate) struct LogWriter {
     allocated: u64,
     /// Bytes of the active segment known durable (the file length at the last good sync).
     durable_len: u64,
+    /// Preallocation failed in this segment (disk full): don't retry it on every append.
+    prealloc_failed: bool,
     next_lsn: u64,
     durable_lsn: u64,
     last_sync: Instant,
@@ -173,6 +175,7 @@ impl LogWriter {
             read_only: opts.read_only,
             allocated: active.len,
             durable_len: active.len,
+            prealloc_failed: false,
             completed: segments,
             active,
             file,
@@ -340,7 +343,7 @@ impl LogWriter {
         }
         let offset = self.active.len;
         let end = offset + len;
-        if self.preallocate && end > self.allocated {
+        if self.preallocate && !self.prealloc_failed && end > self.allocated {
             let mut target = end.max(offset + PREALLOC_STEP);
             if let Some(max) = self.max_segment_size {
                 target = target.min(max.max(end));
@@ -349,6 +352,8 @@ impl LogWriter {
             // written into unallocated space, and a real lack of space fails that write.
             if self.file().allocate(target).is_ok() {
                 self.allocated = target;
+            } else {
+                self.prealloc_failed = true;
             }
         }
         if let Err(e) = self.file().write_all_at(frame, offset) {
@@ -441,6 +446,7 @@ impl LogWriter {
         self.file = Some(new_file);
         self.allocated = 0;
         self.durable_len = 0;
+        self.prealloc_failed = false;
         self.meta = Some(meta);
         Ok(())
     }
