@@ -173,13 +173,13 @@ pub(crate) fn durability_arg(
         }
         other => {
             return Err(PyValueError::new_err(format!(
-                "unknown durability {other:?}: use 'every_append', 'interval', 'manual' or 'none'"
+                "unknown durability '{other}': use 'every_append', 'interval', 'manual' or 'none'"
             )));
         }
     };
     if interval.is_some() {
         return Err(PyValueError::new_err(format!(
-            "interval is only meaningful with durability='interval', not {name:?}"
+            "interval is only meaningful with durability='interval', not '{name}'"
         )));
     }
     Ok(policy)

@@ -83,6 +83,10 @@ impl Wal {
         salvage = false,
         preallocate = true,
     ))]
+    #[pyo3(
+        text_signature = "(path, *, max_segment_size=67108864, durability='every_append', \
+                             interval=None, read_only=False, salvage=False, preallocate=True)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -167,6 +171,10 @@ impl Wal {
     /// Make every appended entry durable; returns the durable LSN.
     fn sync(&self, py: Python<'_>) -> PyResult<u64> {
         let wal = self.core(py)?;
+        if self.read_only {
+            // Nothing to make durable (as `walogs_core::Wal::sync` on a read-only handle).
+            return Ok(wal.durable_lsn().0);
+        }
         Ok(py.detach(|| wal.sync()).py_err(py)?.0)
     }
 

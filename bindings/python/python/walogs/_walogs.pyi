@@ -1,5 +1,6 @@
 """Type stubs for the native module ``walogs._walogs`` (hand-written; checked by stubtest)."""
 
+import datetime
 import os
 from collections.abc import Iterable, Iterator
 from types import TracebackType
@@ -8,6 +9,8 @@ from typing import Final, Literal, Union, final
 from typing_extensions import Buffer, Self
 
 from walogs._types import Durability, RecoveryReport, TailState
+
+__all__ = ["DEFAULT_MAX_SEGMENT_SIZE", "MAX_BATCH_SIZE", "MAX_ENTRY_SIZE", "Wal", "WalIterator"]
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 _DurabilityName = Union[Durability, Literal["every_append", "interval", "manual", "none"]]
@@ -39,7 +42,7 @@ class Wal:
         *,
         max_segment_size: int | None = ...,
         durability: _DurabilityName = ...,
-        interval: float | None = ...,
+        interval: float | datetime.timedelta | None = ...,
         read_only: bool = ...,
         salvage: bool = ...,
         preallocate: bool = ...,

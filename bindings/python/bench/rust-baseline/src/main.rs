@@ -19,7 +19,7 @@ fn run(args: &[String]) -> Result<f64, String> {
     let count: usize = count.parse().map_err(|e| format!("COUNT: {e}"))?;
     let size: usize = size.parse().map_err(|e| format!("PAYLOAD_BYTES: {e}"))?;
     let threads: usize = threads.parse().map_err(|e| format!("THREADS: {e}"))?;
-    if threads == 0 || count % threads != 0 {
+    if threads == 0 || !count.is_multiple_of(threads) {
         return Err("THREADS must be >= 1 and divide COUNT".into());
     }
     let wal = SharedWal::open(&dir).map_err(|e| e.to_string())?;

@@ -1,0 +1,81 @@
+"""A small program using walogs, type-checked with `mypy --strict` against the package's
+stubs (test_typing.py). It is also run, so the stubs and the runtime cannot drift apart."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import walogs
+from walogs import Durability, RecoveryReport, TailState, Wal, WalIterator
+
+
+def fill(wal: Wal) -> range:
+    first: int = wal.append(b"bytes")
+    wal.append(bytearray(b"bytearray"))
+    wal.append(memoryview(b"memoryview"))
+    batch: range = wal.append_batch([b"a", b"b"])
+    more: range = wal.append_batch((bytes([i]) for i in range(3)), atomic=False)
+    assert first == 1 and batch.start == 4 and more.stop == 9
+    return range(first, more.stop)
+
+
+def inspect(wal: Wal) -> dict[int, bytes]:
+    out: dict[int, bytes] = {}
+    for lsn, data in wal:
+        out[lsn] = data
+    it: WalIterator = wal.iter_from(2)
+    second: tuple[int, bytes] = next(it)
+    assert second[0] == 2 and it.next_lsn == 3
+    tail: TailState = wal.tail_state()
+    report: RecoveryReport = wal.recovery_report()
+    offset: int | None = tail.truncated_at
+    assert tail.clean and offset is None and report.salvaged is None
+    counts: list[int] = [wal.next_lsn(), wal.first_lsn(), wal.segment_count(), wal.durable_lsn()]
+    assert all(c >= 0 for c in counts)
+    return out
+
+
+def main(root: Path) -> int:
+    with Wal(root / "a", max_segment_size=None, durability=Durability.EVERY_APPEND) as wal:
+        lsns = fill(wal)
+        entries = inspect(wal)
+        assert list(entries) == list(lsns)
+        synced: int = wal.sync()
+        wal.rotate()
+        removed: int = wal.truncate_after(synced - 3)
+        deleted: int = wal.checkpoint(1)
+        assert removed == 3 and deleted == 0
+        data: bytes = wal.read(1)
+        assert data == b"bytes"
+        flags: tuple[bool, bool, bool] = (wal.closed, wal.read_only, wal.poisoned)
+        assert flags == (False, False, False)
+        where: str = wal.path
+        assert where == str(root / "a")
+    manual = Wal(str(root / "b"), durability="manual", salvage=False, preallocate=False)
+    manual.close()
+    timed = Wal(os.fsencode(root / "c"), durability="interval", interval=0.5)
+    timed.close()
+    later = Wal(root / "d", durability="interval", interval=datetime.timedelta(seconds=1))
+    later.close()
+    try:
+        Wal(root / "a", read_only=True).append(b"x")
+    except walogs.ReadOnlyError:
+        pass
+    try:
+        Wal(root / "a").read(10**6)
+    except walogs.LsnOutOfRangeError as e:
+        bounds: tuple[int, int, int] = (e.lsn, e.first, e.next)
+        assert bounds[0] == 10**6
+    except walogs.WalogsError:
+        raise
+    limit: int = walogs.MAX_ENTRY_SIZE + walogs.MAX_BATCH_SIZE + walogs.DEFAULT_MAX_SEGMENT_SIZE
+    return 0 if limit > 0 else 1
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as d:
+        sys.exit(main(Path(d)))
