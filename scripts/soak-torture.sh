@@ -51,5 +51,5 @@ rm -rf "$work"
 
 echo
 echo "== walogs-torture soak figures (seed $SEED) =="
-grep -E '^(shim|kill|enospc|bit-rot|truncation): ' "$log"
+grep -E '^(shim|kill|enospc|bit-rot|truncation)( \([A-Za-z]+\))?: ' "$log"
 exit "$status"

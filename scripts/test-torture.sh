@@ -19,7 +19,7 @@ if ! command -v mkfs.ext4 >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq e2fsprogs >/dev/null
 fi
 
-export WALOGS_TORTURE_KILLS="${WALOGS_TORTURE_KILLS:-60}"
+export WALOGS_TORTURE_KILLS="${WALOGS_TORTURE_KILLS:-100}"
 mkdir -p target
 log=target/test-torture.log
 
@@ -28,4 +28,4 @@ cargo test --release -p walogs-torture --no-fail-fast -- --nocapture 2>&1 | tee 
 
 echo
 echo "== walogs-torture figures =="
-grep -E '^(shim|kill|enospc|bit-rot|truncation): ' "$log"
+grep -E '^(shim|kill|enospc|bit-rot|truncation)( \([A-Za-z]+\))?: ' "$log"

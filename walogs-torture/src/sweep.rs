@@ -8,8 +8,9 @@
 //! holds exactly the acknowledged entries plus at most the failed frame (all of it or none);
 //! appends resume after the reopen.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use walogs_core::WalOptions;
@@ -20,6 +21,9 @@ use crate::protocol::{ErrKind, Event};
 use crate::shim::{EIO, ENOSPC, Fault, Mode, Ops, Report};
 use crate::util::{canonical, copy_dir, retry_locked};
 use crate::verify::inspect;
+
+/// How long a scripted child may run before it counts as hung.
+const CHILD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The temporary metadata file walogs-core writes before renaming it over `walogs.meta`.
 pub const META_TMP: &str = "walogs.meta.tmp";
@@ -233,7 +237,7 @@ impl Ctx<'_> {
         copy_dir(&self.template, &self.run_dir).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(&self.report);
         let c = self.cfg;
-        let out = Command::new(&c.exe)
+        let mut child = Command::new(&c.exe)
             .args(["child", "script", "--dir"])
             .arg(&self.run_dir)
             .args(["--seed", &c.seed.to_string()])
@@ -243,14 +247,45 @@ impl Ctx<'_> {
             .args(["--keep", "3"])
             .args(["--shared", if c.shared { "1" } else { "0" }])
             .envs(fault.env(&c.shim, &self.run_dir, &self.report))
-            .output()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| format!("cannot run {}: {e}", c.exe.display()))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if !out.status.success() {
+        let mut out = child.stdout.take().expect("piped stdout");
+        let mut err = child.stderr.take().expect("piped stderr");
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        // A child that hangs after a failure (a lost wake-up, a deadlock) is a finding too.
+        let deadline = Instant::now() + CHILD_TIMEOUT;
+        let status = loop {
+            match child.try_wait().map_err(|e| e.to_string())? {
+                Some(st) => break st,
+                None if Instant::now() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let stdout = reader.join().unwrap_or_default();
+                    return Err(format!(
+                        "child hung for {CHILD_TIMEOUT:?} under {fault:?}; its last lines: {:?}",
+                        stdout.lines().rev().take(3).collect::<Vec<_>>()
+                    ));
+                }
+                None => std::thread::sleep(Duration::from_millis(2)),
+            }
+        };
+        let stdout = reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        if !status.success() {
             return Err(format!(
-                "child exited with {} under {fault:?}: {}\n{stdout}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
+                "child exited with {status} under {fault:?}: {stderr}\n{stdout}"
             ));
         }
         let text = std::fs::read_to_string(&self.report)
