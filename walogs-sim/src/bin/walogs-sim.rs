@@ -239,7 +239,7 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             }
             let el = t.elapsed().as_secs_f64();
             println!(
-                "fuzz-{target} (structured, coverage-free): {} inputs in {el:.1} s ({:.0}/s), {} failures, {} known core bugs (B6) (seed {seed})",
+                "fuzz-{target} (structured, coverage-free): {} inputs in {el:.1} s ({:.0}/s), {} failures, {} known core bugs (seed {seed})",
                 total.inputs,
                 total.inputs as f64 / el,
                 total.failures,

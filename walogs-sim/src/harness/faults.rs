@@ -114,11 +114,13 @@ fn must_poison(f: &FiredFault, action: &Action) -> bool {
     }
 }
 
-/// Whether walogs may ignore a failure of this call (the PID note in the lock file).
+/// Whether walogs may ignore a failure of this call: the PID note in the lock file, and
+/// preallocation (`fallocate` is an optimisation; a real lack of space fails the write).
 fn best_effort(f: &FiredFault) -> bool {
-    f.path.ends_with(walogs_core::LOCK_FILENAME)
+    (f.path.ends_with(walogs_core::LOCK_FILENAME)
         && !f.call.starts_with("open ")
-        && !f.call.starts_with("try_lock")
+        && !f.call.starts_with("try_lock"))
+        || f.call.starts_with("allocate ")
 }
 
 /// Outcome of one fault run.

@@ -20,48 +20,17 @@ pub struct KnownBug {
 }
 
 /// The known, reported core bugs.
-pub const KNOWN: &[KnownBug] = &[
-    KnownBug {
-        id: "B1-seal",
-        title: "walogs.meta records the active segment as sealed (a rotation interrupted after the \
-                metadata rename), then truncate_after cuts below that seal, or the next rotation's \
-                segment create survives a power loss without its metadata rename: the next open \
-                refuses the directory",
-        signature: &[
-            "walogs.meta records it was sealed at LSN",
-            "its tail was cut",
-        ],
-    },
-    KnownBug {
-        id: "B3-dirsync",
-        title: "a failed directory fsync during open (or rotate/checkpoint) is never retried: \
-                the next open finds the entries in the cache and does not fsync the directory, \
-                so acknowledged entries vanish at the next power loss",
-        signature: &["after the fault at `sync_dir "],
-    },
-    KnownBug {
-        id: "B4-fsyncgate",
-        title: "a frame whose fdatasync failed stays in the file: a reopen in the same boot sees \
-                it (page cache) and builds on it, a power loss then loses it under later \
-                acknowledged frames",
-        signature: &["after the fault at `sync_data /wal/wal-"],
-    },
-    KnownBug {
-        id: "B5-shared-stop",
-        title: "SharedWal stops accepting appends (Poisoned: a group commit failed) after an error \
-                that does not poison the writer (ENOSPC from fallocate, a failed metadata write), \
-                while is_poisoned() says false",
-        signature: &["a group commit failed"],
-    },
-    KnownBug {
-        id: "B6-meta-floor",
-        title: "recovery accepts a walogs.meta whose sealed_last_lsn is at or above LSNs held by \
-                a later segment (an inconsistent or hand-made directory): next_lsn jumps to the \
-                metadata floor, first_lsn..next_lsn names LSNs that do not exist and the next \
-                append leaves a gap",
-        signature: &["next_lsn is walogs.meta's floor"],
-    },
-];
+pub const KNOWN: &[KnownBug] = &[KnownBug {
+    id: "B2-seal-order",
+    title: "rotate renames walogs.meta into place and creates the next segment with no directory \
+            fsync in between; on a file system that does not keep directory operations in order, \
+            a power loss can keep the create and lose the rename, and after an earlier interrupted \
+            rotation the next open refuses the directory (\"its tail was cut\")",
+    signature: &[
+        "walogs.meta records it was sealed at LSN",
+        "its tail was cut",
+    ],
+}];
 
 /// Whether classification is off (`WALOGS_SIM_STRICT=1`).
 pub fn strict() -> bool {
