@@ -18,7 +18,7 @@ pub fn bar(len: u64, json: bool, msg: &'static str) -> ProgressBar {
     }
     let pb = ProgressBar::new(len);
     if let Ok(style) = ProgressStyle::with_template(
-        "{msg:>12} [{bar:40.cyan/blue}] {human_pos}/{human_len} ({per_sec}, eta {eta})",
+        "{msg:>12} [{bar:40.cyan/blue}] {human_pos}/{human_len} entries, eta {eta}",
     ) {
         pb.set_style(style.progress_chars("=> "));
     }

@@ -89,7 +89,7 @@ fn locked_directory_and_oversized_entries_append_nothing() {
     let wal = WalOptions::new().open(d.path()).unwrap();
     let r = walogs_stdin(&["append", p(d.path())], b"x\n");
     assert_eq!((r.code, r.stdout.as_str()), (4, ""));
-    wal.close().unwrap();
+    close(wal);
     assert!(read_all(d.path()).is_empty());
 
     let big = d.path().join("big");
@@ -108,13 +108,13 @@ fn sigkill_loses_nothing_acknowledged() {
     let d = tempfile::tempdir().unwrap();
     let mut acked = 0u64;
     for round in 0..3 {
-        let mut child = bin()
-            .args(["append", p(d.path()), "--generate", "0", "--size", "1-3000"])
-            .args(["--max-segment-size", "200000"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(
+            bin()
+                .args(["append", p(d.path()), "--generate", "0", "--size", "1-3000"])
+                .args(["--max-segment-size", "200000"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null()),
+        );
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let target = acked + 150 + 50 * round;
         while acked < target {
@@ -129,7 +129,10 @@ fn sigkill_loses_nothing_acknowledged() {
             acked = l.unwrap().parse().unwrap();
         }
         let v = walogs(&["--json", "verify", "--generated", p(d.path())]);
-        assert_eq!(v.code, 0, "round {round}: {}", v.stdout);
+        // A kill can land inside the write of the next (unacknowledged) entry: the kernel
+        // stops a `pwrite` between pages on SIGKILL, so a torn tail (2) is allowed here;
+        // damage (3) never is.
+        assert!(v.code == 0 || v.code == 2, "round {round}: {}", v.stdout);
         let recovered = v.json()["next_lsn"].as_u64().unwrap() - 1;
         assert!(
             acked <= recovered && recovered <= acked + 1,

@@ -51,7 +51,7 @@ fn binary_payloads_in_hex_and_escaped_text() {
     let mut wal = WalOptions::new().open(d.path()).unwrap();
     wal.append(&bytes).unwrap();
     wal.append(b"").unwrap();
-    wal.close().unwrap();
+    close(wal);
 
     let j = walogs(&["--json", "dump", p(d.path())]).json_lines();
     assert_eq!(hex_decode(j[0]["hex"].as_str().unwrap()), bytes);
@@ -120,5 +120,5 @@ fn works_while_a_writer_holds_the_lock() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "1\t3\tone\n2\t3\ttwo\n");
     wal.append(b"three").unwrap();
-    wal.close().unwrap();
+    close(wal);
 }

@@ -108,7 +108,7 @@ fn reports_the_lock_holder_while_a_wal_is_open() {
         "{}",
         t.stdout
     );
-    wal.close().unwrap();
+    close(wal);
     let v = walogs(&["--json", "info", p(d.path())]).json();
     assert!(v["lock_holder"].is_null());
     assert_eq!(v["tail"]["state"], "clean");

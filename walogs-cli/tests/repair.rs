@@ -123,7 +123,7 @@ fn locked_directory_exits_4() {
         "{}",
         r.stderr
     );
-    wal.close().unwrap();
+    close(wal);
     assert_eq!(walogs(&["repair", p(d.path())]).code, 0);
 }
 
@@ -144,4 +144,34 @@ fn a_crashed_writers_zero_tail_is_trimmed_as_no_data() {
     assert_eq!(r["tail"]["state"], "preallocated");
     assert_eq!(std::fs::metadata(&last).unwrap().len(), size);
     assert_eq!(read_all(d.path()).len() as u64, ENTRIES);
+}
+
+#[test]
+fn v1_single_file_layout_is_read_in_place_and_migrated_by_repair() {
+    let d = tempfile::tempdir().unwrap();
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    wal.append(b"old").unwrap();
+    wal.append(b"layout").unwrap();
+    close(wal);
+    std::fs::rename(d.path().join("wal-000001.log"), d.path().join("wal.log")).unwrap();
+
+    let info = walogs(&["--json", "info", p(d.path())]).json();
+    assert_eq!(info["v1_layout"], true);
+    assert_eq!(info["segments"][0]["name"], "wal.log");
+    assert_eq!(info["entries"], 2);
+    assert_eq!(walogs(&["verify", p(d.path())]).code, 0);
+    assert!(
+        d.path().join("wal.log").exists(),
+        "read-only commands do not migrate"
+    );
+
+    let r = walogs(&["--json", "repair", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["migrated_v1"], true);
+    assert_eq!(r.json()["status"], "repaired");
+    assert!(!d.path().join("wal.log").exists());
+    assert_eq!(
+        read_all(d.path()),
+        vec![(1, b"old".to_vec()), (2, b"layout".to_vec())]
+    );
 }

@@ -92,7 +92,7 @@ fn generated_payloads_are_checked() {
     // An entry that is not the pattern of its LSN is caught (CRC-valid, wrong content).
     let mut wal = WalOptions::new().open(d.path()).unwrap();
     wal.append(b"lsn=50;not the pattern").unwrap();
-    wal.close().unwrap();
+    close(wal);
     let r = walogs(&["--json", "verify", "--generated", p(d.path())]);
     assert_eq!(r.code, 3, "{}", r.stdout);
     assert_eq!(r.json()["error"]["lsn"], 51);
@@ -112,7 +112,7 @@ fn clean_beside_a_live_writer() {
     assert_eq!(v["entries"], 100);
     assert_eq!(v["tail"]["state"], "preallocated");
     assert_eq!(v["lock_holder"], std::process::id().to_string());
-    wal.close().unwrap();
+    close(wal);
 }
 
 #[test]
@@ -131,12 +131,12 @@ fn usage_and_io_errors_exit_1() {
 fn no_false_alarm_beside_a_busy_writer_process() {
     use std::io::{BufRead, BufReader};
     let d = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["append", p(d.path()), "--generate", "0", "--size", "100"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        bin()
+            .args(["append", p(d.path()), "--generate", "0", "--size", "100"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null()),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     for _ in 0..2000 {
         lines.next().unwrap().unwrap();

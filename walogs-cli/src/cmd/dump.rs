@@ -5,7 +5,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use serde_json::json;
+use serde::Serialize;
 use walogs_core::Lsn;
 
 use crate::cli::{DumpArgs, DumpFormat};
@@ -44,6 +44,17 @@ fn write_error(e: io::Error) -> CliError {
     CliError::io("cannot write to stdout", e)
 }
 
+/// One line of the json format (fields in this order).
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    lsn: u64,
+    len: usize,
+    /// The payload as text when it is valid UTF-8, else null.
+    utf8: Option<&'a str>,
+    /// The payload in lower-case hex.
+    hex: String,
+}
+
 /// Write one entry in `format`.
 fn write_entry(out: &mut impl Write, format: DumpFormat, lsn: u64, data: &[u8]) -> io::Result<()> {
     match format {
@@ -79,13 +90,14 @@ fn write_entry(out: &mut impl Write, format: DumpFormat, lsn: u64, data: &[u8]) 
             Ok(())
         }
         DumpFormat::Json => {
-            let v = json!({
-                "lsn": lsn,
-                "len": data.len(),
-                "utf8": std::str::from_utf8(data).ok(),
-                "hex": hex(data),
-            });
-            writeln!(out, "{v}")
+            let line = JsonEntry {
+                lsn,
+                len: data.len(),
+                utf8: std::str::from_utf8(data).ok(),
+                hex: hex(data),
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+            writeln!(out)
         }
     }
 }

@@ -156,7 +156,7 @@ fn render(info: &Info) -> String {
     let meta = if info.metadata_file {
         "walogs.meta present"
     } else {
-        "no walogs.meta (no segment sealed yet)"
+        "none (walogs writes walogs.meta at its first rotation; walogs 0.1 never does)"
     };
     let _ = writeln!(s, "  metadata    : {meta}");
     if info.v1_layout {

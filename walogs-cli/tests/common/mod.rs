@@ -5,10 +5,32 @@
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 
 use serde_json::Value;
-use walogs_core::{Lsn, WalOptions};
+use walogs_core::{Lsn, Wal, WalOptions};
+
+/// Serializes spawning children with closing WALs in this (multi-threaded) test process.
+///
+/// A child spawned by one test thread holds a copy of every open descriptor of the process,
+/// including another test's WAL lock, from the fork until its exec. If that other test
+/// closes its WAL in between, the lock (an `flock`, owned by the shared open file) stays held
+/// until the exec, and the next command on that directory sees it locked. `spawn` returns
+/// only after the exec, so holding this lock around spawns and closes removes the window.
+static FORK_GUARD: Mutex<()> = Mutex::new(());
+
+/// Spawn `cmd` (see [`FORK_GUARD`]).
+pub fn spawn(cmd: &mut Command) -> Child {
+    let _g = FORK_GUARD.lock().unwrap_or_else(|p| p.into_inner());
+    cmd.spawn().expect("spawn walogs")
+}
+
+/// Close `wal`, releasing its lock (see [`FORK_GUARD`]).
+pub fn close(wal: Wal) {
+    let _g = FORK_GUARD.lock().unwrap_or_else(|p| p.into_inner());
+    wal.close().unwrap();
+}
 
 /// The result of one run of the binary.
 #[derive(Debug)]
@@ -45,14 +67,18 @@ pub fn walogs<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
 
 /// Run `walogs ARGS` feeding `input` on stdin.
 pub fn walogs_stdin<S: AsRef<std::ffi::OsStr>>(args: &[S], input: &[u8]) -> Run {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn walogs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    let mut child = spawn(
+        bin()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    // A command that fails early (e.g. locked) does not read its input.
+    match child.stdin.take().unwrap().write_all(input) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r.unwrap(),
+    }
     let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().expect("exited by a signal"),
@@ -87,7 +113,7 @@ pub fn healthy(dir: &Path) -> Vec<Vec<u8>> {
         assert_eq!(wal.append(&e).unwrap(), Lsn(i));
         all.push(e);
     }
-    wal.close().unwrap();
+    close(wal);
     assert!(segments(dir).len() >= 4, "want several segments");
     all
 }
