@@ -133,20 +133,55 @@ pub(crate) fn encode_entries<T: AsRef<[u8]>>(out: &mut Vec<u8>, first_lsn: u64, 
         encode_plain(out, first_lsn, only.as_ref());
         return;
     }
-    let body_len = batch_body_len(entries.iter().map(|e| e.as_ref().len()));
+    encode_batch(
+        out,
+        first_lsn,
+        entries.iter().map(|e| e.as_ref().len()),
+        entries.iter().map(|e| e.as_ref()),
+    );
+}
+
+/// Append one frame holding entries of lengths `lens` whose payloads lie back to back in
+/// `data`, starting at `first_lsn`: plain for one entry, batch otherwise. The caller checked
+/// every size limit and that the lengths add up to `data.len()`.
+pub(crate) fn encode_packed(out: &mut Vec<u8>, first_lsn: u64, lens: &[u32], data: &[u8]) {
+    debug_assert_eq!(lens.iter().map(|&l| l as usize).sum::<usize>(), data.len());
+    if lens.len() == 1 {
+        encode_plain(out, first_lsn, data);
+        return;
+    }
+    encode_batch(
+        out,
+        first_lsn,
+        lens.iter().map(|&l| l as usize),
+        std::iter::once(data),
+    );
+}
+
+/// Append a batch frame: header, entry count, the entry lengths, then the payload `parts`
+/// (which together are the entries' bytes, in order).
+fn encode_batch<'a>(
+    out: &mut Vec<u8>,
+    first_lsn: u64,
+    lens: impl ExactSizeIterator<Item = usize> + Clone,
+    parts: impl Iterator<Item = &'a [u8]>,
+) {
+    let count = lens.len();
+    let body_len = batch_body_len(lens.clone());
     debug_assert!(body_len <= MAX_BATCH_SIZE);
     let start = out.len();
     out.reserve(FRAME_HEADER_SIZE + body_len);
     out.extend_from_slice(&(body_len as u32).to_le_bytes());
     out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(&(first_lsn | BATCH_FLAG).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u32).to_le_bytes());
-    for e in entries {
-        out.extend_from_slice(&(e.as_ref().len() as u32).to_le_bytes());
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    for l in lens {
+        out.extend_from_slice(&(l as u32).to_le_bytes());
     }
-    for e in entries {
-        out.extend_from_slice(e.as_ref());
+    for p in parts {
+        out.extend_from_slice(p);
     }
+    debug_assert_eq!(out.len() - start, FRAME_HEADER_SIZE + body_len);
     let mut h = crc32fast::Hasher::new();
     h.update(&out[start..start + 4]);
     h.update(&out[start + 8..]);
@@ -295,6 +330,22 @@ mod tests {
         let mut one = Vec::new();
         encode_entries(&mut one, 3, &[b"x"]);
         assert_eq!(one, plain(3, b"x"));
+    }
+
+    #[test]
+    fn packed_encoding_matches_entry_encoding() {
+        let entries: [&[u8]; 4] = [b"a", b"", b"ccc", &[9; 300]];
+        let lens: Vec<u32> = entries.iter().map(|e| e.len() as u32).collect();
+        let data = entries.concat();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        encode_entries(&mut a, 11, &entries);
+        encode_packed(&mut b, 11, &lens, &data);
+        assert_eq!(a, b);
+        let (mut one_a, mut one_b) = (Vec::new(), Vec::new());
+        encode_entries(&mut one_a, 5, &[b"xyz"]);
+        encode_packed(&mut one_b, 5, &[3], b"xyz");
+        assert_eq!(one_a, one_b);
+        assert_eq!(one_b, plain(5, b"xyz"));
     }
 
     #[test]

@@ -1,13 +1,19 @@
 //! [`SharedWal`]: a thread-safe handle whose concurrent appends share fdatasyncs (group
 //! commit).
 //!
-//! How it works: an append takes the next LSN and queues its entry (a short critical
-//! section), then waits for the writer lock. Whoever holds the writer lock is the leader: it
-//! takes every queued entry (up to one batch frame, 64 MiB), writes them as one frame, issues
-//! one fdatasync, and publishes the new durable LSN. An appender that gets the writer lock and
-//! finds its entry already durable returns at once. So N threads appending together cost
-//! about one write + one fdatasync per group, and each caller still returns only once its own
-//! entry is durable (under [`Durability::EveryAppend`]).
+//! How it works: an append takes the next LSN and copies its entry into the queue (a short
+//! critical section). If no leader is at work, it becomes the leader: it takes the writer
+//! lock, takes every queued entry (up to one batch frame, 64 MiB), writes them as one frame,
+//! issues one fdatasync, publishes the new written/durable LSNs and wakes everyone waiting.
+//! Other appenders sleep on a condition variable meanwhile; each wakes, returns if its entry
+//! is written, and otherwise one of them leads the next group. So N threads appending
+//! together cost about one write + one fdatasync per group, and each caller still returns
+//! only once its own entry is durable (under [`Durability::EveryAppend`]).
+//!
+//! Lock order: the writer lock before the queue lock. Appenders hold only the queue lock and
+//! never while doing I/O; operations that need the whole log (sync, rotate, batches, ...)
+//! take the writer lock, write what is queued, and keep the queue locked while they run so
+//! no LSN can be handed out under them.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,15 +33,15 @@ struct Queue {
     first_lsn: u64,
     /// LSN the next queued entry gets.
     next_lsn: u64,
-    /// Queued payloads, in LSN order.
-    entries: Vec<Vec<u8>>,
-    bytes: usize,
+    /// Lengths of the queued entries, in LSN order.
+    lens: Vec<u32>,
+    /// The queued payloads, back to back.
+    data: Vec<u8>,
     /// Set when the writer failed or closed: no more LSNs are handed out.
     stopped: Option<Stop>,
-    /// A leader is writing a group now; followers wait on `SharedWal::done`.
+    /// An appender has taken the lead and will write a group; others wait on
+    /// `SharedWal::done` instead of leading.
     leader_active: bool,
-    /// Bumped each time a leader finishes a group.
-    generation: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +69,7 @@ impl Stop {
 #[derive(Debug)]
 pub struct SharedWal {
     queue: Mutex<Queue>,
-    /// Signalled (with `queue`) when a leader finishes a group.
+    /// Signalled (with `queue`) when a group was written or a leader stepped down.
     done: Condvar,
     writer: Mutex<LogWriter>,
     /// Highest LSN durable (EveryAppend: also the highest acknowledged).
@@ -107,36 +113,55 @@ impl SharedWal {
 
     /// Append one entry; returns its LSN once it is written and (under the default
     /// durability) fdatasync'd. Concurrent appends share one write and one fdatasync.
+    /// Costs: one copy of `data` into the queue; per group, one write and one fdatasync.
     pub fn append(&self, data: &[u8]) -> Result<Lsn, WalError> {
         crate::writer::check_entry_size(data.len())?;
-        let lsn = {
-            let mut q = self.lock_queue();
+        let mut q = self.lock_queue();
+        if let Some(s) = &q.stopped {
+            return Err(s.error());
+        }
+        let lsn = q.next_lsn;
+        q.next_lsn += 1;
+        q.lens.push(data.len() as u32);
+        q.data.extend_from_slice(data);
+        loop {
+            if self.written.load(Ordering::Acquire) >= lsn {
+                return Ok(Lsn(lsn));
+            }
             if let Some(s) = &q.stopped {
                 return Err(s.error());
             }
-            let lsn = q.next_lsn;
-            q.next_lsn += 1;
-            q.bytes += data.len() + 4;
-            q.entries.push(data.to_vec());
-            lsn
-        };
-        self.commit_through(lsn)?;
-        Ok(Lsn(lsn))
+            if q.leader_active {
+                q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            q.leader_active = true;
+            drop(q);
+            let led = self.lead();
+            if self.written.load(Ordering::Acquire) >= lsn {
+                return Ok(Lsn(lsn));
+            }
+            led?;
+            q = self.lock_queue();
+        }
+    }
+
+    /// Write one group as the leader, then step down and wake the waiters.
+    fn lead(&self) -> Result<(), WalError> {
+        let mut w = self.lock_writer();
+        let q = self.lock_queue();
+        let (mut q, r) = self.write_group(&mut w, q);
+        q.leader_active = false;
+        drop(w);
+        self.done.notify_all();
+        r
     }
 
     /// Append entries as one atomic batch frame (see [`crate::Wal::append_batch`]); it is
     /// written ahead of or after, never interleaved with, concurrent appends.
     pub fn append_batch<T: AsRef<[u8]>>(&self, entries: &[T]) -> Result<LsnRange, WalError> {
         check_frame(entries)?;
-        let mut w = self.lock_writer();
-        self.flush_queue(&mut w)?;
-        let mut q = self.lock_queue();
-        if let Some(s) = &q.stopped {
-            return Err(s.error());
-        }
-        let r = w.append_entries(entries);
-        self.after_write(&w, &mut q, r.is_err());
-        r
+        self.exclusive(|w| w.append_entries(entries))
     }
 
     /// Append entries not atomically, any size (see [`crate::Wal::append_many`]).
@@ -144,119 +169,101 @@ impl SharedWal {
         self.exclusive(|w| w.append_many(entries))
     }
 
-    /// Publish the writer's state after a write; stop the queue if the writer failed.
-    fn after_write(&self, w: &LogWriter, q: &mut Queue, failed: bool) {
-        if failed {
-            if let Some(p) = w.poisoned() {
-                q.stopped = Some(Stop::Poisoned(p.to_string()));
-            }
-        } else {
-            q.first_lsn = w.next_lsn();
-            q.next_lsn = w.next_lsn();
-        }
+    /// Publish the writer's state (written and durable LSNs) after a write.
+    fn publish(&self, w: &LogWriter) {
         self.written.store(w.next_lsn() - 1, Ordering::Release);
         self.durable.store(w.durable_lsn(), Ordering::Release);
     }
 
-    /// Wait for, or lead, group commits until `lsn` is written (and durable if the policy
-    /// says so). Followers sleep on a condition variable while a leader works, so one
-    /// fdatasync releases the whole group at once.
-    fn commit_through(&self, lsn: u64) -> Result<(), WalError> {
-        loop {
-            if self.written.load(Ordering::Acquire) >= lsn {
-                return Ok(());
-            }
-            {
-                let mut q = self.lock_queue();
-                if q.leader_active {
-                    let generation = q.generation;
-                    while q.leader_active
-                        && q.generation == generation
-                        && self.written.load(Ordering::Acquire) < lsn
-                    {
-                        q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
-                    }
-                    continue;
-                }
-            }
-            let mut w = self.lock_writer();
-            if self.written.load(Ordering::Acquire) >= lsn {
-                return Ok(());
-            }
-            if let Some(reason) = w.poisoned() {
-                return Err(WalError::Poisoned {
-                    reason: reason.to_string(),
-                });
-            }
-            self.write_group(&mut w)?;
+    /// Write the queued entries (up to one batch frame) as one frame. Called with the writer
+    /// lock and the queue lock held; the queue lock is released during the I/O and held
+    /// again on return. A failure poisons the handle: entries queued behind the group already
+    /// hold the LSNs after it, so going on would hand an LSN to a second entry.
+    fn write_group<'a>(
+        &'a self,
+        w: &mut LogWriter,
+        mut q: MutexGuard<'a, Queue>,
+    ) -> (MutexGuard<'a, Queue>, Result<(), WalError>) {
+        if q.lens.is_empty() {
+            return (q, Ok(()));
         }
-    }
-
-    /// Write the queued entries (up to one batch frame) as one frame. Writer lock held.
-    fn write_group(&self, w: &mut LogWriter) -> Result<(), WalError> {
-        let (first, group) = {
-            let mut q = self.lock_queue();
-            if q.entries.is_empty() {
-                return Ok(());
+        let mut body = 4usize;
+        let mut bytes = 0usize;
+        let mut n = 0usize;
+        for &l in &q.lens {
+            if n > 0 && body + 4 + l as usize > MAX_BATCH_SIZE {
+                break;
             }
-            let mut body = 4usize;
-            let mut n = 0;
-            for e in &q.entries {
-                if n > 0 && body + 4 + e.len() > MAX_BATCH_SIZE {
-                    break;
-                }
-                body += 4 + e.len();
-                n += 1;
-            }
-            let group: Vec<Vec<u8>> = q.entries.drain(..n).collect();
-            q.bytes -= body - 4;
-            let first = q.first_lsn;
-            q.first_lsn += n as u64;
-            q.leader_active = true;
-            (first, group)
+            body += 4 + l as usize;
+            bytes += l as usize;
+            n += 1;
+        }
+        let (lens, data) = if n == q.lens.len() {
+            (std::mem::take(&mut q.lens), std::mem::take(&mut q.data))
+        } else {
+            let rest_lens = q.lens.split_off(n);
+            let rest_data = q.data.split_off(bytes);
+            (
+                std::mem::replace(&mut q.lens, rest_lens),
+                std::mem::replace(&mut q.data, rest_data),
+            )
         };
-        let mut buf = Vec::new();
-        frame::encode_entries(&mut buf, first, &group);
-        let r = w.write_frame(&buf, first, group.len() as u64);
+        let first = q.first_lsn;
+        q.first_lsn += n as u64;
+        drop(q);
+        let mut buf = Vec::with_capacity(frame::FRAME_HEADER_SIZE + body);
+        frame::encode_packed(&mut buf, first, &lens, &data);
+        let r = w.write_frame(&buf, first, n as u64);
         let mut q = self.lock_queue();
         if let Err(e) = &r {
-            // Nothing of this group is acknowledged, and entries queued behind it already hold
-            // the LSNs after it: the handle cannot go on without reusing LSNs, so it is
-            // poisoned (like a failed sync) and must be reopened.
             w.poison_with(format!("a group commit failed: {e}"));
             let reason = w.poisoned().unwrap_or_default().to_string();
             q.stopped = Some(Stop::Poisoned(reason));
         }
-        self.written.store(w.next_lsn() - 1, Ordering::Release);
-        self.durable.store(w.durable_lsn(), Ordering::Release);
-        q.leader_active = false;
-        q.generation += 1;
-        self.done.notify_all();
-        r
+        self.publish(w);
+        (q, r)
     }
 
-    /// Write everything queued. Writer lock held.
-    fn flush_queue(&self, w: &mut LogWriter) -> Result<(), WalError> {
-        while !self.lock_queue().entries.is_empty() {
-            self.write_group(w)?;
+    /// Write everything queued. Called with both locks held; returns with the queue lock
+    /// held and (on success) the queue empty.
+    fn flush<'a>(
+        &'a self,
+        w: &mut LogWriter,
+        mut q: MutexGuard<'a, Queue>,
+    ) -> (MutexGuard<'a, Queue>, Result<(), WalError>) {
+        while !q.lens.is_empty() {
+            let (g, r) = self.write_group(w, q);
+            q = g;
+            if r.is_err() {
+                self.done.notify_all();
+                return (q, r);
+            }
         }
-        Ok(())
+        self.done.notify_all();
+        (q, Ok(()))
     }
 
-    /// Run `f` on the writer with the queue drained and stopped meanwhile, then resync the
-    /// queue's LSNs with the writer.
+    /// Run `f` on the writer with the queue written out and locked meanwhile (so no append
+    /// takes an LSN under it), then resync the queue's LSNs with the writer.
     fn exclusive<R>(
         &self,
         f: impl FnOnce(&mut LogWriter) -> Result<R, WalError>,
     ) -> Result<R, WalError> {
         let mut w = self.lock_writer();
-        self.flush_queue(&mut w)?;
-        let mut q = self.lock_queue();
+        let q = self.lock_queue();
+        let (mut q, flushed) = self.flush(&mut w, q);
+        flushed?;
         if let Some(s) = &q.stopped {
             return Err(s.error());
         }
         let r = f(&mut w);
-        self.after_write(&w, &mut q, r.is_err());
+        if let Some(p) = w.poisoned() {
+            q.stopped = Some(Stop::Poisoned(p.to_string()));
+        } else {
+            q.first_lsn = w.next_lsn();
+            q.next_lsn = w.next_lsn();
+        }
+        self.publish(&w);
         r
     }
 
@@ -358,14 +365,18 @@ impl SharedWal {
         if w.is_closed() {
             return Ok(());
         }
-        let flushed = if w.poisoned().is_none() && !w.is_read_only() {
-            self.flush_queue(&mut w)
-        } else {
-            Ok(())
-        };
-        self.lock_queue().stopped = Some(Stop::Closed);
+        let mut q = self.lock_queue();
+        let mut flushed = Ok(());
+        if w.poisoned().is_none() && !w.is_read_only() {
+            let (g, r) = self.flush(&mut w, q);
+            q = g;
+            flushed = r;
+        }
+        q.stopped = Some(Stop::Closed);
         let closed = w.close();
-        self.durable.store(w.durable_lsn(), Ordering::Release);
+        self.publish(&w);
+        drop(q);
+        self.done.notify_all();
         flushed.and(closed)
     }
 }

