@@ -58,6 +58,7 @@ static int fired;
 static char fired_op[16];
 static long fired_n;
 static char fired_path[4096];
+static int fired_zeros; /* the failed call was a write of nothing but zero bytes */
 
 static void shim_init(void)
 {
@@ -118,8 +119,18 @@ static int in_wal_dir(int fd, char *path, size_t cap)
 
 enum verdict { PASS, FAIL, SHORT };
 
-/* Count one call and decide what happens to it. */
-static enum verdict judge(int fd, int kind, const char *op)
+/* Whether buf holds only zero bytes (walogs' preallocation zero-fill; a frame never does). */
+static int all_zeros(const void *buf, size_t count)
+{
+    const unsigned char *p = buf;
+    for (size_t i = 0; i < count; i++)
+        if (p[i] != 0)
+            return 0;
+    return count > 0;
+}
+
+/* Count one call and decide what happens to it. For writes, buf/count are the data. */
+static enum verdict judge(int fd, int kind, const char *op, const void *buf, size_t count)
 {
     shim_init();
     char path[4096];
@@ -144,6 +155,7 @@ static enum verdict judge(int fd, int kind, const char *op)
         snprintf(fired_op, sizeof(fired_op), "%s", op);
         fired_n = k;
         snprintf(fired_path, sizeof(fired_path), "%s", path);
+        fired_zeros = kind == OPS_WRITE && all_zeros(buf, count);
     }
     if (shim_mode == MODE_SHORT && kind == OPS_WRITE)
         return SHORT;
@@ -152,7 +164,7 @@ static enum verdict judge(int fd, int kind, const char *op)
 
 ssize_t write(int fd, const void *buf, size_t count)
 {
-    switch (judge(fd, OPS_WRITE, "write")) {
+    switch (judge(fd, OPS_WRITE, "write", buf, count)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -169,7 +181,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
-    switch (judge(fd, OPS_WRITE, "pwrite")) {
+    switch (judge(fd, OPS_WRITE, "pwrite", buf, count)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -186,7 +198,7 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 {
-    switch (judge(fd, OPS_WRITE, "pwrite64")) {
+    switch (judge(fd, OPS_WRITE, "pwrite64", buf, count)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -203,7 +215,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 
 int fsync(int fd)
 {
-    if (judge(fd, OPS_SYNC, "fsync") != PASS) {
+    if (judge(fd, OPS_SYNC, "fsync", NULL, 0) != PASS) {
         errno = shim_errno;
         return -1;
     }
@@ -212,7 +224,7 @@ int fsync(int fd)
 
 int fdatasync(int fd)
 {
-    if (judge(fd, OPS_SYNC, "fdatasync") != PASS) {
+    if (judge(fd, OPS_SYNC, "fdatasync", NULL, 0) != PASS) {
         errno = shim_errno;
         return -1;
     }
@@ -227,8 +239,8 @@ __attribute__((destructor)) static void shim_destructor(void)
     if (fd < 0)
         return;
     char line[8192];
-    int len = snprintf(line, sizeof(line), "writes=%ld syncs=%ld fired=%d op=%s n=%ld path=%s\n",
-                       n_writes, n_syncs, fired, fired ? fired_op : "-", fired_n,
+    int len = snprintf(line, sizeof(line), "writes=%ld syncs=%ld fired=%d op=%s n=%ld zeros=%d path=%s\n",
+                       n_writes, n_syncs, fired, fired ? fired_op : "-", fired_n, fired_zeros,
                        fired ? fired_path : "-");
     if (len > 0) {
         size_t want = (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;

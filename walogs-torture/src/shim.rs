@@ -122,6 +122,9 @@ pub struct Report {
     pub op: String,
     /// Its index.
     pub n: u64,
+    /// The failed call was a write of only zero bytes: walogs' preallocation zero-fill, whose
+    /// failure is ignored by design (the frame is then written into unallocated space).
+    pub zeros: bool,
     /// The file it was on.
     pub path: String,
 }
@@ -141,6 +144,7 @@ impl Report {
                 "fired" => r.fired = v == "1",
                 "op" => r.op = v.to_string(),
                 "n" => r.n = v.parse().ok()?,
+                "zeros" => r.zeros = v == "1",
                 _ => return None,
             }
         }
@@ -168,6 +172,10 @@ mod tests {
         .unwrap();
         assert_eq!((r.writes, r.syncs, r.fired, r.n), (3, 9, true, 4));
         assert_eq!(r.file_name(Path::new("/tmp/a b")), "wal-000001.log");
+        assert!(!r.zeros);
+        let z =
+            Report::parse("writes=3 syncs=9 fired=1 op=pwrite64 n=2 zeros=1 path=/w\n").unwrap();
+        assert!(z.zeros);
         assert!(Report::parse("").is_none());
     }
 }

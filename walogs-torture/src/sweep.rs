@@ -67,7 +67,8 @@ pub struct SweepReport {
     /// Runs in which every later mutating call failed with `Poisoned`.
     pub poisoned: u64,
     /// Runs whose injected failure the core ignores by design (the best-effort PID note in
-    /// the lock file).
+    /// the lock file, and the zero-fill of a preallocation: the frame is then written into
+    /// unallocated space, and only a failure of that write is an error).
     pub ignored_by_design: u64,
     /// Runs in which the failed frame came back after the reopen.
     pub failed_frame_recovered: u64,
@@ -90,7 +91,7 @@ impl SweepReport {
         let plans: Vec<String> = self.plans.iter().map(|(n, k)| format!("{k} {n}")).collect();
         format!(
             "shim ({}): {} injected failures ({}) over {} writes + {} syncs of a real process: {} clean errors, {} poisoned, \
-             {} not poisoned (all after a failure on walogs.meta.tmp), {} ignored by design (lock-file PID note), {} failed frames recovered, {} ({:.1} s)",
+             {} not poisoned (all after a failure on walogs.meta.tmp), {} ignored by design (lock-file PID note, preallocation zero-fill), {} failed frames recovered, {} ({:.1} s)",
             self.handle,
             self.runs,
             plans.join(", "),
@@ -318,7 +319,7 @@ impl Ctx<'_> {
         let file = report.file_name(&self.run_dir);
         match events.iter().position(|e| matches!(e, Event::Fail { .. })) {
             None => {
-                if file == walogs_core::LOCK_FILENAME {
+                if file == walogs_core::LOCK_FILENAME || report.zeros {
                     rep.ignored_by_design += 1;
                 } else {
                     bad(Violation::Failure(format!(

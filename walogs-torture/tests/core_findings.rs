@@ -1,6 +1,6 @@
-//! Minimal reproductions of walogs-core bugs found by the torture harnesses. Each test states
-//! the correct behaviour and is `#[ignore]`d until the core is fixed; run them with
-//! `cargo test -p walogs-torture --test core_findings -- --ignored`.
+//! Minimal reproductions of walogs-core bugs found by the torture harnesses, kept as
+//! regression tests: each states the correct behaviour, failed on the core the harness ran
+//! against, and passes since the fixes of commit d9b3c93.
 
 use std::io;
 use std::path::Path;
@@ -37,7 +37,6 @@ fn three_segments(s: &ScratchDir) -> std::path::PathBuf {
 /// by valid frames) vanish with `Ok` and `TruncatedAt(0)`. A single-bit error cannot be a torn
 /// write; open must refuse with `Corrupt`.
 #[test]
-#[ignore = "core bug: length-field bit flip in the last segment is silent loss"]
 fn a_length_bit_flip_before_valid_frames_is_corrupt_not_a_torn_tail() {
     let s = scratch("finding1");
     let dir = three_segments(&s);
@@ -61,7 +60,6 @@ fn a_length_bit_flip_before_valid_frames_is_corrupt_not_a_torn_tail() {
 /// `first_lsn()` becomes 4, as if they had been checkpointed. An empty completed segment
 /// must be `Corrupt`.
 #[test]
-#[ignore = "core bug: an empty completed first segment is silent loss"]
 fn an_empty_completed_segment_is_corrupt() {
     let s = scratch("finding2");
     let dir = three_segments(&s);
@@ -164,7 +162,6 @@ impl FileSystem for FaultFs {
 /// is at risk (the rename never happened and the temporary file is rewritten), so the fix
 /// may be to poison, or to document the exception; this test asserts the documented rule.
 #[test]
-#[ignore = "core finding: a failed metadata-file sync does not poison the handle"]
 fn a_failed_metadata_sync_poisons_the_handle() {
     let s = scratch("finding3");
     let mut w = WalOptions::new()
@@ -184,16 +181,14 @@ fn a_failed_metadata_sync_poisons_the_handle() {
     assert!(matches!(w.append(b"two"), Err(WalError::Poisoned { .. })));
 }
 
-/// Finding 4 (ENOSPC harness, on the real ext4): when preallocating the active segment fails
-/// with ENOSPC, `Wal` is not poisoned and takes the next append once space is free. A
-/// `SharedWal` in the same situation is not poisoned either (`is_poisoned()` is false), yet
-/// its queue is stopped: every later append returns `Poisoned { reason: "a group commit
-/// failed" }`, so a caller that checks `is_poisoned()` cannot tell it must reopen, and the two
-/// handles disagree. Either keep the queue running after an unpoisoned failure (as `Wal`
-/// does) or make `is_poisoned()` say true.
+/// Finding 4 (ENOSPC harness, on the real ext4): when preallocating the active segment failed
+/// with ENOSPC, `SharedWal` stopped its queue (every later append returned `Poisoned`) while
+/// `is_poisoned()` said false, and `Wal` behaved differently. The core's rule now: a failed
+/// preallocation is not an error for either handle (the frame is written into unallocated
+/// space; a real lack of space fails that write and poisons). So the append succeeds, the
+/// handle is not poisoned, and later appends go on.
 #[test]
-#[ignore = "core finding: SharedWal stops after an unpoisoned failure while is_poisoned() is false"]
-fn shared_wal_after_an_unpoisoned_enospc_behaves_like_wal() {
+fn shared_wal_after_a_failed_preallocation_behaves_like_wal() {
     let s = scratch("finding4");
     let failures = Arc::new(AtomicU32::new(0));
     let fs = Arc::new(FaultFs {
@@ -203,23 +198,21 @@ fn shared_wal_after_an_unpoisoned_enospc_behaves_like_wal() {
     let opts = WalOptions::new()
         .max_segment_size(Some(4096))
         .file_system(fs);
-    let w = opts.open_shared(s.path().join("wal")).unwrap();
+    let dir = s.path().join("wal");
+    let w = opts.open_shared(&dir).unwrap();
     w.append(&[1u8; 3000]).unwrap();
     failures.store(1, Ordering::SeqCst); // the next segment's preallocation: ENOSPC
-    match w.append(&[2u8; 3000]) {
-        // The core no longer fails an append whose preallocation failed: nothing to check.
-        Ok(_) => {}
-        Err(e) => {
-            assert!(
-                matches!(&e, WalError::Io(io) if io.raw_os_error() == Some(28)),
-                "{e}"
-            );
-            let poisoned = w.is_poisoned();
-            let next = w.append(&[3u8; 3000]);
-            assert!(
-                next.is_ok() || poisoned,
-                "is_poisoned() was false, yet the next append failed: {next:?}"
-            );
-        }
-    }
+    let second = w
+        .append(&[2u8; 3000])
+        .expect("a failed preallocation is not an error");
+    assert_eq!(failures.load(Ordering::SeqCst), 0, "the fault was hit");
+    assert!(!w.is_poisoned());
+    let third = w.append(&[3u8; 3000]).unwrap();
+    assert_eq!((second.0, third.0), (2, 3));
+    w.close().unwrap();
+    let w = WalOptions::new().open(&dir).unwrap();
+    let got: Vec<_> = w.iter().map(|r| r.unwrap()).collect();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].1, vec![2u8; 3000]);
+    assert_eq!(got[2].1, vec![3u8; 3000]);
 }
