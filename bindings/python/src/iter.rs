@@ -9,6 +9,7 @@ use pyo3::types::PyBytes;
 use walogs_core::WalCursor;
 
 use crate::errors::{closed_error, to_pyerr};
+use crate::wal::Wal;
 
 /// An iterator over `(lsn, data)` tuples in LSN order, returned by `iter(wal)` and
 /// `wal.iter_from(lsn)`.
@@ -17,19 +18,24 @@ use crate::errors::{closed_error, to_pyerr};
 /// and reads them through its own file handles, so it never blocks appends. Each step
 /// releases the GIL while it reads and costs one copy of the entry into a new `bytes`.
 /// Damage met while reading raises `CorruptError` (then the iterator ends); after the WAL
-/// is closed, the next step raises `ClosedError`. One iterator must not be advanced from
+/// is closed, the next step raises `ClosedError`. The iterator keeps its WAL alive (not
+/// open: `close()` still closes it). One iterator must not be advanced from
 /// two threads at once (that raises `RuntimeError`, like a generator already executing).
 #[pyclass(frozen, module = "walogs", name = "WalIterator")]
 pub struct WalIterator {
     cursor: Mutex<WalCursor>,
+    /// The WAL's closed flag: set by `close()` (or when the WAL is dropped).
     closed: Arc<AtomicBool>,
+    /// Keeps the WAL open while the iterator lives, so `iter(Wal(path))` works.
+    _wal: Py<Wal>,
 }
 
 impl WalIterator {
-    pub(crate) fn new(cursor: WalCursor, closed: Arc<AtomicBool>) -> Self {
+    pub(crate) fn new(cursor: WalCursor, closed: Arc<AtomicBool>, wal: Py<Wal>) -> Self {
         WalIterator {
             cursor: Mutex::new(cursor),
             closed,
+            _wal: wal,
         }
     }
 }

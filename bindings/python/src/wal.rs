@@ -35,9 +35,19 @@ pub struct Wal {
 }
 
 impl Drop for Wal {
+    /// A handle garbage-collected without `close()` closes here (iterators keep their WAL
+    /// alive, so none is left behind). Closing writes and fdatasyncs, so the GIL is released
+    /// around it like around every other blocking call; errors cannot be raised from a
+    /// destructor and are dropped (call `close()` to see them).
     fn drop(&mut self) {
-        // The SharedWal closes itself when dropped; iterators learn it here.
-        self.closed.store(true, Ordering::Release);
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let wal = &self.inner;
+        // `None`: the interpreter is shutting down; close without it.
+        if Python::try_attach(|py| py.detach(|| wal.close())).is_none() {
+            let _ = wal.close();
+        }
     }
 }
 
@@ -50,8 +60,11 @@ impl Wal {
         Ok(&self.inner)
     }
 
-    fn iterator_from(&self, py: Python<'_>, from: Option<u64>) -> PyResult<WalIterator> {
-        let wal = self.core(py)?;
+    /// An iterator from `from` (`None`: from the oldest entry) that keeps `slf` alive.
+    fn iterator_from(slf: &Bound<'_, Self>, from: Option<u64>) -> PyResult<WalIterator> {
+        let py = slf.py();
+        let this = slf.get();
+        let wal = this.core(py)?;
         let cursor = py.detach(|| match from {
             Some(lsn) => wal.cursor_from(Lsn(lsn)),
             None => {
@@ -65,7 +78,11 @@ impl Wal {
                 }
             }
         });
-        Ok(WalIterator::new(cursor.py_err(py)?, self.closed.clone()))
+        Ok(WalIterator::new(
+            cursor.py_err(py)?,
+            this.closed.clone(),
+            slf.clone().unbind(),
+        ))
     }
 }
 
@@ -183,13 +200,13 @@ impl Wal {
         Ok(self.core(py)?.durable_lsn().0)
     }
 
-    fn __iter__(&self, py: Python<'_>) -> PyResult<WalIterator> {
-        self.iterator_from(py, None)
+    fn __iter__(slf: &Bound<'_, Self>) -> PyResult<WalIterator> {
+        Self::iterator_from(slf, None)
     }
 
     /// Iterate `(lsn, data)` from `lsn` (inclusive).
-    fn iter_from(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<WalIterator> {
-        self.iterator_from(py, Some(lsn.0))
+    fn iter_from(slf: &Bound<'_, Self>, lsn: LsnArg) -> PyResult<WalIterator> {
+        Self::iterator_from(slf, Some(lsn.0))
     }
 
     /// Read one entry.

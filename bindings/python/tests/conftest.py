@@ -44,6 +44,8 @@ def copy_fixture(name: str, dest: Path) -> Path:
     if not src.is_dir():
         pytest.skip(f"walogs 0.1 fixtures not found at {src}")
     shutil.copytree(src, dest)
+    for p in [dest, *dest.rglob("*")]:  # the fixtures may be read-only; the copies are not
+        p.chmod(p.stat().st_mode | 0o200)
     return dest
 
 
@@ -56,3 +58,17 @@ def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.Complet
         timeout=timeout,
     )
 
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With WALOGS_NO_SKIP=1 (scripts/test-python.sh), a skipped test fails the run: the test
+    command installs everything the tests need, so a skip means something is missing."""
+    if os.environ.get("WALOGS_NO_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        for report in skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+            print(f"\nWALOGS_NO_SKIP: {report.nodeid} was skipped: {reason}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -267,3 +267,26 @@ def test_module_constants() -> None:
     assert walogs.MAX_BATCH_SIZE == 64 * 1024 * 1024
     assert walogs.DEFAULT_MAX_SEGMENT_SIZE == 64 * 1024 * 1024
     assert walogs.__version__
+
+
+def test_an_iterator_keeps_its_wal_alive(wal_dir: Path) -> None:
+    with walogs.Wal(wal_dir) as w:
+        w.append_batch([b"a", b"b"])
+    it = iter(walogs.Wal(wal_dir))  # the only reference to the WAL is the iterator's
+    assert next(it) == (1, b"a")
+    with pytest.raises(walogs.LockedError):
+        walogs.Wal(wal_dir)
+    assert list(it) == [(2, b"b")]
+    del it  # the last reference: the WAL closes and unlocks
+    with walogs.Wal(wal_dir) as w:
+        assert w.next_lsn() == 3
+
+
+def test_a_handle_dropped_without_close_is_closed(wal_dir: Path) -> None:
+    w = walogs.Wal(wal_dir)
+    w.append(b"x" * 10)
+    del w
+    with walogs.Wal(wal_dir) as again:  # the lock was released
+        assert list(again) == [(1, b"x" * 10)]
+    # A clean close cut the preallocated tail: the segment holds exactly the frame.
+    assert segments(wal_dir)[0].stat().st_size == 16 + 10

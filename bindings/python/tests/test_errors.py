@@ -316,3 +316,29 @@ def test_failed_write_poisons_until_reopen(wal_dir: Path) -> None:
         "sync-poisoned",
         "reopened [1] True 2",
     ]
+
+
+def test_damage_found_while_reading_an_open_wal(wal_dir: Path) -> None:
+    """Bit rot in a completed segment after the open: iteration and read raise CorruptError
+    naming the file and offset; the iterator then ends; the rest of the log still reads."""
+    with walogs.Wal(wal_dir, max_segment_size=200) as wal:
+        for i in range(20):
+            wal.append(b"%03d" % i + b"." * 40)
+        seg = segments(wal_dir)[1]
+        raw = bytearray(seg.read_bytes())
+        per_segment = 200 // len(_frame(1, b"0" * 43))  # entries in each segment
+        raw[16 + 3] ^= 0xFF  # a data byte of the segment's first entry
+        seg.write_bytes(raw)
+        it = iter(wal)
+        got = []
+        with pytest.raises(walogs.CorruptError) as exc:
+            for lsn, _ in it:
+                got.append(lsn)
+        assert got == list(range(1, per_segment + 1))
+        assert seg.name in exc.value.reason and "offset 0" in exc.value.reason
+        with pytest.raises(StopIteration):
+            next(it)
+        with pytest.raises(walogs.CorruptError, match=seg.name):
+            wal.read(per_segment + 1)
+        assert wal.read(1) == b"000" + b"." * 40
+        assert wal.read(20) == b"019" + b"." * 40

@@ -1,15 +1,18 @@
 //! The Rust side of `bench/bench.py`: durable appends straight from Rust, on the same disk
 //! and the same `SharedWal` the Python binding wraps.
 //!
-//! Usage: `walogs-rust-baseline DIR COUNT PAYLOAD_BYTES THREADS`. Appends `COUNT` entries in
-//! total of `PAYLOAD_BYTES` each from `THREADS` threads (default durability: each append
-//! is fdatasync'd before it returns) and prints one line: `appends_per_sec=<float>`.
+//! Usage: `walogs-rust-baseline DIR COUNT PAYLOAD_BYTES THREADS`. Opens `DIR` with the
+//! options `walogs.Wal(DIR)` uses by default (64 MiB segments, `Durability::EveryAppend`:
+//! each append is fdatasync'd before it returns, preallocation on), appends `COUNT` entries
+//! in total of `PAYLOAD_BYTES` each (bytes 0, 1, ..., 255, 0, 1, ... like bench.py's) from
+//! `THREADS` threads, and prints one line: `appends_per_sec=<float>`. Only the appends are
+//! timed (not the process start, the open or the close), as on the Python side.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use walogs_core::SharedWal;
+use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Durability, WalOptions};
 
 fn run(args: &[String]) -> Result<f64, String> {
     let [dir, count, size, threads] = args else {
@@ -22,8 +25,15 @@ fn run(args: &[String]) -> Result<f64, String> {
     if threads == 0 || !count.is_multiple_of(threads) {
         return Err("THREADS must be >= 1 and divide COUNT".into());
     }
-    let wal = SharedWal::open(&dir).map_err(|e| e.to_string())?;
-    let payload = vec![0x5au8; size];
+    let wal = WalOptions::new()
+        .max_segment_size(Some(DEFAULT_MAX_SEGMENT_SIZE))
+        .durability(Durability::EveryAppend)
+        .read_only(false)
+        .salvage(false)
+        .preallocate(true)
+        .open_shared(&dir)
+        .map_err(|e| e.to_string())?;
+    let payload: Vec<u8> = (0..size).map(|i| (i % 256) as u8).collect();
     let per_thread = count / threads;
     let start = Instant::now();
     std::thread::scope(|s| {
