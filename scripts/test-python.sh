@@ -2,11 +2,13 @@
 # Test the Python package (bindings/python) on a fresh machine with only Rust and Python:
 #   1. a venv in target/py-venv (installs Debian's python3-venv if the venv module is missing),
 #      with the pinned tools of bindings/python/requirements-dev.txt (maturin, pytest, mypy);
+#      then rustfmt and clippy -D warnings on the binding crate and the Rust bench baseline;
 #   2. `pip install ./bindings/python`, exactly what the README tells users (maturin builds the
 #      abi3 extension; the Rust build goes to the shared target/ so compiled deps are reused);
 #      then checks the installed wheel (abi3 tag, py.typed, the .pyi stubs);
 #   3. pytest on bindings/python/tests: every method and exception, bad input, threads and
-#      group commit, SIGKILL recovery, and the typing checks (mypy --strict on
+#      group commit, every blocking call releasing the GIL (test_gil.py), SIGKILL recovery,
+#      and the typing checks (mypy --strict on
 #      tests/typing/usage.py, mypy rejecting tests/typing/bad_usage.py, stubtest);
 #      a skipped test counts as a failure here (WALOGS_NO_SKIP=1);
 #   4. a quick run of bench/bench.py (Python vs Rust vs sqlite3, threads vs one thread),
@@ -43,6 +45,12 @@ PY=$VENV/bin/python
 "$PY" -m pip install -q -r "$PKG/requirements-dev.txt"
 "$PY" --version
 "$PY" -m pip list --format=freeze 2>/dev/null | grep -iE '^(maturin|pytest|mypy)=='
+
+# ---- Rust lints of the binding (its own workspace: the root one excludes it) ---------------
+step "cargo fmt --check, cargo clippy -D warnings (bindings/python workspace)"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+(cd "$PKG" && cargo fmt --all -- --check)
+(cd "$PKG" && PYO3_PYTHON=$PY cargo clippy --quiet --workspace --all-targets -- -D warnings)
 
 # ---- 2. pip install ./bindings/python ------------------------------------------------------
 step "pip install ./bindings/python (maturin, release build, CARGO_TARGET_DIR=${CARGO_TARGET_DIR})"

@@ -215,17 +215,17 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--quick", action="store_true", help="tiny run for CI (figures indicative)")
-    ap.add_argument("--count", type=int, help="appends per single-thread run (default 2000)")
+    ap.add_argument("--count", type=int, help="appends per single-thread run (default 1000)")
     ap.add_argument("--payload", type=int, default=128, help="bytes per entry (default 128)")
     ap.add_argument("--threads", type=int, default=8, help="threads for the group-commit runs")
-    ap.add_argument("--rounds", type=int, help="interleaved rounds, median taken (default 5)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds, median taken (default 9)")
     ap.add_argument(
         "--dir", type=Path, default=cargo_target_dir(), help="where the WALs go (cargo's target/)"
     )
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
-    count = args.count or (200 if args.quick else 2000)
-    rounds = args.rounds or (3 if args.quick else 5)
+    count = args.count or (200 if args.quick else 1000)
+    rounds = args.rounds or (3 if args.quick else 9)
     t = args.threads
     if count < 1 or rounds < 1 or t < 2 or args.payload < 0:
         ap.error("need --count >= 1, --rounds >= 1, --threads >= 2, --payload >= 0")

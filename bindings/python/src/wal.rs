@@ -300,8 +300,10 @@ impl Wal {
         self.path.as_os_str().into_bound_py_any(py)
     }
 
-    fn __enter__(slf: Py<Self>) -> Py<Self> {
-        slf
+    /// `with wal:` returns the WAL itself; entering a closed WAL raises `ClosedError`.
+    fn __enter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Self>> {
+        slf.get().core(py)?;
+        Ok(slf)
     }
 
     #[pyo3(signature = (exc_type = None, exc = None, tb = None))]

@@ -141,11 +141,17 @@ def test_closed_error_on_every_call(wal_dir: Path) -> None:
         wal.segment_count,
         lambda: wal.poisoned,
         lambda: next(it),
+        wal.__enter__,
     ]
     for call in calls:
         with pytest.raises(walogs.ClosedError, match="closed"):
             call()
     assert wal.closed
+    wal.close()  # close stays idempotent; inspecting a closed WAL does not raise
+    assert (wal.closed, wal.read_only, "closed" in repr(wal)) == (True, False, True)
+    with pytest.raises(walogs.ClosedError):
+        with wal:
+            pass
 
 
 def test_locked_in_the_same_process(wal: walogs.Wal, wal_dir: Path) -> None:
