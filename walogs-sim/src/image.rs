@@ -117,7 +117,7 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
             7 => {
                 let seq = 1 + (inp.byte() % 4) as u64;
                 let last = next_lsn.saturating_sub(1) + (inp.byte() % 3) as u64;
-                let body = if inp.byte() % 4 == 0 {
+                let body = if inp.byte().is_multiple_of(4) {
                     inp.take_upto(40)
                 } else {
                     meta_file(seq, last)
@@ -135,7 +135,7 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
             }
             match inp.byte() % 9 {
                 0 | 1 => {
-                    let lsn = if inp.byte() % 8 == 0 {
+                    let lsn = if inp.byte().is_multiple_of(8) {
                         inp.u16() as u64
                     } else {
                         next_lsn
@@ -170,7 +170,12 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
                     // A header whose length field is huge (up to u32::MAX), possibly with
                     // a batch flag, followed by a little data.
                     let len = inp.u32();
-                    let lsn = next_lsn | if inp.byte() % 2 == 0 { BATCH_FLAG } else { 0 };
+                    let lsn = next_lsn
+                        | if inp.byte().is_multiple_of(2) {
+                            BATCH_FLAG
+                        } else {
+                            0
+                        };
                     content.extend_from_slice(&len.to_le_bytes());
                     content.extend_from_slice(&inp.u32().to_le_bytes());
                     content.extend_from_slice(&lsn.to_le_bytes());

@@ -1,17 +1,28 @@
-//! walogs-sim: a power-loss simulator and fault injector for walogs-core.
+//! walogs-sim: a power-loss simulator, fault injector and fuzzer for walogs-core.
 //!
 //! [`SimFs`] implements walogs-core's I/O seam ([`walogs_core::vfs::FileSystem`]) over an
-//! in-memory [`Disk`] that keeps what a real disk keeps: file data is volatile until that
-//! file's `fdatasync`, directory entries until that directory's `fsync`. A crash
-//! ([`Disk::crash`]) resolves each volatile operation as applied, dropped or torn at
-//! 512-byte sector granularity. Faults ([`FaultPlan`]) fail the N-th call of a class with
-//! `EIO` or `ENOSPC`.
+//! in-memory [`Disk`] that keeps what a real disk keeps: file data (and size changes) are
+//! volatile until that file's `fdatasync`, directory entries (create, rename, unlink) until
+//! that directory's `fsync`. A crash ([`Disk::crash`]) resolves each volatile write as
+//! applied, dropped or torn at 512-byte sector granularity (a subset of its sectors, maybe
+//! one sector of garbage or zeros, maybe the file extended with zeros) and each volatile
+//! directory operation as applied or not (any subset, or in order for [`Resolution::Journaled`]).
+//! Faults ([`FaultPlan`]) fail the N-th write, sync, metadata or read call with `EIO` or
+//! `ENOSPC`, with Linux's after-effects (a failed write may leave a prefix; a failed
+//! `fdatasync` may lose data the page cache still shows).
 //!
 //! The harnesses drive the real walogs-core through it and check an oracle after every
-//! crash: [`harness::power_loss`] (every crash point of every short workload),
-//! [`harness::random`] (long seeded runs), [`harness::recovery`] (crashes inside the open
-//! that follows a crash) and [`harness::faults`] (a fault at every call). Each prints one
-//! summary line and, for every violation, a one-line reproduction.
+//! crash ([`model::check`]): [`harness::power_loss`] (every crash point of every short
+//! workload, then every crash point inside the recovering open),
+//! [`harness::random`] (long seeded runs, crashes piling up on one log, also inside
+//! recovery) and [`harness::faults`] (a fault at every call of every short workload). Each
+//! reports a [`harness::Tally`] that prints as one line, and every violation comes with a
+//! one-line reproduction (`walogs-sim repro ...`). [`image`] and [`fuzz`] turn arbitrary
+//! bytes into directory images for fuzzing `open()` (also used by the libFuzzer targets in
+//! `fuzz/`). Known, reported core bugs are listed in [`harness::known`].
+//!
+//! Costs: everything is in memory and single-threaded per run; the exhaustive harness
+//! checks about 150,000 crash states per second per core.
 
 pub mod disk;
 pub mod fault;

@@ -1,14 +1,16 @@
-//! Minimal reproductions of the walogs-core bugs the harnesses found. Each `#[ignore]`d test
-//! asserts the correct behaviour and FAILS on the current core; run them with
-//! `cargo test -p walogs-sim --release --test core_bugs -- --ignored`. When one passes, the
-//! core is fixed: remove its `#[ignore]` and its entry in `src/harness/known.rs`.
-//! Tests without `#[ignore]` are bugs already fixed in the core (B3, B4, B5, B6): they stay
-//! as regression tests.
+//! Minimal reproductions of the walogs-core bugs the harnesses found. The bugs still open
+//! (B1, B2) live with their reproduction in `src/harness/known.rs`: their `#[ignore]`d tests
+//! assert the correct behaviour and FAIL on the current core (run them with
+//! `cargo test -p walogs-sim --release --test core_bugs -- --ignored`), and
+//! `known_bugs_still_reproduce` fails once the core fixes one. Tests without `#[ignore]` are
+//! bugs the core fixed in d9b3c93 (B3, B4, B5, B6, each verified with `WALOGS_SIM_STRICT=1`):
+//! they assert the fixed behaviour and stay as regression tests.
 
 use std::path::Path;
 
 use walogs_core::{Lsn, WalError, WalOptions};
-use walogs_sim::disk::{DirOp, Resolution};
+use walogs_sim::disk::Resolution;
+use walogs_sim::harness::known;
 use walogs_sim::{FaultKind, SimFs};
 
 const DIR: &str = "/wal";
@@ -24,79 +26,37 @@ fn entries(fs: &SimFs) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
     wal.iter().map(|r| r.map(|(l, d)| (l.0, d))).collect()
 }
 
-/// B1: a rotation fails after its metadata write recorded the seal of the active segment
-/// (here: ENOSPC creating the next segment; the handle stays usable), but the handle keeps
-/// its old idea of the seal, so the later `truncate_after` below the seal does not rewrite
-/// `walogs.meta` and the next open refuses the directory ("its tail was cut"). The variant
-/// through a power loss and a reopen (random seed 16731614666251567902, steps 84-86) is
-/// fixed: the reopened handle reads the seal from disk. Fix: update the in-memory seal as
-/// soon as `meta::write` succeeded (or poison when the rest of the rotation fails).
+/// B1 (open, see `known.rs`): asserts the fixed behaviour, fails on the current core.
 #[test]
 #[ignore = "core bug B1: the handle forgets the seal written by its own failed rotation"]
 fn b1_truncate_after_failed_rotation_reopens() {
-    let fs = SimFs::default();
-    let mut wal = opts(&fs).open(DIR).unwrap();
-    for e in [&b"one"[..], b"two", b"three"] {
-        wal.append(e).unwrap();
-    }
-    fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
-    assert!(wal.rotate().is_err());
-    if wal.is_poisoned() {
-        return; // A core that poisons here cannot reach the bug.
-    }
-    assert_eq!(wal.truncate_after(Lsn(1)).unwrap(), 2);
-    wal.close().unwrap();
-    let reopened = opts(&fs).open(DIR);
-    assert!(
-        reopened.is_ok(),
-        "reopen after an acknowledged truncate_after: {:?}",
-        reopened.err()
-    );
-    assert_eq!(entries(&fs).unwrap(), vec![(1, b"one".to_vec())]);
+    known::b1_truncate_after_failed_rotation_reopens().unwrap();
 }
 
-/// B2: same seal left by an interrupted rotation; the segment then gets one more entry and
-/// the next rotation's create of the new segment survives a power loss while its metadata
-/// rename (made just before, with no directory fsync in between) does not: the active
-/// segment became a completed one that ends past its recorded seal, and open refuses it.
-/// Needs a file system that does not keep directory operations in order (POSIX does not
-/// promise it); fixed by a directory fsync between the metadata rename and the create.
-/// `cargo run --release -p walogs-sim -- repro random seed=18073169007614321631 steps=300`
+/// B2 (open, see `known.rs`): asserts the fixed behaviour, fails on the current core.
+/// The random harness reaches it too:
+/// `cargo run --release -p walogs-sim -- repro random seed=14501930884421675662 steps=300 dirs=any`
 #[test]
 #[ignore = "core bug B2: no directory fsync between the metadata rename and the segment create"]
 fn b2_create_without_rename_after_interrupted_rotation_reopens() {
-    let fs = SimFs::default();
-    let mut wal = opts(&fs).open(DIR).unwrap();
-    for e in [&b"one"[..], b"two", b"three"] {
-        wal.append(e).unwrap();
+    known::b2_create_without_rename_after_interrupted_rotation_reopens().unwrap();
+}
+
+/// Every tolerated bug must still reproduce: when the core fixes one, this fails until its
+/// entry in `known.rs` is deleted and its test above un-ignored (then CI is strict for it).
+#[test]
+fn known_bugs_still_reproduce() {
+    let mut fixed = Vec::new();
+    for bug in known::KNOWN {
+        match (bug.check)() {
+            Err(e) => println!("{} still reproduces: {e}", bug.id),
+            Ok(()) => fixed.push(bug.id),
+        }
     }
-    fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
-    assert!(wal.rotate().is_err());
-    wal.append(b"four").unwrap();
-    fs.record(true);
-    wal.rotate().unwrap();
-    fs.record(false);
-    let snap = fs
-        .take_snapshots()
-        .into_iter()
-        .find(|s| s.desc.starts_with("open /wal/wal-000002.log CreateNew"))
-        .expect("the rotation creates segment 2");
-    let mut disk = snap.disk;
-    // The power loss keeps the create and loses the metadata rename made just before it
-    // (the earlier rename, of the interrupted rotation, survives).
-    let node = disk.dirs.get_mut(Path::new(DIR)).unwrap();
-    if let Some(last) = node
-        .pending
-        .iter()
-        .rposition(|op| matches!(op, DirOp::Rename { .. }))
-    {
-        node.pending.remove(last);
-    }
-    let after = SimFs::new(disk.crash(Resolution::ApplyAll));
-    let reopened = opts(&after).open(DIR);
-    assert!(reopened.is_ok(), "{:?}", reopened.err());
-    let got: Vec<u64> = entries(&after).unwrap().into_iter().map(|e| e.0).collect();
-    assert_eq!(got, vec![1, 2, 3, 4]);
+    assert!(
+        fixed.is_empty(),
+        "fixed in the core, delete from walogs-sim/src/harness/known.rs and un-ignore its test: {fixed:?}"
+    );
 }
 
 /// B3 (fixed: a writable open now fsyncs the directory and its parent): the open that
@@ -160,37 +120,65 @@ fn b4_failed_fdatasync_leaves_nothing_a_reopen_builds_on() {
 }
 
 /// B5 (fixed by making a failed group commit poison the writer): `SharedWal` refused later
-/// appends with `Poisoned` after a failure that left the writer usable, while
-/// `is_poisoned()` said false. Now both handles agree: after a failed write both are
-/// poisoned, say so, and refuse appends; a failed preallocation fails nothing.
+/// appends with `Poisoned` after a failure that left the writer usable (here: the segment
+/// create or the metadata rename of the rotation an append triggers), while `is_poisoned()`
+/// said false. Now each handle's `is_poisoned()` agrees with whether it refuses appends, a
+/// failed segment write poisons both handles, a failed group commit poisons the shared one,
+/// and nothing of a failed append is left behind.
 #[test]
 fn b5_handles_agree_on_poisoning_after_a_failed_write() {
-    for shared in [false, true] {
-        let fs = SimFs::default();
-        fs.set_fault_on("write_all_at /wal/wal-000001.log", FaultKind::Enospc, 3);
-        let (r1, poisoned, r2) = if shared {
-            let w = opts(&fs).open_shared(DIR).unwrap();
-            (w.append(b"no space"), w.is_poisoned(), w.append(b"later"))
-        } else {
-            let mut w = opts(&fs).open(DIR).unwrap();
-            let r1 = w.append(b"no space");
-            (r1, w.is_poisoned(), w.append(b"later"))
-        };
-        assert!(r1.is_err(), "shared={shared}");
-        assert!(
-            poisoned,
-            "shared={shared}: is_poisoned() after a failed write"
-        );
-        assert!(
-            matches!(r2, Err(WalError::Poisoned { .. })),
-            "shared={shared}: {r2:?}"
-        );
-        let again = opts(&fs).open(DIR).unwrap();
-        assert_eq!(
-            again.next_lsn(),
-            Lsn(1),
-            "shared={shared}: nothing of the failed write left"
-        );
+    let big = vec![7u8; 1500]; // The third one does not fit a 4096-byte segment: rotation.
+    for needle in [
+        "write_all_at /wal/wal-000001.log",
+        "open /wal/wal-000002.log CreateNew",
+        "rename /wal/walogs.meta.tmp /wal/walogs.meta",
+    ] {
+        for shared in [false, true] {
+            let what = format!("shared={shared}, fault at `{needle}`");
+            let fs = SimFs::default();
+            let mut acked = 0;
+            let (r, poisoned, later) = if shared {
+                let w = opts(&fs).open_shared(DIR).unwrap();
+                fs.set_fault_on(needle, FaultKind::Enospc, 3);
+                let r = loop {
+                    match w.append(&big) {
+                        Ok(_) => acked += 1,
+                        Err(e) => break e,
+                    }
+                };
+                (r, w.is_poisoned(), w.append(b"later"))
+            } else {
+                let mut w = opts(&fs).open(DIR).unwrap();
+                fs.set_fault_on(needle, FaultKind::Enospc, 3);
+                let r = loop {
+                    match w.append(&big) {
+                        Ok(_) => acked += 1,
+                        Err(e) => break e,
+                    }
+                };
+                (r, w.is_poisoned(), w.append(b"later"))
+            };
+            assert!(fs.fired().is_some(), "{what}: the fault fired ({r})");
+            assert!(
+                !matches!(r, WalError::Poisoned { .. }),
+                "{what}: the first failure reports its cause: {r:?}"
+            );
+            assert_eq!(
+                poisoned,
+                matches!(later, Err(WalError::Poisoned { .. })),
+                "{what}: is_poisoned() is {poisoned}, the next append returned {later:?}"
+            );
+            if needle.starts_with("write_all_at") || shared {
+                assert!(poisoned, "{what}: is_poisoned() after a failed write");
+            }
+            let again = opts(&fs).open(DIR).unwrap();
+            let expect = acked + 1 + u64::from(later.is_ok());
+            assert_eq!(
+                again.next_lsn(),
+                Lsn(expect),
+                "{what}: nothing of the failed append left"
+            );
+        }
     }
 }
 

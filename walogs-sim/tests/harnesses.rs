@@ -25,16 +25,9 @@ fn power_loss_every_crash_point_of_every_workload_up_to_4_ops() {
         ..PowerLossConfig::default()
     };
     let rep = power_loss::run(&cfg);
-    println!("{}", rep.crash.line("power-loss", "crash states"));
-    println!(
-        "{}",
-        rep.recovery
-            .line("recovery-crash", "crash states inside recovery")
-    );
-    println!(
-        "power-loss detail: {} workloads, {} crash points, {} distinct disk images",
-        rep.workloads, rep.crash_points, rep.distinct_images
-    );
+    for line in rep.lines("power-loss", &cfg) {
+        println!("{line}");
+    }
     assert!(
         rep.broken_workloads.is_empty(),
         "{:?}",
@@ -55,6 +48,7 @@ fn power_loss_every_crash_point_of_every_workload_up_to_4_ops() {
 
 #[test]
 fn power_loss_shared_handle_and_journaled_directories() {
+    let mut reports = Vec::new();
     for (kind, journaled) in [(HandleKind::Shared, false), (HandleKind::Single, true)] {
         let cfg = PowerLossConfig {
             max_len: 3,
@@ -64,8 +58,17 @@ fn power_loss_shared_handle_and_journaled_directories() {
             ..PowerLossConfig::default()
         };
         let rep = power_loss::run(&cfg);
-        let name = format!("power-loss[{} journaled={journaled}]", kind.name());
-        println!("{}", rep.crash.line(&name, "crash states"));
+        let name = format!(
+            "power-loss[{} dirs={}]",
+            kind.name(),
+            if journaled { "journaled" } else { "any" }
+        );
+        for line in rep.lines(&name, &cfg) {
+            println!("{line}");
+        }
+        reports.push((name, rep));
+    }
+    for (name, rep) in reports {
         assert_clean(&rep.crash, &name);
         assert_clean(&rep.recovery, &name);
     }
@@ -73,6 +76,7 @@ fn power_loss_shared_handle_and_journaled_directories() {
 
 #[test]
 fn random_runs_with_tiny_segments() {
+    let mut reports = Vec::new();
     for journaled in [false, true] {
         let cfg = RandomConfig {
             seed: 20_240_601 + journaled as u64,
@@ -83,15 +87,17 @@ fn random_runs_with_tiny_segments() {
             ..RandomConfig::default()
         };
         let rep = random::run(&cfg);
-        let name = format!("random[journaled={journaled}]");
-        println!("{}", rep.crash.line(&name, "crash states"));
-        println!(
-            "{}",
-            rep.recovery.line(
-                &format!("{name}-recovery-crash"),
-                "crash states inside recovery"
-            )
+        let name = format!(
+            "random[dirs={}]",
+            if journaled { "journaled" } else { "any" }
         );
+        for line in rep.lines(&name, &cfg) {
+            println!("{line}");
+        }
+        reports.push((name, rep));
+    }
+    // Both modes print their figures before any assertion fails.
+    for (name, rep) in reports {
         assert_eq!(rep.runs, 150);
         assert!(rep.crash.states > 3000, "about one op in five crashes");
         assert!(rep.recovery.states > 500);
@@ -107,8 +113,9 @@ fn faults_at_every_call_of_every_workload_up_to_3_ops() {
         ..FaultConfig::default()
     };
     let rep = faults::run(&cfg);
-    println!("{}", rep.runs.line("faults", "fault runs"));
-    println!("{}", rep.fsyncgate.line("fsyncgate", "runs"));
+    for line in rep.lines(&cfg) {
+        println!("{line}");
+    }
     assert!(
         rep.poison_checked > 1000,
         "poisoning was checked: {}",

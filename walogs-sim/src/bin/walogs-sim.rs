@@ -4,11 +4,15 @@
 //! walogs-sim power-loss [max-len=4] [res=4] [rres=2] [seed=1] [seg=200] [handle=wal] [threads=N]
 //! walogs-sim random     [runs=100] [steps=300] [seed=1] [threads=N]
 //! walogs-sim faults     [max-len=3] [seed=1] [res=3] [handle=wal|shared|both] [reads=1] [threads=N]
+//! walogs-sim fuzz       [target=decode|open] [secs=10] [seed=1]
+//! walogs-sim known      (the tolerated core bugs; fails if one no longer reproduces)
 //! walogs-sim repro power-loss ops=.. seg=.. handle=.. seed=.. point=.. res=.. [rpoint=.. rres=..]
 //! walogs-sim repro random seed=.. steps=..
 //! walogs-sim repro faults ops=.. handle=.. seed=.. fault=CLASS:N:KIND res=..
+//! walogs-sim repro fuzz-open hex=..
 //! ```
-//! Each harness prints its one-line figure and exits non-zero on any violation.
+//! Each harness prints its figures (one line per tally, then an indented timing line) and
+//! exits non-zero on any violation. `WALOGS_SIM_STRICT=1` also counts the known core bugs.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -16,6 +20,7 @@ use std::time::Instant;
 
 use walogs_sim::handle::HandleKind;
 use walogs_sim::harness::faults::{self, FaultConfig};
+use walogs_sim::harness::known;
 use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
 use walogs_sim::workload::Op;
@@ -132,19 +137,12 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             for b in &rep.broken_workloads {
                 println!("BROKEN WORKLOAD: {b}");
             }
-            println!("{}", rep.crash.line("power-loss", "crash states"));
-            println!(
-                "{}",
-                rep.recovery
-                    .line("recovery-crash", "crash states inside recovery")
-            );
+            for line in rep.lines("power-loss", &cfg) {
+                println!("{line}");
+            }
             let total = rep.crash.states + rep.recovery.states;
             println!(
-                "power-loss detail: {} workloads (max length {}), {} crash points, {} distinct disk images, {total} states in {secs:.1} s = {:.0} states/s on {} threads",
-                rep.workloads,
-                cfg.max_len,
-                rep.crash_points,
-                rep.distinct_images,
+                "  time: {total} states in {secs:.1} s = {:.0} states/s on {} threads",
                 total as f64 / secs,
                 cfg.threads
             );
@@ -165,19 +163,12 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             let rep = random::run(&cfg);
             let secs = t.elapsed().as_secs_f64();
             print!("{}{}", rep.crash, rep.recovery);
-            println!("{}", rep.crash.line("random", "crash states"));
-            println!(
-                "{}",
-                rep.recovery
-                    .line("random-recovery-crash", "crash states inside recovery")
-            );
+            for line in rep.lines("random", &cfg) {
+                println!("{line}");
+            }
             let total = rep.crash.states + rep.recovery.states;
             println!(
-                "random detail: {} runs x {} steps (seed {}), {} operations, {total} states in {secs:.1} s = {:.0} states/s on {} threads",
-                rep.runs,
-                cfg.steps,
-                cfg.seed,
-                rep.ops,
+                "  time: {total} states in {secs:.1} s = {:.0} states/s on {} threads",
                 total as f64 / secs,
                 cfg.threads
             );
@@ -189,27 +180,12 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             let t = Instant::now();
             let rep = faults::run(&cfg);
             let secs = t.elapsed().as_secs_f64();
-            print!("{}", rep.runs);
-            println!("{}", rep.runs.line("faults", "fault runs"));
-            println!(
-                "faults detail: max length {}, classes {:?}, handles {:?}, {} runs with a poisoning fault checked, {} power-loss recoveries after faults, {:.1} s",
-                cfg.max_len,
-                cfg.classes.iter().map(|c| c.name()).collect::<Vec<_>>(),
-                cfg.kinds.iter().map(|k| k.name()).collect::<Vec<_>>(),
-                rep.poison_checked,
-                rep.crash_checks,
-                secs
-            );
-            print!("{}", rep.fsyncgate);
-            println!(
-                "{}",
-                rep.fsyncgate.line(
-                    "fsyncgate (reopen in place after a failed sync, append, power loss)",
-                    "runs"
-                )
-            );
-            Ok(rep.runs.violations() == 0
-                && (a.get("strict-fsyncgate").is_none() || rep.fsyncgate.violations() == 0))
+            print!("{}{}", rep.runs, rep.fsyncgate);
+            for line in rep.lines(&cfg) {
+                println!("{line}");
+            }
+            println!("  time: {secs:.1} s on {} threads", cfg.threads);
+            Ok(rep.runs.violations() + rep.fsyncgate.violations() == 0)
         }
         "fuzz" => {
             let a = Args::parse(rest)?;
@@ -246,6 +222,29 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                 total.known
             );
             Ok(total.failures == 0)
+        }
+        "known" => {
+            // The tolerated core bugs and whether each still reproduces; fails when one no
+            // longer does (then its entry in known.rs must go).
+            let mut fixed = 0;
+            for bug in known::KNOWN {
+                match (bug.check)() {
+                    Err(e) => println!("known {}: still reproduces ({e}); {}", bug.id, bug.repro),
+                    Ok(()) => {
+                        fixed += 1;
+                        println!(
+                            "known {}: FIXED in the core, delete it from walogs-sim/src/harness/known.rs",
+                            bug.id
+                        );
+                    }
+                }
+            }
+            println!(
+                "known core bugs: {} listed, {fixed} fixed; strict mode: {}",
+                known::KNOWN.len(),
+                if known::strict() { "on" } else { "off" }
+            );
+            Ok(fixed == 0)
         }
         "repro" => {
             let (what, rest) = rest.split_first().ok_or("repro needs a harness name")?;
@@ -375,7 +374,9 @@ fn hex(b: &[u8]) -> String {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = args.split_first() else {
-        eprintln!("usage: walogs-sim power-loss|random|faults|repro ... (see the crate docs)");
+        eprintln!(
+            "usage: walogs-sim power-loss|random|faults|fuzz|known|repro ... (see the crate docs)"
+        );
         return ExitCode::from(2);
     };
     match run(cmd, rest) {

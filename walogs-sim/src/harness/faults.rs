@@ -80,6 +80,36 @@ impl FaultReport {
     }
 }
 
+impl FaultReport {
+    /// The harness's figures, one line per tally: the fault runs, then the fsyncgate check.
+    pub fn lines(&self, cfg: &FaultConfig) -> [String; 2] {
+        let workloads: usize = (1..=cfg.max_len as u32)
+            .map(|k| crate::workload::Op::ALL.len().pow(k))
+            .sum();
+        let classes: Vec<&str> = cfg.classes.iter().map(|c| c.name()).collect();
+        let kinds: Vec<&str> = cfg.kinds.iter().map(|k| k.name()).collect();
+        [
+            self.runs.line(
+                "faults",
+                &format!(
+                    "fault runs (EIO and ENOSPC at every {} call of {workloads} workloads of 1-{} ops, \
+                     handles {}, seed {}; {} poisoning checks, {} power-loss recoveries)",
+                    classes.join("/"),
+                    cfg.max_len,
+                    kinds.join("+"),
+                    cfg.seed,
+                    self.poison_checked,
+                    self.crash_checks
+                ),
+            ),
+            self.fsyncgate.line(
+                "fsyncgate",
+                "runs (reopen in place after a failed sync, append, power loss)",
+            ),
+        ]
+    }
+}
+
 /// The reproduction line of one fault run.
 pub fn repro_line(cfg: &FaultConfig, ops: &[Op], kind: HandleKind, plan: &FaultPlan) -> String {
     format!(

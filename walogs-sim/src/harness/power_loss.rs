@@ -71,6 +71,41 @@ pub struct PowerLossReport {
     pub broken_workloads: Vec<String>,
 }
 
+impl PowerLossReport {
+    /// The harness's figures, one line per tally: crash states in the workloads, then
+    /// crash states inside the recovering open. `name` labels them (e.g. `power-loss`).
+    pub fn lines(&self, name: &str, cfg: &PowerLossConfig) -> [String; 2] {
+        let dirs = if cfg.journaled {
+            "in order"
+        } else {
+            "unordered"
+        };
+        [
+            self.crash.line(
+                name,
+                &format!(
+                    "crash states ({} workloads of 1-{} ops, handle {}, {} crash points x {} resolutions, \
+                     {} distinct disk images, directory operations {dirs}, seed {})",
+                    self.workloads,
+                    cfg.max_len,
+                    cfg.kind.name(),
+                    self.crash_points,
+                    cfg.resolutions,
+                    self.distinct_images,
+                    cfg.seed
+                ),
+            ),
+            self.recovery.line(
+                &format!("{name}-recovery-crash"),
+                &format!(
+                    "crash states inside recovery (every call of the recovering opens, {} resolutions each, seed {})",
+                    cfg.recovery_resolutions, cfg.seed
+                ),
+            ),
+        ]
+    }
+}
+
 /// One recorded crash point: the device and what must be recovered from it.
 #[derive(Debug, Clone)]
 pub struct CrashPoint {

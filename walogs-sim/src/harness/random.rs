@@ -65,6 +65,30 @@ impl RandomReport {
     }
 }
 
+impl RandomReport {
+    /// The harness's figures, one line per tally: crash states after power losses in the
+    /// operations (plus the final clean reopen of each run), then after second power losses
+    /// inside recovering opens. `name` labels them (e.g. `random`).
+    pub fn lines(&self, name: &str, cfg: &RandomConfig) -> [String; 2] {
+        let dirs = if cfg.journaled {
+            "in order"
+        } else {
+            "unordered"
+        };
+        let seeds = format!(
+            "{} seeds derived from seed {} x {} steps, {} operations, directory operations {dirs}",
+            self.runs, cfg.seed, cfg.steps, self.ops
+        );
+        [
+            self.crash.line(name, &format!("crash states ({seeds})")),
+            self.recovery.line(
+                &format!("{name}-recovery-crash"),
+                "crash states inside recovery (same seeds)",
+            ),
+        ]
+    }
+}
+
 /// The reproduction line of run `seed`.
 pub fn repro_line(seed: u64, steps: u64, journaled: bool) -> String {
     format!(
@@ -149,12 +173,23 @@ impl Run {
 
     /// Crash `disk` (resolved at random), maybe crash again inside the recovering open,
     /// then recover and check. Returns the new file system and handle, or the violation.
+    /// `at` names the crash point (it becomes part of a violation's message, so alike
+    /// failures group by where the power was lost).
     fn crash_and_recover(
         &mut self,
         disk: &Disk,
+        at: &str,
         model: &mut Model,
         rep: &mut RandomReport,
     ) -> Result<(SimFs, AnyWal), ()> {
+        let mut context = format!(
+            "power loss after `{at}` ({})",
+            if self.journaled {
+                "directory operations in order"
+            } else {
+                "directory operations unordered"
+            }
+        );
         let res = Resolution::nth(self.rng.below(5), self.rng.next_u64()).journaled(self.journaled);
         let mut disk = disk.crash(res);
         if self.trace {
@@ -172,10 +207,10 @@ impl Run {
             match opened {
                 Ok(w) => drop(w),
                 Err(e) => {
+                    let v =
+                        Violation::Context(Box::new(Violation::FailedOpen(e.to_string())), context);
                     rep.crash
-                        .record(Err(Violation::FailedOpen(e.to_string())), || {
-                            repro_line(self.seed, self.steps, self.journaled)
-                        });
+                        .record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
                     return Err(());
                 }
             }
@@ -185,6 +220,7 @@ impl Run {
                     .journaled(self.journaled);
                 disk = snaps[k].disk.crash(res2);
                 second = true;
+                context.push_str(&format!(", then inside recovery after `{}`", snaps[k].desc));
                 if self.trace {
                     self.log.push(format!(
                         "  == power loss inside recovery after {} ({res2:?})",
@@ -211,6 +247,7 @@ impl Run {
                 Ok((fs, wal))
             }
             Err(v) => {
+                let v = Violation::Context(Box::new(v), context);
                 tally.record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
                 Err(())
             }
@@ -258,15 +295,15 @@ impl Run {
                 } else {
                     (fs.disk(), model.clone())
                 };
+                let at = snaps
+                    .get(k)
+                    .map_or("the end of the operation", |s| s.desc.as_str());
                 if self.trace {
-                    let at = snaps
-                        .get(k)
-                        .map_or("the end of the operation", |s| s.desc.as_str());
                     self.log.push(format!("  == crash point after {at}"));
                 }
                 let mut m = m;
                 drop(wal.take());
-                match self.crash_and_recover(&disk, &mut m, rep) {
+                match self.crash_and_recover(&disk, at, &mut m, rep) {
                     Ok((f, w)) => {
                         fs = f;
                         st = self.setup(&fs);
