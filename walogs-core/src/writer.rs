@@ -407,7 +407,7 @@ impl LogWriter {
 
     /// Seal the active segment and start the next one. No-op when the active segment is
     /// empty. Costs: a truncate of the preallocated tail, one fdatasync, the metadata file
-    /// (write + fdatasync + rename), a create and one directory fsync.
+    /// (write + fdatasync + rename + directory fsync), a create and a second directory fsync.
     pub fn rotate(&mut self) -> Result<(), WalError> {
         self.check_writable()?;
         if self.active.is_empty() {
@@ -429,9 +429,12 @@ impl LogWriter {
             sealed_last_lsn: self.next_lsn - 1,
             relaxed: self.relaxed(),
         };
-        if let Err(e) = meta::write(self.fs.as_ref(), &self.dir, meta) {
-            return Err(self.poison("metadata write", e));
-        }
+        // The seal is durable (renamed and the directory synced) before the next segment
+        // exists: a file system that reorders directory operations must not be able to keep
+        // the create and lose the rename. From here the in-memory seal matches the disk, so
+        // a failed create below leaves a usable handle whose active segment is the sealed
+        // one (recovery accepts an active segment at or past its seal).
+        self.write_meta(meta)?;
         let new_seq = self.active.seq + 1;
         let new_name = segment_filename(new_seq);
         let new_file = self
@@ -449,7 +452,6 @@ impl LogWriter {
         self.allocated = 0;
         self.durable_len = 0;
         self.prealloc_failed = false;
-        self.meta = Some(meta);
         Ok(())
     }
 
