@@ -14,13 +14,15 @@ with `cargo build --release`: it opens the WAL with the same options as `walogs.
 appends the same payloads through the same SharedWal the Python binding wraps; only the
 appends are timed, on both sides.
 
-Method: the workloads run interleaved, one after another in each of `--rounds` rounds (the
-order reversed every other round), each on a new directory after an `os.sync()`, so a slow
-moment of the disk hits all of them alike. A rate is the median over the rounds; a ratio is
-the median of the per-round ratios (robust to the disk drifting between rounds). The table
-ends with PASS/MISS against the targets. --quick (CI) runs tiny counts: its figures show
-that everything works, not how fast. Exit status: 0, or 1 with --strict when a target is
-missed.
+Method: every workload is opened once (its own directory, its own WAL, database or file; the
+Rust baseline is one long-running process taking one measurement per request), then the
+workloads take turns, `--count` appends each (twice that for the threaded ones), in each of
+`--rounds` rounds, the order reversed every other round (ABBA). Each measurement is short and
+its neighbours run right before and after it, so a slow moment of a shared disk hits all of
+them alike. A rate is the median over the rounds; a ratio is the median of the per-round
+ratios (robust to the disk drifting during the run). The table ends with PASS/MISS against
+the targets. --quick (CI) runs tiny counts: its figures show that everything works, not how
+fast. Exit status: 0, or 1 with --strict when a target is missed.
 """
 
 from __future__ import annotations
@@ -101,60 +103,102 @@ def _run_threads(threads: int, work: Callable[[int], None]) -> float:
     return elapsed
 
 
-class Baseline:
-    def __init__(self, binary: Path) -> None:
-        self.binary = binary
+class Workload:
+    """One kind of durable appends, opened once; `run(n)` appends `n` entries and returns the
+    rate in appends per second. Every workload is used for many short measurements in turn."""
 
-    def __call__(self, d: Path, count: int, payload: bytes, threads: int) -> float:
-        out = subprocess.run(
-            [str(self.binary), str(d), str(count), str(len(payload)), str(threads)],
-            check=True,
-            capture_output=True,
+    def __init__(self, key: str, label: str, threads: int) -> None:
+        self.key, self.label, self.threads = key, label, threads
+
+    def run(self, n: int) -> float:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class RustWalogs(Workload):
+    """bench/rust-baseline, serving one measurement per line of its stdin."""
+
+    def __init__(self, key: str, label: str, threads: int, binary: Path, d: Path, size: int):
+        super().__init__(key, label, threads)
+        self.proc = subprocess.Popen(
+            [str(binary), str(d), str(size), str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-        ).stdout
-        key, _, value = out.strip().partition("=")
+        )
+
+    def run(self, n: int) -> float:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{n}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        key, _, value = line.strip().partition("=")
         if key != "appends_per_sec":
-            raise RuntimeError(f"unexpected output of the Rust baseline: {out!r}")
+            raise RuntimeError(f"the Rust baseline failed (output {line!r})")
         return float(value)
 
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        if self.proc.wait(60) != 0:
+            raise RuntimeError(f"the Rust baseline exited with {self.proc.returncode}")
 
-def python_walogs(d: Path, count: int, payload: bytes, threads: int) -> float:
-    """`wal.append(payload)` `count` times in total from `threads` threads."""
-    with walogs.Wal(d) as wal:
-        if threads == 1:
+
+class PythonWalogs(Workload):
+    """`wal.append(payload)` from `threads` Python threads on one `walogs.Wal`."""
+
+    def __init__(self, key: str, label: str, threads: int, d: Path, payload: bytes):
+        super().__init__(key, label, threads)
+        self.wal = walogs.Wal(d)
+        self.payload = payload
+
+    def run(self, n: int) -> float:
+        wal, payload = self.wal, self.payload
+        before = wal.next_lsn()
+        if self.threads == 1:
             append = wal.append
             t0 = time.perf_counter()
-            for _ in range(count):
+            for _ in range(n):
                 append(payload)
             elapsed = time.perf_counter() - t0
         else:
-            per = count // threads
+            per = n // self.threads
 
             def work(_: int) -> None:
                 append = wal.append
                 for _ in range(per):
                     append(payload)
 
-            elapsed = _run_threads(threads, work)
-        assert wal.durable_lsn() == count == wal.next_lsn() - 1
-    return count / elapsed
+            elapsed = _run_threads(self.threads, work)
+        assert wal.durable_lsn() == wal.next_lsn() - 1 == before + n - 1
+        return n / elapsed
+
+    def close(self) -> None:
+        self.wal.close()
 
 
-def raw_fdatasync(d: Path, count: int, payload: bytes, threads: int) -> float:
-    """os.write + os.fdatasync per entry (with a 16-byte header, like a walogs frame), on a
+class RawFdatasync(Workload):
+    """os.write + os.fdatasync per entry (with a 16-byte header, like a walogs frame) on a
     growing file: what a hand-written Python log would do."""
-    assert threads == 1
-    d.mkdir()
-    fd = os.open(d / "raw.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    frame = b"\0" * 16 + payload
-    try:
+
+    def __init__(self, key: str, label: str, d: Path, payload: bytes):
+        super().__init__(key, label, 1)
+        d.mkdir()
+        self.fd = os.open(d / "raw.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.frame = b"\0" * 16 + payload
+
+    def run(self, n: int) -> float:
+        fd, frame = self.fd, self.frame
         t0 = time.perf_counter()
-        for _ in range(count):
+        for _ in range(n):
             os.write(fd, frame)
             os.fdatasync(fd)
-        return count / (time.perf_counter() - t0)
-    finally:
-        os.close(fd)
+        return n / (time.perf_counter() - t0)
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 def _sqlite_connect(db: Path) -> sqlite3.Connection:
@@ -166,40 +210,34 @@ def _sqlite_connect(db: Path) -> sqlite3.Connection:
     return con
 
 
-def sqlite_wal_full(d: Path, count: int, payload: bytes, threads: int) -> float:
+class SqliteWalFull(Workload):
     """One INSERT per transaction (autocommit), journal_mode=WAL, synchronous=FULL; with
     several threads, one connection each (SQLite serialises their commits)."""
-    d.mkdir()
-    db = d / "bench.db"
-    setup = _sqlite_connect(db)
-    setup.execute("CREATE TABLE log (lsn INTEGER PRIMARY KEY, data BLOB NOT NULL)")
-    cons = [_sqlite_connect(db) for _ in range(threads)]
-    per = count // threads
 
-    def work(i: int) -> None:
-        con = cons[i]
-        for _ in range(per):
-            con.execute("INSERT INTO log (data) VALUES (?)", (payload,))
+    def __init__(self, key: str, label: str, threads: int, d: Path, payload: bytes):
+        super().__init__(key, label, threads)
+        d.mkdir()
+        self.check = _sqlite_connect(d / "bench.db")
+        self.check.execute("CREATE TABLE log (lsn INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        self.cons = [_sqlite_connect(d / "bench.db") for _ in range(threads)]
+        self.payload = payload
 
-    try:
-        elapsed = _run_threads(threads, work)
-        assert setup.execute("SELECT count(*) FROM log").fetchone()[0] == per * threads
-        return per * threads / elapsed
-    finally:
-        for c in [setup, *cons]:
+    def run(self, n: int) -> float:
+        per = n // self.threads
+        before = self.check.execute("SELECT count(*) FROM log").fetchone()[0]
+
+        def work(i: int) -> None:
+            con, payload = self.cons[i], self.payload
+            for _ in range(per):
+                con.execute("INSERT INTO log (data) VALUES (?)", (payload,))
+
+        elapsed = _run_threads(self.threads, work)
+        assert self.check.execute("SELECT count(*) FROM log").fetchone()[0] == before + n
+        return n / elapsed
+
+    def close(self) -> None:
+        for c in [self.check, *self.cons]:
             c.close()
-
-
-Workload = Callable[[Path, int, bytes, int], float]
-
-
-@dataclass
-class Row:
-    key: str
-    label: str
-    fn: Workload
-    count: int
-    threads: int
 
 
 @dataclass
@@ -215,32 +253,36 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--quick", action="store_true", help="tiny run for CI (figures indicative)")
-    ap.add_argument("--count", type=int, help="appends per single-thread run (default 1000)")
+    ap.add_argument("--count", type=int, help="appends per 1-thread measurement (default 500)")
     ap.add_argument("--payload", type=int, default=128, help="bytes per entry (default 128)")
     ap.add_argument("--threads", type=int, default=8, help="threads for the group-commit runs")
-    ap.add_argument("--rounds", type=int, help="interleaved rounds, median taken (default 9)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds, median taken (default 21)")
     ap.add_argument(
         "--dir", type=Path, default=cargo_target_dir(), help="where the WALs go (cargo's target/)"
     )
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = ap.parse_args()
-    count = args.count or (200 if args.quick else 1000)
-    rounds = args.rounds or (3 if args.quick else 9)
+    count = args.count or (100 if args.quick else 500)
+    rounds = args.rounds or (5 if args.quick else 21)
     t = args.threads
     if count < 1 or rounds < 1 or t < 2 or args.payload < 0:
         ap.error("need --count >= 1, --rounds >= 1, --threads >= 2, --payload >= 0")
 
-    rust = Baseline(build_rust_baseline())
+    binary = build_rust_baseline()
     payload = make_payload(args.payload)
     multi = max(t, count * 2 // t * t)  # group commit: twice as many, a multiple of t
-    rows = [
-        Row("rust1", "rust   walogs          1 thread", rust, count, 1),
-        Row("py1", "python walogs          1 thread", python_walogs, count, 1),
-        Row("sq1", "python sqlite3 WAL FULL 1 thread", sqlite_wal_full, count, 1),
-        Row("raw1", "python write+fdatasync 1 thread", raw_fdatasync, count, 1),
-        Row("rustT", f"rust   walogs          {t} threads", rust, multi, t),
-        Row("pyT", f"python walogs          {t} threads", python_walogs, multi, t),
-        Row("sqT", f"python sqlite3 WAL FULL {t} threads", sqlite_wal_full, multi, t),
+    args.dir.mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="walogs-bench-", dir=args.dir))
+    size = len(payload)
+    one, many = "1 thread", f"{t} threads"
+    specs: list[tuple[Callable[[], Workload], int]] = [
+        (lambda: RustWalogs("rust1", f"rust   walogs           {one}", 1, binary, root / "r1", size), count),
+        (lambda: PythonWalogs("py1", f"python walogs           {one}", 1, root / "p1", payload), count),
+        (lambda: SqliteWalFull("sq1", f"python sqlite3 WAL FULL {one}", 1, root / "s1", payload), count),
+        (lambda: RawFdatasync("raw1", f"python write+fdatasync  {one}", root / "w1", payload), count),
+        (lambda: RustWalogs("rustT", f"rust   walogs           {many}", t, binary, root / "rT", size), multi),
+        (lambda: PythonWalogs("pyT", f"python walogs           {many}", t, root / "pT", payload), multi),
+        (lambda: SqliteWalFull("sqT", f"python sqlite3 WAL FULL {many}", t, root / "sT", payload), multi),
     ]
     targets = [
         Target("python / rust, 1 thread", "py1", "rust1", 0.95),
@@ -252,23 +294,22 @@ def main() -> int:
         Target("python walogs / python write+fdatasync", "py1", "raw1", None),
     ]
 
-    rates: dict[str, list[float]] = {r.key: [] for r in rows}
-    args.dir.mkdir(parents=True, exist_ok=True)
-    root = Path(tempfile.mkdtemp(prefix="walogs-bench-", dir=args.dir))
+    workloads: list[tuple[Workload, int]] = []
     try:
-        # One short unmeasured pass first, so no workload pays for a cold start.
-        for r in rows:
-            d = root / f"warmup-{r.key}"
-            r.fn(d, r.threads * 20, payload, r.threads)
-            shutil.rmtree(d)
-        for n in range(rounds):
-            for r in rows if n % 2 == 0 else reversed(rows):
-                os.sync()  # start each workload on a quiet disk
-                d = root / f"{n}-{r.key}"
-                rates[r.key].append(r.fn(d, r.count, payload, r.threads))
-                shutil.rmtree(d)
+        for make, n in specs:
+            workloads.append((make(), n))
+        rates: dict[str, list[float]] = {w.key: [] for w, _ in workloads}
+        for w, _ in workloads:  # a short unmeasured batch first: no one pays a cold start
+            w.run(w.threads * 20)
+        for r in range(rounds):
+            for w, n in workloads if r % 2 == 0 else reversed(workloads):
+                rates[w.key].append(w.run(n))
     finally:
+        for w, _ in workloads:
+            w.close()
         shutil.rmtree(root, ignore_errors=True)
+    rows = [w for w, _ in workloads]
+    counts = {w.key: n for w, n in workloads}
 
     med = {k: statistics.median(v) for k, v in rates.items()}
     mode = "quick run, figures indicative only" if args.quick else "full run"
@@ -276,10 +317,10 @@ def main() -> int:
         f"durable appends/s, {args.payload}-byte entries, median of {rounds} interleaved rounds "
         f"({mode}); WALs under {args.dir.resolve()}"
     )
-    print(f"  {'workload':<36} {'appends/s':>10}  {'appends':>7}  runs")
-    for r in rows:
-        runs = " ".join(f"{x:.0f}" for x in rates[r.key])
-        print(f"  {r.label:<36} {med[r.key]:>10.0f}  {r.count:>7}  {runs}")
+    print(f"  {'workload':<36} {'median/s':>9}  {'min/s':>8}  {'max/s':>8}  appends per round")
+    for w in rows:
+        v = rates[w.key]
+        print(f"  {w.label:<36} {med[w.key]:>9.0f}  {min(v):>8.0f}  {max(v):>8.0f}  {counts[w.key]}")
     print(f"  {'ratio (median of per-round ratios)':<48} {'ratio':>7}  {'target':>7}  verdict")
     missed = []
     for tg in targets:
