@@ -95,7 +95,8 @@ def probe() -> Probe:
 
 
 def test_probe_sees_a_call_that_releases_the_gil(probe: Probe) -> None:
-    assert probe.once(partial(time.sleep, 0.002)) == "in"
+    sleep = partial(time.sleep, 0.002)
+    assert any(probe.once(sleep) == "in" for _ in range(ATTEMPTS))
 
 
 def test_probe_never_sees_inside_a_call_that_holds_the_gil(probe: Probe) -> None:
