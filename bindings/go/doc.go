@@ -1,0 +1,18 @@
+// Package walogs is the Go interface of walogs, a crash-safe write-ahead log: a durable,
+// append-only sequence of byte entries with dense log sequence numbers (LSNs) 1, 2, 3, ...
+// that comes back intact after a crash.
+//
+// It wraps the C library libwalogs (include/walogs.h) through cgo. Build the library
+// first (`make lib` at the repository root); see README.md for linking against an
+// installed copy instead (-tags walogs_pkgconfig).
+//
+// Under the default durability (DurabilityEveryAppend) an Append that returned a nil error
+// is on disk (fdatasync'd) and survives a process crash or power loss byte for byte. A WAL
+// is safe for concurrent use: appends from many goroutines share writes and fdatasyncs
+// (group commit). One writer per directory: a second Open of a directory another handle
+// holds, in this process or another, fails with ErrLocked.
+//
+// Errors are *Error values carrying the C status (Code), the library's message and the OS
+// errno; compare them with errors.Is against ErrLocked, ErrClosed, ErrCorrupt, ErrPoisoned,
+// ErrTooLarge and the other sentinels.
+package walogs

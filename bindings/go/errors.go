@@ -1,0 +1,132 @@
+package walogs
+
+// #include "shim.h"
+import "C"
+
+import (
+	"strconv"
+	"syscall"
+	"unsafe"
+)
+
+// Code is a walogs status number (walogs_status in walogs.h). The numbers are stable and
+// grouped: 100-199 a bad argument (nothing was changed), 200-299 the state of the WAL
+// refuses the call, 300-399 the operating system failed, 900-999 a bug in walogs.
+type Code int32
+
+// The status codes a call can fail with.
+const (
+	CodeNullArgument    Code = C.WALOGS_NULL_ARGUMENT
+	CodeInvalidArgument Code = C.WALOGS_INVALID_ARGUMENT
+	CodeEntryTooLarge   Code = C.WALOGS_ENTRY_TOO_LARGE
+	CodeBufferTooSmall  Code = C.WALOGS_BUFFER_TOO_SMALL
+	CodeLocked          Code = C.WALOGS_LOCKED
+	CodePoisoned        Code = C.WALOGS_POISONED
+	CodeReadOnly        Code = C.WALOGS_READ_ONLY
+	CodeClosed          Code = C.WALOGS_CLOSED
+	CodeCorrupt         Code = C.WALOGS_CORRUPT
+	CodeLSNOutOfRange   Code = C.WALOGS_LSN_OUT_OF_RANGE
+	CodeIO              Code = C.WALOGS_IO
+	CodePanic           Code = C.WALOGS_PANIC
+)
+
+// String is the library's English description of the code (walogs_status_str).
+func (c Code) String() string {
+	return C.GoString(C.walogs_status_str(C.int32_t(c)))
+}
+
+// Error is a failed walogs call.
+//
+// Compare with the sentinels using errors.Is (errors.Is(err, walogs.ErrLocked)): an *Error
+// matches any *Error with the same Code. For I/O failures Errno holds the OS error number
+// and Unwrap returns it, so errors.Is(err, syscall.ENOSPC) and errors.Is(err,
+// fs.ErrNotExist) work too.
+type Error struct {
+	// Code is the walogs status of the failed call.
+	Code Code
+	// Message says what exactly was wrong: the C function, the reason, and for WAL errors
+	// the file, offset or LSN involved (the C library's walogs_last_error, read in the same
+	// C call that failed). Empty for the sentinels.
+	Message string
+	// Errno is the OS error number for CodeIO failures, 0 otherwise.
+	Errno syscall.Errno
+}
+
+// Error returns "walogs: " followed by the message (or the code's description).
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = e.Code.String()
+	}
+	s := "walogs: " + msg
+	if e.Errno != 0 {
+		s += " (errno " + strconv.Itoa(int(e.Errno)) + ")"
+	}
+	return s
+}
+
+// Is reports whether target is an *Error with the same Code (this is what makes
+// errors.Is(err, ErrCorrupt) work).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t != nil && t.Code == e.Code
+}
+
+// Unwrap returns the OS error (a syscall.Errno) of an I/O failure, nil otherwise.
+func (e *Error) Unwrap() error {
+	if e.Errno != 0 {
+		return e.Errno
+	}
+	return nil
+}
+
+// Sentinels for errors.Is. Each matches every *Error with its Code.
+var (
+	// ErrInvalidArgument: an argument the call cannot accept (an empty path or batch, a
+	// path containing NUL, a zero sync interval, a truncation point inside an atomic
+	// batch, ...). Nothing was changed.
+	ErrInvalidArgument = &Error{Code: CodeInvalidArgument}
+	// ErrTooLarge: an entry over MaxEntrySize or an atomic batch over MaxBatchSize.
+	// Nothing was written.
+	ErrTooLarge = &Error{Code: CodeEntryTooLarge}
+	// ErrBufferTooSmall: ReadInto's buffer cannot hold the entry.
+	ErrBufferTooSmall = &Error{Code: CodeBufferTooSmall}
+	// ErrLocked: another handle, in this process or another, holds the directory.
+	ErrLocked = &Error{Code: CodeLocked}
+	// ErrPoisoned: an earlier write or fdatasync failed; every mutating call fails until
+	// the WAL is closed and reopened.
+	ErrPoisoned = &Error{Code: CodePoisoned}
+	// ErrReadOnly: a mutating call on a WAL opened WithReadOnly.
+	ErrReadOnly = &Error{Code: CodeReadOnly}
+	// ErrClosed: the WAL (or iterator) was closed.
+	ErrClosed = &Error{Code: CodeClosed}
+	// ErrCorrupt: damage walogs will not repair silently (the message names the file and
+	// byte offset); see WithSalvage.
+	ErrCorrupt = &Error{Code: CodeCorrupt}
+	// ErrLSNOutOfRange: an LSN outside the entries the WAL holds.
+	ErrLSNOutOfRange = &Error{Code: CodeLSNOutOfRange}
+	// ErrIO: the operating system failed; Error.Errno says how.
+	ErrIO = &Error{Code: CodeIO}
+	// ErrPanic: a bug in walogs (a caught panic); close and reopen the WAL.
+	ErrPanic = &Error{Code: CodePanic}
+	// ErrNullArgument: a NULL pointer reached the C library (a bug in this package).
+	ErrNullArgument = &Error{Code: CodeNullArgument}
+)
+
+// fromStatus converts the outcome of one shim call into an error (nil for WALOGS_OK and
+// WALOGS_END) and frees the message the shim allocated.
+func fromStatus(st C.gw_status) error {
+	if st.status == C.WALOGS_OK || st.status == C.WALOGS_END {
+		return nil
+	}
+	e := &Error{Code: Code(st.status), Errno: syscall.Errno(st.err_no)}
+	if st.msg != nil {
+		e.Message = C.GoString(st.msg)
+		C.free(unsafe.Pointer(st.msg))
+	}
+	return e
+}
+
+func closedError(op string) error {
+	return &Error{Code: CodeClosed, Message: op + ": the WAL is closed"}
+}

@@ -1,0 +1,3 @@
+module example.invalid/walogs
+
+go 1.21

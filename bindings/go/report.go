@@ -1,0 +1,76 @@
+package walogs
+
+// #include "shim.h"
+import "C"
+
+import "runtime"
+
+// RecoveryReport is what opening the WAL found and did.
+type RecoveryReport struct {
+	// Tail: whether a torn final write was cut (or, read-only, would be) and where.
+	Tail TailState
+	// BytesTruncated is how many bytes were cut (read-only: would be cut) from the end of
+	// the last segment.
+	BytesTruncated uint64
+	// Segments is the number of segment files found (completed + active).
+	Segments uint64
+	// FirstLSN is the oldest LSN kept (equal to NextLSN when the log is empty).
+	FirstLSN uint64
+	// NextLSN is the LSN the next append gets, as of the open.
+	NextLSN uint64
+	// Salvaged is true when a WithSalvage open cut valid frames that followed mid-log
+	// damage; the Salvage* fields then say what was cut.
+	Salvaged bool
+	// SalvageFile is the segment file holding the damage.
+	SalvageFile string
+	// SalvageOffset is the byte offset of the first damaged frame.
+	SalvageOffset uint64
+	// SalvageBytesCut is the number of bytes cut from SalvageOffset to the end of the file.
+	SalvageBytesCut uint64
+	// SalvageValidFramesCut is the number of valid frames found after the damage (and cut).
+	SalvageValidFramesCut uint64
+	// SalvageFirstLSNCut is the LSN of the first valid frame found after the damage.
+	SalvageFirstLSNCut uint64
+	// MigratedV1 is true when the open renamed a walogs 0.1 wal.log to wal-000001.log.
+	MigratedV1 bool
+	// ReadOnly is true when the open was read-only: nothing on disk was changed.
+	ReadOnly bool
+}
+
+// RecoveryReport returns what the open of this WAL found and did.
+func (w *WAL) RecoveryReport() (RecoveryReport, error) {
+	h, err := w.handle("RecoveryReport")
+	if err != nil {
+		return RecoveryReport{}, err
+	}
+	defer w.mu.RUnlock()
+	res := C.gw_recovery_report(h)
+	runtime.KeepAlive(w)
+	if err := fromStatus(res.st); err != nil {
+		return RecoveryReport{}, err
+	}
+	r := &res.r
+	return RecoveryReport{
+		Tail: TailState{
+			Truncated: r.tail == C.WALOGS_TAIL_TRUNCATED,
+			Offset:    uint64(r.tail_offset),
+		},
+		BytesTruncated:        uint64(r.bytes_truncated),
+		Segments:              uint64(r.segments),
+		FirstLSN:              uint64(r.first_lsn),
+		NextLSN:               uint64(r.next_lsn),
+		Salvaged:              bool(r.salvaged),
+		SalvageFile:           C.GoString(&r.salvage_file[0]),
+		SalvageOffset:         uint64(r.salvage_offset),
+		SalvageBytesCut:       uint64(r.salvage_bytes_cut),
+		SalvageValidFramesCut: uint64(r.salvage_valid_frames_cut),
+		SalvageFirstLSNCut:    uint64(r.salvage_first_lsn_cut),
+		MigratedV1:            bool(r.migrated_v1),
+		ReadOnly:              bool(r.read_only),
+	}, nil
+}
+
+// Version is the version of the loaded libwalogs, e.g. "0.2.0".
+func Version() string {
+	return C.GoString(C.walogs_version())
+}

@@ -1,0 +1,8 @@
+module example.invalid/walogs/examples
+
+go 1.21
+
+require example.invalid/walogs v0.0.0
+
+// The Go package lives in this repository; there is nothing to download.
+replace example.invalid/walogs => ../../bindings/go

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Test the Go package (bindings/go, cgo over libwalogs.so): build the library (make lib),
+# gofmt, go vet, `go test -race` (every method and error, 16-goroutine group commit, use after
+# Close, ErrLocked, ErrPoisoned via RLIMIT_FSIZE, SIGKILLed child), the examples (repository
+# linking and pkg-config linking against `make install`), then a short benchmark run printing
+# the figures: no-fsync Append per call vs the Rust path measured in the same run, durable
+# appends from 1 and 16 goroutines. Standard library only: no module downloads
+# (GOPROXY=off). Idempotent; runs from any directory; exits non-zero on any failure.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/target/go
+LOG=$OUT/test-go.log
+mkdir -p "$OUT"
+: >"$LOG"
+start=$(date +%s)
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# ---- tools ----------------------------------------------------------------------------------
+need_apt=()
+for tool in cc make pkg-config; do
+  command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+done
+if ((${#need_apt[@]})); then
+  step "installing missing tools: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq gcc make pkg-config >/dev/null
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "go is not installed (Go >= 1.21 needed)" >&2
+  exit 1
+fi
+export CGO_ENABLED=1 GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
+echo "$(go version), $(cc --version | head -n1)"
+
+# ---- library --------------------------------------------------------------------------------
+step "make lib (libwalogs.so staged in target/c/lib; the package links it via \${SRCDIR})"
+if ! make -s --no-print-directory lib >"$OUT/make-lib.log" 2>&1; then
+  cat "$OUT/make-lib.log" >&2
+  exit 1
+fi
+ls target/c/lib/libwalogs.so >/dev/null
+
+# ---- format, vet ----------------------------------------------------------------------------
+step "gofmt -l (must print nothing)"
+unformatted=$(gofmt -l bindings/go examples/go)
+if [[ -n $unformatted ]]; then
+  echo "not gofmt'ed:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+echo "ok"
+
+step "go vet"
+(cd bindings/go && go vet ./...)
+(cd examples/go && go vet ./...)
+echo "ok"
+
+# ---- tests ----------------------------------------------------------------------------------
+step "go test -race ./... (bindings/go)"
+if ! (cd bindings/go && go test -race -count=1 -v ./...) >"$OUT/go-test.log" 2>&1; then
+  cat "$OUT/go-test.log" >&2
+  echo "go test -race failed" >&2
+  exit 1
+fi
+grep -E '^(--- |ok |FAIL)|crash_test.go.*round' "$OUT/go-test.log"
+pass=$(grep -c -- '^--- PASS' "$OUT/go-test.log" || true)
+fail=$(grep -c -- '^--- FAIL' "$OUT/go-test.log" || true)
+echo "go test: $pass passed, $fail failed" | tee -a "$LOG"
+
+# ---- examples -------------------------------------------------------------------------------
+step "examples/go/quickstart (repository linking)"
+rm -rf "$OUT/run"
+mkdir -p "$OUT/run"
+(cd examples/go && go build -o "$OUT/quickstart" ./quickstart)
+out=$("$OUT/quickstart" "$OUT/run/quickstart")
+echo "$out"
+grep -q 'child killed by SIGKILL' <<<"$out"
+grep -q 'tail:            truncated at byte' <<<"$out"
+grep -q 'lsn 6: written just before the crash' <<<"$out"
+echo "quickstart: 1 passed, 0 failed" | tee -a "$LOG"
+
+step "examples/go/quickstart against an installed walogs (-tags walogs_pkgconfig)"
+PREFIX=$OUT/prefix
+rm -rf "$PREFIX"
+if ! make -s --no-print-directory install PREFIX="$PREFIX" >"$OUT/make-install.log" 2>&1; then
+  cat "$OUT/make-install.log" >&2
+  exit 1
+fi
+(cd examples/go && PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig \
+  go build -tags walogs_pkgconfig -o "$OUT/quickstart-pkgconfig" ./quickstart)
+# No rpath to the repository in this build: it must find the installed library.
+LD_LIBRARY_PATH=$PREFIX/lib ldd "$OUT/quickstart-pkgconfig" | grep -q "$PREFIX/lib/libwalogs.so.0"
+if ldd "$OUT/quickstart-pkgconfig" | grep -q "$ROOT/target/c/lib"; then
+  echo "the pkg-config build links the repository's library" >&2
+  exit 1
+fi
+out=$(LD_LIBRARY_PATH=$PREFIX/lib "$OUT/quickstart-pkgconfig" "$OUT/run/quickstart-pkgconfig")
+grep -q 'lsn 6: written just before the crash' <<<"$out"
+echo "walogs $(sed -n 's/^walogs \([^,]*\),.*/\1/p' <<<"$out") via pkg-config: ok"
+echo "quickstart-pkgconfig: 1 passed, 0 failed" | tee -a "$LOG"
+
+# ---- benchmarks (figures only; not a timed test) ---------------------------------------------
+step "go test -bench (no-fsync Append per call; durable appends from 1 and 16 goroutines)"
+(cd bindings/go && go test -run '^$' -bench . -benchtime=500ms -count=1 ./...) 2>&1 |
+  grep -E '^(Benchmark|ok|FAIL|PASS)' | tee "$OUT/bench.log"
+grep -q '^ok' "$OUT/bench.log"
+
+step "Go vs Rust per-call overhead, alternating batches in one run"
+cargo build --release --quiet -p walogs-ffi --example bench_overhead
+(cd examples/go && go build -o "$OUT/bench_overhead" ./bench_overhead)
+"$OUT/bench_overhead" -n 20000 -rounds 21 -dir "$OUT" "$ROOT/target/release/examples/bench_overhead"
+
+# ---- summary ---------------------------------------------------------------------------------
+passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '[0-9]+ failed' "$LOG" | awk '{s += $1} END {print s + 0}')
+echo
+echo "test-go: $passed passed, $failed failed ($(($(date +%s) - start))s)"
+[[ $failed == 0 ]]
