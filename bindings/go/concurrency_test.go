@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -199,5 +201,38 @@ func TestConcurrentMixedWithClose(t *testing.T) {
 	})
 	if n != len(all) {
 		t.Fatalf("%d acknowledged entries, %d in the log", n, len(all))
+	}
+}
+
+// Each failing call's message is its own: the C last-error state is per OS thread, and the
+// package reads it inside the failing C call. Many goroutines fail at once with different
+// messages (each names its own LSN); none may see another's.
+func TestErrorMessagesPerCall(t *testing.T) {
+	w := openT(t, walDir(t))
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				lsn := uint64(1000 + g*1000 + i)
+				_, err := w.Read(lsn)
+				var we *Error
+				if !errors.As(err, &we) || we.Code != CodeLSNOutOfRange ||
+					!strings.Contains(we.Message, fmt.Sprintf("lsn %d ", lsn)) {
+					errs <- fmt.Errorf("Read(%d) failed with %v", lsn, err)
+					return
+				}
+				if i%7 == 0 {
+					runtime.Gosched()
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

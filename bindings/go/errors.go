@@ -115,10 +115,15 @@ var (
 
 // fromStatus converts the outcome of one shim call into an error (nil for WALOGS_OK and
 // WALOGS_END) and frees the message the shim allocated.
+// Small enough to be inlined: the success path costs a comparison.
 func fromStatus(st C.gw_status) error {
 	if st.status == C.WALOGS_OK || st.status == C.WALOGS_END {
 		return nil
 	}
+	return statusError(st)
+}
+
+func statusError(st C.gw_status) error {
 	e := &Error{Code: Code(st.status), Errno: syscall.Errno(st.err_no)}
 	if st.msg != nil {
 		e.Message = C.GoString(st.msg)
