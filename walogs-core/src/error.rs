@@ -58,7 +58,9 @@ pub enum WalError {
     Closed,
 
     /// A read or truncate named an LSN outside the entries the WAL holds.
-    #[error("lsn {lsn} out of range: the wal holds lsn {first}..{next} (next is {next})")]
+    #[error(
+        "lsn {lsn} out of range: the wal holds lsn {first} up to but not including {next} (the next append gets {next})"
+    )]
     LsnOutOfRange {
         /// The LSN asked for.
         lsn: u64,

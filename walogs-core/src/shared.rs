@@ -42,6 +42,8 @@ struct Queue {
     /// An appender has taken the lead and will write a group; others wait on
     /// `SharedWal::done` instead of leading.
     leader_active: bool,
+    /// Appenders sleeping on `SharedWal::done` (a lone appender skips the wake-up syscall).
+    waiters: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -132,7 +134,9 @@ impl SharedWal {
                 return Err(s.error());
             }
             if q.leader_active {
+                q.waiters += 1;
                 q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
+                q.waiters -= 1;
                 continue;
             }
             q.leader_active = true;
@@ -146,6 +150,13 @@ impl SharedWal {
         }
     }
 
+    /// Wake every appender sleeping on `done` (called with the queue locked).
+    fn wake(&self, q: &Queue) {
+        if q.waiters > 0 {
+            self.done.notify_all();
+        }
+    }
+
     /// Write one group as the leader, then step down and wake the waiters.
     fn lead(&self) -> Result<(), WalError> {
         let mut w = self.lock_writer();
@@ -153,7 +164,7 @@ impl SharedWal {
         let (mut q, r) = self.write_group(&mut w, q);
         q.leader_active = false;
         drop(w);
-        self.done.notify_all();
+        self.wake(&q);
         r
     }
 
@@ -235,11 +246,11 @@ impl SharedWal {
             let (g, r) = self.write_group(w, q);
             q = g;
             if r.is_err() {
-                self.done.notify_all();
+                self.wake(&q);
                 return (q, r);
             }
         }
-        self.done.notify_all();
+        self.wake(&q);
         (q, Ok(()))
     }
 
@@ -375,8 +386,7 @@ impl SharedWal {
         q.stopped = Some(Stop::Closed);
         let closed = w.close();
         self.publish(&w);
-        drop(q);
-        self.done.notify_all();
+        self.wake(&q);
         flushed.and(closed)
     }
 }
