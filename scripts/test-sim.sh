@@ -97,7 +97,7 @@ for prefix in power-loss random faults fsyncgate fuzz-structured fuzz-libfuzzer 
     grep -E "^$prefix" <<<"$figures" || true
 done
 grep -E '^test result: ' "$log" | awk '{p += $4; f += $6; i += $8} END {
-    printf "cargo tests: %d passed, %d failed, %d ignored (the ignored ones: open core bugs)\n", p, f, i }'
+    printf "cargo tests: %d passed, %d failed, %d ignored%s\n", p, f, i, (i ? " (open core bugs)" : "") }'
 states="$( (grep -E '^(power-loss|random|faults|fsyncgate)' <<<"$figures" || true) |
     sed -E 's/^[^:]*: ([0-9]+) .*/\1/' | awk '{s += $1} END {print s + 0}')"
 violations="$(grep -c '^VIOLATION' "$log" || true)"

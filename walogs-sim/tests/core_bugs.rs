@@ -1,15 +1,14 @@
-//! Minimal reproductions of the walogs-core bugs the harnesses found. The bugs still open
-//! (B1, B2) live with their reproduction in `src/harness/known.rs`: their `#[ignore]`d tests
-//! assert the correct behaviour and FAIL on the current core (run them with
-//! `cargo test -p walogs-sim --release --test core_bugs -- --ignored`), and
-//! `known_bugs_still_reproduce` fails once the core fixes one. Tests without `#[ignore]` are
-//! bugs the core fixed in d9b3c93 (B3, B4, B5, B6, each verified with `WALOGS_SIM_STRICT=1`):
-//! they assert the fixed behaviour and stay as regression tests.
+//! Minimal reproductions of the walogs-core bugs the harnesses found, B1-B6, all fixed in the
+//! core now (B3-B6 in d9b3c93, B1-B2 in ad98f83; each verified with `WALOGS_SIM_STRICT=1`).
+//! Each test asserts the fixed behaviour and fails on the core before its fix; they stay as
+//! regression tests. A bug found later and not fixed yet gets an entry in
+//! `src/harness/known.rs` (with its reproduction) and an `#[ignore]`d test here;
+//! `known_bugs_still_reproduce` fails once the core fixes it.
 
 use std::path::Path;
 
 use walogs_core::{Lsn, WalError, WalOptions};
-use walogs_sim::disk::Resolution;
+use walogs_sim::disk::{DirOp, Resolution};
 use walogs_sim::harness::known;
 use walogs_sim::{FaultKind, SimFs};
 
@@ -26,20 +25,118 @@ fn entries(fs: &SimFs) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
     wal.iter().map(|r| r.map(|(l, d)| (l.0, d))).collect()
 }
 
-/// B1 (open, see `known.rs`): asserts the fixed behaviour, fails on the current core.
-#[test]
-#[ignore = "core bug B1: the handle forgets the seal written by its own failed rotation"]
-fn b1_truncate_after_failed_rotation_reopens() {
-    known::b1_truncate_after_failed_rotation_reopens().unwrap();
+/// B1 (fixed in ad98f83: the seal is written through `write_meta`, and the in-memory seal is
+/// updated as soon as it is durable): three appends; `rotate()` fails with ENOSPC creating `wal-000002.log` after it
+/// renamed a `walogs.meta` sealing segment 1 at LSN 3; the handle stays usable;
+/// `truncate_after(Lsn(1))` returns `Ok(2)`; `close()`; the next open must succeed and
+/// show entry 1 only. (The variant through a power loss and a reopen is fixed: the
+/// reopened handle reads the seal from disk.)
+fn b1_check() -> Result<(), String> {
+    let fs = SimFs::default();
+    let mut wal = step("open", opts(&fs).open(DIR))?;
+    for e in [&b"one"[..], b"two", b"three"] {
+        step("append", wal.append(e))?;
+    }
+    fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
+    if wal.rotate().is_ok() {
+        return Err("rotate succeeded although creating its segment failed".into());
+    }
+    if wal.is_poisoned() {
+        return Ok(()); // A core that poisons here cannot reach the bug.
+    }
+    let removed = step("truncate_after(1)", wal.truncate_after(Lsn(1)))?;
+    if removed != 2 {
+        return Err(format!(
+            "truncate_after(1) removed {removed} entries, not 2"
+        ));
+    }
+    step("close", wal.close())?;
+    step(
+        "reopen after an acknowledged truncate_after",
+        opts(&fs).open(DIR),
+    )?;
+    let got = step("read", entries(&fs))?;
+    if got != vec![(1, b"one".to_vec())] {
+        return Err(format!("after truncate_after(1): {got:?}"));
+    }
+    Ok(())
 }
 
-/// B2 (open, see `known.rs`): asserts the fixed behaviour, fails on the current core.
-/// The random harness reaches it too:
-/// `cargo run --release -p walogs-sim -- repro random seed=14501930884421675662 steps=300 dirs=any`
+/// B2 (fixed in ad98f83: a directory fsync between the metadata rename and the create of
+/// the next segment): three appends; `rotate()` fails creating `wal-000002.log` after its metadata rename
+/// (walogs.meta now seals segment 1 at LSN 3); one more append (LSN 4, acknowledged) goes
+/// to segment 1; a second `rotate()` renames a new walogs.meta (seal at 4) and creates
+/// `wal-000002.log`; the power loss right after the create keeps the create and loses that
+/// rename. Every entry is on disk, but open must not refuse the directory. The random
+/// harness found it: `cargo run --release -p walogs-sim -- repro random
+/// seed=14501930884421675662 steps=300 dirs=any` (with the core before ad98f83).
+fn b2_check() -> Result<(), String> {
+    let fs = SimFs::default();
+    let mut wal = step("open", opts(&fs).open(DIR))?;
+    for e in [&b"one"[..], b"two", b"three"] {
+        step("append", wal.append(e))?;
+    }
+    fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
+    if wal.rotate().is_ok() {
+        return Err("rotate succeeded although creating its segment failed".into());
+    }
+    if wal.is_poisoned() {
+        // The handle refuses further writes; the reopened one sees the interrupted rotation.
+        drop(wal);
+        wal = step("reopen", opts(&fs).open(DIR))?;
+    }
+    step("append four", wal.append(b"four"))?;
+    fs.record(true);
+    step("second rotate", wal.rotate())?;
+    fs.record(false);
+    let snap = fs
+        .take_snapshots()
+        .into_iter()
+        .find(|s| s.desc.starts_with("open /wal/wal-000002.log CreateNew"))
+        .ok_or("the second rotation did not create wal-000002.log")?;
+    let mut disk = snap.disk;
+    // Keep the create and lose the metadata rename made just before it (the earlier rename,
+    // of the interrupted rotation, survives).
+    let node = disk
+        .dirs
+        .get_mut(Path::new(DIR))
+        .ok_or("no /wal directory")?;
+    if let Some(last) = node
+        .pending
+        .iter()
+        .rposition(|op| matches!(op, DirOp::Rename { .. }))
+    {
+        node.pending.remove(last);
+    }
+    let after = SimFs::new(disk.crash(Resolution::ApplyAll));
+    step(
+        "open after the power loss",
+        opts(&after).open(DIR).map(drop),
+    )?;
+    let got: Vec<u64> = step("read", entries(&after))?
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    if got != [1, 2, 3, 4] {
+        return Err(format!(
+            "after the power loss: LSNs {got:?}, expected [1, 2, 3, 4]"
+        ));
+    }
+    Ok(())
+}
+
 #[test]
-#[ignore = "core bug B2: no directory fsync between the metadata rename and the segment create"]
+fn b1_truncate_after_failed_rotation_reopens() {
+    b1_check().unwrap();
+}
+
+#[test]
 fn b2_create_without_rename_after_interrupted_rotation_reopens() {
-    known::b2_create_without_rename_after_interrupted_rotation_reopens().unwrap();
+    b2_check().unwrap();
+}
+
+fn step<T>(what: &str, r: Result<T, WalError>) -> Result<T, String> {
+    r.map_err(|e| format!("{what}: {e}"))
 }
 
 /// Every tolerated bug must still reproduce: when the core fixes one, this fails until its

@@ -149,8 +149,10 @@ fn lying_file_sync_is_caught_by_every_harness() {
         threads: threads(),
         ..RandomConfig::default()
     });
+    // A run stops at its first violation; with unsynced data the first one is often an
+    // open that refuses a half-written walogs.meta rather than a lost entry.
     assert!(
-        rep.crash.lost > 0,
+        rep.crash.lost > 0 || rep.crash.open > 0,
         "{}",
         rep.crash.line("random (lying disk)", "states")
     );
