@@ -37,7 +37,10 @@ CARGO_TARGET_DIR="$fuzz_target_dir" RUSTFLAGS="-Cpasses=sancov-module \
 --cfg fuzzing" \
     cargo build --release --locked --manifest-path fuzz/Cargo.toml --target "$host"
 
-sim=target/release/walogs-sim
+# A private copy: a rebuild of the shared target dir during the soak must not swap the binary.
+mkdir -p target/soak-sim
+cp target/release/walogs-sim target/soak-sim/walogs-sim
+sim=target/soak-sim/walogs-sim
 log=target/soak-sim.log
 : >"$log"
 status=0
