@@ -308,7 +308,8 @@ func (w *WAL) Checkpoint(appliedUpTo uint64) (int, error) {
 
 // TruncateAfter durably removes every entry after keepUpTo (the next append gets
 // keepUpTo+1) and returns how many it removed. Below the oldest kept entry it is
-// ErrLSNOutOfRange; a point inside an atomic batch is ErrInvalidArgument.
+// ErrLSNOutOfRange; a point inside an atomic batch (or inside a frame that group commit
+// wrote for several concurrent appends) is ErrInvalidArgument.
 func (w *WAL) TruncateAfter(keepUpTo uint64) (uint64, error) {
 	return w.u64("TruncateAfter", func(h *C.walogs_wal) C.gw_u64x2 {
 		return C.gw_truncate_after(h, C.uint64_t(keepUpTo))

@@ -4,9 +4,9 @@
 //! How it works: an append takes the next LSN and copies its entry into the queue (a short
 //! critical section). If no leader is at work, it becomes the leader: it takes the writer
 //! lock, takes every queued entry (up to one batch frame, 64 MiB), writes them as one frame,
-//! issues one fdatasync, publishes the new written/durable LSNs and wakes everyone waiting.
-//! Other appenders sleep on a condition variable meanwhile; each wakes, returns if its entry
-//! is written, and otherwise one of them leads the next group. So N threads appending
+//! issues one fdatasync, publishes the new durable LSN, marks the group's tickets done and
+//! wakes everyone waiting. Other appenders sleep on a condition variable meanwhile; each
+//! wakes, returns if its entry is done, and otherwise one of them leads the next group. So N threads appending
 //! together cost about one write + one fdatasync per group, and each caller still returns
 //! only once its own entry is durable (under [`Durability::EveryAppend`]).
 //!
@@ -44,6 +44,12 @@ struct Queue {
     leader_active: bool,
     /// Appenders sleeping on `SharedWal::done` (a lone appender skips the wake-up syscall).
     waiters: usize,
+    /// Entries ever queued; an append's ticket is the value before it queued. Tickets,
+    /// unlike LSNs, are never reused (a truncation hands LSNs out again).
+    tickets: u64,
+    /// Entries ever written: every ticket below this is done. Queued entries hold the
+    /// tickets from here up to `tickets`, in order.
+    tickets_done: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -76,8 +82,6 @@ pub struct SharedWal {
     writer: Mutex<LogWriter>,
     /// Highest LSN durable (EveryAppend: also the highest acknowledged).
     durable: AtomicU64,
-    /// Highest LSN written to the file.
-    written: AtomicU64,
 }
 
 impl SharedWal {
@@ -100,7 +104,6 @@ impl SharedWal {
             }),
             done: Condvar::new(),
             durable: AtomicU64::new(w.durable_lsn()),
-            written: AtomicU64::new(next - 1),
             writer: Mutex::new(w),
         })
     }
@@ -124,10 +127,14 @@ impl SharedWal {
         }
         let lsn = q.next_lsn;
         q.next_lsn += 1;
+        let ticket = q.tickets;
+        q.tickets += 1;
         q.lens.push(data.len() as u32);
         q.data.extend_from_slice(data);
         loop {
-            if self.written.load(Ordering::Acquire) >= lsn {
+            // Done means written (and synced, if the policy says so); a truncation that cut
+            // the entry afterwards does not undo the append, which happened before it.
+            if ticket < q.tickets_done {
                 return Ok(Lsn(lsn));
             }
             if let Some(s) = &q.stopped {
@@ -142,11 +149,11 @@ impl SharedWal {
             q.leader_active = true;
             drop(q);
             let led = self.lead();
-            if self.written.load(Ordering::Acquire) >= lsn {
+            q = self.lock_queue();
+            if ticket < q.tickets_done {
                 return Ok(Lsn(lsn));
             }
             led?;
-            q = self.lock_queue();
         }
     }
 
@@ -180,9 +187,8 @@ impl SharedWal {
         self.exclusive(|w| w.append_many(entries))
     }
 
-    /// Publish the writer's state (written and durable LSNs) after a write.
+    /// Publish the writer's durable LSN after a write.
     fn publish(&self, w: &LogWriter) {
-        self.written.store(w.next_lsn() - 1, Ordering::Release);
         self.durable.store(w.durable_lsn(), Ordering::Release);
     }
 
@@ -226,10 +232,13 @@ impl SharedWal {
         frame::encode_packed(&mut buf, first, &lens, &data);
         let r = w.write_frame(&buf, first, n as u64);
         let mut q = self.lock_queue();
-        if let Err(e) = &r {
-            w.poison_with(format!("a group commit failed: {e}"));
-            let reason = w.poisoned().unwrap_or_default().to_string();
-            q.stopped = Some(Stop::Poisoned(reason));
+        match &r {
+            Ok(()) => q.tickets_done += n as u64,
+            Err(e) => {
+                w.poison_with(format!("a group commit failed: {e}"));
+                let reason = w.poisoned().unwrap_or_default().to_string();
+                q.stopped = Some(Stop::Poisoned(reason));
+            }
         }
         self.publish(w);
         (q, r)
@@ -298,7 +307,11 @@ impl SharedWal {
         self.exclusive(|w| w.checkpoint(applied_up_to))
     }
 
-    /// See [`crate::Wal::truncate_after`].
+    /// See [`crate::Wal::truncate_after`]. Entries appended concurrently may share one frame
+    /// (group commit writes each group as one batch frame, so that a torn group write can
+    /// never look like mid-log damage); a cut inside such a frame is refused like one inside
+    /// an atomic batch ([`WalError::InvalidArgument`], naming the frame's first and last
+    /// LSN). Appends from one thread at a time are one frame each and can be cut anywhere.
     pub fn truncate_after(&self, keep_up_to: Lsn) -> Result<u64, WalError> {
         self.exclusive(|w| w.truncate_after(keep_up_to))
     }

@@ -52,7 +52,9 @@ pub unsafe extern "C" fn walogs_checkpoint(
 /// `*removed_out` (optional, may be NULL) receives how many entries were removed (0 when
 /// `keep_up_to` is at or past the newest). Below the oldest kept entry it is
 /// `WALOGS_LSN_OUT_OF_RANGE`; a point inside an atomic batch is `WALOGS_INVALID_ARGUMENT`
-/// (the message names the batch's bounds). Iterators over the removed entries fail.
+/// (the message names the batch's bounds), and so is a point inside a frame that group
+/// commit wrote for several concurrent appends (appends made one at a time can be cut
+/// anywhere). Iterators over the removed entries fail.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; `removed_out` NULL or valid for a write.
