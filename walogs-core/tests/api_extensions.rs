@@ -284,7 +284,11 @@ fn shared_wal_appends_race_with_truncate_after() {
         .map(|(l, _)| l.0)
         .collect();
     assert_eq!(lsns, (1..next).collect::<Vec<_>>());
-    assert_eq!(next - 1 + cut, 8000, "every append is either in the log or was cut");
+    assert_eq!(
+        next - 1 + cut,
+        8000,
+        "every append is either in the log or was cut"
+    );
 }
 
 /// A close racing with appenders: every append either returns its LSN (and the entry is in
