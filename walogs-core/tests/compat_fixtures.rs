@@ -10,7 +10,7 @@ use walogs_core::{Lsn, TailState, Wal, WalOptions};
 
 fn fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/compat/walogs-0.1")
+        .join("../tests/fixtures/walogs-0.1")
         .join(name);
     assert!(src.is_dir(), "fixture {} missing", src.display());
     let tmp = tempfile::tempdir().unwrap();

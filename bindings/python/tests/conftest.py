@@ -15,7 +15,7 @@ import walogs
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 COMPAT_DIR = Path(
-    os.environ.get("WALOGS_COMPAT_DIR", REPO_ROOT.parent / "shared" / "compat" / "walogs-0.1")
+    os.environ.get("WALOGS_COMPAT_DIR", REPO_ROOT / "tests" / "fixtures" / "walogs-0.1")
 )
 
 
