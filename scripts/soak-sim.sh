@@ -29,13 +29,7 @@ if ! command -v c++ >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq g++ >/dev/null
 fi
 cargo build --release -p walogs-sim --bins
-host="$(rustc -vV | sed -n 's/^host: //p')"
-fuzz_target_dir="$PWD/fuzz/target"
-CARGO_TARGET_DIR="$fuzz_target_dir" RUSTFLAGS="-Cpasses=sancov-module \
--Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
--Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares \
---cfg fuzzing" \
-    cargo build --release --locked --manifest-path fuzz/Cargo.toml --target "$host"
+bash scripts/libfuzzer.sh build
 
 # A private copy: a rebuild of the shared target dir during the soak must not swap the binary.
 mkdir -p target/soak-sim
@@ -69,24 +63,9 @@ step "$sim" random runs="$RUNS" steps=300 seed="$SEED"
 step "$sim" random runs="$RUNS" steps=300 seed="$((SEED + 1))" dirs=journaled
 step "$sim" fuzz target=decode secs="$FUZZ_SECS" seed="$SEED"
 step "$sim" fuzz target=open secs="$FUZZ_SECS" seed="$SEED"
-for t in frame_decode open_image; do
-    corpus="fuzz/target/corpus/$t"
-    mkdir -p "$corpus" fuzz/target/artifacts
-    out="target/soak-sim-fuzz-$t.log"
-    echo "+ libFuzzer $t -max_total_time=$FUZZ_SECS" | tee -a "$log"
-    if "$fuzz_target_dir/$host/release/$t" -max_total_time="$FUZZ_SECS" -rss_limit_mb=2048 \
-        -artifact_prefix=fuzz/target/artifacts/ -print_final_stats=1 "$corpus" >"$out" 2>&1; then
-        runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")"
-        cov="$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$out" | tail -1 |
-            sed -n 's/.*cov: \([0-9]*\).*/\1/p')"
-        echo "fuzz-libfuzzer $t: ${runs:-?} runs in $FUZZ_SECS s, coverage ${cov:-?} edges," \
-            "corpus $(find "$corpus" -type f | wc -l) inputs, 0 crashes" | tee -a "$log"
-    else
-        tail -40 "$out"
-        echo "fuzz-libfuzzer $t: FAILED, input in fuzz/target/artifacts/ (log: $out)" | tee -a "$log"
-        status=1
-    fi
-done
+if ! bash scripts/libfuzzer.sh run "$FUZZ_SECS" soak-sim 2>&1 | tee -a "$log"; then
+    status=1
+fi
 step "$sim" known
 
 echo

@@ -59,34 +59,11 @@ if ! ./target/release/walogs-sim known 2>&1 | tee -a "$log"; then
 fi
 t_tests=$(date +%s)
 
-# ---- libFuzzer -----------------------------------------------------------------------------
-# Coverage-guided fuzzing on stable Rust: libfuzzer-sys links libFuzzer, and the
-# sanitizer-coverage instrumentation it needs is enabled with stable -C flags (no nightly,
-# no cargo-fuzz). --target keeps the flags off build scripts and proc macros.
-host="$(rustc -vV | sed -n 's/^host: //p')"
-fuzz_target_dir="$PWD/fuzz/target"
-CARGO_TARGET_DIR="$fuzz_target_dir" RUSTFLAGS="-Cpasses=sancov-module \
--Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
--Cllvm-args=-sanitizer-coverage-pc-table -Cllvm-args=-sanitizer-coverage-trace-compares \
---cfg fuzzing" \
-    cargo build --release --locked --manifest-path fuzz/Cargo.toml --target "$host"
-for t in frame_decode open_image; do
-    corpus="fuzz/target/corpus/$t"
-    mkdir -p "$corpus" fuzz/target/artifacts
-    out="target/test-sim-fuzz-$t.log"
-    if "$fuzz_target_dir/$host/release/$t" -max_total_time="$FUZZ_SECS" -rss_limit_mb=2048 \
-        -artifact_prefix=fuzz/target/artifacts/ -print_final_stats=1 "$corpus" >"$out" 2>&1; then
-        runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")"
-        cov="$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$out" | tail -1 |
-            sed -n 's/.*cov: \([0-9]*\).*/\1/p')"
-        echo "fuzz-libfuzzer $t: ${runs:-?} runs in $FUZZ_SECS s, coverage ${cov:-?} edges, 0 crashes" |
-            tee -a "$log"
-    else
-        tail -40 "$out"
-        echo "fuzz-libfuzzer $t: FAILED, input in fuzz/target/artifacts/ (log: $out)" | tee -a "$log"
-        status=1
-    fi
-done
+# ---- libFuzzer (scripts/libfuzzer.sh: stable-Rust coverage build, one figure per target) ---
+bash scripts/libfuzzer.sh build
+if ! bash scripts/libfuzzer.sh run "$FUZZ_SECS" test-sim 2>&1 | tee -a "$log"; then
+    status=1
+fi
 t_end=$(date +%s)
 
 # ---- summary ------------------------------------------------------------------------------
