@@ -10,6 +10,7 @@ use std::path::Path;
 use walogs_core::{Lsn, WalError, WalOptions};
 use walogs_sim::disk::{DirOp, Resolution};
 use walogs_sim::harness::known;
+use walogs_sim::handle::{AnyWal, HandleKind};
 use walogs_sim::{FaultKind, SimFs};
 
 const DIR: &str = "/wal";
@@ -230,31 +231,21 @@ fn b5_handles_agree_on_poisoning_after_a_failed_write() {
         "open /wal/wal-000002.log CreateNew",
         "rename /wal/walogs.meta.tmp /wal/walogs.meta",
     ] {
-        for shared in [false, true] {
+        for kind in [HandleKind::Single, HandleKind::Shared] {
+            let shared = kind == HandleKind::Shared;
             let what = format!("shared={shared}, fault at `{needle}`");
             let fs = SimFs::default();
             let mut acked = 0;
-            let (r, poisoned, later) = if shared {
-                let w = opts(&fs).open_shared(DIR).unwrap();
-                fs.set_fault_on(needle, FaultKind::Enospc, 3);
-                let r = loop {
-                    match w.append(&big) {
-                        Ok(_) => acked += 1,
-                        Err(e) => break e,
-                    }
-                };
-                (r, w.is_poisoned(), w.append(b"later"))
-            } else {
-                let mut w = opts(&fs).open(DIR).unwrap();
-                fs.set_fault_on(needle, FaultKind::Enospc, 3);
-                let r = loop {
-                    match w.append(&big) {
-                        Ok(_) => acked += 1,
-                        Err(e) => break e,
-                    }
-                };
-                (r, w.is_poisoned(), w.append(b"later"))
+            let mut w = AnyWal::open(kind, &opts(&fs), Path::new(DIR)).unwrap();
+            fs.set_fault_on(needle, FaultKind::Enospc, 3);
+            let r = loop {
+                match w.append(&big) {
+                    Ok(_) => acked += 1,
+                    Err(e) => break e,
+                }
             };
+            let (poisoned, later) = (w.is_poisoned(), w.append(b"later"));
+            drop(w);
             assert!(fs.fired().is_some(), "{what}: the fault fired ({r})");
             assert!(
                 !matches!(r, WalError::Poisoned { .. }),
