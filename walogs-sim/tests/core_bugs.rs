@@ -9,8 +9,8 @@ use std::path::Path;
 
 use walogs_core::{Lsn, WalError, WalOptions};
 use walogs_sim::disk::{DirOp, Resolution};
-use walogs_sim::harness::known;
 use walogs_sim::handle::{AnyWal, HandleKind};
+use walogs_sim::harness::known;
 use walogs_sim::{FaultKind, SimFs};
 
 const DIR: &str = "/wal";
