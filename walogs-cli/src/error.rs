@@ -177,7 +177,10 @@ mod tests {
     #[test]
     fn exit_codes_by_kind() {
         let corrupt = WalError::Corrupt {
-            reason: "wal-000001.log at offset 3".into(),
+            reason: Box::new(walogs_core::Damage::new(
+                walogs_core::DamageKind::CompletedSegment,
+                "wal-000001.log at offset 3",
+            )),
         };
         assert_eq!(CliError::from(corrupt).exit_code(), EXIT_CORRUPT);
         let locked = WalError::Locked {

@@ -1,13 +1,11 @@
-//! Configuration: the 0.1 `WalConfig`, and the additive `WalOptions` builder.
+//! Configuration: the 0.1 `WalConfig`, and the additive `WalOptions` builder. (The handles
+//! add `WalOptions::open` and `open_shared`; this module knows nothing of them.)
 
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::WalError;
-use crate::shared::SharedWal;
 use crate::types::Durability;
 use crate::vfs::{FileSystem, OsFs};
-use crate::wal::Wal;
 
 /// Default maximum segment size: 64 MiB.
 pub const DEFAULT_MAX_SEGMENT_SIZE: u64 = 64 * 1024 * 1024;
@@ -29,9 +27,13 @@ impl Default for WalConfig {
     }
 }
 
+/// Default permission bits of the files walogs creates: owner read and write only. A
+/// directory walogs creates gets search permission wherever read is granted (`0700`).
+pub const DEFAULT_FILE_MODE: u32 = 0o600;
+
 /// Every open-time setting, as a builder. `WalOptions::new()` gives the defaults of
-/// [`Wal::open`]: 64 MiB segments, [`Durability::EveryAppend`], writable, no salvage,
-/// preallocation on.
+/// [`crate::Wal::open`]: 64 MiB segments, [`Durability::EveryAppend`], writable, no salvage,
+/// preallocation on, private files (`0600`, directories `0700`).
 #[derive(Debug, Clone)]
 pub struct WalOptions {
     pub(crate) max_segment_size: Option<u64>,
@@ -39,6 +41,7 @@ pub struct WalOptions {
     pub(crate) read_only: bool,
     pub(crate) salvage: bool,
     pub(crate) preallocate: bool,
+    pub(crate) file_mode: u32,
     pub(crate) fs: Arc<dyn FileSystem>,
 }
 
@@ -50,6 +53,7 @@ impl Default for WalOptions {
             read_only: false,
             salvage: false,
             preallocate: true,
+            file_mode: DEFAULT_FILE_MODE,
             fs: Arc::new(OsFs),
         }
     }
@@ -106,19 +110,38 @@ impl WalOptions {
         self
     }
 
+    /// Permission bits of the files walogs creates (segments, `walogs.meta`, `walogs.lock`),
+    /// applied exactly (the process umask does not narrow or widen them); a directory walogs
+    /// creates gets search permission wherever read is granted (`0640` → directory `0750`).
+    /// Default `0o600`. Must grant the owner read and write, and nothing beyond `0o777`.
+    /// Existing files keep their permissions.
+    pub fn file_mode(mut self, mode: u32) -> Self {
+        self.file_mode = mode;
+        self
+    }
+
     /// Route all I/O through another [`FileSystem`] (a simulator or a fault injector).
     pub fn file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
         self.fs = fs;
         self
     }
 
-    /// Open a single-owner [`Wal`] (the 0.1 handle, `&mut self` appends).
-    pub fn open(&self, dir: impl AsRef<Path>) -> Result<Wal, WalError> {
-        Wal::open_with_options(dir.as_ref(), self.clone())
-    }
-
-    /// Open a thread-safe [`SharedWal`] whose concurrent appends share fdatasyncs.
-    pub fn open_shared(&self, dir: impl AsRef<Path>) -> Result<SharedWal, WalError> {
-        SharedWal::open_with_options(dir.as_ref(), self.clone())
+    /// Refuse settings no WAL can run with ([`WalError::InvalidArgument`]): a zero sync
+    /// interval, a file mode without owner read and write or with bits beyond `0o777`.
+    pub fn validate(&self) -> Result<(), WalError> {
+        if let Durability::Interval(d) = self.durability
+            && d.is_zero()
+        {
+            return Err(WalError::invalid(
+                "the sync interval must be greater than zero (use Durability::EveryAppend to sync every append)",
+            ));
+        }
+        if self.file_mode & 0o600 != 0o600 || self.file_mode & !0o777 != 0 {
+            return Err(WalError::invalid(format!(
+                "file mode {:#o} must grant the owner read and write (0o600) and hold no bits beyond 0o777",
+                self.file_mode
+            )));
+        }
+        Ok(())
     }
 }

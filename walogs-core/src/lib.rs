@@ -36,27 +36,35 @@
 //! (single writer), `meta` (the metadata file), `recovery` (open-time checks), `writer`
 //! (all mutations), `reader` (iterators), `wal` and `shared` (the two handles).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod config;
+mod directory;
+mod engine;
 mod error;
+mod fork;
 pub mod frame;
+mod group_commit;
+mod handle;
 mod index;
 mod lock;
+mod maintenance;
 mod meta;
 mod reader;
 mod recovery;
 mod scan;
 pub mod segment;
+mod segments;
 mod shared;
 mod types;
 pub mod vfs;
 mod wal;
 mod writer;
 
-pub use config::{DEFAULT_MAX_SEGMENT_SIZE, WalConfig, WalOptions};
-pub use error::WalError;
+pub use config::{DEFAULT_FILE_MODE, DEFAULT_MAX_SEGMENT_SIZE, WalConfig, WalOptions};
+pub use error::{Damage, DamageKind, WalError};
 pub use frame::{MAX_BATCH_SIZE, MAX_ENTRY_SIZE};
+pub use handle::WalHandle;
 pub use lock::{LOCK_FILENAME, lock_holder};
 pub use meta::META_FILENAME;
 pub use reader::{WalCursor, WalIter};

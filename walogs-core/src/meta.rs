@@ -15,10 +15,9 @@
 //! by the caller. walogs 0.1 ignores the file.
 
 use std::io;
-use std::path::Path;
 
-use crate::error::WalError;
-use crate::vfs::{FileSystem, OpenMode, read_full_at};
+use crate::error::{Damage, DamageKind, WalError};
+use crate::vfs::{Dir, OpenMode, read_full_at};
 
 /// File name of the metadata file.
 pub const META_FILENAME: &str = "walogs.meta";
@@ -56,30 +55,40 @@ impl Meta {
         b
     }
 
-    fn decode(b: &[u8]) -> Result<Meta, String> {
+    /// Decode, or say at which offset and why the bytes are not a metadata file.
+    fn decode(b: &[u8]) -> Result<Meta, (u64, String)> {
         if b.len() != SIZE {
-            return Err(format!(
-                "{META_FILENAME} is {} bytes, expected {SIZE}",
-                b.len()
+            return Err((
+                b.len().min(SIZE) as u64,
+                format!("{META_FILENAME} is {} bytes, expected {SIZE}", b.len()),
             ));
         }
         if &b[0..8] != MAGIC {
-            return Err(format!("{META_FILENAME}: bad magic at offset 0"));
+            return Err((0, format!("{META_FILENAME}: bad magic at offset 0")));
         }
         let crc = u32::from_le_bytes(b[32..36].try_into().expect("4 bytes"));
         if crc32fast::hash(&b[0..32]) != crc {
-            return Err(format!("{META_FILENAME}: checksum mismatch at offset 32"));
+            return Err((
+                32,
+                format!("{META_FILENAME}: checksum mismatch at offset 32"),
+            ));
         }
         let version = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
         if version != VERSION {
-            return Err(format!(
-                "{META_FILENAME}: unsupported version {version} at offset 8 (this build reads {VERSION})"
+            return Err((
+                8,
+                format!(
+                    "{META_FILENAME}: unsupported version {version} at offset 8 (this build reads {VERSION})"
+                ),
             ));
         }
         let flags = u32::from_le_bytes(b[28..32].try_into().expect("4 bytes"));
         if flags & !FLAG_RELAXED != 0 {
-            return Err(format!(
-                "{META_FILENAME}: unknown flags {flags:#x} at offset 28 (written by a newer walogs?)"
+            return Err((
+                28,
+                format!(
+                    "{META_FILENAME}: unknown flags {flags:#x} at offset 28 (written by a newer walogs?)"
+                ),
             ));
         }
         Ok(Meta {
@@ -91,33 +100,39 @@ impl Meta {
 }
 
 /// Read the metadata file; `Ok(None)` when there is none.
-pub(crate) fn read(fs: &dyn FileSystem, dir: &Path) -> Result<Option<Meta>, WalError> {
-    let file = match fs.open(&dir.join(META_FILENAME), OpenMode::Read) {
+pub(crate) fn read(dir: &dyn Dir) -> Result<Option<Meta>, WalError> {
+    let file = match dir.open(META_FILENAME, OpenMode::Read) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     let mut buf = [0u8; SIZE + 1];
     let n = read_full_at(file.as_ref(), &mut buf, 0)?;
-    Meta::decode(&buf[..n])
-        .map(Some)
-        .map_err(|r| WalError::corrupt(format!("{r} in {}", dir.display())))
+    Meta::decode(&buf[..n]).map(Some).map_err(|(offset, r)| {
+        WalError::corrupt(
+            Damage::new(
+                DamageKind::Metadata,
+                format!("{r} in {}", dir.path().display()),
+            )
+            .at(META_FILENAME, offset),
+        )
+    })
 }
 
-/// Replace the metadata file atomically. The caller syncs the directory afterwards
-/// (costs: create + write + fdatasync + rename).
-pub(crate) fn write(fs: &dyn FileSystem, dir: &Path, meta: Meta) -> io::Result<()> {
-    let tmp = dir.join(META_TMP_FILENAME);
-    match fs.remove_file(&tmp) {
+/// Replace the metadata file atomically; new files get permission bits `mode`. A stale
+/// temporary file is removed first (the entry itself: if it is a link, the link). The caller
+/// syncs the directory afterwards (costs: create + write + fdatasync + rename).
+pub(crate) fn write(dir: &dyn Dir, meta: Meta, mode: u32) -> io::Result<()> {
+    match dir.remove(META_TMP_FILENAME) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let file = fs.open(&tmp, OpenMode::CreateNew)?;
+    let file = dir.open(META_TMP_FILENAME, OpenMode::CreateNew { mode })?;
     file.write_all_at(&meta.encode(), 0)?;
     file.sync_data()?;
     drop(file);
-    fs.rename(&tmp, &dir.join(META_FILENAME))
+    dir.rename(META_TMP_FILENAME, META_FILENAME)
 }
 
 #[cfg(test)]

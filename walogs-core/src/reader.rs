@@ -2,22 +2,74 @@
 //! without allocating ([`WalCursor`]), and reading one entry by LSN. All of them read a
 //! snapshot of the segment list taken when they were created, through their own file
 //! handles, so they never disturb the writer.
+//!
+//! One rule for every reader: once its WAL is closed, the next call returns
+//! [`WalError::Closed`] (and then the reader ends); in a forked child it returns
+//! [`WalError::Forked`].
 
 use std::io;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::error::WalError;
+use crate::error::{Damage, DamageKind, WalError};
+use crate::fork::Owner;
 use crate::frame::BatchEntries;
 use crate::index::SegmentInfo;
 use crate::scan::{FrameReader, Step};
 use crate::types::Lsn;
-use crate::vfs::{FileSystem, FsFile, OpenMode};
+use crate::vfs::{Dir, FsFile, OpenMode};
+
+/// What readers need to know about their WAL while they run: whether it was closed, and
+/// which process opened it.
+#[derive(Debug)]
+pub(crate) struct Live {
+    owner: Owner,
+    closed: AtomicBool,
+    poisoned: AtomicBool,
+}
+
+impl Live {
+    pub fn new(owner: Owner) -> Live {
+        Live {
+            owner,
+            closed: AtomicBool::new(false),
+            poisoned: AtomicBool::new(false),
+        }
+    }
+
+    /// Mark the WAL closed: every reader's next call fails with `Closed`.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+
+    /// Record that the writer was poisoned (readers go on reading what is verified).
+    pub fn poison(&self) {
+        self.poisoned.store(true, Ordering::Release);
+    }
+
+    /// Whether the writer was poisoned. Lock-free.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned.load(Ordering::Acquire)
+    }
+
+    /// `Err` when readers may no longer read: the WAL is closed, or this is a forked child.
+    #[inline]
+    pub fn check(&self) -> Result<(), WalError> {
+        if !self.owner.is_current() {
+            return Err(WalError::Forked {
+                opened_by: self.owner.pid(),
+            });
+        }
+        if self.closed.load(Ordering::Acquire) {
+            return Err(WalError::Closed);
+        }
+        Ok(())
+    }
+}
 
 /// One segment as a reader sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct SegRef {
-    pub path: PathBuf,
     pub name: String,
     pub next_lsn: u64,
     /// Offset of a frame at or before the first wanted entry.
@@ -29,46 +81,54 @@ pub(crate) struct SegRef {
 /// Which segments hold entries `from..` and where to start.
 #[derive(Debug)]
 pub(crate) struct ReadPlan {
-    pub fs: Arc<dyn FileSystem>,
+    pub dir: Arc<dyn Dir>,
+    pub live: Arc<Live>,
     pub segments: Vec<SegRef>,
     pub from: u64,
 }
 
-fn open_segment(fs: &dyn FileSystem, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError> {
-    fs.open(&seg.path, OpenMode::Read).map_err(|e| {
-        WalError::Io(io::Error::new(
-            e.kind(),
-            format!(
-                "cannot open {} (removed by a checkpoint or truncate since the reader started?): {e}",
-                seg.path.display()
-            ),
-        ))
+fn open_segment(dir: &dyn Dir, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError> {
+    dir.open(&seg.name, OpenMode::Read).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            WalError::Io(io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot open {} (removed by a checkpoint or truncate since the reader started?): {e}",
+                    dir.path().join(&seg.name).display()
+                ),
+            ))
+        } else {
+            WalError::from(e)
+        }
     })
 }
 
 fn damaged(seg: &SegRef, offset: u64) -> WalError {
-    WalError::corrupt(format!(
-        "{} is damaged at offset {offset} (found while reading; it was valid when the WAL was opened)",
-        seg.name
-    ))
+    WalError::corrupt(
+        Damage::new(
+            DamageKind::ChangedWhileReading,
+            format!(
+                "{} is damaged at offset {offset} (found while reading; it was valid when the WAL was opened)",
+                seg.name
+            ),
+        )
+        .at(&seg.name, offset),
+    )
 }
 
-/// Find the frame of segment `info` (file at `path`) holding `lsn`:
-/// `(offset, first LSN, entry count)`.
+/// Find the frame of segment `info` holding `lsn`: `(offset, first LSN, entry count)`.
 pub(crate) fn locate_frame(
-    fs: &dyn FileSystem,
-    path: &Path,
+    dir: &dyn Dir,
     info: &SegmentInfo,
     lsn: u64,
 ) -> Result<(u64, u64, u64), WalError> {
     let seg = SegRef {
-        path: path.to_path_buf(),
         name: info.name.clone(),
         next_lsn: info.next_lsn,
         start: info.seek_offset(lsn),
         len: info.len,
     };
-    let file = open_segment(fs, &seg)?;
+    let file = open_segment(dir, &seg)?;
     let mut r = FrameReader::new(seg.start, seg.len);
     loop {
         match r.next_frame(file.as_ref())? {
@@ -141,9 +201,16 @@ impl WalCursor {
         Some(Err(e))
     }
 
-    /// The next entry, borrowed until the next call; `None` at the end.
+    /// The next entry, borrowed until the next call; `None` at the end. After the WAL was
+    /// closed: one `Err(Closed)`, then `None`.
     #[allow(clippy::should_implement_trait)]
     pub fn next_entry(&mut self) -> Option<Result<(Lsn, &[u8]), WalError>> {
+        if self.done {
+            return None;
+        }
+        if let Err(e) = self.plan.live.check() {
+            return self.fail(e);
+        }
         loop {
             if self.done {
                 return None;
@@ -163,7 +230,7 @@ impl WalCursor {
                 return None;
             };
             if self.file.is_none() {
-                match open_segment(self.plan.fs.as_ref(), &seg) {
+                match open_segment(self.plan.dir.as_ref(), &seg) {
                     Ok(f) => self.file = Some(f),
                     Err(e) => return self.fail(e),
                 }
@@ -191,10 +258,17 @@ impl WalCursor {
                         continue;
                     }
                     if first_lsn > self.next {
-                        return self.fail(WalError::corrupt(format!(
-                            "LSN discontinuity in {} at offset {offset}: found LSN {first_lsn}, expected {}",
-                            seg.name, self.next
-                        )));
+                        return self.fail(WalError::corrupt(
+                            Damage::new(
+                                DamageKind::ChangedWhileReading,
+                                format!(
+                                    "LSN discontinuity in {} at offset {offset}: found LSN {first_lsn}, expected {}",
+                                    seg.name, self.next
+                                ),
+                            )
+                            .at(&seg.name, offset)
+                            .last_good(self.next - 1),
+                        ));
                     }
                     self.ranges.clear();
                     self.pos = 0;
@@ -249,20 +323,27 @@ impl Iterator for WalIter {
 
 /// Read the one entry `lsn` of segment `seg`.
 pub(crate) fn read_entry(
-    fs: Arc<dyn FileSystem>,
+    dir: Arc<dyn Dir>,
+    live: Arc<Live>,
     seg: SegRef,
     lsn: u64,
 ) -> Result<Vec<u8>, WalError> {
+    let name = seg.name.clone();
     let mut c = WalCursor::new(ReadPlan {
-        fs,
+        dir,
+        live,
         segments: vec![seg],
         from: lsn,
     });
     match c.next_entry() {
         Some(Ok((l, d))) if l.0 == lsn => Ok(d.to_vec()),
         Some(Err(e)) => Err(e),
-        _ => Err(WalError::corrupt(format!(
-            "entry {lsn} not found where the index says"
-        ))),
+        _ => Err(WalError::corrupt(
+            Damage::new(
+                DamageKind::ChangedWhileReading,
+                format!("entry {lsn} not found in {name} where the index says"),
+            )
+            .in_file(&name),
+        )),
     }
 }

@@ -120,7 +120,8 @@ impl FrameReader {
 /// Look for any valid frame starting at or after `from` and before `file_len` whose first LSN is
 /// plausible (at least `min_lsn`, and not absurdly far beyond it). Used to tell a torn final
 /// write (nothing valid follows) from mid-log damage (acknowledged frames follow).
-/// Returns `(offset, first_lsn, frames found)`.
+/// Holes of a sparse file are skipped (no frame starts in one), so a huge sparse file costs
+/// only its data. Returns `(offset, first_lsn, frames found)`.
 pub(crate) fn find_valid_after(
     file: &dyn FsFile,
     from: u64,
@@ -131,6 +132,14 @@ pub(crate) fn find_valid_after(
     let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
     let mut start = from;
     while start + FRAME_HEADER_SIZE as u64 <= file_len {
+        match file.next_data(start)? {
+            Some(data) if data > start => {
+                start = data;
+                continue;
+            }
+            Some(_) => {}
+            None => break,
+        }
         let n = crate::vfs::read_full_at(file, &mut window, start)?;
         if n < FRAME_HEADER_SIZE {
             break;

@@ -106,9 +106,3 @@ pub enum Durability {
     /// sync. A power loss may lose everything appended since the last rotation.
     None,
 }
-
-impl Durability {
-    pub(crate) fn syncs_every_append(self) -> bool {
-        matches!(self, Durability::EveryAppend)
-    }
-}

@@ -1,186 +1,116 @@
-//! The log writer: the state of one open WAL and every operation that changes the directory
-//! (append, sync, rotate, checkpoint, truncate, close). Both handles, [`crate::Wal`] and
-//! [`crate::SharedWal`], drive one of these.
+//! The log writer: the state of one open WAL and the operations that write it (append,
+//! sync, rotate, close). Whole-log maintenance (checkpoint, truncate) is in `maintenance.rs`.
+//! Both handles drive one of these through the engine.
 //!
 //! Rules kept here: in-memory state changes only after the I/O that makes it true has
 //! succeeded; a failed write or sync poisons the writer; every create, rename and delete is
 //! followed by a directory fsync before the operation is reported done.
 
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use crate::config::WalOptions;
+use crate::directory::{open_wal_dir, sync_dir_and_parent};
 use crate::error::WalError;
-use crate::frame::{self, MAX_BATCH_SIZE, MAX_ENTRY_SIZE};
+use crate::fork::Owner;
+use crate::frame::{self, limits};
 use crate::index::SegmentInfo;
 use crate::lock::{DirLock, lock_dir};
 use crate::meta::{self, Meta};
-use crate::reader::{ReadPlan, SegRef, locate_frame};
+use crate::reader::Live;
 use crate::recovery::{RecoverOptions, recover};
 use crate::segment::segment_filename;
-use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
-use crate::vfs::{FileSystem, FsFile, OpenMode};
+use crate::segments::{SegmentSet, View};
+use crate::types::{Durability, Lsn, LsnRange, RecoveryReport};
+use crate::vfs::{Dir, FsFile, OpenMode};
 
 /// Preallocation step for the active segment.
 const PREALLOC_STEP: u64 = 1024 * 1024;
 
 #[derive(Debug)]
 pub(crate) struct LogWriter {
-    fs: Arc<dyn FileSystem>,
-    dir: PathBuf,
+    pub(crate) dir: Arc<dyn Dir>,
+    pub(crate) owner: Owner,
+    pub(crate) live: Arc<Live>,
     max_segment_size: Option<u64>,
     durability: Durability,
     preallocate: bool,
     read_only: bool,
-    completed: Vec<SegmentInfo>,
-    /// The active segment. For a read-only open of a directory with no segment, a virtual
-    /// empty segment with `seq == 0`.
-    active: SegmentInfo,
-    file: Option<Box<dyn FsFile>>,
+    pub(crate) file_mode: u32,
+    /// The segments and the next LSN, shared with readers.
+    pub(crate) view: Arc<RwLock<View>>,
+    /// The active segment's file (writable handles only).
+    pub(crate) file: Option<Box<dyn FsFile>>,
     /// Upper bound of the active file's length: frames plus preallocated zeros (some of
     /// which may be missing when a preallocation failed part way).
-    allocated: u64,
+    pub(crate) allocated: u64,
     /// Bytes of the active segment known durable (the file length at the last good sync).
-    durable_len: u64,
+    pub(crate) durable_len: u64,
     /// Preallocation failed in this segment (disk full): don't retry it on every append.
     prealloc_failed: bool,
-    next_lsn: u64,
-    durable_lsn: u64,
+    pub(crate) durable_lsn: u64,
     last_sync: Instant,
-    meta: Option<Meta>,
+    pub(crate) meta: Option<Meta>,
     poisoned: Option<String>,
     closed: bool,
     report: RecoveryReport,
     scratch: Vec<u8>,
-    _lock: Option<DirLock>,
-}
-
-/// Create `dir` and any missing parents, syncing each parent after creating a child so the
-/// new directory entries survive a power loss.
-fn ensure_dir(fs: &dyn FileSystem, dir: &Path) -> Result<(), WalError> {
-    match fs.kind(dir)? {
-        Some(true) => return Ok(()),
-        Some(false) => {
-            return Err(WalError::Io(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                format!("{} exists and is not a directory", dir.display()),
-            )));
-        }
-        None => {}
-    }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    ensure_dir(fs, parent)?;
-    match fs.create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    fs.sync_dir(parent)?;
-    Ok(())
-}
-
-pub(crate) fn check_entry_size(len: usize) -> Result<(), WalError> {
-    if len > MAX_ENTRY_SIZE {
-        return Err(WalError::EntryTooLarge {
-            size: len,
-            max: MAX_ENTRY_SIZE,
-        });
-    }
-    Ok(())
-}
-
-/// Check the limits of one frame holding `entries`.
-pub(crate) fn check_frame<T: AsRef<[u8]>>(entries: &[T]) -> Result<(), WalError> {
-    if entries.is_empty() {
-        return Err(WalError::invalid("a batch must hold at least one entry"));
-    }
-    for e in entries {
-        check_entry_size(e.as_ref().len())?;
-    }
-    if entries.len() > 1 {
-        let body = frame::batch_body_len(entries.iter().map(|e| e.as_ref().len()));
-        if body > MAX_BATCH_SIZE || entries.len() > u32::MAX as usize {
-            return Err(WalError::EntryTooLarge {
-                size: body,
-                max: MAX_BATCH_SIZE,
-            });
-        }
-    }
-    Ok(())
+    lock: Option<DirLock>,
 }
 
 impl LogWriter {
-    /// Open (and recover) the WAL in `dir`. Costs: a directory listing, a read of every
-    /// segment, and for a writable open the lock, possibly a truncation (+ fdatasync), and one
-    /// fdatasync of the active segment.
-    pub fn open(dir: &Path, opts: WalOptions) -> Result<LogWriter, WalError> {
+    /// Open (and recover) the WAL at `path`. Costs: a directory listing, a read of every
+    /// segment, and for a writable open the lock, possibly a truncation (+ fdatasync), and
+    /// one fdatasync of the active segment and of the directory and its parent.
+    pub fn open(path: &std::path::Path, opts: WalOptions) -> Result<LogWriter, WalError> {
+        opts.validate()?;
+        let owner = Owner::current();
         let fs = opts.fs.clone();
+        let dir = open_wal_dir(fs.as_ref(), path, opts.read_only, opts.file_mode)?;
         let lock = if opts.read_only {
-            match fs.kind(dir)? {
-                Some(true) => None,
-                Some(false) => {
-                    return Err(WalError::Io(io::Error::new(
-                        io::ErrorKind::NotADirectory,
-                        format!("{} is not a directory", dir.display()),
-                    )));
-                }
-                None => {
-                    return Err(WalError::Io(io::Error::new(
-                        io::ErrorKind::NotFound,
-                        format!("{} does not exist", dir.display()),
-                    )));
-                }
-            }
+            None
         } else {
-            ensure_dir(fs.as_ref(), dir)?;
-            Some(lock_dir(fs.as_ref(), dir)?)
+            Some(lock_dir(dir.as_ref(), opts.file_mode)?)
         };
         let rec = recover(
-            fs.as_ref(),
-            dir,
+            dir.as_ref(),
             RecoverOptions {
                 read_only: opts.read_only,
                 salvage: opts.salvage,
             },
+            opts.file_mode,
         )?;
-        let mut segments = rec.segments;
-        let active = segments
-            .pop()
-            .unwrap_or_else(|| SegmentInfo::new(0, String::new(), rec.next_lsn));
+        let segs = SegmentSet::new(rec.segments, rec.next_lsn);
         let file = if opts.read_only {
             None
         } else {
-            let f = fs.open(&dir.join(&active.name), OpenMode::ReadWrite)?;
+            let f = dir.open(&segs.active.name, OpenMode::ReadWrite)?;
             // Whatever a crashed writer left in the page cache is durable from here on, and so
-            // are the directory entries (an earlier open or rotation may have failed between
-            // creating an entry and syncing its directory).
+            // are the directory entries.
             f.sync_data()?;
-            fs.sync_dir(dir)?;
-            match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => fs.sync_dir(p)?,
-                _ => fs.sync_dir(Path::new("."))?,
-            }
+            sync_dir_and_parent(fs.as_ref(), dir.as_ref())?;
             Some(f)
         };
+        let active_len = segs.active.len;
+        let live = Arc::new(Live::new(owner));
         let mut w = LogWriter {
-            fs,
-            dir: dir.to_path_buf(),
+            dir,
+            owner,
+            live,
             max_segment_size: opts.max_segment_size,
             durability: opts.durability,
             preallocate: opts.preallocate,
             read_only: opts.read_only,
-            allocated: active.len,
-            durable_len: active.len,
+            file_mode: opts.file_mode,
+            allocated: active_len,
+            durable_len: active_len,
             prealloc_failed: false,
-            completed: segments,
-            active,
+            view: Arc::new(RwLock::new(View {
+                segs,
+                next_lsn: rec.next_lsn,
+            })),
             file,
-            next_lsn: rec.next_lsn,
             durable_lsn: rec.next_lsn - 1,
             last_sync: Instant::now(),
             meta: rec.meta,
@@ -188,7 +118,7 @@ impl LogWriter {
             closed: false,
             report: rec.report,
             scratch: Vec::new(),
-            _lock: lock,
+            lock,
         };
         if !w.read_only {
             w.record_policy()?;
@@ -197,8 +127,8 @@ impl LogWriter {
     }
 
     /// Whether this writer may leave more than one unsynced frame (see `Meta::relaxed`).
-    fn relaxed(&self) -> bool {
-        !self.durability.syncs_every_append()
+    pub(crate) fn relaxed(&self) -> bool {
+        !matches!(self.durability, Durability::EveryAppend)
     }
 
     /// Make the metadata file's relaxed flag match this writer's policy before any write.
@@ -213,14 +143,14 @@ impl LogWriter {
         })
     }
 
-    fn check_open(&self) -> Result<(), WalError> {
+    pub(crate) fn check_open(&self) -> Result<(), WalError> {
         if self.closed {
             return Err(WalError::Closed);
         }
         Ok(())
     }
 
-    fn check_writable(&self) -> Result<(), WalError> {
+    pub(crate) fn check_writable(&self) -> Result<(), WalError> {
         self.check_open()?;
         if self.read_only {
             return Err(WalError::ReadOnly);
@@ -236,7 +166,7 @@ impl LogWriter {
     /// A failed fdatasync: the kernel may have dropped the dirty pages while the page cache
     /// still shows them, so cut the active segment back to what is known durable (a later
     /// open must not build on frames that may not survive a power loss), then poison.
-    fn sync_failed(&mut self, e: io::Error) -> WalError {
+    pub(crate) fn sync_failed(&mut self, e: io::Error) -> WalError {
         if let Some(f) = self.file.as_deref()
             && f.set_len(self.durable_len).is_ok()
         {
@@ -246,29 +176,34 @@ impl LogWriter {
         self.poison("fdatasync", e)
     }
 
-    /// Poison the writer from outside (a failed group commit of [`crate::SharedWal`]).
+    /// Poison the writer from outside (a failed group commit).
     pub fn poison_with(&mut self, reason: String) {
         if self.poisoned.is_none() {
             self.poisoned = Some(reason);
+            self.live.poison();
         }
     }
 
     /// Record the first failure; the writer refuses every later mutation.
-    fn poison(&mut self, what: &str, e: io::Error) -> WalError {
-        if self.poisoned.is_none() {
-            self.poisoned = Some(format!("{what} failed: {e}"));
-        }
-        WalError::Io(e)
+    pub(crate) fn poison(&mut self, what: &str, e: io::Error) -> WalError {
+        self.poison_with(format!("{what} failed: {e}"));
+        WalError::from(e)
     }
 
-    fn file(&self) -> &dyn FsFile {
+    /// The segments, for reading (never held across I/O).
+    pub(crate) fn view(&self) -> RwLockReadGuard<'_, View> {
+        self.view.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The segments, for changing them after the I/O that makes the change true.
+    pub(crate) fn view_mut(&self) -> RwLockWriteGuard<'_, View> {
+        self.view.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn file(&self) -> &dyn FsFile {
         self.file
             .as_deref()
             .expect("writable handle has an active file")
-    }
-
-    fn seg_path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
     }
 
     // ---- appends ------------------------------------------------------------------------
@@ -276,9 +211,9 @@ impl LogWriter {
     /// Append `entries` as one frame (plain for one entry, batch otherwise): one write and,
     /// under [`Durability::EveryAppend`], one fdatasync.
     pub fn append_entries<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError> {
-        check_frame(entries)?;
+        limits::check_frame(entries)?;
         self.check_writable()?;
-        let first = self.next_lsn;
+        let first = self.next_lsn();
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
         frame::encode_entries(&mut buf, first, entries);
@@ -302,26 +237,19 @@ impl LogWriter {
             return Err(WalError::invalid("a batch must hold at least one entry"));
         }
         for e in entries {
-            check_entry_size(e.as_ref().len())?;
+            limits::check_entry_size(e.as_ref().len())?;
         }
-        let first = self.next_lsn;
+        self.check_writable()?;
+        let first = self.next_lsn();
         let mut rest = entries;
         while !rest.is_empty() {
-            let mut body = 4usize;
-            let n = rest
-                .iter()
-                .take_while(|e| {
-                    body += 4 + e.as_ref().len();
-                    body <= MAX_BATCH_SIZE
-                })
-                .count()
-                .max(1);
+            let n = limits::fitting_in_one_frame(rest);
             self.append_entries(&rest[..n])?;
             rest = &rest[n..];
         }
         Ok(LsnRange {
             first: Lsn(first),
-            last: Lsn(self.next_lsn - 1),
+            last: Lsn(self.next_lsn() - 1),
         })
     }
 
@@ -334,15 +262,16 @@ impl LogWriter {
         count: u64,
     ) -> Result<(), WalError> {
         self.check_writable()?;
-        debug_assert_eq!(first_lsn, self.next_lsn);
+        debug_assert_eq!(first_lsn, self.next_lsn());
         let len = frame.len() as u64;
+        let active_len = self.view().segs.active.len;
         if let Some(max) = self.max_segment_size
-            && self.active.len > 0
-            && self.active.len + len > max
+            && active_len > 0
+            && active_len + len > max
         {
             self.rotate()?;
         }
-        let offset = self.active.len;
+        let offset = self.view().segs.active.len;
         let end = offset + len;
         if self.preallocate && !self.prealloc_failed && end > self.allocated {
             let mut target = end.max(offset + PREALLOC_STEP);
@@ -376,29 +305,33 @@ impl LogWriter {
             }
             self.last_sync = Instant::now();
         }
-        self.active.record(first_lsn, count, offset, len);
-        self.next_lsn = first_lsn + count;
+        {
+            let mut v = self.view_mut();
+            v.segs.active.record(first_lsn, count, offset, len);
+            v.next_lsn = first_lsn + count;
+        }
         if sync_now {
-            self.durable_lsn = self.next_lsn - 1;
-            self.durable_len = self.active.len;
+            self.durable_lsn = first_lsn + count - 1;
+            self.durable_len = offset + len;
         }
         Ok(())
     }
 
     /// fdatasync the active segment if anything is not yet durable. Returns the durable LSN.
+    /// On a read-only handle: [`WalError::ReadOnly`].
     pub fn sync(&mut self) -> Result<Lsn, WalError> {
-        self.check_open()?;
-        if self.read_only {
-            return Ok(Lsn(self.durable_lsn));
-        }
         self.check_writable()?;
-        if self.durable_lsn + 1 < self.next_lsn {
+        let (next, len) = {
+            let v = self.view();
+            (v.next_lsn, v.segs.active.len)
+        };
+        if self.durable_lsn + 1 < next {
             if let Err(e) = self.file().sync_data() {
                 return Err(self.sync_failed(e));
             }
             self.last_sync = Instant::now();
-            self.durable_lsn = self.next_lsn - 1;
-            self.durable_len = self.active.len;
+            self.durable_lsn = next - 1;
+            self.durable_len = len;
         }
         Ok(Lsn(self.durable_lsn))
     }
@@ -408,46 +341,69 @@ impl LogWriter {
     /// Seal the active segment and start the next one. No-op when the active segment is
     /// empty. Costs: a truncate of the preallocated tail, one fdatasync, the metadata file
     /// (write + fdatasync + rename + directory fsync), a create and a second directory fsync.
+    ///
+    /// If the next segment cannot be created once the seal is durable, the handle is
+    /// poisoned: its active segment is recorded as sealed, so no entry may be added to it,
+    /// and a reopen continues cleanly after it. The one exception is an empty regular file
+    /// already bearing the next segment's name (left by an earlier failed rotation), which
+    /// is taken as the new segment.
     pub fn rotate(&mut self) -> Result<(), WalError> {
         self.check_writable()?;
-        if self.active.is_empty() {
-            return Ok(());
-        }
-        if self.allocated > self.active.len {
-            if let Err(e) = self.file().set_len(self.active.len) {
+        let (active_seq, active_len, active_name, next) = {
+            let v = self.view();
+            if v.segs.active.is_empty() {
+                return Ok(());
+            }
+            (
+                v.segs.active.seq,
+                v.segs.active.len,
+                v.segs.active.name.clone(),
+                v.next_lsn,
+            )
+        };
+        if self.allocated > active_len {
+            if let Err(e) = self.file().set_len(active_len) {
                 return Err(self.poison("truncate of the preallocated tail", e));
             }
-            self.allocated = self.active.len;
+            self.allocated = active_len;
         }
         if let Err(e) = self.file().sync_data() {
             return Err(self.sync_failed(e));
         }
-        self.durable_lsn = self.next_lsn - 1;
-        self.durable_len = self.active.len;
+        self.durable_lsn = next - 1;
+        self.durable_len = active_len;
         let meta = Meta {
-            sealed_seq: self.active.seq,
-            sealed_last_lsn: self.next_lsn - 1,
+            sealed_seq: active_seq,
+            sealed_last_lsn: next - 1,
             relaxed: self.relaxed(),
         };
         // The seal is durable (renamed and the directory synced) before the next segment
         // exists: a file system that reorders directory operations must not be able to keep
-        // the create and lose the rename. From here the in-memory seal matches the disk, so
-        // a failed create below leaves a usable handle whose active segment is the sealed
-        // one (recovery accepts an active segment at or past its seal).
+        // the create and lose the rename.
         self.write_meta(meta)?;
-        let new_seq = self.active.seq + 1;
+        let new_seq = active_seq + 1;
         let new_name = segment_filename(new_seq);
-        let new_file = self
-            .fs
-            .open(&self.seg_path(&new_name), OpenMode::CreateNew)?;
-        if let Err(e) = self.fs.sync_dir(&self.dir) {
+        let new_file = match self.create_next_segment(&new_name) {
+            Ok(f) => f,
+            Err(e) => {
+                let reason = format!(
+                    "creating {new_name} after sealing {active_name} failed ({e}); the sealed segment takes no more entries"
+                );
+                self.poison_with(reason);
+                return Err(e);
+            }
+        };
+        if let Err(e) = self.dir.sync() {
             return Err(self.poison("directory fsync", e));
         }
-        let sealed = std::mem::replace(
-            &mut self.active,
-            SegmentInfo::new(new_seq, new_name, self.next_lsn),
-        );
-        self.completed.push(sealed);
+        {
+            let mut v = self.view_mut();
+            let sealed = std::mem::replace(
+                &mut v.segs.active,
+                SegmentInfo::new(new_seq, new_name, next),
+            );
+            v.segs.completed.push(sealed);
+        }
         self.file = Some(new_file);
         self.allocated = 0;
         self.durable_len = 0;
@@ -455,293 +411,91 @@ impl LogWriter {
         Ok(())
     }
 
-    /// Make sure the metadata file records a seal at least as new as the newest completed
-    /// segment (directories written by walogs 0.1 have none), so that deleting segments can
-    /// never let an LSN be handed out twice.
-    fn record_newest_seal(&mut self) -> Result<(), WalError> {
-        let Some(newest) = self.completed.last() else {
-            return Ok(());
-        };
-        if self.meta.is_some_and(|m| m.sealed_seq >= newest.seq) {
-            return Ok(());
+    /// Create the file of the next segment, or adopt an empty regular file of that name.
+    fn create_next_segment(&self, name: &str) -> Result<Box<dyn FsFile>, WalError> {
+        match self.dir.open(
+            name,
+            OpenMode::CreateNew {
+                mode: self.file_mode,
+            },
+        ) {
+            Ok(f) => Ok(f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                let f = self.dir.open(name, OpenMode::ReadWrite)?;
+                if f.len()? != 0 {
+                    return Err(WalError::Io(io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!(
+                            "{} already exists and is not empty",
+                            self.dir.path().join(name).display()
+                        ),
+                    )));
+                }
+                Ok(f)
+            }
+            Err(e) => Err(e.into()),
         }
-        let meta = Meta {
-            sealed_seq: newest.seq,
-            sealed_last_lsn: newest.last_lsn(),
-            relaxed: self.relaxed(),
-        };
-        self.write_meta(meta)
     }
 
     /// Replace the metadata file and sync the directory; a failure poisons.
-    fn write_meta(&mut self, meta: Meta) -> Result<(), WalError> {
-        if let Err(e) = meta::write(self.fs.as_ref(), &self.dir, meta) {
+    pub(crate) fn write_meta(&mut self, meta: Meta) -> Result<(), WalError> {
+        if let Err(e) = meta::write(self.dir.as_ref(), meta, self.file_mode) {
             return Err(self.poison("metadata write", e));
         }
-        if let Err(e) = self.fs.sync_dir(&self.dir) {
+        if let Err(e) = self.dir.sync() {
             return Err(self.poison("directory fsync", e));
         }
         self.meta = Some(meta);
         Ok(())
     }
 
-    /// Delete, oldest first, every completed segment whose entries all have
-    /// `lsn <= applied_up_to`. Costs one unlink and one directory fsync per segment.
-    pub fn checkpoint(&mut self, applied_up_to: Lsn) -> Result<usize, WalError> {
-        self.check_writable()?;
-        if applied_up_to.0 == 0 {
-            return Ok(0);
-        }
-        let n = self
-            .completed
-            .iter()
-            .take_while(|s| s.is_empty() || s.last_lsn() <= applied_up_to.0)
-            .count();
-        if n == 0 {
-            return Ok(0);
-        }
-        self.record_newest_seal()?;
-        for _ in 0..n {
-            let path = self.seg_path(&self.completed[0].name);
-            match self.fs.remove_file(&path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-            if let Err(e) = self.fs.sync_dir(&self.dir) {
-                return Err(self.poison("directory fsync", e));
-            }
-            self.completed.remove(0);
-        }
-        Ok(n)
-    }
-
-    /// Remove every entry after `keep_up_to`, durably; the next append gets
-    /// `keep_up_to + 1`. Returns how many entries were removed.
-    pub fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError> {
-        self.check_writable()?;
-        let first = self.first_lsn();
-        let target = keep_up_to.0.saturating_add(1);
-        if target >= self.next_lsn {
-            return Ok(0);
-        }
-        if target < first {
-            return Err(WalError::LsnOutOfRange {
-                lsn: keep_up_to.0,
-                first,
-                next: self.next_lsn,
-            });
-        }
-        let in_active = self.active.contains(target);
-        let seg = if in_active {
-            &self.active
-        } else {
-            self.completed
-                .iter()
-                .find(|s| s.contains(target))
-                .expect("an LSN between first and next lies in some segment")
-        };
-        let (offset, frame_first, frame_count) =
-            locate_frame(self.fs.as_ref(), &self.seg_path(&seg.name), seg, target)?;
-        if frame_first != target {
-            return Err(WalError::invalid(format!(
-                "LSN {target} is inside an atomic batch holding LSN {frame_first}..={}; \
-                 truncate after {} or after {} instead",
-                frame_first + frame_count - 1,
-                frame_first - 1,
-                frame_first + frame_count - 1
-            )));
-        }
-        let removed = self.next_lsn - target;
-        if in_active {
-            // An interrupted rotation may have recorded the active segment as sealed; never
-            // leave a seal above what the segment will hold.
-            if let Some(m) = self.meta
-                && m.sealed_seq >= self.active.seq
-                && m.sealed_last_lsn >= target
-            {
-                self.write_meta(Meta {
-                    sealed_seq: self.active.seq - 1,
-                    sealed_last_lsn: self.active.first_lsn - 1,
-                    relaxed: m.relaxed,
-                })?;
-            }
-            if let Err(e) = self.file().set_len(offset) {
-                return Err(self.poison("truncate", e));
-            }
-            self.allocated = offset;
-            if let Err(e) = self.file().sync_data() {
-                return Err(self.poison("fdatasync", e));
-            }
-            self.active.cut(offset, target);
-            self.durable_len = offset;
-        } else {
-            let k = self
-                .completed
-                .iter()
-                .position(|s| s.contains(target))
-                .expect("found above");
-            let seq = self.completed[k].seq;
-            let meta = Meta {
-                sealed_seq: seq - 1,
-                sealed_last_lsn: self.completed[k].first_lsn - 1,
-                relaxed: self.relaxed(),
-            };
-            self.write_meta(meta)?;
-            // Newest first, one directory fsync each, so the segment numbers stay contiguous
-            // at every point a crash could stop us.
-            self.file = None;
-            let doomed: Vec<String> = std::iter::once(self.active.name.clone())
-                .chain(self.completed[k + 1..].iter().rev().map(|s| s.name.clone()))
-                .collect();
-            for name in doomed {
-                let r = self
-                    .fs
-                    .remove_file(&self.seg_path(&name))
-                    .and_then(|()| self.fs.sync_dir(&self.dir));
-                if let Err(e) = r {
-                    return Err(self.poison("segment removal during truncate", e));
-                }
-            }
-            let mut kept = self.completed.remove(k);
-            self.completed.truncate(k);
-            let f = match self
-                .fs
-                .open(&self.seg_path(&kept.name), OpenMode::ReadWrite)
-            {
-                Ok(f) => f,
-                Err(e) => return Err(self.poison("reopen during truncate", e)),
-            };
-            if let Err(e) = f.set_len(offset).and_then(|()| f.sync_data()) {
-                return Err(self.poison("truncate", e));
-            }
-            kept.cut(offset, target);
-            self.active = kept;
-            self.file = Some(f);
-            self.allocated = offset;
-            self.durable_len = offset;
-        }
-        self.next_lsn = target;
-        self.durable_lsn = self.durable_lsn.min(target - 1);
-        Ok(removed)
-    }
-
     /// Cut the preallocated tail and make everything durable, then release the files and
-    /// the lock. Idempotent.
+    /// the lock. Idempotent. In a process that is not the one that opened the WAL (a forked
+    /// child), nothing is written: the descriptors are only released.
     pub fn close(&mut self) -> Result<(), WalError> {
         if self.closed {
             return Ok(());
         }
         let mut result = Ok(());
-        if !self.read_only && self.poisoned.is_none() {
+        if !self.read_only && self.poisoned.is_none() && self.owner.is_current_strict() {
+            let (next, len) = {
+                let v = self.view();
+                (v.next_lsn, v.segs.active.len)
+            };
             let f = self.file();
             let r = (|| {
-                if self.allocated > self.active.len {
-                    f.set_len(self.active.len)?;
+                if self.allocated > len {
+                    f.set_len(len)?;
                 }
                 f.sync_data()
             })();
             if let Err(e) = r {
                 result = Err(self.poison("close", e));
             } else {
-                self.durable_lsn = self.next_lsn - 1;
+                self.durable_lsn = next - 1;
             }
         }
         self.closed = true;
+        self.live.close();
         self.file = None;
-        self._lock = None;
+        self.lock = None;
         result
     }
 
     // ---- reads --------------------------------------------------------------------------
 
     pub fn first_lsn(&self) -> u64 {
-        self.completed
-            .iter()
-            .chain(std::iter::once(&self.active))
-            .find(|s| !s.is_empty())
-            .map_or(self.next_lsn, |s| s.first_lsn)
+        self.view().first_lsn()
     }
 
-    fn all_segments(&self) -> impl Iterator<Item = &SegmentInfo> {
-        self.completed
-            .iter()
-            .chain(std::iter::once(&self.active).filter(|a| a.seq != 0))
-    }
-
-    /// A snapshot of where entries `from..next_lsn` are, for an iterator.
-    pub fn plan(&self, from: u64) -> Result<ReadPlan, WalError> {
-        self.check_open()?;
-        let first = self.first_lsn();
-        if from < first || from > self.next_lsn {
-            return Err(WalError::LsnOutOfRange {
-                lsn: from,
-                first,
-                next: self.next_lsn,
-            });
-        }
-        let segs: Vec<SegRef> = self
-            .all_segments()
-            .filter(|s| !s.is_empty() && s.next_lsn > from)
-            .map(|s| SegRef {
-                path: self.seg_path(&s.name),
-                name: s.name.clone(),
-                next_lsn: s.next_lsn,
-                start: if s.contains(from) {
-                    s.seek_offset(from)
-                } else {
-                    0
-                },
-                len: s.len,
-            })
-            .collect();
-        Ok(ReadPlan {
-            fs: self.fs.clone(),
-            segments: segs,
-            from,
-        })
-    }
-
-    /// The segment holding `lsn`, or an out-of-range error.
-    pub fn segment_of(&self, lsn: u64) -> Result<SegRef, WalError> {
-        self.check_open()?;
-        let s = self
-            .all_segments()
-            .find(|s| s.contains(lsn))
-            .ok_or(WalError::LsnOutOfRange {
-                lsn,
-                first: self.first_lsn(),
-                next: self.next_lsn,
-            })?;
-        Ok(SegRef {
-            path: self.seg_path(&s.name),
-            name: s.name.clone(),
-            next_lsn: s.next_lsn,
-            start: s.seek_offset(lsn),
-            len: s.len,
-        })
-    }
-
-    pub fn fs(&self) -> &Arc<dyn FileSystem> {
-        &self.fs
-    }
     pub fn next_lsn(&self) -> u64 {
-        self.next_lsn
+        self.view().next_lsn
     }
     pub fn durable_lsn(&self) -> u64 {
         self.durable_lsn
     }
-    pub fn segment_count(&self) -> usize {
-        self.all_segments().count()
-    }
-    pub fn tail_state(&self) -> TailState {
-        self.report.tail
-    }
     pub fn report(&self) -> &RecoveryReport {
         &self.report
-    }
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
     pub fn is_read_only(&self) -> bool {
         self.read_only
@@ -751,9 +505,6 @@ impl LogWriter {
     }
     pub fn poisoned(&self) -> Option<&str> {
         self.poisoned.as_deref()
-    }
-    pub fn syncs_every_append(&self) -> bool {
-        self.durability.syncs_every_append()
     }
 }
 

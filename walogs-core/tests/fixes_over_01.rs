@@ -185,7 +185,7 @@ fn duplicate_or_out_of_order_lsn_is_corrupt() {
 #[test]
 fn failed_fsync_poisons_until_reopen() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::SyncData);
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
     let opts = WalOptions::new().file_system(fs_);
     let mut wal = opts.open(tmp.path()).unwrap();
     assert_eq!(wal.append(b"ok").unwrap(), Lsn(1));
@@ -221,7 +221,7 @@ fn failed_fsync_poisons_until_reopen() {
 #[test]
 fn shared_handle_poisons_too() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::SyncData);
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
     let wal = WalOptions::new()
         .file_system(fs_)
         .open_shared(tmp.path())
@@ -241,7 +241,7 @@ fn shared_handle_poisons_too() {
 #[test]
 fn short_write_leaves_nothing_behind() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::ShortWrite);
+    let (fs_, countdown) = fault_fs(Fault::ShortWrite);
     let mut wal = WalOptions::new()
         .preallocate(false)
         .file_system(fs_)
@@ -263,25 +263,34 @@ fn short_write_leaves_nothing_behind() {
     assert_eq!(lsns(&wal), vec![1, 2]);
 }
 
-// 7. State changes only after I/O: a stray next segment makes rotate fail, and checkpoint
-//    never deletes the active segment.
+// 7. State changes only after I/O: a stray (non-empty) next segment makes rotate fail after
+//    the seal is durable; the handle is poisoned (its segment is sealed) and never deletes
+//    the active segment; a reopen reads every entry.
 #[test]
 fn stray_next_segment_does_not_make_checkpoint_delete_active() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
     wal.append(b"a").unwrap();
-    fs::write(seg(tmp.path(), 2), b"").unwrap();
+    fs::write(seg(tmp.path(), 2), b"junk").unwrap();
     assert!(wal.rotate().is_err());
+    assert!(wal.is_poisoned());
     assert_eq!(wal.segment_count(), 1);
-    assert_eq!(wal.checkpoint(Lsn(100)).unwrap(), 0);
+    assert!(matches!(
+        wal.checkpoint(Lsn(100)),
+        Err(WalError::Poisoned { .. })
+    ));
     assert!(seg(tmp.path(), 1).exists());
     assert_eq!(lsns(&wal), vec![1]);
+    drop(wal);
+    let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
+    assert_eq!(lsns(&wal), vec![1]);
+    assert_eq!(wal.append(b"b").unwrap(), Lsn(2));
 }
 
 #[test]
 fn failed_directory_sync_in_rotate_poisons_without_state_change() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::SyncDir);
+    let (fs_, countdown) = fault_fs(Fault::SyncDir);
     let mut wal = WalOptions::new()
         .max_segment_size(None)
         .file_system(fs_)
@@ -540,7 +549,7 @@ fn empty_completed_segment_is_corrupt() {
 #[test]
 fn frame_whose_fsync_failed_is_cut() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::SyncData);
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
     let mut wal = WalOptions::new().file_system(fs_).open(tmp.path()).unwrap();
     wal.append(b"durable").unwrap();
     countdown.store(1, Ordering::SeqCst);
@@ -560,7 +569,7 @@ fn frame_whose_fsync_failed_is_cut() {
 #[test]
 fn failed_group_commit_poisons_and_keeps_lsns_dense() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::ShortWrite);
+    let (fs_, countdown) = fault_fs(Fault::ShortWrite);
     let wal = std::sync::Arc::new(
         WalOptions::new()
             .preallocate(false)
@@ -601,7 +610,7 @@ fn failed_group_commit_poisons_and_keeps_lsns_dense() {
 #[test]
 fn partial_preallocation_is_cut_at_close() {
     let tmp = tempfile::tempdir().unwrap();
-    let (fs_, countdown) = FaultFs::new(Fault::AllocatePartway);
+    let (fs_, countdown) = fault_fs(Fault::AllocatePartway);
     countdown.store(1, Ordering::SeqCst);
     let mut wal = WalOptions::new()
         .max_segment_size(None)

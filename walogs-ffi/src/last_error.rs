@@ -3,7 +3,6 @@
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
-use std::io;
 
 use walogs_core::WalError;
 
@@ -38,44 +37,25 @@ impl Failure {
     }
 }
 
-/// The OS error number of `e`: its raw number, or for errors walogs built itself (which
-/// carry only a kind) the usual number of that kind; 0 when there is none.
-fn errno_of(e: &io::Error) -> c_int {
-    if let Some(n) = e.raw_os_error() {
-        return n;
-    }
-    use rustix::io::Errno;
-    let errno = match e.kind() {
-        io::ErrorKind::NotFound => Errno::NOENT,
-        io::ErrorKind::PermissionDenied => Errno::ACCESS,
-        io::ErrorKind::AlreadyExists => Errno::EXIST,
-        io::ErrorKind::NotADirectory => Errno::NOTDIR,
-        io::ErrorKind::IsADirectory => Errno::ISDIR,
-        io::ErrorKind::InvalidInput => Errno::INVAL,
-        io::ErrorKind::StorageFull => Errno::NOSPC,
-        io::ErrorKind::FileTooLarge => Errno::FBIG,
-        io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData => Errno::IO,
-        io::ErrorKind::Interrupted => Errno::INTR,
-        io::ErrorKind::OutOfMemory => Errno::NOMEM,
-        _ => return 0,
-    };
-    errno.raw_os_error()
-}
-
 impl From<WalError> for Failure {
     fn from(e: WalError) -> Failure {
         use WalogsStatus::*;
-        let (status, errno) = match &e {
-            WalError::Io(io) => (WALOGS_IO, errno_of(io)),
-            WalError::EntryTooLarge { .. } => (WALOGS_ENTRY_TOO_LARGE, 0),
-            WalError::Corrupt { .. } => (WALOGS_CORRUPT, 0),
-            WalError::Locked { .. } => (WALOGS_LOCKED, 0),
-            WalError::Poisoned { .. } => (WALOGS_POISONED, 0),
-            WalError::ReadOnly => (WALOGS_READ_ONLY, 0),
-            WalError::Closed => (WALOGS_CLOSED, 0),
-            WalError::LsnOutOfRange { .. } => (WALOGS_LSN_OUT_OF_RANGE, 0),
-            WalError::InvalidArgument { .. } => (WALOGS_INVALID_ARGUMENT, 0),
+        let status = match &e {
+            WalError::Io(_) => WALOGS_IO,
+            WalError::EntryTooLarge { .. } => WALOGS_ENTRY_TOO_LARGE,
+            WalError::Corrupt { .. } => WALOGS_CORRUPT,
+            WalError::Locked { .. } => WALOGS_LOCKED,
+            WalError::Poisoned { .. } => WALOGS_POISONED,
+            WalError::ReadOnly => WALOGS_READ_ONLY,
+            WalError::Closed => WALOGS_CLOSED,
+            WalError::LsnOutOfRange { .. } => WALOGS_LSN_OUT_OF_RANGE,
+            WalError::InvalidArgument { .. } => WALOGS_INVALID_ARGUMENT,
+            WalError::Forked { .. } => WALOGS_FORKED,
+            WalError::UnsafeFile { .. } => WALOGS_UNSAFE_FILE,
+            // A kind this layer does not know yet: still a failure of the WAL's state.
+            _ => WALOGS_IO,
         };
+        let errno = e.errno().unwrap_or(0);
         Failure {
             status,
             message: e.to_string(),
@@ -253,9 +233,12 @@ mod tests {
 
     #[test]
     fn errno_comes_from_the_os_error_or_its_kind() {
-        let f = Failure::from(WalError::Io(io::Error::from_raw_os_error(28)));
+        let f = Failure::from(WalError::Io(std::io::Error::from_raw_os_error(28)));
         assert_eq!((f.status, f.errno), (WalogsStatus::WALOGS_IO, 28));
-        let f = Failure::from(WalError::Io(io::Error::new(io::ErrorKind::NotFound, "x")));
+        let f = Failure::from(WalError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "x",
+        )));
         assert_eq!(f.errno, rustix::io::Errno::NOENT.raw_os_error());
         record("walogs_test", &f);
         assert_eq!(walogs_last_errno(), f.errno);

@@ -46,6 +46,14 @@ pub enum WalogsStatus {
     WALOGS_CORRUPT = 204,
     /// An LSN outside the entries the WAL holds (checkpointed away or not written yet).
     WALOGS_LSN_OUT_OF_RANGE = 205,
+    /// The handle was opened by another process: this process inherited it across
+    /// `fork()`. Nothing was done (`walogs_close` in such a child frees the handle's memory
+    /// and writes nothing). Open the WAL anew in this process to use it here.
+    WALOGS_FORKED = 206,
+    /// A file inside the WAL directory is a symbolic link, a FIFO, a socket, a device or a
+    /// directory under a walogs file name, or a file walogs would write has other hard
+    /// links. Nothing was read from, written to or removed through it.
+    WALOGS_UNSAFE_FILE = 207,
     /// The operating system reported an error; `walogs_last_errno` gives its number. A
     /// failed write or fdatasync also poisons the handle.
     WALOGS_IO = 300,
@@ -56,7 +64,7 @@ pub enum WalogsStatus {
 
 impl WalogsStatus {
     /// Every status, for tests and lookups.
-    pub(crate) const ALL: [WalogsStatus; 14] = [
+    pub(crate) const ALL: [WalogsStatus; 16] = [
         WalogsStatus::WALOGS_OK,
         WalogsStatus::WALOGS_END,
         WalogsStatus::WALOGS_NULL_ARGUMENT,
@@ -69,6 +77,8 @@ impl WalogsStatus {
         WalogsStatus::WALOGS_CLOSED,
         WalogsStatus::WALOGS_CORRUPT,
         WalogsStatus::WALOGS_LSN_OUT_OF_RANGE,
+        WalogsStatus::WALOGS_FORKED,
+        WalogsStatus::WALOGS_UNSAFE_FILE,
         WalogsStatus::WALOGS_IO,
         WalogsStatus::WALOGS_PANIC,
     ];
@@ -90,6 +100,12 @@ impl WalogsStatus {
             WalogsStatus::WALOGS_CLOSED => "wal is closed\0",
             WalogsStatus::WALOGS_CORRUPT => "wal corrupt\0",
             WalogsStatus::WALOGS_LSN_OUT_OF_RANGE => "lsn out of range\0",
+            WalogsStatus::WALOGS_FORKED => {
+                "wal handle inherited across fork(); it belongs to the parent process\0"
+            }
+            WalogsStatus::WALOGS_UNSAFE_FILE => {
+                "refusing a link, special file or hard-linked file in the wal directory\0"
+            }
             WalogsStatus::WALOGS_IO => "i/o error\0",
             WalogsStatus::WALOGS_PANIC => "internal error: walogs panicked\0",
         }
@@ -156,6 +172,8 @@ mod tests {
             (WALOGS_CLOSED, 203),
             (WALOGS_CORRUPT, 204),
             (WALOGS_LSN_OUT_OF_RANGE, 205),
+            (WALOGS_FORKED, 206),
+            (WALOGS_UNSAFE_FILE, 207),
             (WALOGS_IO, 300),
             (WALOGS_PANIC, 900),
         ];

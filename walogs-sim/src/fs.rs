@@ -8,7 +8,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use walogs_core::vfs::{FileSystem, FsFile, OpenMode};
+use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode};
 
 use crate::disk::{DataOp, DirOp, Disk, Entry, Inode, Resolution, normalize, resolve_file, split};
 use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
@@ -152,6 +152,45 @@ impl SimFs {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A file system holding directory `dir` (and its ancestors) with these files, all of
+    /// them durable (no crash state pending).
+    pub fn with_files(dir: &Path, files: &[(String, Vec<u8>)]) -> SimFs {
+        let fs = SimFs::default();
+        let mut parts = Vec::new();
+        for a in normalize(dir).ancestors() {
+            parts.push(a.to_path_buf());
+        }
+        for p in parts.iter().rev().skip(1) {
+            let _ = fs.create_dir_path(p);
+        }
+        for (name, data) in files {
+            if let Ok(f) = fs.open_path(&dir.join(name), OpenMode::CreateNew { mode: 0o600 }) {
+                let _ = f.write_all_at(data, 0);
+            }
+        }
+        let mut g = fs.lock();
+        let durable = g.disk.crash(Resolution::ApplyAll);
+        g.disk = durable;
+        drop(g);
+        fs
+    }
+
+    /// Every file directly in `dir`, by name, in name order, as the page cache shows it.
+    pub fn files(&self, dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let dir = normalize(dir);
+        let g = self.lock();
+        let Some(node) = g.disk.dirs.get(&dir) else {
+            return Vec::new();
+        };
+        node.current
+            .iter()
+            .filter_map(|(name, e)| match e {
+                Entry::File(ino) => Some((name.clone(), g.disk.inodes[*ino].current.clone())),
+                Entry::Dir => None,
+            })
+            .collect()
     }
 
     /// As an `Arc<dyn FileSystem>` for [`walogs_core::WalOptions::file_system`].
@@ -498,11 +537,13 @@ impl FsFile for SimFile {
     }
 }
 
-impl FileSystem for SimFs {
-    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
+/// The path-level operations the [`Dir`] and [`FileSystem`] implementations below share.
+impl SimFs {
+    /// Open (or create) the file at `path`: what [`Dir::open`] does for a name.
+    pub fn open_path(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
         let path = normalize(path);
         let mut g = self.lock();
-        let class = if mode == OpenMode::CreateNew {
+        let class = if matches!(mode, OpenMode::CreateNew { .. }) {
             CallClass::Meta
         } else {
             CallClass::Read
@@ -514,8 +555,8 @@ impl FileSystem for SimFs {
         let existing = g.disk.lookup(&path);
         let ino = match (mode, existing) {
             (_, Some(Entry::Dir)) => return Err(err(EISDIR)),
-            (OpenMode::CreateNew, Some(Entry::File(_))) => return Err(err(EEXIST)),
-            (OpenMode::CreateNew, None) => {
+            (OpenMode::CreateNew { .. }, Some(Entry::File(_))) => return Err(err(EEXIST)),
+            (OpenMode::CreateNew { .. }, None) => {
                 let (parent, name) = split(&path).ok_or_else(|| err(EISDIR))?;
                 if g.disk.lookup(&parent) != Some(Entry::Dir) {
                     return Err(err(ENOENT));
@@ -530,6 +571,14 @@ impl FileSystem for SimFs {
                 ino
             }
             (_, None) => return Err(err(ENOENT)),
+            (OpenMode::ReadWrite, Some(Entry::File(ino))) if g.disk.inodes[ino].read_only => {
+                // Like the real file system: permission bits that forbid writing are
+                // honoured even for root.
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!("{}: its permissions forbid writing", path.display()),
+                ));
+            }
             (_, Some(Entry::File(ino))) => ino,
         };
         let handle = g.next_handle;
@@ -539,12 +588,13 @@ impl FileSystem for SimFs {
             fs: self.clone(),
             ino,
             path,
-            writable: mode != OpenMode::Read,
+            writable: mode.writes(),
             handle,
         }))
     }
 
-    fn read_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
+    /// Names in the directory at `path`.
+    pub fn read_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
         let dir = normalize(dir);
         let mut g = self.lock();
         if let Some(p) = g.enter(
@@ -566,7 +616,8 @@ impl FileSystem for SimFs {
             .unwrap_or_default())
     }
 
-    fn create_dir(&self, path: &Path) -> io::Result<()> {
+    /// Create one directory.
+    pub fn create_dir_path(&self, path: &Path) -> io::Result<()> {
         let path = normalize(path);
         let mut g = self.lock();
         let desc = || format!("create_dir {}", path.display());
@@ -591,7 +642,8 @@ impl FileSystem for SimFs {
         Ok(())
     }
 
-    fn kind(&self, path: &Path) -> io::Result<Option<bool>> {
+    /// `Some(is_dir)` when `path` exists.
+    pub fn kind_path(&self, path: &Path) -> io::Result<Option<bool>> {
         let path = normalize(path);
         let mut g = self.lock();
         if let Some(p) = g.enter(
@@ -604,24 +656,8 @@ impl FileSystem for SimFs {
         Ok(g.disk.lookup(&path).map(|e| e == Entry::Dir))
     }
 
-    fn is_read_only(&self, path: &Path) -> io::Result<bool> {
-        let path = normalize(path);
-        let mut g = self.lock();
-        if let Some(p) = g.enter(
-            CallClass::Read,
-            || format!("is_read_only {}", path.display()),
-            &path,
-        ) {
-            return Err(p.kind.error());
-        }
-        match g.disk.lookup(&path) {
-            Some(Entry::File(ino)) => Ok(g.disk.inodes[ino].read_only),
-            Some(Entry::Dir) => Ok(false),
-            None => Err(err(ENOENT)),
-        }
-    }
-
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+    /// Rename within one directory.
+    pub fn rename_path(&self, from: &Path, to: &Path) -> io::Result<()> {
         let (from, to) = (normalize(from), normalize(to));
         let mut g = self.lock();
         let desc = || format!("rename {} {}", from.display(), to.display());
@@ -655,7 +691,8 @@ impl FileSystem for SimFs {
         Ok(())
     }
 
-    fn remove_file(&self, path: &Path) -> io::Result<()> {
+    /// Remove a file.
+    pub fn remove_path(&self, path: &Path) -> io::Result<()> {
         let path = normalize(path);
         let mut g = self.lock();
         let desc = || format!("remove_file {}", path.display());
@@ -675,7 +712,8 @@ impl FileSystem for SimFs {
         Ok(())
     }
 
-    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+    /// Sync the directory at `path` (its pending entry changes become durable).
+    pub fn sync_dir_path(&self, dir: &Path) -> io::Result<()> {
         let dir = normalize(dir);
         let mut g = self.lock();
         let desc = || format!("sync_dir {}", dir.display());
@@ -703,5 +741,66 @@ impl FileSystem for SimFs {
             Some(p) => Err(p.kind.error()),
             None => Ok(()),
         }
+    }
+}
+
+/// An open directory of the simulated disk: operations by name, resolved against its path.
+#[derive(Debug)]
+struct SimDir {
+    fs: SimFs,
+    path: PathBuf,
+}
+
+impl Dir for SimDir {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+    fn open(&self, name: &str, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
+        self.fs.open_path(&self.path.join(name), mode)
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.fs.read_dir(&self.path)
+    }
+    fn kind(&self, name: &str) -> io::Result<Option<EntryKind>> {
+        Ok(self.fs.kind_path(&self.path.join(name))?.map(|dir| {
+            if dir {
+                EntryKind::Directory
+            } else {
+                EntryKind::Regular
+            }
+        }))
+    }
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        self.fs
+            .rename_path(&self.path.join(from), &self.path.join(to))
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.fs.remove_path(&self.path.join(name))
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.fs.sync_dir_path(&self.path)
+    }
+}
+
+impl FileSystem for SimFs {
+    fn open_dir(&self, path: &Path) -> io::Result<Box<dyn Dir>> {
+        let path = normalize(path);
+        match self.kind_path(&path)? {
+            Some(true) => Ok(Box::new(SimDir {
+                fs: self.clone(),
+                path,
+            })),
+            Some(false) => Err(err(ENOTDIR)),
+            None => Err(err(ENOENT)),
+        }
+    }
+    fn kind(&self, path: &Path) -> io::Result<Option<bool>> {
+        self.kind_path(path)
+    }
+    fn create_dir(&self, path: &Path, _mode: u32) -> io::Result<()> {
+        self.create_dir_path(path)
+    }
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        self.sync_dir_path(path)
     }
 }

@@ -250,8 +250,8 @@ fn check_lsn(got: u64, expected: u64) -> Result<(), WalError> {
     if got == expected {
         Ok(())
     } else {
-        Err(WalError::Corrupt {
-            reason: format!("append returned LSN {got}, next_lsn() said {expected}"),
+        Err(WalError::InvalidArgument {
+            reason: format!("harness: append returned LSN {got}, next_lsn() said {expected}"),
         })
     }
 }

@@ -2,13 +2,13 @@
 
 use std::path::Path;
 
-use walogs_core::vfs::{FileSystem, OpenMode};
+use walogs_core::vfs::OpenMode;
 use walogs_core::{WalError, WalOptions};
 use walogs_sim::disk::{DataOp, Disk, Inode, Resolution, SECTOR, resolve_file};
 use walogs_sim::{FaultKind, Rng, SimFs};
 
 fn content(fs: &SimFs, path: &str) -> Option<Vec<u8>> {
-    let f = fs.open(Path::new(path), OpenMode::Read).ok()?;
+    let f = fs.open_path(Path::new(path), OpenMode::Read).ok()?;
     let mut buf = vec![0u8; f.len().ok()? as usize];
     let n = f.read_at(&mut buf, 0).ok()?;
     buf.truncate(n);
@@ -17,16 +17,18 @@ fn content(fs: &SimFs, path: &str) -> Option<Vec<u8>> {
 
 fn setup() -> SimFs {
     let fs = SimFs::default();
-    fs.create_dir(Path::new("/d")).unwrap();
-    fs.sync_dir(Path::new("/")).unwrap();
+    fs.create_dir_path(Path::new("/d")).unwrap();
+    fs.sync_dir_path(Path::new("/")).unwrap();
     fs
 }
 
 #[test]
 fn file_data_is_volatile_until_sync_data() {
     let fs = setup();
-    let f = fs.open(Path::new("/d/f"), OpenMode::CreateNew).unwrap();
-    fs.sync_dir(Path::new("/d")).unwrap();
+    let f = fs
+        .open_path(Path::new("/d/f"), OpenMode::CreateNew { mode: 0o600 })
+        .unwrap();
+    fs.sync_dir_path(Path::new("/d")).unwrap();
     f.write_all_at(b"hello", 0).unwrap();
     assert_eq!(
         content(&fs, "/d/f").unwrap(),
@@ -55,20 +57,23 @@ fn file_data_is_volatile_until_sync_data() {
 #[test]
 fn directory_entries_are_volatile_until_sync_dir() {
     let fs = setup();
-    let f = fs.open(Path::new("/d/f"), OpenMode::CreateNew).unwrap();
+    let f = fs
+        .open_path(Path::new("/d/f"), OpenMode::CreateNew { mode: 0o600 })
+        .unwrap();
     f.write_all_at(b"x", 0).unwrap();
     f.sync_data().unwrap();
     assert!(
         content(&fs.crash(Resolution::DropAll), "/d/f").is_none(),
         "create not synced"
     );
-    fs.sync_dir(Path::new("/d")).unwrap();
+    fs.sync_dir_path(Path::new("/d")).unwrap();
     assert_eq!(
         content(&fs.crash(Resolution::DropAll), "/d/f").unwrap(),
         b"x"
     );
     // A rename is atomic: after any crash exactly one of the names exists.
-    fs.rename(Path::new("/d/f"), Path::new("/d/g")).unwrap();
+    fs.rename_path(Path::new("/d/f"), Path::new("/d/g"))
+        .unwrap();
     let (mut old, mut new) = (0, 0);
     for i in 0..64 {
         let c = fs.crash(Resolution::nth(i, 3));
@@ -81,10 +86,12 @@ fn directory_entries_are_volatile_until_sync_dir() {
     assert!(old > 0 && new > 0, "both outcomes occur: {old} {new}");
     // A new directory disappears with its files unless its parent is synced.
     let fs = SimFs::default();
-    fs.create_dir(Path::new("/e")).unwrap();
-    let f = fs.open(Path::new("/e/f"), OpenMode::CreateNew).unwrap();
+    fs.create_dir_path(Path::new("/e")).unwrap();
+    let f = fs
+        .open_path(Path::new("/e/f"), OpenMode::CreateNew { mode: 0o600 })
+        .unwrap();
     f.sync_data().unwrap();
-    fs.sync_dir(Path::new("/e")).unwrap();
+    fs.sync_dir_path(Path::new("/e")).unwrap();
     assert!(content(&fs.crash(Resolution::DropAll), "/e/f").is_none());
 }
 
@@ -92,8 +99,11 @@ fn directory_entries_are_volatile_until_sync_dir() {
 fn journaled_resolution_keeps_directory_operations_in_order() {
     let fs = setup();
     for name in ["a", "b", "c", "d"] {
-        fs.open(&Path::new("/d").join(name), OpenMode::CreateNew)
-            .unwrap();
+        fs.open_path(
+            &Path::new("/d").join(name),
+            OpenMode::CreateNew { mode: 0o600 },
+        )
+        .unwrap();
     }
     let mut unordered = false;
     for seed in 0..200 {
@@ -195,7 +205,9 @@ fn a_dropped_extending_write_may_leave_zeros() {
 #[test]
 fn write_fault_may_write_a_prefix_and_returns_the_errno() {
     let fs = setup();
-    let f = fs.open(Path::new("/d/f"), OpenMode::CreateNew).unwrap();
+    let f = fs
+        .open_path(Path::new("/d/f"), OpenMode::CreateNew { mode: 0o600 })
+        .unwrap();
     let mut prefixes = std::collections::HashSet::new();
     for seed in 0..50 {
         f.set_len(0).unwrap();
@@ -216,8 +228,10 @@ fn failed_fdatasync_loses_data_the_cache_still_shows() {
     let mut lost = 0;
     for seed in 0..64 {
         let fs = setup();
-        let f = fs.open(Path::new("/d/f"), OpenMode::CreateNew).unwrap();
-        fs.sync_dir(Path::new("/d")).unwrap();
+        let f = fs
+            .open_path(Path::new("/d/f"), OpenMode::CreateNew { mode: 0o600 })
+            .unwrap();
+        fs.sync_dir_path(Path::new("/d")).unwrap();
         f.write_all_at(&[9u8; 2048], 0).unwrap();
         fs.set_fault_on("sync_data", FaultKind::Eio, seed);
         assert!(f.sync_data().is_err());
@@ -239,10 +253,11 @@ fn unlinked_files_vanish_and_crash_compacts_inodes() {
     let fs = setup();
     for i in 0..10 {
         let p = format!("/d/f{i}");
-        fs.open(Path::new(&p), OpenMode::CreateNew).unwrap();
-        fs.remove_file(Path::new(&p)).unwrap();
+        fs.open_path(Path::new(&p), OpenMode::CreateNew { mode: 0o600 })
+            .unwrap();
+        fs.remove_path(Path::new(&p)).unwrap();
     }
-    fs.sync_dir(Path::new("/d")).unwrap();
+    fs.sync_dir_path(Path::new("/d")).unwrap();
     let after: Disk = fs.crash(Resolution::ApplyAll).disk();
     assert!(after.inodes.is_empty());
     assert!(after.is_quiescent());

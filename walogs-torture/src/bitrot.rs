@@ -12,7 +12,7 @@
 //! only right outcome is exactly the frames that end at or before `o` (a "clean prefix").
 //! Truncating a completed segment must be `Corrupt`.
 //!
-//! The sweep runs on [`crate::memfs::MemFs`] for speed; every 50th case is repeated on real
+//! The sweep runs on the simulator's in-memory file system (`walogs_sim::fs::SimFs`) for speed; every 50th case is repeated on real
 //! files (the `OsFs` of walogs-core) and must be classified the same.
 
 use std::fmt;
@@ -22,9 +22,9 @@ use std::sync::Arc;
 use walogs_core::vfs::{FileSystem, OsFs};
 use walogs_core::{Lsn, META_FILENAME, TailState, WalError, WalOptions, frame, segment};
 
-use crate::memfs::MemFs;
 use crate::payload::PayloadSpec;
 use crate::util::ScratchDir;
+use walogs_sim::fs::SimFs;
 
 /// Segment size of the generated log.
 pub const SEGMENT: u64 = 1800;
@@ -205,11 +205,11 @@ struct Log {
 
 fn build(seed: u64) -> Result<Log, String> {
     let spec = PayloadSpec::varied(seed, 120);
-    let fs = Arc::new(MemFs::new());
+    let fs = SimFs::default();
     let dir = Path::new(DIR);
     let mut wal = WalOptions::new()
         .max_segment_size(Some(SEGMENT))
-        .file_system(fs.clone())
+        .file_system(fs.handle())
         .open(dir)
         .map_err(|e| e.to_string())?;
     let mut entries = Vec::new();
@@ -228,7 +228,7 @@ fn build(seed: u64) -> Result<Log, String> {
     }
     wal.close().map_err(|e| e.to_string())?;
     let files: Vec<(String, Vec<u8>)> = fs
-        .snapshot(dir)
+        .files(dir)
         .into_iter()
         .filter(|(n, _)| n != walogs_core::LOCK_FILENAME)
         .collect();
@@ -361,7 +361,7 @@ pub fn run(seed: u64, work: &Path) -> Result<BitRotReport, String> {
                         counts: &mut Counts,
                         problems: &mut Vec<Problem>,
                         cross: &mut u64| {
-        let mem = Arc::new(MemFs::with_files(dir, &files));
+        let mem = SimFs::with_files(dir, &files).handle();
         let opened = open_and_read(mem, dir);
         let o = classify(&opened, &log.entries, keep, ok, ok_tail);
         counts.add(o);

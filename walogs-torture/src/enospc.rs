@@ -195,7 +195,9 @@ impl Filler {
                 let want = self.len + (avail - target);
                 match self.file.allocate(want) {
                     Ok(()) => self.len = want,
-                    Err(e) if e.raw_os_error() == Some(ENOSPC) => self.len = self.file.len()?,
+                    Err(e) if walogs_core::vfs::IoAt::errno_of(&e) == Some(ENOSPC) => {
+                        self.len = self.file.len()?
+                    }
                     Err(e) => return Err(e),
                 }
             } else {
@@ -237,7 +239,7 @@ impl Case<'_> {
             Ok(_) => true,
             Err(e) => {
                 match &e {
-                    WalError::Io(io) if io.raw_os_error() == Some(ENOSPC) => {}
+                    WalError::Io(_) if e.errno() == Some(ENOSPC) => {}
                     WalError::Poisoned { .. } if self.errors > 0 => {}
                     other => self.bad(format!("{op}: unclean error {other}")),
                 }
@@ -331,7 +333,8 @@ fn run_mounted(m: &LoopMount, seed: u64, rep: &mut EnospcReport) -> Result<(), S
     let e = |e: io::Error| e.to_string();
     let mut filler = Filler {
         file: OsFs
-            .open(&m.mnt().join("filler"), OpenMode::CreateNew)
+            .open_dir(m.mnt())
+            .and_then(|d| d.open("filler", OpenMode::CreateNew { mode: 0o600 }))
             .map_err(e)?,
         len: 0,
     };

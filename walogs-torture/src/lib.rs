@@ -22,7 +22,6 @@ pub mod enospc;
 pub mod handle;
 pub mod kill;
 pub mod ledger;
-pub mod memfs;
 pub mod mount;
 pub mod payload;
 pub mod protocol;

@@ -27,7 +27,7 @@ impl ErrKind {
     /// Classify a walogs error.
     pub fn of(e: &WalError) -> Self {
         match e {
-            WalError::Io(io) => ErrKind::Io(io.raw_os_error()),
+            WalError::Io(_) => ErrKind::Io(e.errno()),
             WalError::Poisoned { .. } => ErrKind::Poisoned,
             WalError::Corrupt { .. } => ErrKind::Corrupt,
             other => {

@@ -5,14 +5,13 @@
 //! up once and cached. Each exception carries the core's message (which names the file and
 //! byte offset where the core knows them) plus structured attributes.
 
-use std::io;
 
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
-use walogs_core::{WalError, lock_holder};
+use walogs_core::{DamageKind, WalError, lock_holder};
 
 const ERRORS_MODULE: &str = "walogs._errors";
 
@@ -44,6 +43,9 @@ static READ_ONLY: ErrorClass = ErrorClass::new("ReadOnlyError");
 static CLOSED: ErrorClass = ErrorClass::new("ClosedError");
 static OUT_OF_RANGE: ErrorClass = ErrorClass::new("LsnOutOfRangeError");
 static INVALID: ErrorClass = ErrorClass::new("InvalidArgumentError");
+static FORKED: ErrorClass = ErrorClass::new("ForkedError");
+static UNSAFE_FILE: ErrorClass = ErrorClass::new("UnsafeFileError");
+static WALOGS_ERROR: ErrorClass = ErrorClass::new("WalogsError");
 
 /// Build `class(*args)`, set `attrs` on it, and wrap it as a `PyErr`. If even that fails
 /// (the `walogs` package is broken), the failure itself is returned so nothing is hidden.
@@ -91,49 +93,29 @@ pub(crate) fn too_large(py: Python<'_>, size: usize, max: usize) -> PyErr {
     to_pyerr(py, WalError::EntryTooLarge { size, max })
 }
 
-/// The `errno` name of an error kind that carries no OS code (the core builds some I/O
-/// errors itself, e.g. "X exists and is not a directory").
-fn errno_name(kind: io::ErrorKind) -> Option<&'static str> {
-    use io::ErrorKind as K;
-    Some(match kind {
-        K::NotFound => "ENOENT",
-        K::PermissionDenied => "EACCES",
-        K::AlreadyExists => "EEXIST",
-        K::NotADirectory => "ENOTDIR",
-        K::IsADirectory => "EISDIR",
-        K::DirectoryNotEmpty => "ENOTEMPTY",
-        K::StorageFull => "ENOSPC",
-        K::QuotaExceeded => "EDQUOT",
-        K::ReadOnlyFilesystem => "EROFS",
-        K::FileTooLarge => "EFBIG",
-        K::Interrupted => "EINTR",
-        K::InvalidInput => "EINVAL",
-        K::WouldBlock => "EAGAIN",
-        K::TimedOut => "ETIMEDOUT",
-        K::Unsupported => "EOPNOTSUPP",
-        K::OutOfMemory => "ENOMEM",
-        K::UnexpectedEof => "EIO",
-        _ => return None,
-    })
-}
-
-/// The OS error code of `e`: its raw code, or the code its kind stands for.
-fn errno_of(py: Python<'_>, e: &io::Error) -> Option<i32> {
-    if let Some(code) = e.raw_os_error() {
-        return Some(code);
+/// The Python name of a damage kind (`CorruptError.kind`).
+fn damage_kind(kind: DamageKind) -> &'static str {
+    match kind {
+        DamageKind::CompletedSegment => "completed_segment",
+        DamageKind::MidLog => "mid_log",
+        DamageKind::LsnDiscontinuity => "lsn_discontinuity",
+        DamageKind::SegmentGap => "segment_gap",
+        DamageKind::EmptyCompletedSegment => "empty_completed_segment",
+        DamageKind::SealMismatch => "seal_mismatch",
+        DamageKind::BelowSeal => "below_seal",
+        DamageKind::Metadata => "metadata",
+        DamageKind::MixedLayout => "mixed_layout",
+        DamageKind::ChangedWhileReading => "changed_while_reading",
+        _ => "other",
     }
-    let name = errno_name(e.kind())?;
-    py.import("errno")
-        .and_then(|m| m.getattr(name))
-        .and_then(|v| v.extract::<i32>())
-        .ok()
 }
 
 /// Convert a core error into the matching `walogs` exception.
 pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
     let message = err.to_string();
+    let errno = err.errno();
     match err {
-        WalError::Io(e) => match errno_of(py, &e) {
+        WalError::Io(_) => match errno {
             // `OSError(errno, strerror)` sets `.errno` and `.strerror`.
             Some(code) => build(py, &OS_ERROR, (code, message), &[]),
             None => build(py, &OS_ERROR, (message,), &[]),
@@ -144,9 +126,21 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
             (message,),
             &[("size", obj(py, size)), ("max", obj(py, max))],
         ),
-        WalError::Corrupt { reason } => {
-            build(py, &CORRUPT, (message,), &[("reason", obj(py, reason))])
-        }
+        WalError::Corrupt { reason: d } => build(
+            py,
+            &CORRUPT,
+            (message,),
+            &[
+                ("reason", obj(py, d.message())),
+                ("kind", obj(py, damage_kind(d.kind))),
+                ("file", obj(py, d.file.clone())),
+                ("offset", obj(py, d.offset)),
+                ("last_good_lsn", obj(py, d.last_good_lsn.map(|l| l.0))),
+                ("first_lsn_after", obj(py, d.first_lsn_after.map(|l| l.0))),
+                ("frames_after", obj(py, d.frames_after)),
+                ("salvageable", obj(py, d.kind.salvageable())),
+            ],
+        ),
         WalError::Locked { path } => {
             let holder = lock_holder(&path).ok().flatten();
             let message = match &holder {
@@ -179,6 +173,22 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
         WalError::InvalidArgument { reason } => {
             build(py, &INVALID, (message,), &[("reason", obj(py, reason))])
         }
+        WalError::Forked { opened_by } => build(
+            py,
+            &FORKED,
+            (message,),
+            &[("opened_by", obj(py, opened_by))],
+        ),
+        WalError::UnsafeFile { path, problem } => build(
+            py,
+            &UNSAFE_FILE,
+            (message,),
+            &[
+                ("path", obj(py, path.to_string_lossy().into_owned())),
+                ("problem", obj(py, problem.to_string())),
+            ],
+        ),
+        _ => build(py, &WALOGS_ERROR, (message,), &[]),
     }
 }
 

@@ -39,12 +39,27 @@ class CorruptError(WalogsError):
     """The directory holds damage walogs will not repair silently.
 
     A bad frame in a completed segment, a bad frame followed by valid ones, an LSN
-    discontinuity, a gap in segment numbers, a damaged metadata file. ``reason`` names the
-    file and byte offset. Opening with ``salvage=True`` cuts mid-log damage in the last
-    segment instead of refusing.
+    discontinuity, a gap in segment numbers, a damaged metadata file. Opening with
+    ``salvage=True`` cuts mid-log damage in the last segment instead of refusing.
+
+    The damage is data: ``kind`` (``"mid_log"``, ``"completed_segment"``,
+    ``"lsn_discontinuity"``, ``"segment_gap"``, ``"empty_completed_segment"``,
+    ``"seal_mismatch"``, ``"below_seal"``, ``"metadata"``, ``"mixed_layout"``,
+    ``"changed_while_reading"``), ``file`` (name inside the WAL directory, or ``None``),
+    ``offset`` (byte offset, or ``None``), ``last_good_lsn`` (last entry known intact before
+    the damage, or ``None``), ``first_lsn_after`` (first LSN of a valid frame after it, or
+    ``None``), ``frames_after`` (valid frames after it), ``salvageable`` (whether
+    ``salvage=True`` can cut it). ``reason`` is the sentence describing it.
     """
 
     reason: str
+    kind: str
+    file: str | None
+    offset: int | None
+    last_good_lsn: int | None
+    first_lsn_after: int | None
+    frames_after: int
+    salvageable: bool
 
 
 class LockedError(WalogsError):
@@ -86,6 +101,29 @@ class LsnOutOfRangeError(WalogsError, IndexError):
     lsn: int
     first: int
     next: int
+
+
+class ForkedError(WalogsError):
+    """The WAL handle was inherited across ``os.fork()``: it belongs to the parent process.
+
+    Nothing was done (closing it, or the interpreter finalizing it when the child exits,
+    writes nothing either). Open the WAL anew in the child (after the parent closed it) to
+    use it there. ``opened_by`` is the process id of the parent that opened it.
+    """
+
+    opened_by: int
+
+
+class UnsafeFileError(WalogsError):
+    """A file in the WAL directory is not something walogs will touch.
+
+    A symbolic link, FIFO, socket, device or directory under a walogs file name, or a file
+    walogs would write that has other hard links. Nothing was read from, written to or
+    removed through it. Attributes: ``path`` and ``problem`` (a sentence).
+    """
+
+    path: str
+    problem: str
 
 
 class InvalidArgumentError(WalogsError, ValueError):

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use walogs_core::vfs::{FileSystem, FsFile, OpenMode, OsFs};
+use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode, OsFs};
 
 /// The real file system, counting data syncs.
 #[derive(Debug, Default)]
@@ -59,31 +59,53 @@ impl FsFile for CountingFile {
 }
 
 impl FileSystem for CountingFs {
-    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
-        Ok(Box::new(CountingFile {
-            inner: OsFs.open(path, mode)?,
+    fn open_dir(&self, path: &Path) -> io::Result<Box<dyn Dir>> {
+        Ok(Box::new(CountingDir {
+            inner: OsFs.open_dir(path)?,
             syncs: self.syncs.clone(),
         }))
-    }
-    fn read_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
-        OsFs.read_dir(dir)
-    }
-    fn create_dir(&self, path: &Path) -> io::Result<()> {
-        OsFs.create_dir(path)
     }
     fn kind(&self, path: &Path) -> io::Result<Option<bool>> {
         OsFs.kind(path)
     }
-    fn is_read_only(&self, path: &Path) -> io::Result<bool> {
-        OsFs.is_read_only(path)
+    fn create_dir(&self, path: &Path, mode: u32) -> io::Result<()> {
+        OsFs.create_dir(path, mode)
     }
-    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
-        OsFs.rename(from, to)
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        OsFs.sync_dir(path)
     }
-    fn remove_file(&self, path: &Path) -> io::Result<()> {
-        OsFs.remove_file(path)
+}
+
+/// The real directory, handing out counting files.
+#[derive(Debug)]
+struct CountingDir {
+    inner: Box<dyn Dir>,
+    syncs: Arc<AtomicU64>,
+}
+
+impl Dir for CountingDir {
+    fn path(&self) -> &Path {
+        self.inner.path()
     }
-    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
-        OsFs.sync_dir(dir)
+    fn open(&self, name: &str, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
+        Ok(Box::new(CountingFile {
+            inner: self.inner.open(name, mode)?,
+            syncs: self.syncs.clone(),
+        }))
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.inner.list()
+    }
+    fn kind(&self, name: &str) -> io::Result<Option<EntryKind>> {
+        self.inner.kind(name)
+    }
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.inner.sync()
     }
 }

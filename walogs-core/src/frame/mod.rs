@@ -19,6 +19,8 @@
 //! The codec never allocates more than the declared limits ([`MAX_ENTRY_SIZE`],
 //! [`MAX_BATCH_SIZE`]) however the length field is damaged.
 
+pub(crate) mod limits;
+
 /// Size of a frame header in bytes.
 pub const FRAME_HEADER_SIZE: usize = 16;
 

@@ -1,0 +1,253 @@
+//! Group commit: many threads append at once and share one write and one fdatasync.
+//!
+//! Each appender copies its entry into a shared queue (taking the next LSN and a ticket) and
+//! waits. When no group is being written, one waiting appender becomes the leader: it takes
+//! the writer lock, takes every queued entry (up to one batch frame, 64 MiB), writes them as
+//! one frame, issues one fdatasync (under `EveryAppend`), marks the group's tickets done and
+//! wakes the others. Each wakes, returns if its entry is done, and otherwise one of them
+//! leads the next group. So N threads appending together cost about one write + one
+//! fdatasync per group, and each caller still returns only once its own entry is durable.
+//!
+//! A group is one frame (one CRC), so a torn group write can never look like mid-log damage.
+//! A failed group poisons the log: entries queued behind it already hold the LSNs after it,
+//! so going on would hand an LSN to a second entry.
+//!
+//! Lock order: the writer lock before the queue lock. Appenders hold only the queue lock, and
+//! never while doing I/O.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use crate::error::WalError;
+use crate::frame::{self, MAX_BATCH_SIZE};
+use crate::writer::LogWriter;
+
+/// Entries waiting for a leader.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    /// LSN of the first queued entry (equals the writer's `next_lsn`).
+    pub first_lsn: u64,
+    /// LSN the next queued entry gets.
+    pub next_lsn: u64,
+    /// Lengths of the queued entries, in LSN order.
+    lens: Vec<u32>,
+    /// The queued payloads, back to back.
+    data: Vec<u8>,
+    /// Set when the writer failed or closed: no more LSNs are handed out.
+    pub stopped: Option<Stop>,
+    /// An appender has taken the lead and will write a group; others wait on `done`.
+    leader_active: bool,
+    /// Appenders sleeping on `done` (a lone appender skips the wake-up syscall).
+    waiters: usize,
+    /// Entries ever queued; an append's ticket is the value before it queued. Tickets,
+    /// unlike LSNs, are never reused (a truncation hands LSNs out again).
+    tickets: u64,
+    /// Entries ever written: every ticket below this is done.
+    tickets_done: u64,
+}
+
+/// Why the queue takes no more entries.
+#[derive(Debug, Clone)]
+pub(crate) enum Stop {
+    Closed,
+    Poisoned(String),
+    ReadOnly,
+}
+
+impl Stop {
+    pub fn error(&self) -> WalError {
+        match self {
+            Stop::Closed => WalError::Closed,
+            Stop::Poisoned(r) => WalError::Poisoned { reason: r.clone() },
+            Stop::ReadOnly => WalError::ReadOnly,
+        }
+    }
+}
+
+impl Queue {
+    /// Point the queue at the writer's next LSN (after an operation that changed it), or
+    /// stop it if the writer was poisoned.
+    /// After a failure, the queued entries are refused with the poison error and the
+    /// queue's LSNs fall back to the writer's (nothing failed consumed an LSN).
+    pub fn resync(&mut self, w: &LogWriter) {
+        if let Some(p) = w.poisoned() {
+            self.stopped = Some(Stop::Poisoned(p.to_string()));
+            self.lens.clear();
+            self.data.clear();
+        }
+        self.first_lsn = w.next_lsn();
+        self.next_lsn = w.next_lsn();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lens.is_empty()
+    }
+
+    /// Nothing queued and no leader at work: an appender may write directly.
+    pub fn is_idle(&self) -> bool {
+        self.lens.is_empty() && !self.leader_active
+    }
+}
+
+/// The queue, the condition variable its appenders sleep on, and the durable LSN they
+/// publish.
+#[derive(Debug)]
+pub(crate) struct GroupCommit {
+    queue: Mutex<Queue>,
+    /// Signalled (with `queue`) when a group was written or a leader stepped down.
+    done: Condvar,
+    /// Highest LSN durable (under `EveryAppend` also the highest acknowledged). Published
+    /// with the queue locked, before any ticket it covers is seen done.
+    durable: AtomicU64,
+}
+
+impl GroupCommit {
+    pub fn new(next_lsn: u64, durable: u64, stopped: Option<Stop>) -> GroupCommit {
+        GroupCommit {
+            queue: Mutex::new(Queue {
+                first_lsn: next_lsn,
+                next_lsn,
+                stopped,
+                ..Queue::default()
+            }),
+            done: Condvar::new(),
+            durable: AtomicU64::new(durable),
+        }
+    }
+
+    /// Publish the writer's durable LSN. Callers hold the writer lock.
+    pub fn publish(&self, w: &LogWriter) {
+        self.durable.store(w.durable_lsn(), Ordering::Release);
+    }
+
+    /// The highest LSN known durable. Lock-free.
+    pub fn durable_lsn(&self) -> u64 {
+        self.durable.load(Ordering::Acquire)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wake every appender sleeping on `done` (called with the queue locked).
+    pub fn wake(&self, q: &Queue) {
+        if q.waiters > 0 {
+            self.done.notify_all();
+        }
+    }
+
+    /// Queue `data` and return once it is written (and synced, if the policy says so), or
+    /// once the log stopped. `lead` writes one group: it is called without the queue lock,
+    /// by at most one appender at a time. Returns the entry's LSN.
+    pub fn append(
+        &self,
+        data: &[u8],
+        lead: impl Fn() -> Result<(), WalError>,
+    ) -> Result<u64, WalError> {
+        let mut q = self.lock();
+        if let Some(s) = &q.stopped {
+            return Err(s.error());
+        }
+        let lsn = q.next_lsn;
+        q.next_lsn += 1;
+        let ticket = q.tickets;
+        q.tickets += 1;
+        q.lens.push(data.len() as u32);
+        q.data.extend_from_slice(data);
+        loop {
+            // Done means written (and synced, if the policy says so); a truncation that cut
+            // the entry afterwards does not undo the append, which happened before it.
+            if ticket < q.tickets_done {
+                return Ok(lsn);
+            }
+            if let Some(s) = &q.stopped {
+                return Err(s.error());
+            }
+            if q.leader_active {
+                q.waiters += 1;
+                q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
+                q.waiters -= 1;
+                continue;
+            }
+            q.leader_active = true;
+            drop(q);
+            let led = lead();
+            q = self.lock();
+            q.leader_active = false;
+            self.wake(&q);
+            if ticket < q.tickets_done {
+                return Ok(lsn);
+            }
+            led?;
+        }
+    }
+
+    /// Write the queued entries (up to one batch frame) as one frame. Called with the writer
+    /// lock and the queue lock held; the queue lock is released during the I/O and held
+    /// again on return. A failure poisons the writer and stops the queue.
+    pub fn write_group<'a>(
+        &'a self,
+        w: &mut LogWriter,
+        mut q: MutexGuard<'a, Queue>,
+    ) -> (MutexGuard<'a, Queue>, Result<(), WalError>) {
+        if q.lens.is_empty() {
+            return (q, Ok(()));
+        }
+        let mut body = 4usize;
+        let mut bytes = 0usize;
+        let mut n = 0usize;
+        for &l in &q.lens {
+            if n > 0 && body + 4 + l as usize > MAX_BATCH_SIZE {
+                break;
+            }
+            body += 4 + l as usize;
+            bytes += l as usize;
+            n += 1;
+        }
+        let (lens, data) = if n == q.lens.len() {
+            (std::mem::take(&mut q.lens), std::mem::take(&mut q.data))
+        } else {
+            let rest_lens = q.lens.split_off(n);
+            let rest_data = q.data.split_off(bytes);
+            (
+                std::mem::replace(&mut q.lens, rest_lens),
+                std::mem::replace(&mut q.data, rest_data),
+            )
+        };
+        let first = q.first_lsn;
+        q.first_lsn += n as u64;
+        drop(q);
+        let mut buf = Vec::with_capacity(frame::FRAME_HEADER_SIZE + body);
+        frame::encode_packed(&mut buf, first, &lens, &data);
+        let r = w.write_frame(&buf, first, n as u64);
+        let mut q = self.lock();
+        self.publish(w);
+        match &r {
+            Ok(()) => q.tickets_done += n as u64,
+            Err(e) => {
+                w.poison_with(format!("a group commit failed: {e}"));
+                q.resync(w);
+            }
+        }
+        (q, r)
+    }
+
+    /// Write everything queued. Called with both locks held; returns with the queue lock
+    /// held and (on success) the queue empty. Wakes the waiters either way.
+    pub fn flush<'a>(
+        &'a self,
+        w: &mut LogWriter,
+        mut q: MutexGuard<'a, Queue>,
+    ) -> (MutexGuard<'a, Queue>, Result<(), WalError>) {
+        while !q.is_empty() {
+            let (g, r) = self.write_group(w, q);
+            q = g;
+            if r.is_err() {
+                self.wake(&q);
+                return (q, r);
+            }
+        }
+        self.wake(&q);
+        (q, Ok(()))
+    }
+}

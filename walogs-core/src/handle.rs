@@ -1,0 +1,323 @@
+//! The one contract of both handles. [`crate::Wal`] and [`crate::SharedWal`] are fronts over
+//! the same engine; their methods are generated here from one list (same names, same
+//! documentation, same behaviour; only the receiver differs: `&mut self` for the mutations
+//! of the single-owner `Wal`, `&self` everywhere on `SharedWal`). [`WalHandle`] lets code be
+//! generic over both.
+
+use std::path::Path;
+
+use crate::error::WalError;
+use crate::reader::{WalCursor, WalIter};
+use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
+
+/// Every operation of a WAL handle, implemented by [`crate::Wal`] and [`crate::SharedWal`]
+/// with identical behaviour. The inherent methods of both types carry the full
+/// documentation; use this trait to write code that works with either.
+pub trait WalHandle {
+    /// See [`crate::Wal::append`].
+    fn append(&mut self, data: &[u8]) -> Result<Lsn, WalError>;
+    /// See [`crate::Wal::append_batch`].
+    fn append_batch<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError>;
+    /// See [`crate::Wal::append_many`].
+    fn append_many<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError>;
+    /// See [`crate::Wal::sync`].
+    fn sync(&mut self) -> Result<Lsn, WalError>;
+    /// See [`crate::Wal::durable_lsn`].
+    fn durable_lsn(&self) -> Lsn;
+    /// See [`crate::Wal::iter`].
+    fn iter(&self) -> WalIter;
+    /// See [`crate::Wal::iter_from`].
+    fn iter_from(&self, from: Lsn) -> Result<WalIter, WalError>;
+    /// See [`crate::Wal::cursor_from`].
+    fn cursor_from(&self, from: Lsn) -> Result<WalCursor, WalError>;
+    /// See [`crate::Wal::read`].
+    fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError>;
+    /// See [`crate::Wal::rotate`].
+    fn rotate(&mut self) -> Result<(), WalError>;
+    /// See [`crate::Wal::checkpoint`].
+    fn checkpoint(&mut self, applied_up_to: Lsn) -> Result<usize, WalError>;
+    /// See [`crate::Wal::truncate_after`].
+    fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError>;
+    /// See [`crate::Wal::tail_state`].
+    fn tail_state(&self) -> TailState;
+    /// See [`crate::Wal::recovery_report`].
+    fn recovery_report(&self) -> RecoveryReport;
+    /// See [`crate::Wal::next_lsn`].
+    fn next_lsn(&self) -> Lsn;
+    /// See [`crate::Wal::first_lsn`].
+    fn first_lsn(&self) -> Lsn;
+    /// See [`crate::Wal::segment_count`].
+    fn segment_count(&self) -> usize;
+    /// See [`crate::Wal::is_poisoned`].
+    fn is_poisoned(&self) -> bool;
+    /// See [`crate::Wal::is_read_only`].
+    fn is_read_only(&self) -> bool;
+    /// See [`crate::Wal::durability`].
+    fn durability(&self) -> Durability;
+    /// See [`crate::Wal::dir`].
+    fn dir(&self) -> &Path;
+    /// See [`crate::Wal::ensure_usable`].
+    fn ensure_usable(&self) -> Result<(), WalError>;
+    /// Close the handle (see [`crate::Wal::close`]); idempotent.
+    fn close_handle(&mut self) -> Result<(), WalError>;
+}
+
+/// The methods of a handle over `self.engine`. `$($m)?` is `mut` for the single-owner
+/// handle's mutations and empty for the shared one.
+macro_rules! handle_methods {
+    ($($m:ident)?) => {
+        /// Append one entry; returns its LSN.
+        ///
+        /// Under the default durability the entry is written (`pwrite`) and fdatasync'd before
+        /// `Ok` is returned: one write + one fdatasync, plus a rotation when the segment is
+        /// full and an occasional preallocation. Concurrent appends on a [`crate::SharedWal`]
+        /// share one write and one fdatasync (group commit); each still returns only once its
+        /// own entry is durable. An entry over [`crate::MAX_ENTRY_SIZE`] is refused with
+        /// [`WalError::EntryTooLarge`] and nothing is written. A failed write or sync poisons
+        /// the handle.
+        #[must_use = "check Ok/Err and use the returned Lsn"]
+        pub fn append(&$($m)? self, data: &[u8]) -> Result<Lsn, WalError> {
+            self.engine.append(data)
+        }
+
+        /// Append several entries as one atomic batch frame: one write and one fdatasync;
+        /// after a crash either all of them are in the log or none is. Their total size must
+        /// fit [`crate::MAX_BATCH_SIZE`]. A batch of one entry is written as a plain frame.
+        /// It is written ahead of or after, never interleaved with, concurrent appends.
+        ///
+        /// Batch frames are a format extension walogs 0.1 cannot read.
+        #[must_use = "check Ok/Err and use the returned LsnRange"]
+        pub fn append_batch<T: AsRef<[u8]>>(&$($m)? self, entries: &[T]) -> Result<LsnRange, WalError> {
+            self.engine.append_batch(entries)
+        }
+
+        /// Append entries of any number and total size, not atomically: as few batch frames
+        /// as possible, each one write and one fdatasync. After a crash a prefix of those
+        /// frames may survive; if one fails, the frames before it are in the log and the
+        /// error is returned. Use `append_batch` when the batch must be all or nothing.
+        #[must_use = "check Ok/Err and use the returned LsnRange"]
+        pub fn append_many<T: AsRef<[u8]>>(&$($m)? self, entries: &[T]) -> Result<LsnRange, WalError> {
+            self.engine.append_many(entries)
+        }
+
+        /// Make every appended entry durable (one fdatasync if anything is pending); returns
+        /// the durable LSN. Needed only under the `Interval`, `Manual` and `None` policies.
+        /// On a read-only handle: [`WalError::ReadOnly`].
+        #[must_use = "check Ok/Err: a failed sync poisons the handle"]
+        pub fn sync(&$($m)? self) -> Result<Lsn, WalError> {
+            self.engine.sync()
+        }
+
+        /// The highest LSN known to be on disk (`Lsn(0)`: none). Lock-free.
+        #[must_use]
+        pub fn durable_lsn(&self) -> Lsn {
+            self.engine.durable_lsn()
+        }
+
+        /// Iterate every entry in LSN order, across all segments: a snapshot of the entries
+        /// that exist now (see [`crate::WalIter`]).
+        #[must_use]
+        pub fn iter(&self) -> crate::WalIter {
+            self.engine.iter()
+        }
+
+        /// Iterate from `from` (inclusive), using the sparse index: no scan from the start.
+        /// `from` may equal `next_lsn()` (an empty iterator); outside
+        /// `first_lsn()..=next_lsn()` it is [`WalError::LsnOutOfRange`].
+        pub fn iter_from(&self, from: Lsn) -> Result<crate::WalIter, WalError> {
+            self.engine.iter_from(from)
+        }
+
+        /// A cursor from `from` that lends each entry instead of allocating it.
+        pub fn cursor_from(&self, from: Lsn) -> Result<crate::WalCursor, WalError> {
+            self.engine.cursor_from(from)
+        }
+
+        /// Read one entry. [`WalError::LsnOutOfRange`] if `lsn` was checkpointed away or not
+        /// written yet. Never waits for an append's I/O. Costs one open and reads of at most
+        /// ~64 KiB plus the entry.
+        pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
+            self.engine.read(lsn)
+        }
+
+        /// Seal the active segment and start a new one; no-op when the active segment is
+        /// empty. Costs one fdatasync, the metadata file update (write + fdatasync + rename),
+        /// a create and two directory fsyncs. If the new segment cannot be created after the
+        /// seal is durable, the handle is poisoned (the sealed segment takes no more
+        /// entries) and a reopen continues after it.
+        pub fn rotate(&$($m)? self) -> Result<(), WalError> {
+            self.engine.rotate()
+        }
+
+        /// Delete, oldest first, every completed segment whose entries all have
+        /// `lsn <= applied_up_to`; never the active segment. Returns how many were deleted.
+        /// `Lsn(0)` deletes nothing. Costs one unlink and one directory fsync per segment.
+        #[must_use = "check Ok/Err; segment deletion errors leave WAL in a partial state"]
+        pub fn checkpoint(&$($m)? self, applied_up_to: Lsn) -> Result<usize, WalError> {
+            self.engine.checkpoint(applied_up_to)
+        }
+
+        /// Remove every entry after `keep_up_to`, durably (truncate + fdatasync, and for each
+        /// removed segment an unlink + directory fsync). The next append gets
+        /// `keep_up_to + 1`. Returns how many entries were removed (0 when `keep_up_to` is at
+        /// or past the last entry). Below the oldest entry it is
+        /// [`WalError::LsnOutOfRange`]; inside an atomic batch, or inside a frame group
+        /// commit wrote for several concurrent appends, [`WalError::InvalidArgument`]
+        /// naming the frame's first and last LSN.
+        #[must_use = "check Ok/Err and the number of entries removed"]
+        pub fn truncate_after(&$($m)? self, keep_up_to: Lsn) -> Result<u64, WalError> {
+            self.engine.truncate_after(keep_up_to)
+        }
+
+        /// What the most recent open found at the end of the last segment.
+        #[must_use]
+        pub fn tail_state(&self) -> TailState {
+            self.engine.tail_state()
+        }
+
+        /// What open found and did (tail, salvage, migration).
+        #[must_use]
+        pub fn recovery_report(&self) -> RecoveryReport {
+            self.engine.recovery_report()
+        }
+
+        /// The LSN the next append will get (appends in flight on a shared handle already
+        /// took theirs).
+        #[must_use]
+        pub fn next_lsn(&self) -> Lsn {
+            self.engine.next_lsn()
+        }
+
+        /// The oldest LSN still in the log (`next_lsn()` when it is empty).
+        #[must_use]
+        pub fn first_lsn(&self) -> Lsn {
+            self.engine.first_lsn()
+        }
+
+        /// Segment files in use (completed + active).
+        #[must_use]
+        pub fn segment_count(&self) -> usize {
+            self.engine.segment_count()
+        }
+
+        /// Whether an earlier failed write or sync poisoned this handle. Lock-free.
+        #[must_use]
+        pub fn is_poisoned(&self) -> bool {
+            self.engine.is_poisoned()
+        }
+
+        /// Whether the handle was opened read-only.
+        #[must_use]
+        pub fn is_read_only(&self) -> bool {
+            self.engine.is_read_only()
+        }
+
+        /// The durability policy in force.
+        #[must_use]
+        pub fn durability(&self) -> Durability {
+            self.engine.durability()
+        }
+
+        /// The WAL directory, as resolved when it was opened (absolute, links resolved).
+        /// Every operation of the handle acts on that directory, whatever the working
+        /// directory is now.
+        #[must_use]
+        pub fn dir(&self) -> &Path {
+            self.engine.dir()
+        }
+
+        /// `Ok` when the handle can take calls: [`WalError::Forked`] in a process that
+        /// inherited it across `fork()`, [`WalError::Closed`] after close. Every fallible
+        /// call makes this check itself; the infallible accessors above do not.
+        pub fn ensure_usable(&self) -> Result<(), WalError> {
+            self.engine.ensure_usable()
+        }
+    };
+}
+
+/// `WalHandle` for a type whose inherent methods `handle_methods!` generated.
+macro_rules! impl_wal_handle {
+    ($t:ty) => {
+        impl $crate::handle::WalHandle for $t {
+            fn append(&mut self, data: &[u8]) -> Result<Lsn, WalError> {
+                <$t>::append(self, data)
+            }
+            fn append_batch<T: AsRef<[u8]>>(
+                &mut self,
+                entries: &[T],
+            ) -> Result<LsnRange, WalError> {
+                <$t>::append_batch(self, entries)
+            }
+            fn append_many<T: AsRef<[u8]>>(&mut self, entries: &[T]) -> Result<LsnRange, WalError> {
+                <$t>::append_many(self, entries)
+            }
+            fn sync(&mut self) -> Result<Lsn, WalError> {
+                <$t>::sync(self)
+            }
+            fn durable_lsn(&self) -> Lsn {
+                <$t>::durable_lsn(self)
+            }
+            fn iter(&self) -> crate::WalIter {
+                <$t>::iter(self)
+            }
+            fn iter_from(&self, from: Lsn) -> Result<crate::WalIter, WalError> {
+                <$t>::iter_from(self, from)
+            }
+            fn cursor_from(&self, from: Lsn) -> Result<crate::WalCursor, WalError> {
+                <$t>::cursor_from(self, from)
+            }
+            fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
+                <$t>::read(self, lsn)
+            }
+            fn rotate(&mut self) -> Result<(), WalError> {
+                <$t>::rotate(self)
+            }
+            fn checkpoint(&mut self, applied_up_to: Lsn) -> Result<usize, WalError> {
+                <$t>::checkpoint(self, applied_up_to)
+            }
+            fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError> {
+                <$t>::truncate_after(self, keep_up_to)
+            }
+            fn tail_state(&self) -> TailState {
+                <$t>::tail_state(self)
+            }
+            fn recovery_report(&self) -> RecoveryReport {
+                <$t>::recovery_report(self)
+            }
+            fn next_lsn(&self) -> Lsn {
+                <$t>::next_lsn(self)
+            }
+            fn first_lsn(&self) -> Lsn {
+                <$t>::first_lsn(self)
+            }
+            fn segment_count(&self) -> usize {
+                <$t>::segment_count(self)
+            }
+            fn is_poisoned(&self) -> bool {
+                <$t>::is_poisoned(self)
+            }
+            fn is_read_only(&self) -> bool {
+                <$t>::is_read_only(self)
+            }
+            fn durability(&self) -> Durability {
+                <$t>::durability(self)
+            }
+            fn dir(&self) -> &Path {
+                <$t>::dir(self)
+            }
+            fn ensure_usable(&self) -> Result<(), WalError> {
+                <$t>::ensure_usable(self)
+            }
+            fn close_handle(&mut self) -> Result<(), WalError> {
+                self.engine.close()
+            }
+        }
+    };
+}
+
+pub(crate) use {handle_methods, impl_wal_handle};
+
+// Keep the imports used by the trait declaration referenced (the macros use them at their
+// call sites).
+#[allow(dead_code)]
+type _Used = (WalCursor, WalIter);

@@ -1,0 +1,373 @@
+//! Recovery, phase 1: read the directory and decide. Nothing is changed here, so a read-only
+//! open runs exactly this and a writable open runs this and then applies the plan
+//! (`apply.rs`).
+//!
+//! Steps: read `walogs.meta`, list the segments (in that order: a writer only ever writes the
+//! metadata file before the segment changes it describes), check the layout (no gap, no
+//! missing sealed segment), verify every frame of every segment with LSN continuity, classify
+//! damage in the last segment (a torn final write, cut; or mid-log damage, refused unless
+//! salvaging), and check the segments against the recorded seal.
+
+use crate::error::{Damage, DamageKind, WalError};
+use crate::index::SegmentInfo;
+use crate::meta::{self, META_FILENAME, Meta};
+use crate::scan::{FrameReader, Step, find_valid_after};
+use crate::segment::{V1_FILENAME, parse_segment_filename, segment_filename};
+use crate::types::{Lsn, SalvageReport};
+use crate::vfs::{Dir, OpenMode};
+
+/// How recovery treats damage.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RecoverOptions {
+    pub read_only: bool,
+    pub salvage: bool,
+}
+
+/// What is in the directory and what a writable open must do about it.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub meta: Option<Meta>,
+    /// A v1 `wal.log` is the only segment: rename it to `wal-000001.log`.
+    pub migrate_v1: bool,
+    /// There is no segment at all: create `wal-000001.log`.
+    pub create_first: bool,
+    /// Every segment, oldest first (the last is the active one). Named as on disk now.
+    pub segments: Vec<SegmentInfo>,
+    /// Bytes to cut at the end of the last segment: `(offset, file length)`.
+    pub cut: Option<(u64, u64)>,
+    /// Set when the cut discards valid frames after mid-log damage (salvage, or after a
+    /// relaxed-durability writer).
+    pub salvaged: Option<SalvageReport>,
+    pub next_lsn: u64,
+}
+
+/// The segment files of the directory.
+struct Listing {
+    seqs: Vec<u64>,
+    has_v1: bool,
+}
+
+fn list(dir: &dyn Dir) -> Result<Listing, WalError> {
+    let names = dir.list()?;
+    let has_v1 = names.iter().any(|n| n == V1_FILENAME);
+    let mut seqs: Vec<u64> = names
+        .iter()
+        .filter_map(|n| parse_segment_filename(n))
+        .collect();
+    seqs.sort_unstable();
+    Ok(Listing { seqs, has_v1 })
+}
+
+fn corrupt(kind: DamageKind, message: String) -> WalError {
+    WalError::corrupt(Damage::new(kind, message))
+}
+
+/// The layout rules: no v1 file beside segments, no sealed segment missing, no gap.
+fn check_layout(dir: &dyn Dir, meta: Option<Meta>, l: &Listing) -> Result<(), WalError> {
+    let shown = dir.path().display();
+    if l.has_v1 && !l.seqs.is_empty() {
+        return Err(corrupt(
+            DamageKind::MixedLayout,
+            format!("both wal.log and segment files exist in {shown}"),
+        ));
+    }
+    let newest = if l.has_v1 {
+        Some(1)
+    } else {
+        l.seqs.last().copied()
+    };
+    if let Some(m) = meta
+        && m.sealed_seq > 0
+    {
+        match newest {
+            Some(last) if m.sealed_seq > last => {
+                return Err(WalError::corrupt(
+                    Damage::new(
+                        DamageKind::SealMismatch,
+                        format!(
+                            "{META_FILENAME} records that segment {} was sealed, but the newest segment in {shown} is {}: segments are missing",
+                            segment_filename(m.sealed_seq),
+                            segment_filename(last)
+                        ),
+                    )
+                    .in_file(META_FILENAME)
+                    .last_good(m.sealed_last_lsn),
+                ));
+            }
+            None => {
+                return Err(WalError::corrupt(
+                    Damage::new(
+                        DamageKind::SealMismatch,
+                        format!(
+                            "{META_FILENAME} records sealed segment {} (LSN {}), but {shown} holds no segment files",
+                            segment_filename(m.sealed_seq),
+                            m.sealed_last_lsn
+                        ),
+                    )
+                    .in_file(META_FILENAME)
+                    .last_good(m.sealed_last_lsn),
+                ));
+            }
+            _ => {}
+        }
+    }
+    for w in l.seqs.windows(2) {
+        if w[1] != w[0] + 1 {
+            return Err(WalError::corrupt(
+                Damage::new(
+                    DamageKind::SegmentGap,
+                    format!(
+                        "gap in segment sequence: {} followed by {} in {shown}",
+                        segment_filename(w[0]),
+                        segment_filename(w[1])
+                    ),
+                )
+                .in_file(&segment_filename(w[0] + 1)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Read the directory and decide what a writable open must do. Changes nothing.
+pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError> {
+    let meta = meta::read(dir)?;
+    let listing = list(dir)?;
+    check_layout(dir, meta, &listing)?;
+
+    let migrate_v1 = listing.has_v1;
+    let (seqs, names): (Vec<u64>, Vec<String>) = if migrate_v1 {
+        (vec![1], vec![V1_FILENAME.to_string()])
+    } else {
+        let names = listing.seqs.iter().map(|&s| segment_filename(s)).collect();
+        (listing.seqs, names)
+    };
+    let create_first = seqs.is_empty();
+
+    // The LSN the first segment must start at, when the metadata knows it.
+    let mut expected: Option<u64> = match (meta, seqs.first()) {
+        (Some(m), Some(&first)) if m.sealed_seq > 0 && m.sealed_seq + 1 == first => {
+            Some(m.sealed_last_lsn + 1)
+        }
+        _ => None,
+    };
+    let floor = meta.map_or(1, |m| m.sealed_last_lsn + 1);
+    // After a relaxed-durability writer, several unsynced frames may have been torn
+    // independently: damage followed by valid frames is then cut (and reported) rather than
+    // refused.
+    let lenient = meta.is_some_and(|m| m.relaxed);
+
+    let mut segments = Vec::with_capacity(seqs.len());
+    let mut cut = None;
+    let mut salvaged = None;
+    for (i, (&seq, name)) in seqs.iter().zip(&names).enumerate() {
+        let is_last = i + 1 == seqs.len();
+        let scanned = scan_segment(dir, seq, name, i > 0, &mut expected)?;
+        let ScannedSegment {
+            info,
+            damage,
+            file_len,
+        } = scanned;
+        if damage.is_none() && !is_last && info.is_empty() {
+            return Err(WalError::corrupt(
+                Damage::new(
+                    DamageKind::EmptyCompletedSegment,
+                    format!(
+                        "completed segment {name} holds no frame ({file_len} bytes): its entries are missing"
+                    ),
+                )
+                .at(name, 0)
+                .last_good(info.first_lsn.saturating_sub(1)),
+            ));
+        }
+        if let Some((d, file)) = damage {
+            if !is_last {
+                return Err(WalError::corrupt(
+                    Damage::new(
+                        DamageKind::CompletedSegment,
+                        format!(
+                            "damaged frame in completed segment {name} at offset {d} ({file_len} bytes, {} valid frames before it)",
+                            info.next_lsn - info.first_lsn
+                        ),
+                    )
+                    .at(name, d)
+                    .last_good(info.next_lsn.saturating_sub(1)),
+                ));
+            }
+            // Evidence of mid-log damage is a valid frame carrying a *later* LSN than the
+            // damaged one: a torn write cannot be followed by one. (A frame with the damaged
+            // frame's own LSN inside its payload is user data, not evidence.)
+            let after = find_valid_after(
+                file.as_ref(),
+                d + 1,
+                file_len,
+                expected.map_or(1, |e| e + 1),
+            )?;
+            match after {
+                Some((off, lsn, frames)) if !opts.salvage && !lenient => {
+                    return Err(WalError::corrupt(
+                        Damage::new(
+                            DamageKind::MidLog,
+                            format!(
+                                "mid-log damage in {name} at offset {d}: a valid frame (LSN {lsn}) follows at offset {off}, \
+                                 so this is not a torn write and truncating would discard acknowledged entries \
+                                 ({frames} valid frames after the damage); open with salvage to cut at offset {d}"
+                            ),
+                        )
+                        .at(name, d)
+                        .last_good(expected.unwrap_or(1).saturating_sub(1))
+                        .followed_by(lsn, frames),
+                    ));
+                }
+                Some((_, lsn, frames)) => {
+                    salvaged = Some(SalvageReport {
+                        file: name.clone(),
+                        offset: d,
+                        bytes_cut: file_len - d,
+                        valid_frames_cut: frames,
+                        first_lsn_cut: Lsn(lsn),
+                    });
+                }
+                None => {}
+            }
+            cut = Some((d, file_len));
+        }
+        segments.push(info);
+    }
+
+    check_seal(meta, &segments)?;
+    let next_lsn = expected.unwrap_or(1).max(floor);
+    // An empty active segment starts at the next LSN.
+    if let Some(last) = segments.last_mut()
+        && last.is_empty()
+    {
+        last.first_lsn = next_lsn;
+        last.next_lsn = next_lsn;
+    }
+    Ok(Plan {
+        meta,
+        migrate_v1,
+        create_first,
+        segments,
+        cut,
+        salvaged,
+        next_lsn,
+    })
+}
+
+struct ScannedSegment {
+    info: SegmentInfo,
+    /// Offset of the first bad frame, with the open file (to look past it).
+    damage: Option<(u64, Box<dyn crate::vfs::FsFile>)>,
+    file_len: u64,
+}
+
+/// Verify every frame of one segment, checking that LSNs continue from `expected` (updated
+/// to the LSN after the segment's last valid frame).
+fn scan_segment(
+    dir: &dyn Dir,
+    seq: u64,
+    name: &str,
+    follows_another: bool,
+    expected: &mut Option<u64>,
+) -> Result<ScannedSegment, WalError> {
+    let file = dir.open(name, OpenMode::Read)?;
+    let file_len = file.len()?;
+    let mut info = SegmentInfo::new(seq, name.to_string(), expected.unwrap_or(0));
+    let mut reader = FrameReader::new(0, file_len);
+    let damage = loop {
+        match reader.next_frame(file.as_ref())? {
+            Step::Frame {
+                offset,
+                first_lsn,
+                count,
+                frame_len,
+                ..
+            } => {
+                if let Some(e) = *expected
+                    && e != first_lsn
+                {
+                    return Err(WalError::corrupt(
+                        Damage::new(
+                            DamageKind::LsnDiscontinuity,
+                            format!(
+                                "LSN discontinuity: {name} frame at offset {offset} has LSN {first_lsn}, expected {e}{}",
+                                if info.is_empty() && follows_another {
+                                    " (the previous segment's last LSN + 1)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        )
+                        .at(name, offset)
+                        .last_good(e.saturating_sub(1)),
+                    ));
+                }
+                info.record(first_lsn, count, offset, frame_len);
+                *expected = Some(first_lsn + count);
+            }
+            Step::End => break None,
+            Step::Damaged { offset } => break Some(offset),
+        }
+    };
+    Ok(ScannedSegment {
+        info,
+        damage: damage.map(|d| (d, file)),
+        file_len,
+    })
+}
+
+/// Check the segments against the last seal `walogs.meta` records: the sealed segment ends
+/// exactly at the sealed LSN (or, if it is still the active one after an interrupted
+/// rotation, at or past it), and no later segment starts at or below it.
+fn check_seal(meta: Option<Meta>, segments: &[SegmentInfo]) -> Result<(), WalError> {
+    let Some(m) = meta else { return Ok(()) };
+    if m.sealed_seq > 0
+        && let Some(pos) = segments.iter().position(|s| s.seq == m.sealed_seq)
+    {
+        let s = &segments[pos];
+        let is_active = pos + 1 == segments.len();
+        let last = (!s.is_empty()).then(|| s.last_lsn());
+        let ok = match last {
+            Some(l) if is_active => l >= m.sealed_last_lsn,
+            Some(l) => l == m.sealed_last_lsn,
+            // An empty sealed segment: only consistent if the seal says it ended where the
+            // previous one did (it starts at sealed_last_lsn + 1).
+            None => s.first_lsn == m.sealed_last_lsn + 1,
+        };
+        if !ok {
+            return Err(WalError::corrupt(
+                Damage::new(
+                    DamageKind::SealMismatch,
+                    format!(
+                        "{} ends at LSN {} but {META_FILENAME} records it was sealed at LSN {}: its tail was cut",
+                        s.name,
+                        last.map_or("none".to_string(), |l| l.to_string()),
+                        m.sealed_last_lsn
+                    ),
+                )
+                .in_file(&s.name)
+                .last_good(last.unwrap_or(0)),
+            ));
+        }
+    }
+    if let Some(s) = segments
+        .iter()
+        .find(|s| s.seq > m.sealed_seq && !s.is_empty() && s.first_lsn <= m.sealed_last_lsn)
+    {
+        return Err(WalError::corrupt(
+            Damage::new(
+                DamageKind::BelowSeal,
+                format!(
+                    "{} starts at LSN {}, but {META_FILENAME} records that LSN {} was sealed in an earlier segment ({})",
+                    s.name,
+                    s.first_lsn,
+                    m.sealed_last_lsn,
+                    segment_filename(m.sealed_seq)
+                ),
+            )
+            .at(&s.name, 0),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! File-system safety: walogs never follows a link, never blocks on or touches a special
+//! file, never writes a file with other hard links, and creates private files by default.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use walogs_core::vfs::{EntryKind, FileProblem};
+use walogs_core::{Lsn, Wal, WalError, WalOptions};
+
+/// Entries 1..=4 (56-byte frames) in `wal-000001.log` (1, 2) and `wal-000002.log` (3, 4).
+fn log_with_two_segments(dir: &Path) {
+    let mut w = WalOptions::new()
+        .max_segment_size(Some(120))
+        .open(dir)
+        .unwrap();
+    for i in 0..4u8 {
+        w.append(&[i; 40]).unwrap();
+    }
+    assert_eq!(w.segment_count(), 2);
+    w.close().unwrap();
+}
+
+fn expect_unsafe(r: Result<Wal, WalError>, name: &str, kind: EntryKind) {
+    match r {
+        Err(WalError::UnsafeFile { path, problem }) => {
+            assert_eq!(path.file_name().unwrap(), name);
+            assert_eq!(problem, FileProblem::NotRegular(kind));
+        }
+        other => panic!("expected UnsafeFile for {name}, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_segment_replaced_by_a_symlink_is_refused_and_its_target_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let victim = tmp.path().join("precious");
+    fs::write(&victim, b"precious".repeat(100)).unwrap();
+    let last = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("wal-"))
+        .max()
+        .unwrap();
+    fs::remove_file(dir.join(&last)).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join(&last)).unwrap();
+    expect_unsafe(WalOptions::new().open(&dir), &last, EntryKind::Symlink);
+    expect_unsafe(
+        WalOptions::new().read_only(true).open(&dir),
+        &last,
+        EntryKind::Symlink,
+    );
+    assert_eq!(fs::read(&victim).unwrap(), b"precious".repeat(100));
+    assert!(fs::symlink_metadata(dir.join(&last)).unwrap().is_symlink());
+}
+
+#[test]
+fn a_lock_file_replaced_by_a_symlink_is_refused_and_its_target_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let victim = tmp.path().join("precious");
+    fs::write(&victim, b"precious".repeat(100)).unwrap();
+    fs::remove_file(dir.join("walogs.lock")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("walogs.lock")).unwrap();
+    expect_unsafe(
+        WalOptions::new().open(&dir),
+        "walogs.lock",
+        EntryKind::Symlink,
+    );
+    assert_eq!(fs::read(&victim).unwrap(), b"precious".repeat(100));
+    // A read-only open takes no lock and is not bothered.
+    assert_eq!(
+        WalOptions::new()
+            .read_only(true)
+            .open(&dir)
+            .unwrap()
+            .next_lsn(),
+        Lsn(5)
+    );
+}
+
+#[test]
+fn metadata_and_its_temporary_file_as_symlinks_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let victim = tmp.path().join("precious");
+    fs::write(&victim, b"precious").unwrap();
+    fs::remove_file(dir.join("walogs.meta")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("walogs.meta")).unwrap();
+    expect_unsafe(
+        WalOptions::new().open(&dir),
+        "walogs.meta",
+        EntryKind::Symlink,
+    );
+    fs::remove_file(dir.join("walogs.meta")).unwrap();
+    // A link planted under the temporary name is removed (the entry, not its target) and
+    // a regular file written instead.
+    std::os::unix::fs::symlink(&victim, dir.join("walogs.meta.tmp")).unwrap();
+    let mut w = WalOptions::new()
+        .max_segment_size(Some(100))
+        .open(&dir)
+        .unwrap();
+    w.rotate().unwrap();
+    w.append(b"x").unwrap();
+    w.rotate().unwrap();
+    assert_eq!(fs::read(&victim).unwrap(), b"precious");
+    assert!(
+        fs::symlink_metadata(dir.join("walogs.meta"))
+            .unwrap()
+            .is_file()
+    );
+}
+
+#[test]
+fn a_fifo_named_like_a_segment_never_blocks_an_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let next = dir.join("wal-000009.log");
+    let c = std::ffi::CString::new(next.to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // Make it the last segment in sequence: remove the gap by renaming segments is not
+    // needed; a FIFO anywhere under a segment name is refused before any read.
+    let start = Instant::now();
+    for ro in [true, false] {
+        let r = WalOptions::new().read_only(ro).open(&dir);
+        assert!(
+            matches!(
+                &r,
+                Err(WalError::UnsafeFile { .. }) | Err(WalError::Corrupt { .. })
+            ),
+            "{r:?}"
+        );
+    }
+    // Directly as the next segment too: rename the real last segment away.
+    let names: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("wal-0000") && n != "wal-000009.log")
+        .collect();
+    let last = names.iter().max().unwrap().clone();
+    fs::remove_file(dir.join(&last)).unwrap();
+    fs::rename(&next, dir.join(&last)).unwrap();
+    expect_unsafe(
+        WalOptions::new().read_only(true).open(&dir),
+        &last,
+        EntryKind::Fifo,
+    );
+    expect_unsafe(WalOptions::new().open(&dir), &last, EntryKind::Fifo);
+    assert!(start.elapsed() < Duration::from_secs(30), "an open blocked");
+}
+
+#[test]
+fn sockets_devices_and_directories_under_walogs_names_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let last = "wal-000002.log";
+    // A directory.
+    fs::rename(dir.join(last), tmp.path().join("saved")).unwrap();
+    fs::create_dir(dir.join(last)).unwrap();
+    expect_unsafe(
+        WalOptions::new().read_only(true).open(&dir),
+        last,
+        EntryKind::Directory,
+    );
+    fs::remove_dir(dir.join(last)).unwrap();
+    // A socket.
+    let sock = std::os::unix::net::UnixListener::bind(dir.join(last)).unwrap();
+    expect_unsafe(WalOptions::new().open(&dir), last, EntryKind::Socket);
+    drop(sock);
+    fs::remove_file(dir.join(last)).unwrap();
+    // A character device (like /dev/null), when this process may make one.
+    let c = std::ffi::CString::new(dir.join(last).to_str().unwrap()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path; makedev(1, 3) is /dev/null's number.
+    let made = unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o600, libc::makedev(1, 3)) };
+    if made == 0 {
+        expect_unsafe(WalOptions::new().open(&dir), last, EntryKind::CharDevice);
+        fs::remove_file(dir.join(last)).unwrap();
+    } else {
+        println!("skipped the device case: mknod needs CAP_MKNOD");
+    }
+    fs::rename(tmp.path().join("saved"), dir.join(last)).unwrap();
+    assert_eq!(WalOptions::new().open(&dir).unwrap().next_lsn(), Lsn(5));
+}
+
+#[test]
+fn a_segment_with_another_hard_link_is_read_but_never_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let outside = tmp.path().join("linked-copy");
+    fs::hard_link(dir.join("wal-000002.log"), &outside).unwrap();
+    let before = fs::read(&outside).unwrap();
+    match WalOptions::new().open(&dir) {
+        Err(WalError::UnsafeFile { path, problem }) => {
+            assert_eq!(path.file_name().unwrap(), "wal-000002.log");
+            assert_eq!(problem, FileProblem::HardLinked { links: 2 });
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let ro = WalOptions::new().read_only(true).open(&dir).unwrap();
+    assert_eq!(ro.iter().count(), 4);
+    assert_eq!(fs::read(&outside).unwrap(), before);
+}
+
+fn mode(p: &Path) -> u32 {
+    fs::metadata(p).unwrap().mode() & 0o7777
+}
+
+#[test]
+fn created_files_are_private_by_default_and_the_mode_option_applies_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a").join("wal");
+    let mut w = WalOptions::new()
+        .max_segment_size(Some(100))
+        .open(&dir)
+        .unwrap();
+    for i in 0..4u8 {
+        w.append(&[i; 40]).unwrap();
+    }
+    w.close().unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&tmp.path().join("a")), 0o700);
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+    let dir = tmp.path().join("group");
+    // The umask does not narrow the mode asked for.
+    // SAFETY: umask only changes this process's file-creation mask.
+    let old = unsafe { libc::umask(0o077) };
+    let r = WalOptions::new().file_mode(0o640).open(&dir);
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    let mut w = r.unwrap();
+    w.append(b"x").unwrap();
+    w.close().unwrap();
+    assert_eq!(mode(&dir), 0o750);
+    for e in fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        assert_eq!(mode(&p), 0o640, "{}", p.display());
+    }
+    for bad in [0o400, 0o200, 0o1600, 0o4600] {
+        assert!(matches!(
+            WalOptions::new()
+                .file_mode(bad)
+                .open(tmp.path().join("bad")),
+            Err(WalError::InvalidArgument { .. })
+        ));
+    }
+    assert!(!tmp.path().join("bad").exists(), "nothing created");
+}
+
+#[test]
+fn thousands_of_empty_segment_files_are_refused_quickly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for seq in 1..=20_000u64 {
+        fs::write(dir.join(format!("wal-{seq:06}.log")), b"").unwrap();
+    }
+    let start = Instant::now();
+    for ro in [true, false] {
+        match WalOptions::new().read_only(ro).open(dir) {
+            Err(WalError::Corrupt { reason }) => {
+                assert_eq!(reason.file.as_deref(), Some("wal-000001.log"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    println!("20,000 empty segments refused in {:?}", start.elapsed());
+    assert_eq!(
+        fs::read_dir(dir).unwrap().count(),
+        20_000 + 1,
+        "only the lock file was added"
+    );
+}
+
+#[test]
+fn a_huge_sparse_last_segment_is_handled_in_bounded_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    // A 1 TiB sparse file (no data blocks) as the next segment: all zeros, a torn tail.
+    let f = fs::File::create(dir.join("wal-000003.log")).unwrap();
+    f.set_len(1 << 40).unwrap();
+    drop(f);
+    let start = Instant::now();
+    let ro = WalOptions::new().read_only(true).open(&dir).unwrap();
+    assert_eq!(ro.next_lsn(), Lsn(5));
+    assert_eq!(ro.recovery_report().bytes_truncated, 1 << 40);
+    println!("1 TiB sparse segment scanned in {:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(60));
+}
+
+#[test]
+fn the_wal_directory_itself_may_be_a_symlink() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("data");
+    log_with_two_segments(&real);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut w = WalOptions::new().open(&link).unwrap();
+    assert_eq!(w.dir(), fs::canonicalize(&real).unwrap());
+    assert_eq!(w.append(b"x").unwrap(), Lsn(5));
+}
+
+#[test]
+fn io_errors_name_their_file_and_keep_their_errno() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-dir");
+    fs::write(&file, b"x").unwrap();
+    let e = WalOptions::new().open(file.join("wal")).unwrap_err();
+    assert_eq!(e.errno(), Some(libc::ENOTDIR), "{e}");
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    fs::set_permissions(
+        dir.join("wal-000002.log"),
+        fs::Permissions::from_mode(0o400),
+    )
+    .unwrap();
+    // Writable open needs to open the active segment for writing: refused, naming it.
+    let e = WalOptions::new().open(&dir).unwrap_err();
+    assert_eq!(e.errno(), Some(libc::EACCES), "{e}");
+    assert_eq!(
+        e.io_path().unwrap(),
+        fs::canonicalize(&dir).unwrap().join("wal-000002.log")
+    );
+    assert!(e.to_string().contains("wal-000002.log"), "{e}");
+}

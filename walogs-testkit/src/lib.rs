@@ -1,0 +1,11 @@
+//! The test kit shared by every walogs test suite (the core's integration tests, the
+//! simulator, the crash harnesses, the CLI and the C boundary): one forwarding file system
+//! with hooks ([`HookFs`]), one seeded generator ([`Rng`]), one payload oracle
+//! ([`payload`]). Not published; nothing here is used by the library itself.
+
+pub mod hookfs;
+pub mod payload;
+pub mod rng;
+
+pub use hookfs::{Action, FailNth, HookFs, Op};
+pub use rng::Rng;
