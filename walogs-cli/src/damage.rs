@@ -291,6 +291,95 @@ mod tests {
         }
     }
 
+    /// A closed log of 60 entries over several small segments; returns its segment files.
+    fn log(dir: &std::path::Path) -> Vec<SegmentFile> {
+        let mut wal = walogs_core::WalOptions::new()
+            .max_segment_size(Some(512))
+            .open(dir)
+            .unwrap();
+        for i in 0..60u32 {
+            wal.append(format!("entry {i:>20}").as_bytes()).unwrap();
+        }
+        wal.close().unwrap();
+        let segs = crate::layout::segments(dir).unwrap();
+        assert!(segs.len() >= 4);
+        segs
+    }
+
+    fn damage_of(segs: &[SegmentFile]) -> Damage {
+        let mut seen = Vec::new();
+        match read(segs, |lsn, _| {
+            seen.push(lsn);
+            Ok(ControlFlow::Continue(()))
+        })
+        .unwrap()
+        {
+            Reading::Damaged(d) => {
+                // Everything handed out is dense from 1 and ends at the last good LSN.
+                assert_eq!(seen, (1..=d.last_good_lsn.unwrap_or(0)).collect::<Vec<_>>());
+                d
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_of_damage_between_segments_is_located() {
+        let d = tempfile::tempdir().unwrap();
+        let segs = log(d.path());
+        let (s1, s2, s3) = (&segs[1], &segs[2], &segs[3]);
+        let healthy = read(&segs, |_, _| Ok(ControlFlow::Continue(()))).unwrap();
+        assert_eq!(healthy, Reading::Complete { last_lsn: Some(60) });
+        let before_s2 = s2.first_lsn.unwrap() - 1;
+
+        // A missing segment.
+        let mut gap = segs.clone();
+        gap.remove(2);
+        let g = damage_of(&gap);
+        assert_eq!(
+            g.kind,
+            DamageKind::SegmentGap {
+                before: s1.name.clone(),
+                after: s3.name.clone()
+            }
+        );
+        assert_eq!(g.last_good_lsn, Some(before_s2));
+        assert_eq!(g.first_lsn_after, s3.first_lsn);
+
+        // A segment holding the next one's frames.
+        let bytes2 = std::fs::read(&s2.path).unwrap();
+        std::fs::copy(&s3.path, &s2.path).unwrap();
+        let k = damage_of(&segs).kind;
+        let want = DamageKind::LsnDiscontinuity {
+            file: s2.name.clone(),
+            offset: 0,
+            expected: before_s2 + 1,
+            found: s3.first_lsn.unwrap(),
+        };
+        assert_eq!(k, want);
+
+        // An empty completed segment.
+        std::fs::write(&s2.path, b"").unwrap();
+        let e = damage_of(&segs);
+        assert_eq!(
+            e.kind,
+            DamageKind::EmptyCompletedSegment {
+                file: s2.name.clone()
+            }
+        );
+        assert_eq!(e.first_lsn_after, s3.first_lsn);
+        assert_eq!(
+            e.affected_text(),
+            format!("LSN {}..={}", before_s2 + 1, s3.first_lsn.unwrap() - 1)
+        );
+        std::fs::write(&s2.path, bytes2).unwrap();
+
+        // Both layouts.
+        std::fs::write(d.path().join(V1_FILENAME), b"").unwrap();
+        let both = crate::layout::segments(d.path()).unwrap();
+        assert_eq!(damage_of(&both).kind, DamageKind::BothLayouts);
+    }
+
     #[test]
     fn affected_lsns_lie_between_the_intact_ones() {
         assert_eq!(damage(Some(12), Some(36)).affected_text(), "LSN 13..=35");

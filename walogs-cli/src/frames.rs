@@ -123,3 +123,52 @@ impl FrameReader {
         Ok(want.min(self.buf.len()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frames larger than a read chunk, small ones around them, then a frame cut short.
+    #[test]
+    fn reads_frames_of_any_size_and_stops_at_a_cut_one() {
+        let d = tempfile::tempdir().unwrap();
+        let sizes = [10usize, CHUNK + CHUNK / 2, 3, 2 * CHUNK + 7, 0, 100];
+        let payload = |i: usize| vec![i as u8 + 1; sizes[i]];
+        let mut wal = walogs_core::WalOptions::new()
+            .durability(walogs_core::Durability::Manual)
+            .open(d.path())
+            .unwrap();
+        for i in 0..sizes.len() {
+            wal.append(&payload(i)).unwrap();
+        }
+        wal.close().unwrap();
+        let seg = d.path().join("wal-000001.log");
+        let full = std::fs::metadata(&seg).unwrap().len();
+        // Cut the last frame short by one byte.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&seg)
+            .unwrap()
+            .set_len(full - 1)
+            .unwrap();
+        let mut r = FrameReader::open(&seg).unwrap();
+        let mut offset = 0u64;
+        for (i, &size) in sizes.iter().enumerate().take(sizes.len() - 1) {
+            match r.next_frame().unwrap() {
+                Step::Frame {
+                    offset: at,
+                    first_lsn,
+                    entries,
+                } => {
+                    assert_eq!((at, first_lsn), (offset, i as u64 + 1));
+                    assert_eq!(entries, vec![payload(i).as_slice()]);
+                }
+                other => panic!("frame {i}: {other:?}"),
+            }
+            offset += (FRAME_HEADER_SIZE + size) as u64;
+        }
+        for _ in 0..2 {
+            assert!(matches!(r.next_frame().unwrap(), Step::Bad { offset: o } if o == offset));
+        }
+    }
+}
