@@ -180,8 +180,13 @@ func (w *WAL) finalize() {
 	}
 }
 
-// Dir is the directory the WAL was opened in.
-func (w *WAL) Dir() string { return w.dir }
+// Dir is the directory the WAL was opened in ("" for a nil *WAL).
+func (w *WAL) Dir() string {
+	if w == nil {
+		return ""
+	}
+	return w.dir
+}
 
 // Close writes what concurrent appends queued, cuts the preallocated tail, fdatasyncs,
 // releases the directory lock and frees the handle. It waits for calls in flight. The

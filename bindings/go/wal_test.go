@@ -514,6 +514,9 @@ func TestNilAndEmptyInputs(t *testing.T) {
 	if _, err := nilWAL.Append([]byte("x")); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Append on a nil *WAL = %v, want ErrClosed", err)
 	}
+	if nilWAL.Dir() != "" {
+		t.Fatal("Dir of a nil *WAL must be empty")
+	}
 	if _, err := nilWAL.Iter(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Iter on a nil *WAL = %v, want ErrClosed", err)
 	}
@@ -572,6 +575,38 @@ func TestSyncIntervalRounding(t *testing.T) {
 		WithSyncInterval(c.d)(&o)
 		if o.intervalMs != c.ms || o.durability != DurabilityInterval {
 			t.Errorf("WithSyncInterval(%v): %d ms, durability %d; want %d ms", c.d, o.intervalMs, o.durability, c.ms)
+		}
+	}
+}
+
+// The documented limits, at their edges: an atomic batch of exactly MaxBatchSize (payloads
+// + 4 bytes per entry + 4) is written, one byte more is ErrTooLarge with nothing written,
+// and AppendMany takes the same entries (and more) past MaxBatchSize.
+func TestBatchLimits(t *testing.T) {
+	w := openT(t, walDir(t), WithDurability(DurabilityNone), WithMaxSegmentSize(0))
+	full := make([]byte, MaxEntrySize)
+	const n = 4
+	lastLen := MaxBatchSize - 4 - 4*n - (n-1)*MaxEntrySize
+	exact := [][]byte{full, full, full, full[:lastLen]}
+	over := [][]byte{full, full, full, full[:lastLen+1]}
+	if _, _, err := w.AppendBatch(over); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("AppendBatch of MaxBatchSize+1 bytes = %v, want ErrTooLarge", err)
+	}
+	if next := mustU64(t, "NextLSN")(w.NextLSN()); next != 1 {
+		t.Fatalf("a refused batch moved NextLSN to %d", next)
+	}
+	if first, last, err := w.AppendBatch(exact); err != nil || first != 1 || last != n {
+		t.Fatalf("AppendBatch of exactly MaxBatchSize bytes = %d..%d, %v; want 1..%d", first, last, err, n)
+	}
+	more := append(over, full)
+	first, last, err := w.AppendMany(more)
+	if err != nil || first != n+1 || last != n+uint64(len(more)) {
+		t.Fatalf("AppendMany past MaxBatchSize = %d..%d, %v; want %d..%d", first, last, err, n+1, n+len(more))
+	}
+	for lsn, want := range map[uint64]int{n: lastLen, n + n: lastLen + 1, last: MaxEntrySize} {
+		got, err := w.Read(lsn)
+		if err != nil || len(got) != want {
+			t.Fatalf("Read(%d) = %d bytes, %v; want %d", lsn, len(got), err, want)
 		}
 	}
 }
