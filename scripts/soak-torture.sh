@@ -2,9 +2,16 @@
 # Long runs of the real-kernel crash harnesses (walogs-torture), printing each figure as one
 # line and collecting them in target/soak-torture.log.
 #
-#   KILLS        SIGKILLs of the kill harness (default 10000, the goal; about 10 minutes)
-#   SWEEP_SEEDS  shim sweeps, each a different 120-operation workload (default 5)
+#   KILLS        SIGKILLs of single-threaded children, cycling Wal/SharedWal and the four
+#                durability policies (default 10000, the goal; about 10 minutes)
+#   GROUP_KILLS  SIGKILLs of children appending from 4 threads to one SharedWal
+#                (default KILLS / 2)
+#   SWEEP_SEEDS  shim sweeps per workload, each with a different seed (default 5): Wal and
+#                SharedWal (120 operations), 8 concurrent appenders (24 operations each),
+#                and a relaxed durability policy (interval, manual, none in turn; writes only)
 #   ROT_SEEDS    bit-rot sweeps, each a different 3-segment log (default 5)
+#   MUTANTS      1 (default): also build walogs-torture against the broken cores of
+#                walogs-torture/mutants/ and require the concurrent harnesses to catch them
 #   SEED         base seed (default: the date, printed so a run can be repeated)
 #
 # A scaled run: KILLS=1000 SWEEP_SEEDS=1 ROT_SEEDS=1 scripts/soak-torture.sh
@@ -12,8 +19,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KILLS="${KILLS:-10000}"
+GROUP_KILLS="${GROUP_KILLS:-$((KILLS / 2))}"
 SWEEP_SEEDS="${SWEEP_SEEDS:-5}"
 ROT_SEEDS="${ROT_SEEDS:-5}"
+MUTANTS="${MUTANTS:-1}"
 SEED="${SEED:-$(date +%Y%m%d)}"
 
 if ! command -v mkfs.ext4 >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -21,11 +30,14 @@ if ! command -v mkfs.ext4 >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq e2fsprogs >/dev/null
 fi
 cargo build --release -p walogs-torture
-bin=target/release/walogs-torture
 work=target/soak-torture
 log=target/soak-torture.log
 rm -rf "$work"
 mkdir -p "$work"
+# A private copy of the binary: a rebuild of the shared target directory cannot swap it
+# mid-soak.
+bin="$work/walogs-torture"
+cp target/release/walogs-torture "$bin"
 : >"$log"
 status=0
 
@@ -38,18 +50,27 @@ step() {
     echo "  ($((SECONDS - start)) s)" | tee -a "$log"
 }
 
-echo "soak-torture: seed $SEED, $KILLS kills, $SWEEP_SEEDS sweeps, $ROT_SEEDS bit-rot logs" | tee -a "$log"
+policies=(interval manual none)
+echo "soak-torture: seed $SEED, $KILLS + $GROUP_KILLS kills, $SWEEP_SEEDS sweeps per workload, $ROT_SEEDS bit-rot logs" | tee -a "$log"
 step "$bin" kill --dir "$work/kill" --kills "$KILLS" --seed "$SEED"
+step "$bin" kill --dir "$work/group-kill" --kills "$GROUP_KILLS" --seed "$SEED" --threads 4 --max-len 65536
 for i in $(seq 1 "$SWEEP_SEEDS"); do
-    step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$((SEED + i))"
+    s=$((SEED + i))
+    step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$s"
+    step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$s" --shared 1 --sticky 0
+    step "$bin" sweep --work "$work/sweep" --ops 24 --seed "$s" --threads 8 --shared 1
+    step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$s" --policy "${policies[$((i % 3))]}" --shared "$((i % 2))"
 done
 step "$bin" enospc --work "$work" --seed "$SEED"
 for i in $(seq 1 "$ROT_SEEDS"); do
     step "$bin" bitrot --work "$work" --seed "$((SEED + i))"
 done
+if [ "$MUTANTS" = 1 ]; then
+    step env SEED="$SEED" MUTANT_KILLS=200 walogs-torture/mutants/check.sh
+fi
 rm -rf "$work"
 
 echo
 echo "== walogs-torture soak figures (seed $SEED) =="
-grep -E '^(shim|kill|enospc|bit-rot|truncation)( \([A-Za-z]+\))?: ' "$log"
+grep -E '^(shim|kill|enospc|bit-rot|truncation|mutant)( \([^)]*\))?[ :]' "$log"
 exit "$status"

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Test the Go package (bindings/go, cgo over libwalogs.so): build the library (make lib),
-# gofmt, go vet, `go test -race` (every method and error, 16-goroutine group commit, use after
-# Close, ErrLocked, ErrPoisoned via RLIMIT_FSIZE, SIGKILLed child), the examples (repository
-# linking and pkg-config linking against `make install`), then a short benchmark run printing
-# the figures: no-fsync Append per call vs the Rust path measured in the same run, durable
-# appends from 1 and 16 goroutines. Standard library only: no module downloads
-# (GOPROXY=off). Idempotent; runs from any directory; exits non-zero on any failure.
+# gofmt, go vet, `go test -race` (every method and error, 16-goroutine group commit, Close
+# racing every call, use after Close, descriptor leaks, ErrLocked, ErrPoisoned via
+# RLIMIT_FSIZE, SIGKILLed child), the examples (the README's quickstart with its exact output,
+# its ErrLocked branch and pkg-config linking against `make install`; the SIGKILL recovery
+# demo), then a short benchmark run printing the figures: no-fsync Append and a bare getter
+# per call, no-fsync Append vs the Rust path measured in the same run, durable appends from 1
+# and 16 goroutines. Standard library only: no module downloads (GOPROXY=off). Idempotent;
+# runs from any directory; exits non-zero on any failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -20,14 +22,14 @@ step() { printf '\n=== %s\n' "$*"; }
 
 # ---- tools ----------------------------------------------------------------------------------
 need_apt=()
-for tool in cc make pkg-config; do
+for tool in cc make pkg-config flock; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 if ((${#need_apt[@]})); then
   step "installing missing tools: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq gcc make pkg-config >/dev/null
+  apt-get install -y -qq gcc make pkg-config util-linux >/dev/null
 fi
 if ! command -v go >/dev/null 2>&1; then
   echo "go is not installed (Go >= 1.21 needed)" >&2
@@ -72,16 +74,41 @@ fail=$(grep -c -- '^--- FAIL' "$OUT/go-test.log" || true)
 echo "go test: $pass passed, $fail failed" | tee -a "$LOG"
 
 # ---- examples -------------------------------------------------------------------------------
-step "examples/go/quickstart (repository linking)"
+step "examples/go/quickstart (the README's Go quickstart; repository linking)"
 rm -rf "$OUT/run"
 mkdir -p "$OUT/run"
 (cd examples/go && go build -o "$OUT/quickstart" ./quickstart)
-out=$("$OUT/quickstart" "$OUT/run/quickstart")
+qdir=$OUT/run/quickstart
+out=$("$OUT/quickstart" "$qdir")
+echo "$out"
+expected=$'appended lsn 1 and the batch 2..3\nlsn 1: hello\nlsn 2: a\nlsn 3: b'
+if [[ $out != "$expected" ]]; then
+  printf 'quickstart printed something else; expected:\n%s\n' "$expected" >&2
+  exit 1
+fi
+# Run again on the same directory: the LSNs continue, the first run's entries are kept.
+out=$("$OUT/quickstart" "$qdir")
+if [[ $(head -n1 <<<"$out") != "appended lsn 4 and the batch 5..6" || $(grep -c '^lsn ' <<<"$out") != 6 ]]; then
+  printf 'second quickstart run:\n%s\n' "$out" >&2
+  exit 1
+fi
+# Another process holds the directory's lock (flock(1) on walogs.lock): the ErrLocked branch.
+if msg=$(flock "$qdir/walogs.lock" "$OUT/quickstart" "$qdir" 2>&1); then
+  echo "quickstart succeeded while another process held the lock" >&2
+  exit 1
+fi
+echo "$msg"
+grep -q "another writer holds $qdir" <<<"$msg"
+echo "quickstart: 1 passed, 0 failed" | tee -a "$LOG"
+
+step "examples/go/crash (a writer SIGKILLed mid-append, then recovery)"
+(cd examples/go && go build -o "$OUT/crash" ./crash)
+out=$("$OUT/crash" "$OUT/run/crash")
 echo "$out"
 grep -q 'child killed by SIGKILL' <<<"$out"
 grep -q 'tail:            truncated at byte' <<<"$out"
 grep -q 'lsn 6: written just before the crash' <<<"$out"
-echo "quickstart: 1 passed, 0 failed" | tee -a "$LOG"
+echo "crash: 1 passed, 0 failed" | tee -a "$LOG"
 
 step "examples/go/quickstart against an installed walogs (-tags walogs_pkgconfig)"
 PREFIX=$OUT/prefix
@@ -99,12 +126,15 @@ if ldd "$OUT/quickstart-pkgconfig" | grep -q "$ROOT/target/c/lib"; then
   exit 1
 fi
 out=$(LD_LIBRARY_PATH=$PREFIX/lib "$OUT/quickstart-pkgconfig" "$OUT/run/quickstart-pkgconfig")
-grep -q 'lsn 6: written just before the crash' <<<"$out"
-echo "walogs $(sed -n 's/^walogs \([^,]*\),.*/\1/p' <<<"$out") via pkg-config: ok"
+if [[ $out != "$expected" ]]; then
+  printf 'quickstart (pkg-config build) printed:\n%s\n' "$out" >&2
+  exit 1
+fi
+echo "walogs $(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --modversion walogs) via pkg-config: ok"
 echo "quickstart-pkgconfig: 1 passed, 0 failed" | tee -a "$LOG"
 
 # ---- benchmarks (figures only; not a timed test) ---------------------------------------------
-step "go test -bench (no-fsync Append per call; durable appends from 1 and 16 goroutines)"
+step "go test -bench (no-fsync Append and a getter per call; durable appends from 1 and 16 goroutines)"
 (cd bindings/go && go test -run '^$' -bench . -benchtime=500ms -count=1 ./...) 2>&1 |
   grep -E '^(Benchmark|ok|FAIL|PASS)' | tee "$OUT/bench.log"
 grep -q '^ok' "$OUT/bench.log"

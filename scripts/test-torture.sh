@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # CI run of the real-kernel crash harnesses (walogs-torture): the LD_PRELOAD fault-injection
-# sweep, real SIGKILLs, ENOSPC on a loop-mounted ext4, bit rot and truncation. Each harness
-# prints its figure as one line; they are repeated at the end. Budget: under 4 minutes on
-# 2 cores including the release build.
+# sweep (single-threaded on Wal and SharedWal, concurrent appenders on one SharedWal, a
+# relaxed durability policy), real SIGKILLs (every durability policy; concurrent appenders),
+# ENOSPC on a loop-mounted ext4, bit rot and truncation. Each harness prints its figure as
+# one line; they are repeated at the end. Budget: about 90 s on 2 cores with the release
+# build cached (the long runs are scripts/soak-torture.sh).
 #
 # Needs: Rust stable, a C compiler (cc), and for the ENOSPC harness root, mkfs.ext4
 # (e2fsprogs, installed here if missing) and loop devices; without them that harness skips
 # with a message (WALOGS_TORTURE_REQUIRE_MOUNT=1 makes the skip a failure).
+# WALOGS_TORTURE_STRICT=1 tolerates no known core bug (walogs-torture/src/known.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +27,13 @@ mkdir -p target
 log=target/test-torture.log
 
 cargo build --release -p walogs-torture
+set +e
 cargo test --release -p walogs-torture --no-fail-fast -- --nocapture 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
 
 echo
 echo "== walogs-torture figures =="
-grep -E '^(shim|kill|enospc|bit-rot|truncation)( \([A-Za-z]+\))?: ' "$log"
+sed -E 's/^test .* \.\.\. //' "$log" |
+    grep -E '^(shim|kill|enospc|bit-rot|truncation)( \([^)]*\))?: |^known core bugs tolerated|tolerated as known core bugs \(first' || true
+exit "$status"

@@ -61,3 +61,21 @@ func BenchmarkAppendDurable(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCallOverhead is the binding's own cost per call: DurableLSN, a lock-free getter in
+// the library, so nearly all of the time is the handle's read lock, the thread lock and
+// the cgo transition that every method pays.
+func BenchmarkCallOverhead(b *testing.B) {
+	w, err := Open(b.TempDir() + "/wal")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := w.DurableLSN(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

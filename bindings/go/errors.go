@@ -1,12 +1,11 @@
 package walogs
 
-// #include "shim.h"
+// #include "walogs.h"
 import "C"
 
 import (
 	"strconv"
 	"syscall"
-	"unsafe"
 )
 
 // Code is a walogs status number (walogs_status in walogs.h). The numbers are stable and
@@ -45,8 +44,8 @@ type Error struct {
 	// Code is the walogs status of the failed call.
 	Code Code
 	// Message says what exactly was wrong: the C function, the reason, and for WAL errors
-	// the file, offset or LSN involved (the C library's walogs_last_error, read in the same
-	// C call that failed). Empty for the sentinels.
+	// the file, offset or LSN involved (the C library's walogs_last_error, read on the OS
+	// thread of the failed call before any other call there). Empty for the sentinels.
 	Message string
 	// Errno is the OS error number for CodeIO failures, 0 otherwise.
 	Errno syscall.Errno
@@ -112,26 +111,3 @@ var (
 	// ErrNullArgument: a NULL pointer reached the C library (a bug in this package).
 	ErrNullArgument = &Error{Code: CodeNullArgument}
 )
-
-// fromStatus converts the outcome of one shim call into an error (nil for WALOGS_OK and
-// WALOGS_END) and frees the message the shim allocated.
-// Small enough to be inlined: the success path costs a comparison.
-func fromStatus(st C.gw_status) error {
-	if st.status == C.WALOGS_OK || st.status == C.WALOGS_END {
-		return nil
-	}
-	return statusError(st)
-}
-
-func statusError(st C.gw_status) error {
-	e := &Error{Code: Code(st.status), Errno: syscall.Errno(st.err_no)}
-	if st.msg != nil {
-		e.Message = C.GoString(st.msg)
-		C.free(unsafe.Pointer(st.msg))
-	}
-	return e
-}
-
-func closedError(op string) error {
-	return &Error{Code: CodeClosed, Message: op + ": the WAL is closed"}
-}

@@ -12,7 +12,7 @@ import (
 
 // The C quickstart (examples/c/quickstart.c) in Go: open, append, append an atomic batch,
 // iterate, close, reopen and print the recovery report. (The SIGKILL part is in
-// examples/go/quickstart.)
+// examples/go/crash.)
 func Example() {
 	base, err := os.MkdirTemp("", "walogs-example-")
 	if err != nil {

@@ -1,3 +1,3 @@
 module example.invalid/walogs
 
-go 1.21
+go 1.24

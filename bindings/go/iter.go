@@ -1,6 +1,6 @@
 package walogs
 
-// #include "shim.h"
+// #include "walogs.h"
 import "C"
 
 import (
@@ -17,9 +17,10 @@ type iterConfig struct {
 type IterOption func(*iterConfig)
 
 // NoCopy makes Iterator.Data return the entry's bytes in place, without copying: the slice
-// points into memory owned by the iterator and is valid (and unchanged) only until the next
-// call to Next or Close on that iterator. Do not keep it, write to it or use it after
-// that; copy what you need to keep.
+// points into memory owned by the C iterator and is valid (and unchanged) only until the
+// next call to Next or Close on that iterator, and only while the Iterator is reachable (one
+// dropped without Close is freed by its finalizer, bytes included). Do not keep it, write
+// to it, or read it while another goroutine calls Next or Close; copy what you need to keep.
 func NoCopy() IterOption {
 	return func(c *iterConfig) { c.noCopy = true }
 }
@@ -36,9 +37,14 @@ func NoCopy() IterOption {
 //
 // It reads a snapshot of the segment list taken by Iter, through its own file handles:
 // entries appended afterwards are not seen, and it stays usable after the WAL is closed. A
-// segment removed meanwhile by Checkpoint or TruncateAfter makes Next fail (Err returns
-// ErrIO or ErrCorrupt). An Iterator is meant for one goroutine at a time; its methods are
-// nonetheless serialized by a mutex, so misuse cannot corrupt memory.
+// segment deleted meanwhile by Checkpoint, before the iterator reached it, makes Next fail
+// with ErrIO. A TruncateAfter meanwhile is not detected as such: Next may return entries
+// it cut (from its read buffer, up to 256 KiB) and, once appends have reused the space,
+// entries written after the cut, with no error until a frame does not fit (ErrCorrupt). Do
+// not iterate across a TruncateAfter. An Iterator is meant for one goroutine at a time; its methods are
+// nonetheless serialized by a mutex, so calling them concurrently cannot corrupt memory (a
+// NoCopy view read during another goroutine's Next can: see NoCopy). The C iterator (its
+// file handles and buffers) is freed as soon as Next returns false, else by Close.
 type Iterator struct {
 	mu     sync.Mutex
 	it     *C.walogs_iter
@@ -51,23 +57,21 @@ type Iterator struct {
 // Iter returns an iterator starting at LSN from (inclusive); from 0 means the oldest entry
 // kept. from may equal NextLSN (no entries); outside the entries kept it is
 // ErrLSNOutOfRange. Entries are copied for the caller unless NoCopy is given. Close the
-// iterator when done (a finalizer frees a forgotten one eventually).
+// iterator when done (a finalizer frees a forgotten one eventually). Nil options are
+// ignored.
 func (w *WAL) Iter(from uint64, opts ...IterOption) (*Iterator, error) {
 	var cfg iterConfig
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
-	h, err := w.handle("Iter")
+	var p *C.walogs_iter
+	err := w.call("Iter", func(h *C.walogs_wal) C.walogs_status { return C.walogs_iter_from(h, C.uint64_t(from), &p) })
 	if err != nil {
 		return nil, err
 	}
-	defer w.mu.RUnlock()
-	r := C.gw_iter_from(h, C.uint64_t(from))
-	runtime.KeepAlive(w)
-	if err := fromStatus(r.st); err != nil {
-		return nil, err
-	}
-	it := &Iterator{it: r.it, noCopy: cfg.noCopy}
+	it := &Iterator{it: p, noCopy: cfg.noCopy}
 	runtime.SetFinalizer(it, (*Iterator).finalize)
 	return it, nil
 }
@@ -79,44 +83,60 @@ func (it *Iterator) finalize() {
 	}
 }
 
+// free releases the C iterator now; the caller holds it.mu.
+func (it *Iterator) free() {
+	if it.it != nil {
+		C.walogs_iter_free(it.it)
+		it.it = nil
+		runtime.SetFinalizer(it, nil)
+	}
+}
+
 // Next advances to the next entry and reports whether there is one. It returns false at the
-// end, after a failure (see Err) and after Close.
+// end, after a failure (see Err) and after Close (also on a nil *Iterator).
 func (it *Iterator) Next() bool {
+	if it == nil {
+		return false
+	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	it.data = nil
 	it.lsn = 0
-	if it.it == nil || it.err != nil {
+	if it.it == nil {
 		return false
 	}
-	r := C.gw_iter_next(it.it)
-	runtime.KeepAlive(it)
-	if r.st.status == C.WALOGS_END {
-		return false
-	}
-	if err := fromStatus(r.st); err != nil {
+	var st C.walogs_status
+	var lsn C.uint64_t
+	var p *C.uint8_t
+	var n C.size_t
+	err := cCall(func() C.walogs_status {
+		st = C.walogs_iter_next(it.it, &lsn, &p, &n)
+		return st
+	})
+	if err != nil || st != C.WALOGS_OK { // a failure or WALOGS_END: the iteration is over
 		it.err = err
+		it.free()
 		return false
 	}
-	it.lsn = uint64(r.lsn)
-	n := int(r.len)
+	it.lsn = uint64(lsn)
 	switch {
+	case it.noCopy && n == 0:
+		// For an empty entry the pointer must not be read: an empty non-nil slice.
+		it.data = []byte{}
 	case it.noCopy:
-		// The bytes belong to the C iterator until its next walogs_iter_next or free. For an
-		// empty entry the pointer must not be read: use an empty non-nil slice.
-		if n == 0 {
-			it.data = []byte{}
-		} else {
-			it.data = unsafe.Slice((*byte)(unsafe.Pointer(r.data)), n)
-		}
+		// The bytes belong to the C iterator until its next walogs_iter_next or free.
+		it.data = unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))
 	default:
-		it.data = C.GoBytes(unsafe.Pointer(r.data), C.int(n))
+		it.data = C.GoBytes(unsafe.Pointer(p), C.int(n))
 	}
 	return true
 }
 
 // LSN is the LSN of the current entry (0 before the first Next or after the end).
 func (it *Iterator) LSN() uint64 {
+	if it == nil {
+		return 0
+	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	return it.lsn
@@ -125,6 +145,9 @@ func (it *Iterator) LSN() uint64 {
 // Data is the current entry's bytes: a copy the caller owns, or with NoCopy a view valid
 // only until the next Next or Close.
 func (it *Iterator) Data() []byte {
+	if it == nil {
+		return nil
+	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	return it.data
@@ -132,22 +155,23 @@ func (it *Iterator) Data() []byte {
 
 // Err is the failure that ended the iteration, nil if it ended normally (or is not over).
 func (it *Iterator) Err() error {
+	if it == nil {
+		return nil
+	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
 	return it.err
 }
 
-// Close frees the iterator (and, with NoCopy, the bytes it lent). Calling it again is a
-// no-op; it always returns nil.
+// Close frees the iterator (and, with NoCopy, the bytes it lent). Calling it again, or on
+// a nil *Iterator, is a no-op; it always returns nil.
 func (it *Iterator) Close() error {
+	if it == nil {
+		return nil
+	}
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	if it.it != nil {
-		C.walogs_iter_free(it.it)
-		it.it = nil
-		runtime.SetFinalizer(it, nil)
-	}
-	runtime.KeepAlive(it)
+	it.free()
 	it.data = nil
 	it.lsn = 0
 	return nil

@@ -1,9 +1,9 @@
 package walogs
 
-// #include "shim.h"
+// #include "walogs.h"
 import "C"
 
-import "runtime"
+import "unsafe"
 
 // RecoveryReport is what opening the WAL found and did.
 type RecoveryReport struct {
@@ -39,17 +39,12 @@ type RecoveryReport struct {
 
 // RecoveryReport returns what the open of this WAL found and did.
 func (w *WAL) RecoveryReport() (RecoveryReport, error) {
-	h, err := w.handle("RecoveryReport")
+	var r C.walogs_report
+	r.struct_size = C.size_t(unsafe.Sizeof(r))
+	err := w.call("RecoveryReport", func(h *C.walogs_wal) C.walogs_status { return C.walogs_recovery_report(h, &r) })
 	if err != nil {
 		return RecoveryReport{}, err
 	}
-	defer w.mu.RUnlock()
-	res := C.gw_recovery_report(h)
-	runtime.KeepAlive(w)
-	if err := fromStatus(res.st); err != nil {
-		return RecoveryReport{}, err
-	}
-	r := &res.r
 	return RecoveryReport{
 		Tail: TailState{
 			Truncated: r.tail == C.WALOGS_TAIL_TRUNCATED,
@@ -60,7 +55,7 @@ func (w *WAL) RecoveryReport() (RecoveryReport, error) {
 		FirstLSN:              uint64(r.first_lsn),
 		NextLSN:               uint64(r.next_lsn),
 		Salvaged:              bool(r.salvaged),
-		SalvageFile:           C.GoString(&r.salvage_file[0]),
+		SalvageFile:           cString(r.salvage_file[:]),
 		SalvageOffset:         uint64(r.salvage_offset),
 		SalvageBytesCut:       uint64(r.salvage_bytes_cut),
 		SalvageValidFramesCut: uint64(r.salvage_valid_frames_cut),
@@ -68,6 +63,19 @@ func (w *WAL) RecoveryReport() (RecoveryReport, error) {
 		MigratedV1:            bool(r.migrated_v1),
 		ReadOnly:              bool(r.read_only),
 	}, nil
+}
+
+// cString is the text of a fixed-size C char array up to its first NUL (all of it when it
+// has none: never reads past the array).
+func cString(a []C.char) string {
+	b := make([]byte, 0, len(a))
+	for _, c := range a {
+		if c == 0 {
+			break
+		}
+		b = append(b, byte(c))
+	}
+	return string(b)
 }
 
 // Version is the version of the loaded libwalogs, e.g. "0.2.0".

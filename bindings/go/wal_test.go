@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -389,7 +390,7 @@ func TestUseAfterClose(t *testing.T) {
 			t.Errorf("%s after Close = %v, want ErrClosed", name, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), name) && name != "ReadInto" {
+		if !strings.Contains(err.Error(), name) {
 			t.Errorf("%s after Close: message %q does not name the call", name, err)
 		}
 	}
@@ -500,5 +501,112 @@ func TestTornTailRecovery(t *testing.T) {
 	}
 	if lsn, err := w2.Append([]byte("after")); err != nil || lsn != 6 {
 		t.Fatalf("Append after recovery = %d, %v", lsn, err)
+	}
+}
+
+// Nil and empty inputs: nil options are ignored, nil and empty entries are empty entries, a
+// nil *WAL is closed, a nil *Iterator is over; none of them panics.
+func TestNilAndEmptyInputs(t *testing.T) {
+	var nilWAL *WAL
+	if err := nilWAL.Close(); err != nil {
+		t.Fatalf("Close of a nil *WAL = %v, want nil", err)
+	}
+	if _, err := nilWAL.Append([]byte("x")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Append on a nil *WAL = %v, want ErrClosed", err)
+	}
+	if nilWAL.Dir() != "" {
+		t.Fatal("Dir of a nil *WAL must be empty")
+	}
+	if _, err := nilWAL.Iter(0); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Iter on a nil *WAL = %v, want ErrClosed", err)
+	}
+	var zero WAL
+	if _, err := zero.NextLSN(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("NextLSN on a zero WAL = %v, want ErrClosed", err)
+	}
+	var nilIt *Iterator
+	if nilIt.Next() || nilIt.LSN() != 0 || nilIt.Data() != nil || nilIt.Err() != nil || nilIt.Close() != nil {
+		t.Fatal("a nil *Iterator must behave as one that is over")
+	}
+
+	w := openT(t, walDir(t), nil, WithPreallocate(false), nil)
+	if lsn, err := w.Append(nil); err != nil || lsn != 1 {
+		t.Fatalf("Append(nil) = %d, %v; want 1", lsn, err)
+	}
+	if first, last, err := w.AppendBatch([][]byte{nil, {}}); err != nil || first != 2 || last != 3 {
+		t.Fatalf("AppendBatch(nil, empty) = %d..%d, %v; want 2..3", first, last, err)
+	}
+	if first, last, err := w.AppendMany([][]byte{{}}); err != nil || first != 4 || last != 4 {
+		t.Fatalf("AppendMany(empty) = %d..%d, %v; want 4..4", first, last, err)
+	}
+	for _, opts := range [][]IterOption{{nil}, {nil, NoCopy()}} {
+		it, err := w.Iter(0, opts...)
+		if err != nil {
+			t.Fatalf("Iter with a nil option: %v", err)
+		}
+		n := 0
+		for it.Next() {
+			if d := it.Data(); d == nil || len(d) != 0 {
+				t.Fatalf("empty entry lsn %d: Data() = %#v, want an empty non-nil slice", it.LSN(), d)
+			}
+			n++
+		}
+		if n != 4 || it.Err() != nil {
+			t.Fatalf("iterated %d empty entries (err %v), want 4", n, it.Err())
+		}
+		it.Close()
+	}
+	if got, err := w.Read(2); err != nil || got == nil || len(got) != 0 {
+		t.Fatalf("Read(empty entry) = %#v, %v", got, err)
+	}
+}
+
+// WithSyncInterval rounds up to whole milliseconds without overflowing.
+func TestSyncIntervalRounding(t *testing.T) {
+	for _, c := range []struct {
+		d  time.Duration
+		ms uint64
+	}{
+		{-time.Second, 0}, {0, 0}, {1, 1}, {time.Millisecond, 1}, {time.Millisecond + 1, 2},
+		{1500 * time.Microsecond, 2}, {time.Hour, 3600000},
+		{math.MaxInt64, math.MaxInt64/uint64(time.Millisecond) + 1},
+	} {
+		var o options
+		WithSyncInterval(c.d)(&o)
+		if o.intervalMs != c.ms || o.durability != DurabilityInterval {
+			t.Errorf("WithSyncInterval(%v): %d ms, durability %d; want %d ms", c.d, o.intervalMs, o.durability, c.ms)
+		}
+	}
+}
+
+// The documented limits, at their edges: an atomic batch of exactly MaxBatchSize (payloads
+// + 4 bytes per entry + 4) is written, one byte more is ErrTooLarge with nothing written,
+// and AppendMany takes the same entries (and more) past MaxBatchSize.
+func TestBatchLimits(t *testing.T) {
+	w := openT(t, walDir(t), WithDurability(DurabilityNone), WithMaxSegmentSize(0))
+	full := make([]byte, MaxEntrySize)
+	const n = 4
+	lastLen := MaxBatchSize - 4 - 4*n - (n-1)*MaxEntrySize
+	exact := [][]byte{full, full, full, full[:lastLen]}
+	over := [][]byte{full, full, full, full[:lastLen+1]}
+	if _, _, err := w.AppendBatch(over); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("AppendBatch of MaxBatchSize+1 bytes = %v, want ErrTooLarge", err)
+	}
+	if next := mustU64(t, "NextLSN")(w.NextLSN()); next != 1 {
+		t.Fatalf("a refused batch moved NextLSN to %d", next)
+	}
+	if first, last, err := w.AppendBatch(exact); err != nil || first != 1 || last != n {
+		t.Fatalf("AppendBatch of exactly MaxBatchSize bytes = %d..%d, %v; want 1..%d", first, last, err, n)
+	}
+	more := append(over, full)
+	first, last, err := w.AppendMany(more)
+	if err != nil || first != n+1 || last != n+uint64(len(more)) {
+		t.Fatalf("AppendMany past MaxBatchSize = %d..%d, %v; want %d..%d", first, last, err, n+1, n+len(more))
+	}
+	for lsn, want := range map[uint64]int{n: lastLen, n + n: lastLen + 1, last: MaxEntrySize} {
+		got, err := w.Read(lsn)
+		if err != nil || len(got) != want {
+			t.Fatalf("Read(%d) = %d bytes, %v; want %d", lsn, len(got), err, want)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 module example.invalid/walogs/examples
 
-go 1.21
+go 1.24
 
 require example.invalid/walogs v0.0.0
 

@@ -6,16 +6,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::pattern::SizeSpec;
 
+/// The exit statuses, shown under every `--help`.
+pub const EXIT_STATUS: &str = "Exit status: 0 ok/clean, 1 usage or I/O error, \
+    2 torn tail found (verify), 3 corruption, 4 the directory is locked by another writer, \
+    5 the directory holds no walogs log (no wal-NNNNNN.log, wal.log or walogs.meta).";
+
 /// Look inside, check, repair, fill and benchmark a walogs write-ahead log.
 ///
 /// Only `repair` and `append` take the directory's write lock; every other command opens the
 /// log read-only and works while another process is writing to it.
 #[derive(Debug, Parser)]
 #[command(name = "walogs", version, about, long_about = None)]
-#[command(
-    after_help = "Exit status: 0 ok/clean, 1 usage or I/O error, 2 torn tail found (verify), \
-                        3 corruption, 4 the directory is locked by another writer."
-)]
+#[command(disable_help_subcommand = true)]
+#[command(after_help = EXIT_STATUS)]
 pub struct Cli {
     /// Print machine-readable JSON on stdout instead of text.
     #[arg(long, global = true)]
@@ -30,17 +33,33 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Segments with sizes and LSN ranges, first/next LSN, tail state, lock holder.
+    #[command(after_help = EXIT_STATUS)]
     Info(DirArg),
     /// Print entries, optionally a range of LSNs.
+    #[command(after_help = EXIT_STATUS)]
     Dump(DumpArgs),
     /// Full integrity check through a read-only open (0 clean, 2 torn tail, 3 corrupt).
+    #[command(after_help = EXIT_STATUS)]
     Verify(VerifyArgs),
     /// Cut a torn tail (or, with --salvage, mid-log damage) and say exactly what was cut.
+    #[command(after_help = EXIT_STATUS)]
     Repair(RepairArgs),
     /// Append entries: stdin lines, files, or generated payloads. Prints each acknowledged LSN.
+    #[command(after_help = EXIT_STATUS)]
     Append(AppendArgs),
     /// Measure durable appends, batches and group commit against raw write+fdatasync.
+    #[command(after_help = EXIT_STATUS)]
     Bench(BenchArgs),
+    /// Print this help, or the help of a command.
+    #[command(after_help = EXIT_STATUS)]
+    Help(HelpArgs),
+}
+
+/// Options of `help`.
+#[derive(Debug, Args)]
+pub struct HelpArgs {
+    /// The command to explain (default: all of them).
+    pub command: Option<String>,
 }
 
 /// A WAL directory.

@@ -2,9 +2,12 @@
 
 use std::fmt;
 use std::io;
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use walogs_core::WalError;
+
+use crate::damage::Damage;
 
 /// Success; for `verify`: the log is clean.
 pub const EXIT_OK: u8 = 0;
@@ -16,6 +19,8 @@ pub const EXIT_TORN: u8 = 2;
 pub const EXIT_CORRUPT: u8 = 3;
 /// Another handle holds the directory's write lock.
 pub const EXIT_LOCKED: u8 = 4;
+/// The directory holds no walogs log: no segment file, no v1 `wal.log`, no `walogs.meta`.
+pub const EXIT_NO_LOG: u8 = 5;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -33,6 +38,22 @@ pub enum CliError {
     Usage(String),
     /// A check found the log's content wrong (a payload mismatch, a missing entry).
     Mismatch(String),
+    /// The directory exists but holds no walogs log (see [`crate::wal_dir`]).
+    NoLog {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The core refused a damaged log, and reading it frame by frame located the damage
+    /// (when it could: damage between files, such as a metadata seal, has no frame position).
+    Damaged {
+        /// The core's [`WalError::Corrupt`].
+        error: WalError,
+        /// Where reading the segments in order stopped (boxed: keeps the error small).
+        damage: Option<Box<Damage>>,
+    },
+    /// Whoever read our stdout closed it (`walogs dump DIR | head`): not a failure, the
+    /// command just stops.
+    StdoutClosed,
 }
 
 impl CliError {
@@ -47,8 +68,12 @@ impl CliError {
     /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Wal(WalError::Corrupt { .. }) | CliError::Mismatch(_) => EXIT_CORRUPT,
+            CliError::Wal(WalError::Corrupt { .. })
+            | CliError::Damaged { .. }
+            | CliError::Mismatch(_) => EXIT_CORRUPT,
             CliError::Wal(WalError::Locked { .. }) => EXIT_LOCKED,
+            CliError::NoLog { .. } => EXIT_NO_LOG,
+            CliError::StdoutClosed => EXIT_OK,
             _ => EXIT_FAILURE,
         }
     }
@@ -73,19 +98,35 @@ impl CliError {
             CliError::Io { .. } => "io",
             CliError::Usage(_) => "usage",
             CliError::Mismatch(_) => "mismatch",
+            CliError::NoLog { .. } => "no_log",
+            CliError::Damaged { .. } => "corrupt",
+            CliError::StdoutClosed => "stdout_closed",
         }
     }
 
     /// The error as a JSON object: kind, message, and for corruption the file and offset
-    /// named in the reason (when it names them).
+    /// of the damage (and, when located by reading the frames, the `damage` object).
     pub fn to_json(&self) -> Value {
-        let message = self.to_string();
+        let message = match self {
+            // The location is in the `damage` object.
+            CliError::Damaged { error, .. } => error.to_string(),
+            e => e.to_string(),
+        };
         let mut v =
             json!({ "kind": self.kind(), "message": message, "exit_code": self.exit_code() });
-        if let CliError::Wal(WalError::Corrupt { reason }) = self {
-            let loc = Location::from_reason(reason);
-            v["file"] = json!(loc.file);
-            v["offset"] = json!(loc.offset);
+        match self {
+            CliError::Wal(WalError::Corrupt { reason }) => {
+                let loc = Location::from_reason(reason);
+                v["file"] = json!(loc.file);
+                v["offset"] = json!(loc.offset);
+            }
+            CliError::Damaged { damage, .. } => {
+                v["file"] = json!(damage.as_deref().and_then(Damage::file));
+                v["offset"] = json!(damage.as_deref().and_then(Damage::offset));
+                v["damage"] = json!(damage);
+            }
+            CliError::NoLog { dir } => v["dir"] = json!(dir.display().to_string()),
+            _ => {}
         }
         v
     }
@@ -97,6 +138,20 @@ impl fmt::Display for CliError {
             CliError::Wal(e) => write!(f, "{e}"),
             CliError::Io { context, source } => write!(f, "{context}: {source}"),
             CliError::Usage(m) | CliError::Mismatch(m) => f.write_str(m),
+            CliError::NoLog { dir } => write!(
+                f,
+                "{} holds no walogs log (no wal-NNNNNN.log segment, no v1 wal.log, no {})",
+                dir.display(),
+                walogs_core::META_FILENAME
+            ),
+            CliError::Damaged { error, damage } => {
+                write!(f, "{error}")?;
+                if let Some(d) = damage {
+                    write!(f, "\n  where: {}", d.describe())?;
+                }
+                Ok(())
+            }
+            CliError::StdoutClosed => f.write_str("stdout was closed"),
         }
     }
 }
@@ -142,22 +197,9 @@ impl Location {
     }
 }
 
-/// Fail with a clear message unless `dir` exists and is a directory.
-pub fn require_dir(dir: &std::path::Path) -> Result<(), CliError> {
-    match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => Ok(()),
-        Ok(_) => Err(CliError::Usage(format!(
-            "{} is not a directory",
-            dir.display()
-        ))),
-        Err(e) => Err(CliError::io(format!("cannot open {}", dir.display()), e)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn locations_are_read_from_core_reasons() {

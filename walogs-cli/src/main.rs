@@ -1,26 +1,32 @@
 //! `walogs`: the command-line tool of the walogs write-ahead log.
 //!
-//! `info`, `dump`, `verify` open the log read-only (no lock, nothing changed on disk) and
-//! work while another process writes to it; `repair` and `append` take the write lock.
-//! Exit status: 0 ok/clean, 1 usage or I/O error, 2 torn tail (verify), 3 corruption,
-//! 4 locked. `--json` prints machine-readable output on stdout.
+//! `info`, `dump`, `verify` open the log read-only (no lock, nothing changed on disk, read
+//! access is enough) and work while another process writes to it; `repair` and `append`
+//! take the write lock. Exit status: 0 ok/clean, 1 usage or I/O error, 2 torn tail
+//! (verify), 3 corruption, 4 locked, 5 no walogs log in the directory. `--json` prints
+//! machine-readable output on stdout. A closed stdout ends any command quietly.
 
 mod cli;
 mod cmd;
+mod damage;
+mod diagnose;
 mod error;
+mod frames;
 mod layout;
 mod open;
 mod output;
 mod pattern;
 mod progress;
 mod tail;
+mod wal_dir;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, DumpFormat};
 use error::{CliError, EXIT_FAILURE, EXIT_OK};
 
 fn main() -> ExitCode {
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
+    // `dump --format json` ends with a JSON error object too, after the entries it printed.
+    let json_errors =
+        json || matches!(&cli.command, Command::Dump(a) if a.format == DumpFormat::Json);
     let result = match &cli.command {
         Command::Info(a) => cmd::info::run(a, json),
         Command::Dump(a) => cmd::dump::run(a, json),
@@ -43,27 +52,33 @@ fn main() -> ExitCode {
         Command::Repair(a) => cmd::repair::run(a, json),
         Command::Append(a) => cmd::append::run(a, json),
         Command::Bench(a) => cmd::bench::run(a, json),
+        Command::Help(a) => cmd::help::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            report(&e, json);
+            report(&e, json_errors);
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// Print an error: a JSON object on stdout with `--json` (so scripts read one stream),
-/// plus the human message on stderr either way.
+/// Print an error: a JSON object on stdout with `json` (so scripts read one stream), plus
+/// the human message on stderr either way. A closed stdout is no error to report; failures
+/// to print the report itself are ignored (there is nowhere left to say them).
 fn report(e: &CliError, json: bool) {
+    if let CliError::StdoutClosed = e {
+        return;
+    }
     if json {
         let v = serde_json::json!({ "error": e.to_json() });
-        println!("{v}");
+        let _ = writeln!(std::io::stdout().lock(), "{v}");
     }
-    eprintln!("walogs: {e}");
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "walogs: {e}");
     if let CliError::Wal(walogs_core::WalError::Locked { path }) = e
         && let Ok(Some(pid)) = walogs_core::lock_holder(path)
     {
-        eprintln!("walogs: the lock is held by pid {pid}");
+        let _ = writeln!(err, "walogs: the lock is held by pid {pid}");
     }
 }

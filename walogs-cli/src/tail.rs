@@ -8,13 +8,25 @@ use walogs_core::{RecoveryReport, TailState};
 use crate::error::CliError;
 use crate::layout::{self, SegmentFile, TailBytes};
 
+/// The state of the tail (serialized in snake case: `clean`, `preallocated`, ...).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TailKind {
+    /// The file ends at its last frame.
+    Clean,
+    /// Only zero bytes follow: a writer is open or stopped without closing; nothing was torn.
+    Preallocated,
+    /// A live writer appended after the log was opened for reading.
+    Growing,
+    /// A partial write.
+    Torn,
+}
+
 /// What lies after the last valid frame of the last segment.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct TailInfo {
-    /// `clean` (the file ends at its last frame), `preallocated` (only zero bytes follow:
-    /// a writer is open or stopped without closing; nothing was torn), `growing` (a live
-    /// writer appended after the log was opened for reading) or `torn` (a partial write).
-    pub state: &'static str,
+    /// What the bytes after the last valid frame are.
+    pub state: TailKind,
     /// The last segment's file name.
     pub file: Option<String>,
     /// Byte offset in `file` where the valid frames end (absent when clean).
@@ -26,7 +38,7 @@ pub struct TailInfo {
 impl TailInfo {
     /// Whether a partial write was found (the `verify` exit code 2 case).
     pub fn is_torn(&self) -> bool {
-        self.state == "torn"
+        self.state == TailKind::Torn
     }
 
     /// One line for people.
@@ -34,16 +46,18 @@ impl TailInfo {
         let file = self.file.as_deref().unwrap_or("?");
         let off = self.offset.unwrap_or(0);
         match self.state {
-            "clean" => "clean (the last segment ends exactly after its last frame)".to_string(),
-            "preallocated" => format!(
+            TailKind::Clean => {
+                "clean (the last segment ends exactly after its last frame)".to_string()
+            }
+            TailKind::Preallocated => format!(
                 "{} of preallocated zeros after offset {off} of {file} \
                  (a writer is open or stopped without closing; no frame was torn)",
                 crate::output::bytes(self.bytes)
             ),
-            "growing" => {
+            TailKind::Growing => {
                 format!("a live writer is appending after offset {off} of {file} (not damage)")
             }
-            _ => format!(
+            TailKind::Torn => format!(
                 "TORN: {} of a partial write at offset {off} of {file} \
                  (a writable open or `walogs repair` cuts them)",
                 crate::output::bytes(self.bytes)
@@ -59,7 +73,7 @@ pub fn inspect(report: &RecoveryReport, segments: &[SegmentFile]) -> Result<Tail
     let file = last.map(|s| s.name.clone());
     let TailState::TruncatedAt(offset) = report.tail else {
         return Ok(TailInfo {
-            state: "clean",
+            state: TailKind::Clean,
             file,
             offset: None,
             bytes: 0,
@@ -70,10 +84,10 @@ pub fn inspect(report: &RecoveryReport, segments: &[SegmentFile]) -> Result<Tail
         None => TailBytes::Empty,
     };
     let state = match kind {
-        TailBytes::Empty => "clean",
-        TailBytes::Zeros => "preallocated",
-        TailBytes::Growing => "growing",
-        TailBytes::Torn => "torn",
+        TailBytes::Empty => TailKind::Clean,
+        TailBytes::Zeros => TailKind::Preallocated,
+        TailBytes::Growing => TailKind::Growing,
+        TailBytes::Torn => TailKind::Torn,
     };
     Ok(TailInfo {
         state,

@@ -122,3 +122,83 @@ fn works_while_a_writer_holds_the_lock() {
     wal.append(b"three").unwrap();
     close(wal);
 }
+
+/// Damage inside a completed segment: the entries before it are printed (and none after),
+/// then the error; every format; exit 3.
+#[test]
+fn damage_in_an_older_segment_prints_the_entries_before_it() {
+    let d = tempfile::tempdir().unwrap();
+    let all = healthy(d.path());
+    let dmg = damage_frame(d.path(), 1, 2);
+    let good = dmg.lsn - 1;
+
+    let r = walogs(&["dump", "--format", "json", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines = r.json_lines();
+    assert_eq!(
+        lines.len() as u64,
+        good + 1,
+        "entries then one error object"
+    );
+    for (i, l) in lines[..good as usize].iter().enumerate() {
+        assert_eq!(l["lsn"], i as u64 + 1);
+        assert_eq!(hex_decode(l["hex"].as_str().unwrap()), all[i]);
+    }
+    let e = &lines[good as usize]["error"];
+    assert_eq!(e["kind"], "corrupt");
+    assert_eq!(e["exit_code"], 3);
+    assert_eq!(e["file"], dmg.file);
+    assert_eq!(e["offset"], dmg.offset);
+    assert_eq!(e["damage"]["last_good_lsn"], good);
+    assert_eq!(e["damage"]["completed_segment"], true);
+    assert_eq!(
+        e["damage"]["first_lsn_after"],
+        dmg.next_segment_lsn.unwrap()
+    );
+    assert!(r.stderr.contains(&dmg.file), "{}", r.stderr);
+
+    let t = walogs(&["dump", p(d.path())]);
+    assert_eq!(t.code, 3);
+    assert_eq!(t.stdout.lines().count() as u64, good);
+    assert!(
+        t.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with(&format!("{good}\t"))
+    );
+    assert!(t.stderr.contains("wal corrupt"), "{}", t.stderr);
+    assert!(
+        t.stderr.contains(&format!("offset {}", dmg.offset)),
+        "{}",
+        t.stderr
+    );
+
+    let h = walogs(&["dump", "--format", "hex", p(d.path())]);
+    assert_eq!(h.code, 3);
+    let heads: Vec<&str> = h.stdout.lines().filter(|l| l.starts_with("lsn ")).collect();
+    assert_eq!(heads.len() as u64, good);
+
+    // The global --json prints the same, with the error object last.
+    assert_eq!(walogs(&["--json", "dump", p(d.path())]).stdout, r.stdout);
+
+    // Ranges: inside the readable part, and past the damage (nothing printed).
+    let r = walogs(&["dump", "--from", "3", "--to", "5", p(d.path())]);
+    assert_eq!((r.code, r.stdout.lines().count()), (3, 3), "{}", r.stdout);
+    let past = (dmg.lsn + 1).to_string();
+    let r = walogs(&["dump", "--from", &past, p(d.path())]);
+    assert_eq!((r.code, r.stdout.as_str()), (3, ""));
+}
+
+#[test]
+fn mid_log_damage_in_the_last_segment_prints_up_to_it() {
+    let d = tempfile::tempdir().unwrap();
+    let (_, _, seg_first) = damaged_mid(d.path());
+    let r = walogs(&["--json", "dump", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines = r.json_lines();
+    let (error, entries) = lines.split_last().unwrap();
+    assert_eq!(entries.len() as u64, seg_first - 1);
+    assert_eq!(entries.last().unwrap()["lsn"], seg_first - 1);
+    assert_eq!(error["error"]["damage"]["completed_segment"], false);
+}

@@ -161,3 +161,73 @@ fn no_false_alarm_beside_a_busy_writer_process() {
         );
     }
 }
+
+/// Damage in a completed segment: no cut applies (`--salvage` does not), and the verdict
+/// names the file, the offset, and the LSNs around the damage.
+#[test]
+fn damage_in_a_completed_segment_names_the_lsns_and_no_salvage() {
+    let d = tempfile::tempdir().unwrap();
+    healthy(d.path());
+    let dmg = damage_frame(d.path(), 1, 2);
+    let next = dmg.next_segment_lsn.unwrap();
+    let r = walogs(&["--json", "verify", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stdout);
+    let v = r.json();
+    let damage = &v["damage"];
+    assert_eq!(damage["kind"], "bad_frame");
+    assert_eq!(damage["file"], dmg.file);
+    assert_eq!(damage["offset"], dmg.offset);
+    assert_eq!(damage["completed_segment"], true);
+    assert_eq!(damage["last_good_lsn"], dmg.lsn - 1);
+    assert_eq!(damage["first_lsn_after"], next);
+    assert_eq!(v["remedy"]["action"], "restore");
+    assert_eq!(v["remedy"]["file"], dmg.file);
+
+    let t = walogs(&["verify", p(d.path())]);
+    assert_eq!(t.code, 3);
+    assert!(!t.stdout.contains("repair --salvage"), "{}", t.stdout);
+    assert!(!t.stdout.contains("only with --salvage"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("nothing can be cut automatically"),
+        "{}",
+        t.stdout
+    );
+    let range = format!("LSN {}..={}", dmg.lsn, next - 1);
+    assert!(t.stdout.contains(&range), "want {range}: {}", t.stdout);
+    assert!(
+        t.stdout.contains(&format!("LSN {}", dmg.lsn - 1)),
+        "the last good LSN: {}",
+        t.stdout
+    );
+}
+
+/// Mid-log damage in the last segment: `repair --salvage` applies, and the verdict says
+/// exactly what it would cut.
+#[test]
+fn mid_log_damage_offers_salvage_with_what_it_cuts() {
+    let d = tempfile::tempdir().unwrap();
+    let (file, frames, seg_first) = damaged_mid(d.path());
+    let before = snapshot(d.path());
+    let v = walogs(&["--json", "verify", p(d.path())]).json();
+    assert_eq!(v["damage"]["completed_segment"], false);
+    assert_eq!(v["damage"]["last_good_lsn"], seg_first - 1);
+    assert_eq!(v["damage"]["first_lsn_after"], seg_first + 1);
+    let remedy = &v["remedy"];
+    assert_eq!(remedy["action"], "salvage");
+    assert_eq!(remedy["file"], file);
+    assert_eq!(remedy["offset"], 0);
+    assert_eq!(remedy["valid_frames_cut"], frames - 1);
+    assert_eq!(remedy["first_lsn_cut"], seg_first + 1);
+    let t = walogs(&["verify", p(d.path())]);
+    assert!(
+        t.stdout
+            .contains(&format!("walogs repair --salvage {}", d.path().display())),
+        "{}",
+        t.stdout
+    );
+    assert_eq!(
+        snapshot(d.path()),
+        before,
+        "verify (and its salvage probe) changed nothing"
+    );
+}

@@ -100,6 +100,16 @@ pub enum WalError {
         opened_by: u32,
     },
 
+    /// `wait_durable` gave up: `lsn` was not durable within the timeout (it still may become
+    /// durable later).
+    #[error("lsn {lsn} was not durable within the timeout (durable lsn is {durable})")]
+    Timeout {
+        /// The LSN waited for.
+        lsn: u64,
+        /// The durable LSN when the wait ended.
+        durable: u64,
+    },
+
     /// A file inside the WAL directory is not something walogs will touch: a symbolic link,
     /// a FIFO, a socket, a device or a directory under a walogs file name, or a file it would
     /// write that has other hard links. Nothing was read from, written to or removed through
@@ -223,6 +233,8 @@ pub enum DamageKind {
     /// A reader found a frame that no longer matches what was verified when the WAL was
     /// opened (the file changed underneath).
     ChangedWhileReading,
+    /// The user data file (`walogs.user`) holds no valid value.
+    UserData,
 }
 
 impl DamageKind {

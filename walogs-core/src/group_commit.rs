@@ -15,11 +15,11 @@
 //! Lock order: the writer lock before the queue lock. Appenders hold only the queue lock, and
 //! never while doing I/O.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::error::WalError;
 use crate::frame::{self, MAX_BATCH_SIZE};
+use crate::watch::Watch;
 use crate::writer::LogWriter;
 
 /// Entries waiting for a leader.
@@ -96,13 +96,13 @@ pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Signalled (with `queue`) when a group was written or a leader stepped down.
     done: Condvar,
-    /// Highest LSN durable (under `EveryAppend` also the highest acknowledged). Published
-    /// with the queue locked, before any ticket it covers is seen done.
-    durable: AtomicU64,
+    /// The durable LSN (under `EveryAppend` also the highest acknowledged) and who waits
+    /// for it. Published with the queue locked, before any ticket it covers is seen done.
+    watch: Arc<Watch>,
 }
 
 impl GroupCommit {
-    pub fn new(next_lsn: u64, durable: u64, stopped: Option<Stop>) -> GroupCommit {
+    pub fn new(next_lsn: u64, watch: Arc<Watch>, stopped: Option<Stop>) -> GroupCommit {
         GroupCommit {
             queue: Mutex::new(Queue {
                 first_lsn: next_lsn,
@@ -111,18 +111,17 @@ impl GroupCommit {
                 ..Queue::default()
             }),
             done: Condvar::new(),
-            durable: AtomicU64::new(durable),
+            watch,
         }
     }
 
-    /// Publish the writer's durable LSN. Callers hold the writer lock.
+    /// Publish the writer's durable LSN (and its poisoning) to the watch. Callers hold the
+    /// writer lock.
     pub fn publish(&self, w: &LogWriter) {
-        self.durable.store(w.durable_lsn(), Ordering::Release);
-    }
-
-    /// The highest LSN known durable. Lock-free.
-    pub fn durable_lsn(&self) -> u64 {
-        self.durable.load(Ordering::Acquire)
+        self.watch.publish(w.durable_lsn());
+        if let Some(reason) = w.poisoned() {
+            self.watch.stop(Some(reason));
+        }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Queue> {

@@ -5,6 +5,7 @@
 //! generic over both.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::error::WalError;
 use crate::reader::{WalCursor, WalIter};
@@ -38,6 +39,27 @@ pub trait WalHandle {
     fn checkpoint(&mut self, applied_up_to: Lsn) -> Result<usize, WalError>;
     /// See [`crate::Wal::truncate_after`].
     fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError>;
+    /// See [`crate::Wal::purge_up_to`].
+    fn purge_up_to(&mut self, up_to: Lsn) -> Result<usize, WalError>;
+    /// See [`crate::Wal::set_user_data`].
+    fn set_user_data(&mut self, data: &[u8]) -> Result<(), WalError>;
+    /// See [`crate::Wal::user_data`].
+    fn user_data(&self) -> Result<Vec<u8>, WalError>;
+    /// See [`crate::Wal::wait_durable`].
+    fn wait_durable(&self, lsn: Lsn, timeout: Option<Duration>) -> Result<(), WalError>;
+    /// See [`crate::Wal::on_durable`].
+    fn on_durable(
+        &self,
+        lsn: Lsn,
+        callback: impl FnOnce(Result<(), WalError>) + Send + 'static,
+    ) -> Result<(), WalError>;
+    /// See [`crate::Wal::read_range`].
+    fn read_range(
+        &self,
+        from: Lsn,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<(Lsn, Vec<u8>)>, WalError>;
     /// See [`crate::Wal::tail_state`].
     fn tail_state(&self) -> TailState;
     /// See [`crate::Wal::recovery_report`].
@@ -46,6 +68,8 @@ pub trait WalHandle {
     fn next_lsn(&self) -> Lsn;
     /// See [`crate::Wal::first_lsn`].
     fn first_lsn(&self) -> Lsn;
+    /// See [`crate::Wal::purged_up_to`].
+    fn purged_up_to(&self) -> Lsn;
     /// See [`crate::Wal::segment_count`].
     fn segment_count(&self) -> usize;
     /// See [`crate::Wal::is_poisoned`].
@@ -157,16 +181,95 @@ macro_rules! handle_methods {
             self.engine.checkpoint(applied_up_to)
         }
 
-        /// Remove every entry after `keep_up_to`, durably (truncate + fdatasync, and for each
-        /// removed segment an unlink + directory fsync). The next append gets
-        /// `keep_up_to + 1`. Returns how many entries were removed (0 when `keep_up_to` is at
-        /// or past the last entry). Below the oldest entry it is
-        /// [`WalError::LsnOutOfRange`]; inside an atomic batch, or inside a frame group
-        /// commit wrote for several concurrent appends, [`WalError::InvalidArgument`]
-        /// naming the frame's first and last LSN.
+        /// Remove every entry after `keep_up_to`, durably; the next append gets
+        /// `keep_up_to + 1`. Works at any LSN of the log, inside an atomic batch or a
+        /// group-commit write too (a batch is atomic against crashes during its append; it
+        /// can be cut later on request). Returns how many entries were removed (0 when
+        /// `keep_up_to` is at or past the last entry). Below the oldest entry it is
+        /// [`WalError::LsnOutOfRange`]. A crash at any point leaves the old or the new log.
+        /// Waiters and callbacks for removed LSNs fail with `LsnOutOfRange`.
+        ///
+        /// Costs: a truncate + fdatasync; a cut inside a multi-entry write first records it in
+        /// `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment
+        /// an unlink + directory fsync. (Only the batch frames of earlier walogs 0.2 builds
+        /// cannot be cut inside: [`WalError::InvalidArgument`] names their bounds.)
         #[must_use = "check Ok/Err and the number of entries removed"]
         pub fn truncate_after(&$($m)? self, keep_up_to: Lsn) -> Result<u64, WalError> {
             self.engine.truncate_after(keep_up_to)
+        }
+
+        /// Purge every entry up to and including `up_to`: at once and for good (also after a
+        /// reopen or a crash at any point), the oldest entry is `up_to + 1`; reading below it
+        /// is [`WalError::LsnOutOfRange`]; segment files wholly at or below it are deleted.
+        /// `up_to` may be at or past the end of the log: the log is then empty and the next
+        /// append gets `up_to + 1` (how a Raft log restarts after installing a snapshot at
+        /// `up_to`). Below the current floor it does nothing; LSNs are never reused and the
+        /// next LSN never moves backwards. Returns how many segment files were deleted.
+        ///
+        /// Costs: the metadata file (write + fdatasync + rename + directory fsync), a rotation
+        /// when the active segment holds only purged entries, one unlink and one directory
+        /// fsync per deleted segment. (`checkpoint` keeps its 0.1 meaning.)
+        #[must_use = "check Ok/Err"]
+        pub fn purge_up_to(&$($m)? self, up_to: Lsn) -> Result<usize, WalError> {
+            self.engine.purge_up_to(up_to)
+        }
+
+        /// Replace the durable user data: a blob of up to [`crate::MAX_USER_DATA`] (64 KiB)
+        /// kept next to the log, atomically (after a crash it is the old or the new value,
+        /// never a mix) and durably when this returns. Every entry appended before the call
+        /// is made durable first, so (say) a Raft vote is never durable ahead of the log it
+        /// covers. Over the limit: [`WalError::EntryTooLarge`], nothing changed. Costs: an
+        /// fdatasync of the log if anything is pending, one write + one fdatasync of
+        /// `walogs.user` (its first write also creates it). A failure poisons.
+        #[must_use = "check Ok/Err: a failed write poisons the handle"]
+        pub fn set_user_data(&$($m)? self, data: &[u8]) -> Result<(), WalError> {
+            self.engine.set_user_data(data)
+        }
+
+        /// The durable user data (empty before the first `set_user_data`); also after a
+        /// reopen and in read-only opens (the value at open). Costs a copy.
+        pub fn user_data(&self) -> Result<Vec<u8>, WalError> {
+            self.engine.user_data()
+        }
+
+        /// Block until entry `lsn` is durable, or `timeout` passes (`None`: no limit):
+        /// [`WalError::Timeout`]. Fails with the error that poisoned the handle, with
+        /// [`WalError::Closed`] if the handle closes first, and with
+        /// [`WalError::LsnOutOfRange`] for an LSN never handed out or truncated meanwhile.
+        /// `Lsn(0)` is durable at once. Under the relaxed policies an entry becomes durable
+        /// by `sync()`, a rotation, the `Interval` flusher, or close. Costs nothing when the
+        /// entry is already durable; otherwise a condition-variable wait.
+        pub fn wait_durable(&self, lsn: Lsn, timeout: Option<std::time::Duration>) -> Result<(), WalError> {
+            self.engine.wait_durable(lsn, timeout)
+        }
+
+        /// Run `callback` once entry `lsn` is durable, with `Ok(())`, or with the error that
+        /// ends the wait (poisoned, closed, truncated away). It runs on the handle's notifier
+        /// thread (started by the first call; close runs what is left and stops it), never
+        /// with a walogs lock held, so it may call back into the WAL; a panic in it is caught
+        /// and changes nothing. An LSN never handed out is refused here with
+        /// [`WalError::LsnOutOfRange`] (the callback is not called).
+        pub fn on_durable(
+            &self,
+            lsn: Lsn,
+            callback: impl FnOnce(Result<(), WalError>) + Send + 'static,
+        ) -> Result<(), WalError> {
+            self.engine.on_durable(lsn, Box::new(callback))
+        }
+
+        /// Up to `max_entries` consecutive entries from `from`, stopping before their total
+        /// payload would exceed `max_bytes` — but at least one entry when `from` holds one,
+        /// even if it alone exceeds `max_bytes`. `from == next_lsn()` gives none; outside
+        /// `first_lsn()..=next_lsn()` it is [`WalError::LsnOutOfRange`]; `max_entries == 0`
+        /// is [`WalError::InvalidArgument`]. Never waits for an append's I/O. Costs: the
+        /// index lookup, then sequential reads of the entries (one copy each).
+        pub fn read_range(
+            &self,
+            from: Lsn,
+            max_entries: usize,
+            max_bytes: usize,
+        ) -> Result<Vec<(Lsn, Vec<u8>)>, WalError> {
+            self.engine.read_range(from, max_entries, max_bytes)
         }
 
         /// What the most recent open found at the end of the last segment.
@@ -188,10 +291,17 @@ macro_rules! handle_methods {
             self.engine.next_lsn()
         }
 
-        /// The oldest LSN still in the log (`next_lsn()` when it is empty).
+        /// The oldest LSN still in the log (`next_lsn()` when it is empty): past the purge
+        /// floor and the checkpointed segments.
         #[must_use]
         pub fn first_lsn(&self) -> Lsn {
             self.engine.first_lsn()
+        }
+
+        /// The purge floor: every LSN at or below it is gone (`Lsn(0)`: nothing purged).
+        #[must_use]
+        pub fn purged_up_to(&self) -> Lsn {
+            self.engine.purged_up_to()
         }
 
         /// Segment files in use (completed + active).
@@ -278,6 +388,37 @@ macro_rules! impl_wal_handle {
             fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError> {
                 <$t>::truncate_after(self, keep_up_to)
             }
+            fn purge_up_to(&mut self, up_to: Lsn) -> Result<usize, WalError> {
+                <$t>::purge_up_to(self, up_to)
+            }
+            fn set_user_data(&mut self, data: &[u8]) -> Result<(), WalError> {
+                <$t>::set_user_data(self, data)
+            }
+            fn user_data(&self) -> Result<Vec<u8>, WalError> {
+                <$t>::user_data(self)
+            }
+            fn wait_durable(
+                &self,
+                lsn: Lsn,
+                timeout: Option<std::time::Duration>,
+            ) -> Result<(), WalError> {
+                <$t>::wait_durable(self, lsn, timeout)
+            }
+            fn on_durable(
+                &self,
+                lsn: Lsn,
+                callback: impl FnOnce(Result<(), WalError>) + Send + 'static,
+            ) -> Result<(), WalError> {
+                <$t>::on_durable(self, lsn, callback)
+            }
+            fn read_range(
+                &self,
+                from: Lsn,
+                max_entries: usize,
+                max_bytes: usize,
+            ) -> Result<Vec<(Lsn, Vec<u8>)>, WalError> {
+                <$t>::read_range(self, from, max_entries, max_bytes)
+            }
             fn tail_state(&self) -> TailState {
                 <$t>::tail_state(self)
             }
@@ -289,6 +430,9 @@ macro_rules! impl_wal_handle {
             }
             fn first_lsn(&self) -> Lsn {
                 <$t>::first_lsn(self)
+            }
+            fn purged_up_to(&self) -> Lsn {
+                <$t>::purged_up_to(self)
             }
             fn segment_count(&self) -> usize {
                 <$t>::segment_count(self)

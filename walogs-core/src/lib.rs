@@ -57,8 +57,10 @@ pub mod segment;
 mod segments;
 mod shared;
 mod types;
+mod user_data;
 pub mod vfs;
 mod wal;
+mod watch;
 mod writer;
 
 pub use config::{DEFAULT_FILE_MODE, DEFAULT_MAX_SEGMENT_SIZE, WalConfig, WalOptions};
@@ -70,4 +72,6 @@ pub use meta::META_FILENAME;
 pub use reader::{WalCursor, WalIter};
 pub use shared::SharedWal;
 pub use types::{Durability, Lsn, LsnRange, RecoveryReport, SalvageReport, TailState};
+pub use user_data::{MAX_USER_DATA, USER_DATA_FILENAME};
 pub use wal::Wal;
+pub use watch::DurableCallback;

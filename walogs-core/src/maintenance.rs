@@ -5,7 +5,7 @@
 use std::io;
 
 use crate::error::WalError;
-use crate::meta::Meta;
+use crate::frame::FrameKind;
 use crate::reader::locate_frame;
 use crate::types::Lsn;
 use crate::writer::LogWriter;
@@ -27,12 +27,7 @@ impl LogWriter {
         if self.meta.is_some_and(|m| m.sealed_seq >= seq) {
             return Ok(());
         }
-        let meta = Meta {
-            sealed_seq: seq,
-            sealed_last_lsn: last,
-            relaxed: self.relaxed(),
-        };
-        self.write_meta(meta)
+        self.write_meta(self.meta_sealed(seq, last))
     }
 
     /// Delete, oldest first, every completed segment whose entries all have
@@ -69,7 +64,9 @@ impl LogWriter {
     }
 
     /// Remove every entry after `keep_up_to`, durably; the next append gets
-    /// `keep_up_to + 1`. Returns how many entries were removed.
+    /// `keep_up_to + 1`. Returns how many entries were removed. Works at any LSN of the live
+    /// range, inside a unit (an atomic batch, an `append_many` chunk, a group commit) too;
+    /// only a legacy batch frame (format extension 1) cannot be cut inside.
     pub fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError> {
         self.check_writable()?;
         let first = self.first_lsn();
@@ -85,53 +82,151 @@ impl LogWriter {
                 next,
             });
         }
-        let (in_active, seg) = {
-            let v = self.view();
-            let seg = v
-                .segs
-                .find(target)
-                .expect("an LSN between first and next lies in some segment")
-                .clone();
-            (v.segs.active.seq == seg.seq, seg)
-        };
-        let (offset, frame_first, frame_count) = locate_frame(self.dir.as_ref(), &seg, target)?;
-        if frame_first != target {
+        let (in_active, seg) = self.segment_holding(target);
+        let (offset, frame_first, kind) = locate_frame(self.dir.as_ref(), &seg, target)?;
+        if let FrameKind::Batch { count } = kind
+            && frame_first != target
+        {
             return Err(WalError::invalid(format!(
-                "LSN {target} is inside an atomic batch holding LSN {frame_first}..={}; \
-                 truncate after {} or after {} instead",
-                frame_first + frame_count - 1,
+                "LSN {target} is inside a batch frame of the legacy format (written by an \
+                 earlier walogs 0.2 build) holding LSN {frame_first}..={}; truncate after {} or \
+                 after {} instead",
+                frame_first + count - 1,
                 frame_first - 1,
-                frame_first + frame_count - 1
+                frame_first + count - 1
             )));
         }
+        let cut_lsn = self.cut_record_for(target, kind)?;
         let removed = next - target;
         if in_active {
-            self.cut_active(offset, target)?;
+            self.cut_active(offset, target, cut_lsn)?;
         } else {
-            self.cut_completed(offset, target)?;
+            self.cut_completed(offset, target, cut_lsn)?;
         }
         self.view_mut().next_lsn = target;
+        self.live.cut(target);
         self.durable_lsn = self.durable_lsn.min(target - 1);
         Ok(removed)
     }
 
-    /// Cut the active segment at `offset`, where entry `target` starts.
-    fn cut_active(&mut self, offset: u64, target: u64) -> Result<(), WalError> {
-        // An interrupted rotation may have recorded the active segment as sealed; never
-        // leave a seal above what the segment will hold.
+    /// The segment holding `lsn` (which must lie in the log): whether it is the active one,
+    /// and a copy of its description.
+    fn segment_holding(&self, lsn: u64) -> (bool, crate::index::SegmentInfo) {
+        let v = self.view();
+        let seg = v
+            .segs
+            .find(lsn)
+            .expect("an LSN between first and next lies in some segment")
+            .clone();
+        (v.segs.active.seq == seg.seq, seg)
+    }
+
+    /// The deliberate-cut record `walogs.meta` must hold once the log ends at `target - 1`:
+    /// that LSN when it is inside a unit (the frame at `target` is a later member of it, or
+    /// the frame at `target - 1` is a member that is not its unit's last), so that recovery
+    /// does not take the short unit for a torn one; otherwise the old record, unless it names
+    /// an LSN about to be handed out again.
+    fn cut_record_for(&self, target: u64, at_target: FrameKind) -> Result<u64, WalError> {
+        let old = self.meta.map_or(0, |m| m.cut_lsn);
+        let inside = match at_target {
+            FrameKind::Member { index, .. } if index > 0 => true,
+            _ if target > self.first_lsn() => {
+                let (_, seg) = self.segment_holding(target - 1);
+                let (_, _, before) = locate_frame(self.dir.as_ref(), &seg, target - 1)?;
+                matches!(before, FrameKind::Member { index, count } if index + 1 < count)
+            }
+            _ => false,
+        };
+        Ok(if inside {
+            target - 1
+        } else if old >= target {
+            0
+        } else {
+            old
+        })
+    }
+
+    /// Purge every entry up to and including `up_to`: from now on (and after any reopen or
+    /// crash) the oldest entry is `up_to + 1` and nothing at or below it is read again.
+    /// `up_to` may be at or past the end of the log: the log is then empty and the next
+    /// append gets `up_to + 1`. Below the current floor it does nothing; it never moves the
+    /// next LSN backwards. Returns how many segment files were deleted.
+    ///
+    /// Costs: the metadata file (write + fdatasync + rename + directory fsync); when the
+    /// active segment holds only purged entries, a rotation; one unlink and one directory
+    /// fsync per segment wholly at or below `up_to`.
+    pub fn purge_up_to(&mut self, up_to: Lsn) -> Result<usize, WalError> {
+        self.check_writable()?;
+        let floor = up_to.0;
+        let current = self.meta.map_or(0, |m| m.floor);
+        if floor <= current {
+            return Ok(0);
+        }
+        if floor > crate::frame::MAX_LSN - 1 {
+            return Err(WalError::invalid(format!(
+                "cannot purge up to LSN {floor}: LSNs stay below {}",
+                crate::frame::MAX_LSN
+            )));
+        }
+        // The floor is durable before anything else changes: from here a crash leaves a log
+        // whose entries up to `floor` are gone and whose next LSN is past it.
+        let meta = crate::meta::Meta {
+            floor,
+            ..self.meta_sealed(
+                self.meta.map_or(0, |m| m.sealed_seq),
+                self.meta.map_or(0, |m| m.sealed_last_lsn),
+            )
+        };
+        self.write_meta(meta)?;
+        {
+            let mut v = self.view_mut();
+            v.floor = floor;
+            v.next_lsn = v.next_lsn.max(floor + 1);
+        }
+        self.live.set_floor(floor);
+        self.durable_lsn = self.durable_lsn.max(floor);
+        // An active segment whose entries are all purged is sealed, so that it can go too and
+        // the next entry (which may jump past its last LSN) starts a segment of its own.
+        self.rotate_past_purged()?;
+        let doomed: Vec<String> = self
+            .view()
+            .segs
+            .completed
+            .iter()
+            .take_while(|s| s.is_empty() || s.last_lsn() <= floor)
+            .map(|s| s.name.clone())
+            .collect();
+        for name in &doomed {
+            match self.dir.remove(name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(self.poison("segment removal during purge", e)),
+            }
+            if let Err(e) = self.dir.sync() {
+                return Err(self.poison("directory fsync", e));
+            }
+            self.view_mut().segs.completed.remove(0);
+        }
+        Ok(doomed.len())
+    }
+
+    /// Cut the active segment at `offset`, where entry `target` starts, recording
+    /// `cut_lsn` first.
+    fn cut_active(&mut self, offset: u64, target: u64, cut_lsn: u64) -> Result<(), WalError> {
         let (seq, first) = {
             let v = self.view();
             (v.segs.active.seq, v.segs.active.first_lsn)
         };
-        if let Some(m) = self.meta
-            && m.sealed_seq >= seq
-            && m.sealed_last_lsn >= target
-        {
-            self.write_meta(Meta {
-                sealed_seq: seq - 1,
-                sealed_last_lsn: first - 1,
-                relaxed: m.relaxed,
-            })?;
+        let mut meta = self.meta.unwrap_or_default();
+        meta.cut_lsn = cut_lsn;
+        // An interrupted rotation may have recorded the active segment as sealed; never
+        // leave a seal above what the segment will hold.
+        if meta.sealed_seq >= seq && meta.sealed_last_lsn >= target {
+            meta.sealed_seq = seq - 1;
+            meta.sealed_last_lsn = first - 1;
+        }
+        if Some(meta) != self.meta {
+            self.write_meta(meta)?;
         }
         if let Err(e) = self.file().set_len(offset) {
             return Err(self.poison("truncate", e));
@@ -147,7 +242,7 @@ impl LogWriter {
 
     /// Cut inside a completed segment: lower the seal first, delete the newer segments
     /// (newest first), then cut the kept one, which becomes the active segment.
-    fn cut_completed(&mut self, offset: u64, target: u64) -> Result<(), WalError> {
+    fn cut_completed(&mut self, offset: u64, target: u64, cut_lsn: u64) -> Result<(), WalError> {
         let (k, kept_seq, kept_first, kept_name, doomed) = {
             let v = self.view();
             let k = v
@@ -167,10 +262,9 @@ impl LogWriter {
                 .collect();
             (k, kept.seq, kept.first_lsn, kept.name.clone(), doomed)
         };
-        let meta = Meta {
-            sealed_seq: kept_seq - 1,
-            sealed_last_lsn: kept_first - 1,
-            relaxed: self.relaxed(),
+        let meta = crate::meta::Meta {
+            cut_lsn,
+            ..self.meta_sealed(kept_seq - 1, kept_first - 1)
         };
         self.write_meta(meta)?;
         self.file = None;

@@ -7,12 +7,22 @@
 //! sealed last and at which LSN. Open checks the directory against it and never hands out an
 //! LSN at or below `sealed_last_lsn`.
 //!
-//! Layout (version 1, 36 bytes, little-endian):
-//! `[magic "WALOGSMT"][version: u32 = 1][sealed_seq: u64][sealed_last_lsn: u64][flags: u32][crc: u32]`
-//! (flag bit 0: a writer with a relaxed durability policy may have left several unsynced frames),
-//! the CRC-32 covering the 32 bytes before it. It is replaced atomically: written to
-//! `walogs.meta.tmp`, fdatasync'd, renamed over `walogs.meta`, and the directory is synced
-//! by the caller. walogs 0.1 ignores the file.
+//! Two more facts live here since log control: the purge floor (every LSN at or below it is
+//! gone for good, whatever the segments still hold) and the last deliberate cut inside a unit
+//! (a truncation that ended the log in the middle of a multi-entry write, so that recovery
+//! does not take that short unit for a torn one).
+//!
+//! Layout, little-endian, the CRC-32 covering every byte before it:
+//! * version 1 (36 bytes): `[magic "WALOGSMT"][version: u32 = 1][sealed_seq: u64]
+//!   [sealed_last_lsn: u64][flags: u32][crc: u32]`;
+//! * version 2 (52 bytes): `[magic][version: u32 = 2][sealed_seq: u64][sealed_last_lsn: u64]
+//!   [floor: u64][cut_lsn: u64][flags: u32][crc: u32]`, written only while `floor` or
+//!   `cut_lsn` is set (so directories that never use them keep the version-1 file).
+//!
+//! Flag bit 0: a writer with a relaxed durability policy may have left several unsynced
+//! frames. The file is replaced atomically: written to `walogs.meta.tmp`, fdatasync'd,
+//! renamed over `walogs.meta`, and the directory is synced by the caller. walogs 0.1 ignores
+//! the file.
 
 use std::io;
 
@@ -23,8 +33,8 @@ use crate::vfs::{Dir, OpenMode, read_full_at};
 pub const META_FILENAME: &str = "walogs.meta";
 pub(crate) const META_TMP_FILENAME: &str = "walogs.meta.tmp";
 const MAGIC: &[u8; 8] = b"WALOGSMT";
-const VERSION: u32 = 1;
-const SIZE: usize = 36;
+const SIZE_V1: usize = 36;
+const SIZE_V2: usize = 52;
 
 /// The last seal recorded in the directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,64 +47,100 @@ pub(crate) struct Meta {
     /// unsynced frames at the end of the last segment, so damage there followed by valid
     /// frames can be a torn tail rather than lost acknowledged data.
     pub relaxed: bool,
+    /// Every LSN at or below this was purged (0: none).
+    pub floor: u64,
+    /// A truncation left the log ending at this LSN inside a unit on purpose (0: none). Only
+    /// meaningful while that unit is the last thing in the log.
+    pub cut_lsn: u64,
 }
 
 const FLAG_RELAXED: u32 = 1;
 
 impl Meta {
-    fn encode(&self) -> [u8; SIZE] {
-        let mut b = [0u8; SIZE];
-        b[0..8].copy_from_slice(MAGIC);
-        b[8..12].copy_from_slice(&VERSION.to_le_bytes());
-        b[12..20].copy_from_slice(&self.sealed_seq.to_le_bytes());
-        b[20..28].copy_from_slice(&self.sealed_last_lsn.to_le_bytes());
+    fn encode(&self) -> Vec<u8> {
+        let v2 = self.floor != 0 || self.cut_lsn != 0;
+        let mut b = Vec::with_capacity(SIZE_V2);
+        b.extend_from_slice(MAGIC);
+        b.extend_from_slice(&(if v2 { 2u32 } else { 1 }).to_le_bytes());
+        b.extend_from_slice(&self.sealed_seq.to_le_bytes());
+        b.extend_from_slice(&self.sealed_last_lsn.to_le_bytes());
+        if v2 {
+            b.extend_from_slice(&self.floor.to_le_bytes());
+            b.extend_from_slice(&self.cut_lsn.to_le_bytes());
+        }
         let flags = if self.relaxed { FLAG_RELAXED } else { 0 };
-        b[28..32].copy_from_slice(&flags.to_le_bytes());
-        let crc = crc32fast::hash(&b[0..32]);
-        b[32..36].copy_from_slice(&crc.to_le_bytes());
+        b.extend_from_slice(&flags.to_le_bytes());
+        let crc = crc32fast::hash(&b);
+        b.extend_from_slice(&crc.to_le_bytes());
         b
     }
 
     /// Decode, or say at which offset and why the bytes are not a metadata file.
     fn decode(b: &[u8]) -> Result<Meta, (u64, String)> {
-        if b.len() != SIZE {
-            return Err((
-                b.len().min(SIZE) as u64,
-                format!("{META_FILENAME} is {} bytes, expected {SIZE}", b.len()),
-            ));
-        }
-        if &b[0..8] != MAGIC {
+        let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().expect("4 bytes"));
+        let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().expect("8 bytes"));
+        if b.len() < 12 || &b[0..8] != MAGIC {
+            if b.len() != SIZE_V1 && b.len() != SIZE_V2 {
+                return Err((
+                    b.len().min(SIZE_V1) as u64,
+                    format!(
+                        "{META_FILENAME} is {} bytes, expected {SIZE_V1} or {SIZE_V2}",
+                        b.len()
+                    ),
+                ));
+            }
             return Err((0, format!("{META_FILENAME}: bad magic at offset 0")));
         }
-        let crc = u32::from_le_bytes(b[32..36].try_into().expect("4 bytes"));
-        if crc32fast::hash(&b[0..32]) != crc {
+        let version = u32_at(8);
+        let size = match version {
+            1 => SIZE_V1,
+            2 => SIZE_V2,
+            _ => {
+                return Err((
+                    8,
+                    format!(
+                        "{META_FILENAME}: unsupported version {version} at offset 8 (this build reads 1 and 2)"
+                    ),
+                ));
+            }
+        };
+        if b.len() != size {
             return Err((
-                32,
-                format!("{META_FILENAME}: checksum mismatch at offset 32"),
-            ));
-        }
-        let version = u32::from_le_bytes(b[8..12].try_into().expect("4 bytes"));
-        if version != VERSION {
-            return Err((
-                8,
+                b.len().min(size) as u64,
                 format!(
-                    "{META_FILENAME}: unsupported version {version} at offset 8 (this build reads {VERSION})"
+                    "{META_FILENAME} is {} bytes, expected {size} for version {version}",
+                    b.len()
                 ),
             ));
         }
-        let flags = u32::from_le_bytes(b[28..32].try_into().expect("4 bytes"));
+        let crc = u32_at(size - 4);
+        if crc32fast::hash(&b[0..size - 4]) != crc {
+            return Err((
+                (size - 4) as u64,
+                format!("{META_FILENAME}: checksum mismatch at offset {}", size - 4),
+            ));
+        }
+        let flags = u32_at(size - 8);
         if flags & !FLAG_RELAXED != 0 {
             return Err((
-                28,
+                (size - 8) as u64,
                 format!(
-                    "{META_FILENAME}: unknown flags {flags:#x} at offset 28 (written by a newer walogs?)"
+                    "{META_FILENAME}: unknown flags {flags:#x} at offset {} (written by a newer walogs?)",
+                    size - 8
                 ),
             ));
         }
+        let (floor, cut_lsn) = if version == 2 {
+            (u64_at(28), u64_at(36))
+        } else {
+            (0, 0)
+        };
         Ok(Meta {
-            sealed_seq: u64::from_le_bytes(b[12..20].try_into().expect("8 bytes")),
-            sealed_last_lsn: u64::from_le_bytes(b[20..28].try_into().expect("8 bytes")),
+            sealed_seq: u64_at(12),
+            sealed_last_lsn: u64_at(20),
             relaxed: flags & FLAG_RELAXED != 0,
+            floor,
+            cut_lsn,
         })
     }
 }
@@ -106,7 +152,7 @@ pub(crate) fn read(dir: &dyn Dir) -> Result<Option<Meta>, WalError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    let mut buf = [0u8; SIZE + 1];
+    let mut buf = [0u8; SIZE_V2 + 1];
     let n = read_full_at(file.as_ref(), &mut buf, 0)?;
     Meta::decode(&buf[..n]).map(Some).map_err(|(offset, r)| {
         WalError::corrupt(
@@ -140,19 +186,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roundtrip_and_damage() {
-        let m = Meta {
-            sealed_seq: 7,
-            sealed_last_lsn: 1234,
-            relaxed: true,
-        };
-        let b = m.encode();
-        assert_eq!(Meta::decode(&b), Ok(m));
-        for i in 0..SIZE {
-            let mut d = b;
-            d[i] ^= 0x10;
-            assert!(Meta::decode(&d).is_err(), "byte {i}");
+    fn roundtrip_and_damage_in_both_versions() {
+        for m in [
+            Meta {
+                sealed_seq: 7,
+                sealed_last_lsn: 1234,
+                relaxed: true,
+                ..Meta::default()
+            },
+            Meta {
+                sealed_seq: 7,
+                sealed_last_lsn: 1234,
+                relaxed: false,
+                floor: 99,
+                cut_lsn: 1300,
+            },
+        ] {
+            let b = m.encode();
+            assert_eq!(b.len(), if m.floor == 0 { SIZE_V1 } else { SIZE_V2 });
+            assert_eq!(Meta::decode(&b), Ok(m));
+            for i in 0..b.len() {
+                let mut d = b.clone();
+                d[i] ^= 0x10;
+                assert!(Meta::decode(&d).is_err(), "byte {i}");
+            }
+            assert!(Meta::decode(&b[..b.len() - 1]).is_err());
         }
-        assert!(Meta::decode(&b[..35]).is_err());
     }
 }

@@ -9,11 +9,11 @@
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::error::{Damage, DamageKind, WalError};
 use crate::fork::Owner;
-use crate::frame::BatchEntries;
+use crate::frame::{BatchEntries, FrameKind};
 use crate::index::SegmentInfo;
 use crate::scan::{FrameReader, Step};
 use crate::types::Lsn;
@@ -26,15 +26,69 @@ pub(crate) struct Live {
     owner: Owner,
     closed: AtomicBool,
     poisoned: AtomicBool,
+    /// The purge floor: every LSN at or below it is gone.
+    floor: AtomicU64,
+    /// Truncations so far, and the targets of the latest ones (generation, first LSN
+    /// removed): a reader past a cut made after it started must not read on (the bytes it
+    /// would read are gone or belong to other entries now).
+    cuts: AtomicU64,
+    recent_cuts: std::sync::Mutex<std::collections::VecDeque<(u64, u64)>>,
 }
 
+/// Truncations remembered for readers; a reader older than all of them fails conservatively.
+const REMEMBERED_CUTS: usize = 64;
+
 impl Live {
-    pub fn new(owner: Owner) -> Live {
+    pub fn new(owner: Owner, floor: u64) -> Live {
         Live {
             owner,
             closed: AtomicBool::new(false),
             poisoned: AtomicBool::new(false),
+            floor: AtomicU64::new(floor),
+            cuts: AtomicU64::new(0),
+            recent_cuts: std::sync::Mutex::new(std::collections::VecDeque::new()),
         }
+    }
+
+    /// Record a truncation that removed every entry from `target` on.
+    pub fn cut(&self, target: u64) {
+        let mut recent = self.recent_cuts.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = self.cuts.load(Ordering::Acquire) + 1;
+        recent.push_back((generation, target));
+        if recent.len() > REMEMBERED_CUTS {
+            recent.pop_front();
+        }
+        self.cuts.store(generation, Ordering::Release);
+    }
+
+    /// Truncations so far. Lock-free.
+    pub fn cut_generation(&self) -> u64 {
+        self.cuts.load(Ordering::Acquire)
+    }
+
+    /// The lowest first-removed LSN of the truncations after generation `since` (0 when a
+    /// truncation that old is no longer remembered: treat everything as cut).
+    pub fn lowest_cut_since(&self, since: u64) -> u64 {
+        let recent = self.recent_cuts.lock().unwrap_or_else(|p| p.into_inner());
+        if recent.front().is_none_or(|&(g, _)| g > since + 1) {
+            return 0;
+        }
+        recent
+            .iter()
+            .filter(|&&(g, _)| g > since)
+            .map(|&(_, t)| t)
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Raise the purge floor readers check.
+    pub fn set_floor(&self, floor: u64) {
+        self.floor.fetch_max(floor, Ordering::AcqRel);
+    }
+
+    /// The purge floor. Lock-free.
+    pub fn floor(&self) -> u64 {
+        self.floor.load(Ordering::Acquire)
     }
 
     /// Mark the WAL closed: every reader's next call fails with `Closed`.
@@ -85,6 +139,17 @@ pub(crate) struct ReadPlan {
     pub live: Arc<Live>,
     pub segments: Vec<SegRef>,
     pub from: u64,
+    /// The reader asked for "everything from the oldest entry": when a purge overtakes it,
+    /// it goes on from the new oldest entry instead of failing.
+    pub from_oldest: bool,
+}
+
+impl ReadPlan {
+    /// Mark the plan as "from the oldest entry".
+    pub fn starting_at_oldest(mut self) -> ReadPlan {
+        self.from_oldest = true;
+        self
+    }
 }
 
 fn open_segment(dir: &dyn Dir, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError> {
@@ -116,12 +181,12 @@ fn damaged(seg: &SegRef, offset: u64) -> WalError {
     )
 }
 
-/// Find the frame of segment `info` holding `lsn`: `(offset, first LSN, entry count)`.
+/// Find the frame of segment `info` holding `lsn`: `(offset, its first LSN, its kind)`.
 pub(crate) fn locate_frame(
     dir: &dyn Dir,
     info: &SegmentInfo,
     lsn: u64,
-) -> Result<(u64, u64, u64), WalError> {
+) -> Result<(u64, u64, FrameKind), WalError> {
     let seg = SegRef {
         name: info.name.clone(),
         next_lsn: info.next_lsn,
@@ -135,9 +200,9 @@ pub(crate) fn locate_frame(
             Step::Frame {
                 offset,
                 first_lsn,
-                count,
+                kind,
                 ..
-            } if lsn < first_lsn + count => return Ok((offset, first_lsn, count)),
+            } if lsn < first_lsn + kind.entries() => return Ok((offset, first_lsn, kind)),
             Step::Frame { .. } => {}
             Step::End => return Err(damaged(&seg, r.position())),
             Step::Damaged { offset } => return Err(damaged(&seg, offset)),
@@ -154,6 +219,8 @@ pub(crate) fn locate_frame(
 /// in the meantime is an `Err` item too.
 pub struct WalCursor {
     plan: ReadPlan,
+    /// Truncations of the log when the cursor was made.
+    cuts_seen: u64,
     seg: usize,
     file: Option<Box<dyn FsFile>>,
     reader: FrameReader,
@@ -179,6 +246,7 @@ impl WalCursor {
     pub(crate) fn new(plan: ReadPlan) -> Self {
         let next = plan.from;
         WalCursor {
+            cuts_seen: plan.live.cut_generation(),
             plan,
             seg: 0,
             file: None,
@@ -210,6 +278,40 @@ impl WalCursor {
         }
         if let Err(e) = self.plan.live.check() {
             return self.fail(e);
+        }
+        // Entries truncated since the reader started are gone (their LSNs may name other
+        // entries by now): the reader stops there with an error instead of reading on.
+        if self.plan.live.cut_generation() != self.cuts_seen {
+            let lowest = self.plan.live.lowest_cut_since(self.cuts_seen);
+            if self.next >= lowest {
+                return self.fail(WalError::LsnOutOfRange {
+                    lsn: self.next,
+                    first: self.plan.live.floor() + 1,
+                    next: lowest,
+                });
+            }
+        }
+        // Entries purged since the reader started are not read again.
+        let floor = self.plan.live.floor();
+        if self.next <= floor {
+            if !self.plan.from_oldest {
+                return self.fail(WalError::LsnOutOfRange {
+                    lsn: self.next,
+                    first: floor + 1,
+                    next: self.plan.segments.last().map_or(floor + 1, |s| s.next_lsn),
+                });
+            }
+            self.next = floor + 1;
+            while self
+                .plan
+                .segments
+                .get(self.seg)
+                .is_some_and(|s| s.next_lsn <= self.next)
+            {
+                self.seg += 1;
+                self.file = None;
+                self.ranges.clear();
+            }
         }
         loop {
             if self.done {
@@ -250,11 +352,10 @@ impl WalCursor {
                 Ok(Step::Frame {
                     offset,
                     first_lsn,
-                    count,
-                    batch,
+                    kind,
                     ..
                 }) => {
-                    if first_lsn + count <= self.next {
+                    if first_lsn + kind.entries() <= self.next {
                         continue;
                     }
                     if first_lsn > self.next {
@@ -274,7 +375,7 @@ impl WalCursor {
                     self.pos = 0;
                     self.frame_first = first_lsn;
                     let body = self.reader.body();
-                    if batch {
+                    if let FrameKind::Batch { .. } = kind {
                         let Some(entries) = BatchEntries::new(body) else {
                             return self.fail(damaged(&seg, offset));
                         };
@@ -284,7 +385,8 @@ impl WalCursor {
                             self.ranges.push((a, a + e.len()));
                         }
                     } else {
-                        self.ranges.push((0, body.len()));
+                        let start = body.len() - self.reader.payload().len();
+                        self.ranges.push((start, body.len()));
                     }
                 }
             }
@@ -334,6 +436,7 @@ pub(crate) fn read_entry(
         live,
         segments: vec![seg],
         from: lsn,
+        from_oldest: false,
     });
     match c.next_entry() {
         Some(Ok((l, d))) if l.0 == lsn => Ok(d.to_vec()),
@@ -346,4 +449,30 @@ pub(crate) fn read_entry(
             .in_file(&name),
         )),
     }
+}
+
+/// Up to `max_entries` consecutive entries from the plan's start, stopping before the total
+/// payload would exceed `max_bytes` (but always at least one entry when there is one).
+pub(crate) fn read_range(
+    plan: ReadPlan,
+    max_entries: usize,
+    max_bytes: usize,
+) -> Result<Vec<(Lsn, Vec<u8>)>, WalError> {
+    let mut c = WalCursor::new(plan);
+    let mut out = Vec::new();
+    let mut bytes = 0usize;
+    while out.len() < max_entries {
+        match c.next_entry() {
+            None => break,
+            Some(Err(e)) => return Err(e),
+            Some(Ok((lsn, data))) => {
+                if !out.is_empty() && bytes.saturating_add(data.len()) > max_bytes {
+                    break;
+                }
+                bytes += data.len();
+                out.push((lsn, data.to_vec()));
+            }
+        }
+    }
+    Ok(out)
 }

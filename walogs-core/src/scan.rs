@@ -4,7 +4,7 @@
 
 use std::io;
 
-use crate::frame::{FRAME_HEADER_SIZE, Header, verify};
+use crate::frame::{FRAME_HEADER_SIZE, FrameKind, Header, verify};
 use crate::vfs::FsFile;
 
 const CHUNK: usize = 256 * 1024;
@@ -12,13 +12,13 @@ const CHUNK: usize = 256 * 1024;
 /// One step of the reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Step {
-    /// A verified frame at `offset` holding `count` entries from `first_lsn`; its body is
-    /// [`FrameReader::body`] until the next call.
+    /// A verified frame at `offset` holding entries from `first_lsn` (`kind` says how
+    /// many); its body is [`FrameReader::body`] and its payload [`FrameReader::payload`]
+    /// until the next call.
     Frame {
         offset: u64,
         first_lsn: u64,
-        count: u64,
-        batch: bool,
+        kind: FrameKind,
         frame_len: u64,
     },
     /// The reader reached `limit` exactly at a frame boundary.
@@ -38,6 +38,8 @@ pub(crate) struct FrameReader {
     limit: u64,
     /// Position of the last frame's body in `buf`.
     body: (usize, usize),
+    /// Where the payload starts in the body of the last frame.
+    payload_start: usize,
 }
 
 impl FrameReader {
@@ -49,6 +51,7 @@ impl FrameReader {
             pos: start,
             limit,
             body: (0, 0),
+            payload_start: 0,
         }
     }
 
@@ -58,6 +61,11 @@ impl FrameReader {
 
     pub fn body(&self) -> &[u8] {
         &self.buf[self.body.0..self.body.1]
+    }
+
+    /// The payload of the last plain or member frame (the body without a member's prefix).
+    pub fn payload(&self) -> &[u8] {
+        &self.buf[self.body.0 + self.payload_start..self.body.1]
     }
 
     /// Make `n` bytes at `self.pos` available in `buf` (fewer at the limit). Returns how many.
@@ -102,24 +110,26 @@ impl FrameReader {
         }
         let at = (self.pos - self.base) as usize;
         let body = (at + FRAME_HEADER_SIZE, at + frame_len);
-        let Some(count) = verify(&header, &self.buf[body.0..body.1]) else {
+        let Some(kind) = verify(&header, &self.buf[body.0..body.1]) else {
             return Ok(Step::Damaged { offset });
         };
         self.body = body;
+        self.payload_start = header.payload_start();
         self.pos += frame_len as u64;
         Ok(Step::Frame {
             offset,
             first_lsn: header.first_lsn(),
-            count,
-            batch: header.is_batch(),
+            kind,
             frame_len: frame_len as u64,
         })
     }
 }
 
 /// Look for any valid frame starting at or after `from` and before `file_len` whose first LSN is
-/// plausible (at least `min_lsn`, and not absurdly far beyond it). Used to tell a torn final
-/// write (nothing valid follows) from mid-log damage (acknowledged frames follow).
+/// plausible (at least `min_lsn`, and not absurdly far beyond it) and that is not a member of
+/// the unit starting at LSN `torn_unit` (the write that may have been torn: its own members,
+/// persisted out of order, are not evidence). Used to tell a torn final write (nothing valid
+/// follows) from mid-log damage (acknowledged frames follow).
 /// Holes of a sparse file are skipped (no frame starts in one), so a huge sparse file costs
 /// only its data. Returns `(offset, first_lsn, frames found)`.
 pub(crate) fn find_valid_after(
@@ -127,6 +137,7 @@ pub(crate) fn find_valid_after(
     from: u64,
     file_len: u64,
     min_lsn: u64,
+    torn_unit: Option<u64>,
 ) -> io::Result<Option<(u64, u64, u64)>> {
     let max_lsn = min_lsn.saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
     let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
@@ -156,7 +167,13 @@ pub(crate) fn find_valid_after(
             }
             let mut body = vec![0u8; h.len as usize];
             let got = crate::vfs::read_full_at(file, &mut body, off + FRAME_HEADER_SIZE as u64)?;
-            if got == body.len() && verify(&h, &body).is_some() {
+            let evidence = match verify(&h, &body) {
+                Some(kind) if got == body.len() => {
+                    kind.unit(lsn).map(|(first, _)| first) != torn_unit || torn_unit.is_none()
+                }
+                _ => false,
+            };
+            if evidence {
                 // Count the valid frames that chain from here, for the report.
                 let mut r = FrameReader::new(off, file_len);
                 let mut frames = 0;

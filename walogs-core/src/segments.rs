@@ -14,11 +14,28 @@ use crate::vfs::Dir;
 pub(crate) struct View {
     pub segs: SegmentSet,
     pub next_lsn: u64,
+    /// Every LSN at or below this was purged.
+    pub floor: u64,
+    /// The durable user data (empty before the first set).
+    pub user_data: Arc<[u8]>,
 }
 
 impl View {
+    /// The oldest LSN readable: past the purge floor and the deleted segments
+    /// (`next_lsn` when the log is empty).
     pub fn first_lsn(&self) -> u64 {
-        self.segs.first_lsn(self.next_lsn)
+        self.segs
+            .first_lsn(self.next_lsn)
+            .max(self.floor + 1)
+            .min(self.next_lsn)
+    }
+
+    fn out_of_range(&self, lsn: u64) -> WalError {
+        WalError::LsnOutOfRange {
+            lsn,
+            first: self.first_lsn(),
+            next: self.next_lsn,
+        }
     }
 
     /// A snapshot plan from `from` (see [`SegmentSet::plan`]).
@@ -28,11 +45,17 @@ impl View {
         live: &Arc<Live>,
         from: u64,
     ) -> Result<ReadPlan, WalError> {
+        if from < self.first_lsn() || from > self.next_lsn {
+            return Err(self.out_of_range(from));
+        }
         self.segs.plan(dir, live, from, self.next_lsn)
     }
 
     /// Where the entry `lsn` is.
     pub fn locate(&self, lsn: u64) -> Result<SegRef, WalError> {
+        if lsn < self.first_lsn() || lsn >= self.next_lsn {
+            return Err(self.out_of_range(lsn));
+        }
         self.segs.locate(lsn, self.next_lsn)
     }
 }
@@ -129,6 +152,7 @@ impl SegmentSet {
             live: live.clone(),
             segments,
             from,
+            from_oldest: false,
         })
     }
 

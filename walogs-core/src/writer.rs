@@ -23,6 +23,7 @@ use crate::recovery::{RecoverOptions, recover};
 use crate::segment::segment_filename;
 use crate::segments::{SegmentSet, View};
 use crate::types::{Durability, Lsn, LsnRange, RecoveryReport};
+use crate::user_data::UserData;
 use crate::vfs::{Dir, FsFile, OpenMode};
 
 /// Preallocation step for the active segment.
@@ -56,6 +57,8 @@ pub(crate) struct LogWriter {
     closed: bool,
     report: RecoveryReport,
     scratch: Vec<u8>,
+    /// The durable user data and which of its slots holds it.
+    user: UserData,
     lock: Option<DirLock>,
 }
 
@@ -93,7 +96,9 @@ impl LogWriter {
             Some(f)
         };
         let active_len = segs.active.len;
-        let live = Arc::new(Live::new(owner));
+        let floor = rec.meta.map_or(0, |m| m.floor);
+        let user = UserData::read_settled(dir.as_ref(), opts.read_only)?;
+        let live = Arc::new(Live::new(owner, floor));
         let mut w = LogWriter {
             dir,
             owner,
@@ -109,7 +114,10 @@ impl LogWriter {
             view: Arc::new(RwLock::new(View {
                 segs,
                 next_lsn: rec.next_lsn,
+                floor,
+                user_data: Arc::from(user.value.as_slice()),
             })),
+            user,
             file,
             durable_lsn: rec.next_lsn - 1,
             last_sync: Instant::now(),
@@ -122,6 +130,9 @@ impl LogWriter {
         };
         if !w.read_only {
             w.record_policy()?;
+            // A purge past the end may have stopped before sealing an active segment that
+            // holds only purged entries: seal it now, before anything is appended.
+            w.rotate_past_purged()?;
         }
         Ok(w)
     }
@@ -264,10 +275,20 @@ impl LogWriter {
         self.check_writable()?;
         debug_assert_eq!(first_lsn, self.next_lsn());
         let len = frame.len() as u64;
-        let active_len = self.view().segs.active.len;
-        if let Some(max) = self.max_segment_size
-            && active_len > 0
-            && active_len + len > max
+        let (active_len, continues) = {
+            let v = self.view();
+            (
+                v.segs.active.len,
+                v.segs.active.is_empty() || v.segs.active.next_lsn == first_lsn,
+            )
+        };
+        // A new segment when this one is full, or when the LSNs jump (past a purge floor):
+        // within a segment, frames carry consecutive LSNs.
+        if active_len > 0
+            && (!continues
+                || self
+                    .max_segment_size
+                    .is_some_and(|max| active_len + len > max))
         {
             self.rotate()?;
         }
@@ -349,7 +370,7 @@ impl LogWriter {
     /// is taken as the new segment.
     pub fn rotate(&mut self) -> Result<(), WalError> {
         self.check_writable()?;
-        let (active_seq, active_len, active_name, next) = {
+        let (active_seq, active_len, active_name, active_last, next) = {
             let v = self.view();
             if v.segs.active.is_empty() {
                 return Ok(());
@@ -358,6 +379,7 @@ impl LogWriter {
                 v.segs.active.seq,
                 v.segs.active.len,
                 v.segs.active.name.clone(),
+                v.segs.active.last_lsn(),
                 v.next_lsn,
             )
         };
@@ -370,13 +392,11 @@ impl LogWriter {
         if let Err(e) = self.file().sync_data() {
             return Err(self.sync_failed(e));
         }
-        self.durable_lsn = next - 1;
+        self.durable_lsn = self.durable_lsn.max(active_last);
         self.durable_len = active_len;
-        let meta = Meta {
-            sealed_seq: active_seq,
-            sealed_last_lsn: next - 1,
-            relaxed: self.relaxed(),
-        };
+        // The seal records what the segment holds (after a purge past the end, the next LSN
+        // is beyond it).
+        let meta = self.meta_sealed(active_seq, active_last);
         // The seal is durable (renamed and the directory synced) before the next segment
         // exists: a file system that reorders directory operations must not be able to keep
         // the create and lose the rename.
@@ -411,6 +431,32 @@ impl LogWriter {
         Ok(())
     }
 
+    /// Replace the user data durably. Every entry appended before is made durable first (so
+    /// a vote is never durable ahead of the log it covers). Costs: an fdatasync of the log if
+    /// anything is pending, one write and one fdatasync of `walogs.user` (the first time, its
+    /// creation too). A failure poisons.
+    pub fn set_user_data(&mut self, data: &[u8]) -> Result<(), WalError> {
+        self.check_writable()?;
+        self.sync()?;
+        let mut user = std::mem::take(&mut self.user);
+        let r = user.write(self.dir.as_ref(), data, self.file_mode);
+        self.user = user;
+        if let Err(e) = r {
+            return Err(self.poison("user data write", e));
+        }
+        self.view_mut().user_data = Arc::from(data);
+        Ok(())
+    }
+
+    /// Seal the active segment when it holds entries and all of them are purged.
+    pub(crate) fn rotate_past_purged(&mut self) -> Result<(), WalError> {
+        let all_purged = {
+            let v = self.view();
+            !v.segs.active.is_empty() && v.segs.active.last_lsn() <= v.floor
+        };
+        if all_purged { self.rotate() } else { Ok(()) }
+    }
+
     /// Create the file of the next segment, or adopt an empty regular file of that name.
     fn create_next_segment(&self, name: &str) -> Result<Box<dyn FsFile>, WalError> {
         match self.dir.open(
@@ -434,6 +480,16 @@ impl LogWriter {
                 Ok(f)
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The current metadata with a new seal (and this writer's policy flag).
+    pub(crate) fn meta_sealed(&self, seq: u64, last: u64) -> Meta {
+        Meta {
+            sealed_seq: seq,
+            sealed_last_lsn: last,
+            relaxed: self.relaxed(),
+            ..self.meta.unwrap_or_default()
         }
     }
 

@@ -13,7 +13,7 @@ use walogs_core::{
 };
 
 #[test]
-fn atomic_batch_is_one_frame_and_roundtrips() {
+fn atomic_batch_is_one_unit_and_roundtrips() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wal = Wal::open(tmp.path()).unwrap();
     wal.append(b"solo").unwrap();
@@ -26,8 +26,8 @@ fn atomic_batch_is_one_frame_and_roundtrips() {
         }
     );
     assert_eq!(r.len(), 3);
-    // One frame: 16-byte header + count + 3 lengths + 4 payload bytes.
-    assert_eq!(file_len_clean(&mut wal), 20 + 16 + 4 + 12 + 4);
+    // One unit: a member frame per entry (16-byte header + 8-byte unit prefix + payload).
+    assert_eq!(file_len_clean(&mut wal), 20 + 3 * (16 + 8) + 4);
     drop(wal);
     let wal = Wal::open(tmp.path()).unwrap();
     assert_eq!(
@@ -453,15 +453,25 @@ fn truncate_after_in_active_and_across_segments() {
 }
 
 #[test]
-fn truncate_inside_an_atomic_batch_is_refused() {
+fn truncate_inside_an_atomic_batch_keeps_its_prefix_across_reopens() {
     let tmp = tempfile::tempdir().unwrap();
     let mut wal = Wal::open(tmp.path()).unwrap();
     wal.append_batch(&[b"a", b"b", b"c"]).unwrap();
-    assert!(matches!(
-        wal.truncate_after(Lsn(1)),
-        Err(WalError::InvalidArgument { .. })
-    ));
-    assert_eq!(wal.truncate_after(Lsn(0)).unwrap(), 3);
+    assert_eq!(wal.truncate_after(Lsn(1)).unwrap(), 2);
+    assert_eq!(wal.next_lsn(), Lsn(2));
+    drop(wal);
+    // The short unit at the end of the log is a deliberate cut, not a torn write.
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert_eq!(collect(wal.iter()), vec![(Lsn(1), b"a".to_vec())]);
+    assert_eq!(wal.append(b"B").unwrap(), Lsn(2));
+    drop(wal);
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(
+        collect(wal.iter()),
+        vec![(Lsn(1), b"a".to_vec()), (Lsn(2), b"B".to_vec())]
+    );
+    assert_eq!(wal.truncate_after(Lsn(0)).unwrap(), 2);
     assert_eq!(wal.next_lsn(), Lsn(1));
 }
 

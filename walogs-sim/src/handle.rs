@@ -4,14 +4,15 @@
 
 use std::path::Path;
 
-use walogs_core::{Lsn, LsnRange, SharedWal, Wal, WalError, WalIter, WalOptions};
+use walogs_core::{Lsn, LsnRange, RecoveryReport, SharedWal, Wal, WalError, WalIter, WalOptions};
 
 /// Which handle type a harness opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleKind {
     /// [`Wal`].
     Single,
-    /// [`SharedWal`], used from one thread (deterministic).
+    /// [`SharedWal`], driven from one thread (deterministic); the concurrent harness
+    /// ([`crate::harness::concurrent`]) drives it from many.
     Shared,
 }
 
@@ -89,6 +90,30 @@ impl AnyWal {
         match self {
             AnyWal::Single(w) => w.truncate_after(keep),
             AnyWal::Shared(w) => w.truncate_after(keep),
+        }
+    }
+
+    /// `sync`: everything appended is durable when it returns `Ok` (the durable LSN).
+    pub fn sync(&mut self) -> Result<Lsn, WalError> {
+        match self {
+            AnyWal::Single(w) => w.sync(),
+            AnyWal::Shared(w) => w.sync(),
+        }
+    }
+
+    /// `durable_lsn`: the highest LSN the handle promises is durable.
+    pub fn durable_lsn(&self) -> Lsn {
+        match self {
+            AnyWal::Single(w) => w.durable_lsn(),
+            AnyWal::Shared(w) => w.durable_lsn(),
+        }
+    }
+
+    /// `recovery_report`: what the open found and cut.
+    pub fn recovery_report(&self) -> RecoveryReport {
+        match self {
+            AnyWal::Single(w) => w.recovery_report(),
+            AnyWal::Shared(w) => w.recovery_report(),
         }
     }
 

@@ -1,5 +1,13 @@
 //! The oracle: what a recovered WAL must contain, given what was acknowledged before the
 //! crash, and the check of a recovered WAL against it.
+//!
+//! Under the default policy every acknowledged entry is durable. Under a relaxed policy
+//! (`Durability::Interval`, `Manual`, `None`) an acknowledged entry is durable only once a
+//! successful `sync()`, rotation, clean close or syncing append covered it (or the handle's
+//! `durable_lsn()` said so); [`Model::durable`] is that watermark. A power loss may lose the
+//! acknowledged entries above it, as a suffix, and their LSNs are then handed out again
+//! (the documented cost of those policies); it may never lose one at or below it, return a
+//! wrong payload, or hand out an LSN at or below it again.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,9 +20,11 @@ pub struct Model {
     /// Acknowledged entries by LSN (entries removed by an acknowledged `truncate_after` are
     /// dropped; checkpointed ones stay and may be missing from the front).
     pub entries: BTreeMap<u64, Vec<u8>>,
-    /// Highest LSN ever acknowledged (or seen after a recovery) and not truncated away:
-    /// `next_lsn()` must stay above it.
+    /// Highest LSN ever acknowledged (or seen after a recovery) and not truncated away.
     pub max_acked: u64,
+    /// Highest LSN known durable: acknowledged entries at or below it survive a power loss,
+    /// and `next_lsn()` must stay above it. Equals `max_acked` under the default policy.
+    pub durable: u64,
     /// Highest `checkpoint` argument issued (acknowledged or in flight): entries at or below
     /// it may be gone from the front of the log.
     pub ckpt: u64,
@@ -26,20 +36,48 @@ pub struct Model {
 }
 
 impl Model {
-    /// Record an acknowledged range of entries starting at `first`.
+    /// Record an acknowledged, durable range of entries starting at `first` (an append
+    /// under the default policy, or one that synced).
     pub fn ack(&mut self, first: u64, entries: &[Vec<u8>]) {
+        self.ack_as(first, entries, true);
+    }
+
+    /// Record an acknowledged range of entries starting at `first`, durable or not (an
+    /// append under a relaxed policy that did not sync).
+    pub fn ack_as(&mut self, first: u64, entries: &[Vec<u8>], durable: bool) {
         for (i, e) in entries.iter().enumerate() {
             self.entries.insert(first + i as u64, e.clone());
         }
-        self.max_acked = self.max_acked.max(first + entries.len() as u64 - 1);
+        let last = first + entries.len() as u64 - 1;
+        self.max_acked = self.max_acked.max(last);
+        if durable {
+            self.durable = self.durable.max(last);
+        }
         self.inflight = None;
+    }
+
+    /// Record that everything acknowledged up to `upto` is durable (a successful `sync()`,
+    /// rotation or clean close, or the handle's `durable_lsn()`).
+    pub fn synced(&mut self, upto: u64) {
+        self.durable = self.durable.max(upto.min(self.max_acked));
     }
 
     /// Record an acknowledged `truncate_after(keep)`.
     pub fn truncated(&mut self, keep: u64) {
         self.entries.retain(|&l, _| l <= keep);
         self.max_acked = self.max_acked.min(keep);
+        self.durable = self.durable.min(keep);
         self.truncating = None;
+    }
+
+    /// The LSN `next_lsn()` must stay above: the durable watermark, lowered by a truncation
+    /// in flight.
+    pub fn lsn_floor(&self) -> u64 {
+        let floor = self.durable.min(self.max_acked);
+        match self.truncating {
+            Some(k) => floor.min(k),
+            None => floor,
+        }
     }
 
     /// After a checked recovery: what is in the log now is the new baseline (an entry seen
@@ -50,11 +88,11 @@ impl Model {
         self.entries
             .retain(|&l, _| l < rec.first_lsn && l <= self.ckpt);
         self.entries.extend(rec.entries.iter().cloned());
-        self.max_acked = self.max_acked.max(rec.next_lsn - 1);
-        if self.truncating.is_some() {
-            // The truncation may or may not have happened; what recovery shows is the truth.
-            self.max_acked = rec.next_lsn - 1;
-        }
+        // A checked recovery kept everything at or below the floor, so this only lowers
+        // `max_acked` when a truncation in flight happened or a relaxed policy lost unsynced
+        // entries (their LSNs are free again). A successful open makes what it found durable.
+        self.max_acked = rec.next_lsn - 1;
+        self.durable = rec.next_lsn - 1;
         self.inflight = None;
         self.truncating = None;
     }
@@ -123,6 +161,14 @@ impl fmt::Display for Violation {
     }
 }
 
+/// Whether a recovery that passed [`check_recovered`] lost acknowledged entries (the
+/// unsynced ones a relaxed policy may lose, or a suffix an in-flight truncation cut).
+pub fn lost_unsynced(rec: &Recovered, m: &Model) -> bool {
+    m.entries
+        .range(rec.next_lsn..)
+        .any(|(&l, _)| l > m.durable && m.truncating.is_none_or(|k| l <= k))
+}
+
 /// Read everything a recovered WAL holds.
 pub fn read_all(wal: &AnyWal) -> Result<Recovered, Violation> {
     let mut entries = Vec::new();
@@ -138,9 +184,10 @@ pub fn read_all(wal: &AnyWal) -> Result<Recovered, Violation> {
 }
 
 /// Check a recovered WAL against the model: every acknowledged entry present and
-/// byte-identical (except checkpointed ones at the front, and a suffix cut by an in-flight
-/// truncation), LSNs dense, at most the in-flight append or batch beyond them (entirely or
-/// not at all), and `next_lsn()` above every acknowledged LSN.
+/// byte-identical (except checkpointed ones at the front, a suffix cut by an in-flight
+/// truncation, and a suffix of unsynced entries under a relaxed policy), LSNs dense, at most
+/// the in-flight append or batch beyond them (entirely or not at all), and `next_lsn()`
+/// above every durable acknowledged LSN ([`Model::lsn_floor`]).
 pub fn check(wal: &AnyWal, m: &Model) -> Result<Recovered, Violation> {
     let rec = read_all(wal)?;
     check_recovered(&rec, m)?;
@@ -171,7 +218,7 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
                 return Err(Violation::AckLost(lsn));
             }
         } else if lsn >= next {
-            if lsn <= cut_after {
+            if lsn <= cut_after && lsn <= m.durable {
                 return Err(Violation::AckLost(lsn));
             }
         } else if rec.entries[(lsn - first) as usize].1 != *data {
@@ -206,10 +253,7 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
             }
         }
     }
-    let floor = match m.truncating {
-        Some(k) => m.max_acked.min(k),
-        None => m.max_acked,
-    };
+    let floor = m.lsn_floor();
     if next <= floor {
         return Err(Violation::LsnReuse {
             next,

@@ -3,8 +3,9 @@
 
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
-use walogs_core::{Lsn, WalError, WalOptions};
+use walogs_core::{Durability, Lsn, WalError, WalOptions};
 
 use crate::handle::{AnyWal, HandleKind};
 use crate::model::Model;
@@ -27,10 +28,13 @@ pub enum Op {
     Checkpoint,
     /// Close the handle and open the directory again.
     Reopen,
+    /// `sync()` (only in the workloads of relaxed durability policies: under the default
+    /// policy it has nothing to do).
+    Sync,
 }
 
 impl Op {
-    /// Every operation, in enumeration order.
+    /// The operations of the default-policy workloads, in enumeration order.
     pub const ALL: [Op; 6] = [
         Op::Small,
         Op::Big,
@@ -39,6 +43,26 @@ impl Op {
         Op::Checkpoint,
         Op::Reopen,
     ];
+
+    /// The operations of relaxed-policy workloads: [`Op::ALL`] plus [`Op::Sync`].
+    pub const WITH_SYNC: [Op; 7] = [
+        Op::Small,
+        Op::Big,
+        Op::Batch,
+        Op::Rotate,
+        Op::Checkpoint,
+        Op::Reopen,
+        Op::Sync,
+    ];
+
+    /// The workload alphabet for a durability policy.
+    pub fn alphabet(d: Durability) -> &'static [Op] {
+        if d == Durability::EveryAppend {
+            &Op::ALL
+        } else {
+            &Op::WITH_SYNC
+        }
+    }
 
     /// One-letter code used in reproduction lines.
     pub fn code(self) -> char {
@@ -49,13 +73,14 @@ impl Op {
             Op::Rotate => 'r',
             Op::Checkpoint => 'c',
             Op::Reopen => 'o',
+            Op::Sync => 'y',
         }
     }
 
     /// Parse a workload written as codes, e.g. `"sbtc"`.
     pub fn parse_all(s: &str) -> Option<Vec<Op>> {
         s.chars()
-            .map(|c| Op::ALL.into_iter().find(|o| o.code() == c))
+            .map(|c| Op::WITH_SYNC.into_iter().find(|o| o.code() == c))
             .collect()
     }
 }
@@ -74,12 +99,17 @@ impl fmt::Display for Codes<'_> {
 
 /// Every workload of length `1..=max_len` over [`Op::ALL`], shortest first.
 pub fn all_workloads(max_len: usize) -> Vec<Vec<Op>> {
+    all_workloads_over(&Op::ALL, max_len)
+}
+
+/// Every workload of length `1..=max_len` over `alphabet`, shortest first.
+pub fn all_workloads_over(alphabet: &[Op], max_len: usize) -> Vec<Vec<Op>> {
     let mut out: Vec<Vec<Op>> = Vec::new();
     let mut level: Vec<Vec<Op>> = vec![Vec::new()];
     for _ in 0..max_len {
         let mut next = Vec::new();
         for w in &level {
-            for op in Op::ALL {
+            for &op in alphabet {
                 let mut v = w.clone();
                 v.push(op);
                 next.push(v);
@@ -131,12 +161,69 @@ pub struct Setup {
     pub opts: WalOptions,
     /// Which handle to open.
     pub kind: HandleKind,
+    /// The durability policy set in `opts`.
+    pub durability: Durability,
 }
 
 impl Setup {
     /// Open the WAL directory.
     pub fn open(&self) -> Result<AnyWal, WalError> {
         AnyWal::open(self.kind, &self.opts, Path::new(WAL_DIR))
+    }
+
+    /// The same setup with another durability policy.
+    pub fn with_durability(mut self, d: Durability) -> Setup {
+        self.opts = self.opts.durability(d);
+        self.durability = d;
+        self
+    }
+
+    /// Whether the policy promises that every acknowledged append is durable: the default
+    /// policy, and an interval of zero (every append finds the last sync old enough).
+    pub fn append_syncs(&self) -> bool {
+        match self.durability {
+            Durability::EveryAppend => true,
+            Durability::Interval(d) => d.is_zero(),
+            Durability::Manual | Durability::None => false,
+        }
+    }
+}
+
+/// The relaxed policies the harnesses run, deterministic ones only: an interval of zero
+/// (every append syncs, but the directory is marked relaxed, so recovery is lenient), an
+/// interval no run reaches (only `sync()`, rotation and close sync), `Manual` and `None`.
+pub const RELAXED: [Durability; 4] = [
+    Durability::Interval(Duration::ZERO),
+    Durability::Interval(Duration::from_secs(3600)),
+    Durability::Manual,
+    Durability::None,
+];
+
+/// Short name of a policy for figures and reproduction lines (parsed by
+/// [`parse_durability`]).
+pub fn durability_name(d: Durability) -> String {
+    match d {
+        Durability::EveryAppend => "every-append".to_string(),
+        Durability::Interval(i) => format!("interval-{}ms", i.as_millis()),
+        Durability::Manual => "manual".to_string(),
+        Durability::None => "none".to_string(),
+    }
+}
+
+/// Parse [`durability_name`].
+pub fn parse_durability(s: &str) -> Option<Durability> {
+    match s {
+        "every-append" => Some(Durability::EveryAppend),
+        "manual" => Some(Durability::Manual),
+        "none" => Some(Durability::None),
+        _ => {
+            let ms = s
+                .strip_prefix("interval-")?
+                .strip_suffix("ms")?
+                .parse()
+                .ok()?;
+            Some(Durability::Interval(Duration::from_millis(ms)))
+        }
     }
 }
 
@@ -155,6 +242,23 @@ pub enum Action {
     TruncateAfter(u64),
     /// `close()` then open again.
     Reopen,
+    /// `sync()`.
+    Sync,
+}
+
+impl fmt::Display for Action {
+    /// The call with payload sizes instead of payloads, e.g. `append 24 B`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Append(d) => write!(f, "append {} B", d.len()),
+            Action::Batch(es) => write!(
+                f,
+                "append_batch {:?} B",
+                es.iter().map(Vec::len).collect::<Vec<_>>()
+            ),
+            other => write!(f, "{other:?}"),
+        }
+    }
 }
 
 impl Action {
@@ -166,6 +270,7 @@ impl Action {
             Op::Rotate => Action::Rotate,
             Op::Checkpoint => Action::Checkpoint(model.max_acked),
             Op::Reopen => Action::Reopen,
+            Op::Sync => Action::Sync,
         }
     }
 
@@ -176,9 +281,12 @@ impl Action {
 }
 
 /// Run `action` on `wal` (opening it first if it is `None`), updating `model`: appended
-/// entries are in flight during the call and acknowledged when it returns `Ok`; a
-/// checkpoint or truncation is in flight likewise. `during`, when given, receives the model
-/// as it stands while the call runs (what a crash in the middle must satisfy).
+/// entries are in flight during the call and acknowledged when it returns `Ok` (durable
+/// when the policy syncs every append); a checkpoint or truncation is in flight likewise.
+/// After a successful `sync()`, rotation or reopen (a clean close syncs) everything
+/// acknowledged is durable, and after every successful call whatever the handle's
+/// `durable_lsn()` promises is. `during`, when given, receives the model as it stands while
+/// the call runs (what a crash in the middle must satisfy).
 pub fn run_action(
     wal: &mut Option<AnyWal>,
     setup: &Setup,
@@ -199,7 +307,7 @@ pub fn run_action(
         Action::Batch(es) => model.inflight = Some((first, es.clone())),
         Action::Checkpoint(upto) => model.ckpt = model.ckpt.max(*upto),
         Action::TruncateAfter(keep) => model.truncating = Some(*keep),
-        Action::Rotate | Action::Reopen => {}
+        Action::Rotate | Action::Reopen | Action::Sync => {}
     }
     if let Some(d) = during {
         *d = model.clone();
@@ -210,6 +318,7 @@ pub fn run_action(
         Action::Rotate => w.rotate(),
         Action::Checkpoint(upto) => w.checkpoint(Lsn(*upto)).map(drop),
         Action::TruncateAfter(keep) => w.truncate_after(Lsn(*keep)).map(drop),
+        Action::Sync => w.sync().and_then(|l| check_synced(l.0, first - 1)),
         Action::Reopen => {
             let closed = wal.take().map_or(Ok(()), AnyWal::close);
             match setup.open() {
@@ -223,11 +332,16 @@ pub fn run_action(
     };
     match r {
         Ok(()) => {
+            let durable = setup.append_syncs();
             match action {
-                Action::Append(d) => model.ack(first, std::slice::from_ref(d)),
-                Action::Batch(es) => model.ack(first, es),
+                Action::Append(d) => model.ack_as(first, std::slice::from_ref(d), durable),
+                Action::Batch(es) => model.ack_as(first, es, durable),
                 Action::TruncateAfter(keep) => model.truncated(*keep),
-                _ => {}
+                Action::Sync | Action::Rotate | Action::Reopen => model.synced(model.max_acked),
+                Action::Checkpoint(_) => {}
+            }
+            if let Some(w) = wal.as_ref() {
+                model.synced(w.durable_lsn().0);
             }
             OpResult::Ok
         }
@@ -243,6 +357,18 @@ pub fn run_action(
             }
             OpResult::Err(e)
         }
+    }
+}
+
+fn check_synced(got: u64, appended: u64) -> Result<(), WalError> {
+    if got == appended {
+        Ok(())
+    } else {
+        Err(WalError::InvalidArgument {
+            reason: format!(
+                "harness: sync() returned durable LSN {got}, but LSN {appended} was appended"
+            ),
+        })
     }
 }
 

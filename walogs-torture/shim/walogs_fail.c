@@ -15,17 +15,33 @@
  *                        "sticky": call N and every later counted call fail;
  *                        "short": call N (a write) writes half its bytes and returns that
  *                        short count, call N+1 fails (a sync at N just fails)
+ *   WALOGS_SHIM_SYNC_DELAY_US
+ *                        sleep this long before every counted sync (default 0), so that
+ *                        concurrent appenders of a group-commit handle queue up behind the
+ *                        syncing leader and become its followers
+ *   WALOGS_SHIM_FRAME    file that receives, when the failure fires, the bytes the failed
+ *                        call was about to make durable: for a failed write its buffer; for
+ *                        a failed sync the last write on the same descriptor since that
+ *                        descriptor's last successful sync (read back with pread before the
+ *                        failure is returned). On a segment file that is the frame whose
+ *                        write or sync failed (a group commit's: every entry of the group).
  *   WALOGS_SHIM_REPORT   file that receives one line at exit:
- *                        "writes=W syncs=S fired=F op=NAME n=N path=PATH"
+ *                        "writes=W syncs=S fired=F op=NAME n=N zeros=Z frame=B path=PATH"
+ *                        (B: bytes saved to WALOGS_SHIM_FRAME)
+ *
+ * Counting and the fired-call bookkeeping are serialised by one mutex, so a process whose
+ * threads write concurrently gets exact counts.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -59,6 +75,20 @@ static char fired_op[16];
 static long fired_n;
 static char fired_path[4096];
 static int fired_zeros; /* the failed call was a write of nothing but zero bytes */
+static long shim_sync_delay_us;
+
+/* Most bytes saved to WALOGS_SHIM_FRAME. */
+#define FRAME_MAX (16L * 1024 * 1024)
+static const char *shim_frame_file;
+static long fired_frame_len;
+
+/* Per descriptor: the last counted write since the last successful sync (offset, length). */
+#define MAX_FD 4096
+static long long pend_off[MAX_FD];
+static size_t pend_len[MAX_FD];
+static int pend_set[MAX_FD];
+
+static pthread_mutex_t shim_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void shim_init(void)
 {
@@ -92,7 +122,11 @@ static void shim_init(void)
         shim_mode = MODE_STICKY;
     else if (m != NULL && strcmp(m, "short") == 0)
         shim_mode = MODE_SHORT;
+    const char *delay = getenv("WALOGS_SHIM_SYNC_DELAY_US");
+    if (delay != NULL)
+        shim_sync_delay_us = strtol(delay, NULL, 10);
     shim_report = getenv("WALOGS_SHIM_REPORT");
+    shim_frame_file = getenv("WALOGS_SHIM_FRAME");
     shim_ready = 1;
 }
 
@@ -129,42 +163,99 @@ static int all_zeros(const void *buf, size_t count)
     return count > 0;
 }
 
-/* Count one call and decide what happens to it. For writes, buf/count are the data. */
-static enum verdict judge(int fd, int kind, const char *op, const void *buf, size_t count)
+/* Save what the failed call was about to make durable to WALOGS_SHIM_FRAME (called with
+ * shim_lock held). */
+static void save_frame(int fd, int kind, const void *buf, size_t count)
+{
+    if (shim_frame_file == NULL)
+        return;
+    void *copy = NULL;
+    size_t len = 0;
+    if (kind == OPS_WRITE) {
+        len = count < (size_t)FRAME_MAX ? count : (size_t)FRAME_MAX;
+    } else if (fd >= 0 && fd < MAX_FD && pend_set[fd]) {
+        size_t want = pend_len[fd] < (size_t)FRAME_MAX ? pend_len[fd] : (size_t)FRAME_MAX;
+        copy = malloc(want > 0 ? want : 1);
+        if (copy == NULL)
+            return;
+        ssize_t got = pread(fd, copy, want, (off_t)pend_off[fd]);
+        len = got > 0 ? (size_t)got : 0;
+        buf = copy;
+    }
+    int out = open(shim_frame_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (out >= 0) {
+        size_t done = 0;
+        while (done < len) {
+            ssize_t w = real_write(out, (const char *)buf + done, len - done);
+            if (w <= 0)
+                break;
+            done += (size_t)w;
+        }
+        fired_frame_len = (long)done;
+        close(out);
+    }
+    free(copy);
+}
+
+/* Record a write about to be passed on: offset (-1: the descriptor's position) and length. */
+static void note_write(int fd, long long offset, size_t count)
+{
+    if (fd < 0 || fd >= MAX_FD)
+        return;
+    if (offset < 0)
+        offset = (long long)lseek(fd, 0, SEEK_CUR);
+    pend_off[fd] = offset;
+    pend_len[fd] = count;
+    pend_set[fd] = 1;
+}
+
+/* Count one call and decide what happens to it. For writes, buf/count are the data and
+ * offset where they go (-1: the descriptor's position). */
+static enum verdict judge(int fd, int kind, const char *op, const void *buf, size_t count,
+                          long long offset)
 {
     shim_init();
     char path[4096];
     if (!in_wal_dir(fd, path, sizeof(path)))
         return PASS;
+    if (kind == OPS_SYNC && shim_sync_delay_us > 0) {
+        struct timespec ts = {shim_sync_delay_us / 1000000, (shim_sync_delay_us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+    }
+    pthread_mutex_lock(&shim_lock);
+    enum verdict v = PASS;
     if (kind == OPS_WRITE)
-        __atomic_add_fetch(&n_writes, 1, __ATOMIC_SEQ_CST);
+        n_writes++;
     else
-        __atomic_add_fetch(&n_syncs, 1, __ATOMIC_SEQ_CST);
-    if (!(shim_ops & kind))
-        return PASS;
-    long k = __atomic_add_fetch(&n_matched, 1, __ATOMIC_SEQ_CST);
-    if (shim_fail_at <= 0 || k < shim_fail_at)
-        return PASS;
-    int hit = k == shim_fail_at;
-    if (!hit) {
-        if (shim_mode == MODE_STICKY || (shim_mode == MODE_SHORT && k == shim_fail_at + 1))
-            return FAIL;
-        return PASS;
+        n_syncs++;
+    if (shim_ops & kind) {
+        long k = ++n_matched;
+        if (shim_fail_at > 0 && k >= shim_fail_at) {
+            if (k == shim_fail_at) {
+                fired = 1;
+                snprintf(fired_op, sizeof(fired_op), "%s", op);
+                fired_n = k;
+                snprintf(fired_path, sizeof(fired_path), "%s", path);
+                fired_zeros = kind == OPS_WRITE && all_zeros(buf, count);
+                save_frame(fd, kind, buf, count);
+                v = shim_mode == MODE_SHORT && kind == OPS_WRITE ? SHORT : FAIL;
+            } else if (shim_mode == MODE_STICKY ||
+                       (shim_mode == MODE_SHORT && k == shim_fail_at + 1)) {
+                v = FAIL;
+            }
+        }
     }
-    if (!__atomic_exchange_n(&fired, 1, __ATOMIC_SEQ_CST)) {
-        snprintf(fired_op, sizeof(fired_op), "%s", op);
-        fired_n = k;
-        snprintf(fired_path, sizeof(fired_path), "%s", path);
-        fired_zeros = kind == OPS_WRITE && all_zeros(buf, count);
-    }
-    if (shim_mode == MODE_SHORT && kind == OPS_WRITE)
-        return SHORT;
-    return FAIL;
+    if (kind == OPS_WRITE && v != FAIL)
+        note_write(fd, offset, count);
+    else if (kind == OPS_SYNC && v == PASS && fd >= 0 && fd < MAX_FD)
+        pend_set[fd] = 0;
+    pthread_mutex_unlock(&shim_lock);
+    return v;
 }
 
 ssize_t write(int fd, const void *buf, size_t count)
 {
-    switch (judge(fd, OPS_WRITE, "write", buf, count)) {
+    switch (judge(fd, OPS_WRITE, "write", buf, count, -1)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -181,7 +272,7 @@ ssize_t write(int fd, const void *buf, size_t count)
 
 ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 {
-    switch (judge(fd, OPS_WRITE, "pwrite", buf, count)) {
+    switch (judge(fd, OPS_WRITE, "pwrite", buf, count, (long long)offset)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -198,7 +289,7 @@ ssize_t pwrite(int fd, const void *buf, size_t count, off_t offset)
 
 ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 {
-    switch (judge(fd, OPS_WRITE, "pwrite64", buf, count)) {
+    switch (judge(fd, OPS_WRITE, "pwrite64", buf, count, (long long)offset)) {
     case FAIL:
         errno = shim_errno;
         return -1;
@@ -215,7 +306,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t offset)
 
 int fsync(int fd)
 {
-    if (judge(fd, OPS_SYNC, "fsync", NULL, 0) != PASS) {
+    if (judge(fd, OPS_SYNC, "fsync", NULL, 0, 0) != PASS) {
         errno = shim_errno;
         return -1;
     }
@@ -224,7 +315,7 @@ int fsync(int fd)
 
 int fdatasync(int fd)
 {
-    if (judge(fd, OPS_SYNC, "fdatasync", NULL, 0) != PASS) {
+    if (judge(fd, OPS_SYNC, "fdatasync", NULL, 0, 0) != PASS) {
         errno = shim_errno;
         return -1;
     }
@@ -239,9 +330,10 @@ __attribute__((destructor)) static void shim_destructor(void)
     if (fd < 0)
         return;
     char line[8192];
-    int len = snprintf(line, sizeof(line), "writes=%ld syncs=%ld fired=%d op=%s n=%ld zeros=%d path=%s\n",
+    int len = snprintf(line, sizeof(line),
+                       "writes=%ld syncs=%ld fired=%d op=%s n=%ld zeros=%d frame=%ld path=%s\n",
                        n_writes, n_syncs, fired, fired ? fired_op : "-", fired_n, fired_zeros,
-                       fired ? fired_path : "-");
+                       fired_frame_len, fired ? fired_path : "-");
     if (len > 0) {
         size_t want = (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1;
         if (real_write(fd, line, want) < 0) {

@@ -109,6 +109,8 @@ pub struct BitRotReport {
     pub frame_starts: Vec<(String, Vec<u64>)>,
     /// Every case that broke a promise or disagreed with the real-file run.
     pub problems: Vec<Problem>,
+    /// The seed the log was written with.
+    pub seed: u64,
 }
 
 /// A case whose outcome is not allowed.
@@ -191,6 +193,14 @@ impl BitRotReport {
     /// outcome.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
+    }
+
+    /// Every problem as one line naming the case (and the seed's log it was cut from).
+    pub fn messages(&self) -> Vec<String> {
+        self.problems
+            .iter()
+            .map(|p| format!("bit-rot (seed {}): {p}", self.seed))
+            .collect()
     }
 }
 
@@ -328,6 +338,7 @@ pub fn run(seed: u64, work: &Path) -> Result<BitRotReport, String> {
             .map(|(n, d)| (n.clone(), d.len()))
             .collect(),
         entries: log.entries.len() as u64,
+        seed,
         ..BitRotReport::default()
     };
     for (k, fi) in (0..log.files.len())

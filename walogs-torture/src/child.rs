@@ -1,6 +1,8 @@
 //! The child process: opens a WAL and runs a workload, reporting every step on stdout
 //! ([`crate::protocol`]). The parent kills it, or runs it under the fault-injection shim,
-//! and then checks the directory against what the child reported.
+//! and then checks the directory against what the child reported. With more than one
+//! thread the workload is [`crate::group_child`]'s: concurrent appenders on one
+//! [`walogs_core::SharedWal`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,9 +11,10 @@ use std::time::{Duration, Instant};
 use walogs_core::{Lsn, TailState, WalError, WalOptions};
 
 use crate::handle::{self, Handle};
-
 use crate::payload::PayloadSpec;
-use crate::protocol::{ErrKind, Event};
+use crate::policy::Policy;
+use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
+use crate::residue::Snapshot;
 use crate::rng::{Rng, mix};
 
 /// Which workload the child runs.
@@ -21,7 +24,8 @@ pub enum ChildMode {
     /// `ops` operations or 60 s, whichever comes first). Stops at the first error (exit 2).
     Kill,
     /// A fixed sequence of `ops` operations fixed by the seed; keeps going after errors
-    /// (reporting each), then reports whether the handle is poisoned and closes it.
+    /// (reporting each, followed by a [`Event::Residue`] check of what the failed call left
+    /// on disk), then reports whether the handle is poisoned and closes it.
     Script,
 }
 
@@ -48,20 +52,36 @@ pub struct ChildConfig {
     pub preallocate: bool,
     /// Use the group-commit [`walogs_core::SharedWal`] instead of [`walogs_core::Wal`].
     pub shared: bool,
+    /// Appending threads: 1 runs the single-threaded workloads of this module; more run
+    /// [`crate::group_child`]'s on a `SharedWal` (and imply `shared`).
+    pub threads: u32,
+    /// Durability policy.
+    pub policy: Policy,
 }
 
-/// Writes events to stdout, one `write` + flush per line. If the parent is gone, exits.
-struct Out(std::io::Stdout);
+impl ChildConfig {
+    /// The options every workload opens its WAL with.
+    pub fn options(&self) -> WalOptions {
+        WalOptions::new()
+            .max_segment_size(Some(self.segment))
+            .preallocate(self.preallocate)
+            .durability(self.policy.durability())
+    }
+}
+
+/// Writes events to stdout, one `write` + flush per line under the stdout lock (so lines of
+/// concurrent threads never mix). If the parent is gone, exits.
+pub(crate) struct Out(pub(crate) std::io::Stdout);
 
 impl Out {
-    fn emit(&mut self, e: Event) {
+    pub(crate) fn emit(&self, e: Event) {
         let mut l = self.0.lock();
         if writeln!(l, "{e}").and_then(|()| l.flush()).is_err() {
             std::process::exit(0);
         }
     }
 
-    fn fail(&mut self, op: &str, e: &WalError) {
+    pub(crate) fn fail(&self, op: &str, e: &WalError) {
         self.emit(Event::Fail {
             op: op.to_string(),
             kind: ErrKind::of(e),
@@ -73,12 +93,12 @@ impl Out {
 /// Run the child; returns the process exit code (0 done, 2 an operation failed in
 /// [`ChildMode::Kill`], 3 a read returned wrong bytes).
 pub fn run(cfg: &ChildConfig) -> i32 {
-    let mut out = Out(std::io::stdout());
+    if cfg.threads > 1 {
+        return crate::group_child::run(cfg);
+    }
+    let out = Out(std::io::stdout());
     let spec = PayloadSpec::varied(cfg.seed, cfg.max_len);
-    let opts = WalOptions::new()
-        .max_segment_size(Some(cfg.segment))
-        .preallocate(cfg.preallocate);
-    let mut wal = match handle::open(&opts, &cfg.dir, cfg.shared) {
+    let mut wal = match handle::open(&cfg.options(), &cfg.dir, cfg.shared) {
         Ok(w) => w,
         Err(e) => {
             out.fail("open", &e);
@@ -94,14 +114,14 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         },
     });
     match cfg.mode {
-        ChildMode::Kill => kill_loop(cfg, &spec, wal.as_mut(), &mut out),
-        ChildMode::Script => script(cfg, &spec, wal, &mut out),
+        ChildMode::Kill => kill_loop(cfg, &spec, wal.as_mut(), &out),
+        ChildMode::Script => script(cfg, &spec, wal, &out),
     }
 }
 
 /// Append one frame of `count` entries at the next LSN, reporting `try` before and `ok` or
 /// `fail` after. Returns whether it succeeded.
-fn append(wal: &mut dyn Handle, spec: &PayloadSpec, count: u64, out: &mut Out) -> bool {
+fn append(wal: &mut dyn Handle, spec: &PayloadSpec, count: u64, out: &Out) -> bool {
     let first = wal.next_lsn().0;
     let entries: Vec<Vec<u8>> = (first..first + count).map(|l| spec.payload(l)).collect();
     out.emit(Event::Try { first, count });
@@ -122,7 +142,7 @@ fn append(wal: &mut dyn Handle, spec: &PayloadSpec, count: u64, out: &mut Out) -
     }
 }
 
-fn checkpoint(wal: &mut dyn Handle, upto: u64, out: &mut Out) -> bool {
+fn checkpoint(wal: &mut dyn Handle, upto: u64, out: &Out) -> bool {
     out.emit(Event::Checkpoint { upto });
     match wal.checkpoint(Lsn(upto)) {
         Ok(n) => {
@@ -138,7 +158,7 @@ fn checkpoint(wal: &mut dyn Handle, upto: u64, out: &mut Out) -> bool {
     }
 }
 
-fn rotate(wal: &mut dyn Handle, out: &mut Out) -> bool {
+fn rotate(wal: &mut dyn Handle, out: &Out) -> bool {
     match wal.rotate() {
         Ok(()) => {
             out.emit(Event::Done {
@@ -153,7 +173,7 @@ fn rotate(wal: &mut dyn Handle, out: &mut Out) -> bool {
     }
 }
 
-fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut dyn Handle, out: &mut Out) -> i32 {
+fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut dyn Handle, out: &Out) -> i32 {
     let mut rng = Rng::new(mix(cfg.seed, 0x4B49_4C4C ^ cfg.run));
     let deadline = Instant::now() + Duration::from_secs(60);
     for _ in 0..cfg.ops {
@@ -193,27 +213,27 @@ fn kill_loop(cfg: &ChildConfig, spec: &PayloadSpec, wal: &mut dyn Handle, out: &
     0
 }
 
-fn script(cfg: &ChildConfig, spec: &PayloadSpec, mut wal: Box<dyn Handle>, out: &mut Out) -> i32 {
+fn script(cfg: &ChildConfig, spec: &PayloadSpec, mut wal: Box<dyn Handle>, out: &Out) -> i32 {
     let mut rng = Rng::new(mix(cfg.seed, 0x5343_5249_5054));
     for _ in 0..cfg.ops {
         let next = wal.next_lsn().0;
-        match rng.below(100) {
-            0..60 => {
-                append(wal.as_mut(), spec, 1, out);
-            }
-            60..78 => {
-                append(wal.as_mut(), spec, rng.range(2, 4), out);
-            }
-            78..88 => {
-                rotate(wal.as_mut(), out);
-            }
-            _ => {
-                checkpoint(
-                    wal.as_mut(),
-                    (next - 1).saturating_sub(rng.below(cfg.keep + 1)),
-                    out,
-                );
-            }
+        // What the directory holds before the call, for the residue check after a failure.
+        let before = Snapshot::take(&cfg.dir);
+        let roll = rng.below(100);
+        let ok = match roll {
+            0..60 => append(wal.as_mut(), spec, 1, out),
+            60..78 => append(wal.as_mut(), spec, rng.range(2, 4), out),
+            78..88 => rotate(wal.as_mut(), out),
+            _ => checkpoint(
+                wal.as_mut(),
+                (next - 1).saturating_sub(rng.below(cfg.keep + 1)),
+                out,
+            ),
+        };
+        if !ok {
+            out.emit(Event::Residue {
+                problem: residue_after(cfg, wal.as_ref(), before, next, roll >= 88),
+            });
         }
     }
     out.emit(Event::State {
@@ -224,4 +244,33 @@ fn script(cfg: &ChildConfig, spec: &PayloadSpec, mut wal: Box<dyn Handle>, out: 
         Err(e) => out.fail("close", &e),
     }
     0
+}
+
+/// What a failed call left behind: the segment files must hold what they held before it
+/// (up to trailing zeros; segments may vanish only in a checkpoint) and `next_lsn()` must
+/// not have moved. `None` when nothing was left.
+fn residue_after(
+    cfg: &ChildConfig,
+    wal: &dyn Handle,
+    before: std::io::Result<Snapshot>,
+    next_before: u64,
+    checkpoint: bool,
+) -> Option<String> {
+    let snapshots = before.and_then(|b| Ok((b, Snapshot::take(&cfg.dir)?)));
+    let mut problems = Vec::new();
+    match snapshots {
+        Ok((b, a)) => {
+            if let Err(r) = b.compare(&a, checkpoint) {
+                problems.push(r.0);
+            }
+        }
+        Err(e) => problems.push(format!("cannot read the directory: {e}")),
+    }
+    let next = wal.next_lsn().0;
+    if next != next_before {
+        problems.push(format!(
+            "next_lsn() moved from {next_before} to {next} although the call failed"
+        ));
+    }
+    (!problems.is_empty()).then(|| problems.join(RESIDUE_SEPARATOR))
 }

@@ -8,16 +8,32 @@
 //! recovery copes with whatever a half-finished operation left (a partial frame, a created
 //! but empty segment, a metadata file mid-rename), and that no LSN is reused. It does **not**
 //! test `fdatasync`: the page cache survives the kill, so a WAL that never synced would pass
-//! too. Power loss is the simulator's job (`walogs-sim`); failed syncs are the shim's.
+//! too. Power loss is the simulator's job (`walogs-sim`); failed syncs are the shim's. That is
+//! also why every durability policy ([`Policy`]) makes the same promise here, and children
+//! cycle through all of them.
+//!
+//! Beyond the recovered log, the parent checks the tail: the next child's open must report
+//! the tail to cut (or its absence) the parent's read-only open saw, and after a kill anything
+//! but preallocated zeros behind the last frame must be explained by an append in flight (or
+//! by a kill inside an open that had that tail to cut): a completed operation never leaves a
+//! partial frame behind.
+//!
+//! With `threads > 1` every child is [`crate::group_child`]'s: several threads appending to
+//! one `SharedWal` (see [`crate::group_kill`]).
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use walogs_core::TailState;
+
+use crate::known;
 use crate::ledger::{Ledger, Violation, tally};
 use crate::payload::PayloadSpec;
+use crate::policy::Policy;
 use crate::protocol::Event;
+use crate::residue::scan_tail;
 use crate::rng::{Rng, mix};
 use crate::verify::inspect;
 
@@ -42,6 +58,51 @@ pub struct KillConfig {
     pub max_len: usize,
     /// Checkpoints keep up to this many newest entries.
     pub keep: u64,
+    /// Appending threads per child: 1 alternates `Wal` and `SharedWal` children; more run
+    /// concurrent appenders on one `SharedWal` ([`crate::group_kill`]).
+    pub threads: u32,
+    /// Durability policies the children cycle through.
+    pub policies: Vec<Policy>,
+}
+
+impl KillConfig {
+    /// The defaults of the CI run: 80 ms, 256 KiB segments, entries up to 1 MiB, every
+    /// policy, single-threaded children.
+    pub fn new(exe: PathBuf, dir: PathBuf, seed: u64, kills: u64) -> KillConfig {
+        KillConfig {
+            exe,
+            dir,
+            seed,
+            kills,
+            max_delay: Duration::from_millis(80),
+            segment: 256 * 1024,
+            max_len: crate::payload::MAX_KILL_PAYLOAD,
+            keep: 8,
+            threads: 1,
+            policies: Policy::ALL.to_vec(),
+        }
+    }
+
+    /// The policy of child `run` (the second of each pair of runs, for single-threaded
+    /// children, since those alternate handles).
+    pub fn policy(&self, run: u64) -> Policy {
+        let n = self.policies.len().max(1) as u64;
+        let step = if self.threads > 1 { run } else { run / 2 };
+        self.policies
+            .get((step % n) as usize)
+            .copied()
+            .unwrap_or(Policy::EveryAppend)
+    }
+
+    /// The kill delay of run `n` (drawn from `rng`) and whether it counts from the end of
+    /// the child's open (else from its spawn, within a sixteenth of the maximum, so that
+    /// those kills tend to land in exec, open and recovery).
+    pub(crate) fn draw_delay(&self, rng: &mut Rng) -> (Duration, bool) {
+        let max_us = self.max_delay.as_micros() as u64;
+        let after_ready = rng.below(5) != 0;
+        let span = if after_ready { max_us } else { max_us / 16 };
+        (Duration::from_micros(rng.below(span + 1)), after_ready)
+    }
 }
 
 /// What a kill run saw.
@@ -69,6 +130,16 @@ pub struct KillReport {
     pub max_log_bytes: u64,
     /// Smallest and largest entry verified after a kill.
     pub entry_sizes: (u64, u64),
+    /// Kills per policy, in the order of [`Policy::ALL`].
+    pub per_policy: Vec<(Policy, u64)>,
+    /// Appending threads per child (1: alternating `Wal` and `SharedWal`).
+    pub threads: u32,
+    /// Concurrent children: most appends in flight at one kill.
+    pub max_in_flight: u64,
+    /// Concurrent children: entries recovered whose append had not returned at the kill.
+    pub in_flight_entries_recovered: u64,
+    /// Opens whose reported tail (torn or clean) was checked against the parent's view.
+    pub tails_checked: u64,
     /// Every broken promise, with the run that showed it.
     pub violations: Vec<(u64, Violation)>,
     /// Wall time.
@@ -78,15 +149,47 @@ pub struct KillReport {
 impl KillReport {
     /// The one-line figure.
     pub fn figure(&self) -> String {
-        let vs: Vec<Violation> = self.violations.iter().map(|(_, v)| v.clone()).collect();
+        // The seed is not part of what a known bug's signature matches.
+        let (tolerated, vs) = known::partition(
+            self.messages(0)
+                .into_iter()
+                .zip(self.violations.iter().map(|(_, v)| v.clone())),
+        );
+        let policies: Vec<String> = self
+            .per_policy
+            .iter()
+            .map(|(p, n)| format!("{n} {p}"))
+            .collect();
+        let (who, flight) = if self.threads > 1 {
+            (
+                format!(
+                    "kill ({} threads on one SharedWal): {} SIGKILLs (",
+                    self.threads, self.kills
+                ),
+                format!(
+                    "{} with appends in flight (up to {} at once), {} in-flight entries recovered",
+                    self.in_flight, self.max_in_flight, self.in_flight_entries_recovered
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "kill: {} SIGKILLs (half on Wal, half on SharedWal; ",
+                    self.kills
+                ),
+                format!(
+                    "{} with an append in flight, {} in-flight frames recovered",
+                    self.in_flight, self.in_flight_recovered
+                ),
+            )
+        };
         format!(
-            "kill: {} SIGKILLs (half on Wal, half on SharedWal; {} during open/recovery, {} with an append in flight, {} in-flight frames recovered, {} torn tails cut), \
-             {} acknowledged entries in {} frames ({} atomic batches, entries of {}..={} bytes verified), {} checkpoints: {} ({:.1} kills/s)",
-            self.kills,
+            "{who}policies {}; {} during open/recovery, {flight}, {} opens cut a tail (a torn frame or preallocated zeros), {} open tails checked), \
+             {} acknowledged entries in {} appends ({} atomic batches, entries of {}..={} bytes verified), {} checkpoints: {}{} ({:.1} kills/s)",
+            policies.join(", "),
             self.during_open,
-            self.in_flight,
-            self.in_flight_recovered,
             self.torn_tails,
+            self.tails_checked,
             self.acked_entries,
             self.acked_frames,
             self.acked_batches,
@@ -94,39 +197,200 @@ impl KillReport {
             self.entry_sizes.1,
             self.checkpoints,
             tally(&vs),
+            known::tolerated_note(&tolerated),
             self.kills as f64 / self.elapsed.as_secs_f64().max(1e-9),
         )
     }
+
+    /// Every violation as one line naming its run and seed.
+    pub fn messages(&self, seed: u64) -> Vec<String> {
+        self.violations
+            .iter()
+            .map(|(run, v)| {
+                format!(
+                    "kill run {run} (seed {seed}, {} threads): {v}",
+                    self.threads
+                )
+            })
+            .collect()
+    }
+
+    /// Count a kill of a child under `policy`.
+    pub(crate) fn count_policy(&mut self, policy: Policy) {
+        if self.per_policy.is_empty() {
+            self.per_policy = Policy::ALL.iter().map(|&p| (p, 0)).collect();
+        }
+        if let Some((_, n)) = self.per_policy.iter_mut().find(|(p, _)| *p == policy) {
+            *n += 1;
+        }
+    }
+
+    /// Widen the verified entry-size range by `sizes`.
+    pub(crate) fn add_sizes(&mut self, sizes: (u64, u64)) {
+        self.entry_sizes = if self.entry_sizes == (0, 0) {
+            sizes
+        } else {
+            (
+                self.entry_sizes.0.min(sizes.0),
+                self.entry_sizes.1.max(sizes.1),
+            )
+        };
+    }
+}
+
+/// The parent's view of the tail of the last segment, to hold each child's open and each
+/// kill's leftovers to it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TailWatch {
+    /// What the last read-only open reported.
+    pub(crate) last: TailState,
+}
+
+impl TailWatch {
+    /// The child's open reported `torn_at`: it must be what the parent saw.
+    pub(crate) fn check_open(&self, torn_at: Option<u64>) -> Option<Violation> {
+        let seen = match self.last {
+            TailState::Clean => None,
+            TailState::TruncatedAt(o) => Some(o),
+        };
+        (seen != torn_at).then(|| {
+            Violation::Failure(format!(
+                "the child's open reported the tail {torn_at:?} (torn at), but the directory held {seen:?}"
+            ))
+        })
+    }
+
+    /// After a kill the read-only open of `dir` found `now`. A tail to cut is fine when it
+    /// is only preallocated zeros; anything else needs an append in flight, or a kill inside
+    /// an open that had this very tail to cut.
+    pub(crate) fn check_kill(
+        &mut self,
+        dir: &Path,
+        now: TailState,
+        in_flight: bool,
+        ready: bool,
+    ) -> Option<Violation> {
+        let before = self.last;
+        self.last = now;
+        match now {
+            TailState::TruncatedAt(o) if !in_flight && (ready || before != now) => {
+                match scan_tail(dir) {
+                    Ok(_) => None, // whole frames, then preallocated zeros
+                    Err(r) => Some(Violation::Residue(format!(
+                        "a tail to cut at offset {o} after a kill with no append in flight: {r}"
+                    ))),
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// How a killed child ended and what it printed.
+pub(crate) struct Killed {
+    pub(crate) status: ExitStatus,
+    pub(crate) lines: Vec<String>,
+}
+
+/// Spawn `cmd` (a child printing the [`crate::protocol`]), wait for its `ready` line if
+/// `after_ready`, sleep `delay`, `SIGKILL` it and collect every line it printed.
+pub(crate) fn spawn_and_kill(
+    mut cmd: Command,
+    delay: Duration,
+    after_ready: bool,
+) -> Result<Killed, Violation> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| Violation::Failure(format!("cannot spawn the child: {e}")))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    if after_ready {
+        // Wait for the open to finish, then kill during the workload.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            let ready = line.starts_with("ready ");
+            lines.push(line);
+            if ready {
+                break;
+            }
+        }
+    }
+    std::thread::sleep(delay);
+    let _ = child.kill();
+    let status = child
+        .wait()
+        .map_err(|e| Violation::Failure(format!("wait: {e}")))?;
+    let _ = reader.join();
+    lines.extend(rx.try_iter());
+    Ok(Killed { status, lines })
+}
+
+/// The command line of child `run` of `cfg`.
+pub(crate) fn child_command(cfg: &KillConfig, run: u64, shared: bool) -> Command {
+    let mut cmd = Command::new(&cfg.exe);
+    cmd.args(["child", "kill", "--dir"])
+        .arg(&cfg.dir)
+        .args(["--seed", &cfg.seed.to_string()])
+        .args(["--run", &run.to_string()])
+        .args(["--segment", &cfg.segment.to_string()])
+        .args(["--max-len", &cfg.max_len.to_string()])
+        .args(["--keep", &cfg.keep.to_string()])
+        .args(["--shared", if shared { "1" } else { "0" }])
+        .args(["--threads", &cfg.threads.to_string()])
+        .args(["--policy", cfg.policy(run).name()]);
+    cmd
 }
 
 /// Run `cfg.kills` kill cycles. Stops early after 10 violations. Calls `progress` after
 /// every cycle.
 pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillReport {
+    if cfg.threads > 1 {
+        return crate::group_kill::run(cfg, progress);
+    }
     let spec = PayloadSpec::varied(cfg.seed, cfg.max_len);
     let start = Instant::now();
     let mut rng = Rng::new(mix(cfg.seed, 0xDE1A7));
     let mut ledger = Ledger::starting_at(1);
-    let mut rep = KillReport::default();
-    let max_us = cfg.max_delay.as_micros() as u64;
+    let mut tail = TailWatch {
+        last: TailState::Clean,
+    };
+    let mut rep = KillReport {
+        threads: 1,
+        ..KillReport::default()
+    };
     for run in 0..cfg.kills {
-        // One kill in five is timed from the spawn, within a sixteenth of the maximum delay
-        // (so it tends to land in exec, open and recovery); the others from the end of the
-        // open.
-        let after_ready = rng.below(5) != 0;
-        let span = if after_ready { max_us } else { max_us / 16 };
-        let delay = Duration::from_micros(rng.below(span + 1));
+        let (delay, after_ready) = cfg.draw_delay(&mut rng);
         let before = (
             ledger.acked_entries,
             ledger.acked_frames,
             ledger.acked_batches,
         );
-        match cycle(cfg, run, delay, after_ready, &mut ledger) {
+        let mut ready = false;
+        let mut last_lines = Vec::new();
+        match cycle(cfg, run, delay, after_ready, &mut ledger, &tail) {
             Ok(c) => {
                 rep.kills += u64::from(c.killed);
+                if c.killed {
+                    rep.count_policy(cfg.policy(run));
+                }
                 rep.during_open += u64::from(c.killed && !c.ready);
                 rep.torn_tails += u64::from(c.torn);
+                rep.tails_checked += u64::from(c.ready);
                 rep.checkpoints += c.checkpoints;
                 rep.in_flight += u64::from(c.in_flight);
+                ready = c.ready;
+                last_lines = c.last_lines;
                 for v in c.violations {
                     rep.violations.push((run, v));
                 }
@@ -145,17 +409,23 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
                 }
                 rep.max_log_bytes = rep.max_log_bytes.max(rec.bytes);
                 if rec.entries > 0 {
-                    rep.entry_sizes = if rep.entry_sizes == (0, 0) {
-                        rec.entry_sizes
-                    } else {
-                        (
-                            rep.entry_sizes.0.min(rec.entry_sizes.0),
-                            rep.entry_sizes.1.max(rec.entry_sizes.1),
-                        )
-                    };
+                    rep.add_sizes(rec.entry_sizes);
                 }
                 for v in ledger.check(&rec) {
                     rep.violations.push((run, v));
+                }
+                if let Some(v) = tail.check_kill(&cfg.dir, rec.tail, had_in_flight, ready) {
+                    rep.violations.push((
+                        run,
+                        Violation::Residue(format!(
+                            "{} (the child ran under {}; its last lines: {last_lines:?})",
+                            match v {
+                                Violation::Residue(r) => r,
+                                other => other.to_string(),
+                            },
+                            cfg.policy(run)
+                        )),
+                    ));
                 }
                 ledger.settle(&rec);
             }
@@ -196,6 +466,7 @@ struct Cycle {
     in_flight: bool,
     checkpoints: u64,
     violations: Vec<Violation>,
+    last_lines: Vec<String>,
 }
 
 fn cycle(
@@ -204,50 +475,11 @@ fn cycle(
     delay: Duration,
     after_ready: bool,
     ledger: &mut Ledger,
+    tail: &TailWatch,
 ) -> Result<Cycle, Violation> {
-    let mut child = Command::new(&cfg.exe)
-        .args(["child", "kill", "--dir"])
-        .arg(&cfg.dir)
-        .args(["--seed", &cfg.seed.to_string()])
-        .args(["--run", &run.to_string()])
-        .args(["--segment", &cfg.segment.to_string()])
-        .args(["--max-len", &cfg.max_len.to_string()])
-        .args(["--keep", &cfg.keep.to_string()])
-        // Odd runs use the group-commit handle: both handles on one directory.
-        .args(["--shared", if run % 2 == 1 { "1" } else { "0" }])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| Violation::Failure(format!("cannot spawn {}: {e}", cfg.exe.display())))?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    if after_ready {
-        // Wait for the open to finish, then kill during the workload.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            let ready = line.starts_with("ready ");
-            lines.push(line);
-            if ready {
-                break;
-            }
-        }
-    }
-    std::thread::sleep(delay);
-    let _ = child.kill();
-    let status = child
-        .wait()
-        .map_err(|e| Violation::Failure(format!("wait: {e}")))?;
-    let _ = reader.join();
-    lines.extend(rx.try_iter());
+    // Odd runs use the group-commit handle: both handles on one directory.
+    let Killed { status, lines } =
+        spawn_and_kill(child_command(cfg, run, run % 2 == 1), delay, after_ready)?;
     let mut c = Cycle {
         killed: status.code().is_none(),
         ready: false,
@@ -255,6 +487,7 @@ fn cycle(
         in_flight: false,
         checkpoints: 0,
         violations: Vec::new(),
+        last_lines: lines[lines.len().saturating_sub(3)..].to_vec(),
     };
     if let Some(code) = status.code()
         && code != 0
@@ -276,13 +509,14 @@ fn cycle(
             Event::Ready { torn_at, .. } => {
                 c.ready = true;
                 c.torn = torn_at.is_some();
+                if let Some(v) = tail.check_open(*torn_at) {
+                    c.violations.push(v);
+                }
             }
             Event::Checkpoint { .. } => c.checkpoints += 1,
             _ => {}
         }
-        if let Some(v) = ledger.apply(&ev) {
-            c.violations.push(v);
-        }
+        c.violations.extend(ledger.apply(&ev));
     }
     c.in_flight = !ledger.candidates().is_empty();
     Ok(c)

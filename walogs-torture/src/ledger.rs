@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::protocol::{ErrKind, Event};
+use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
 use crate::verify::Recovered;
 
 /// One broken promise.
@@ -54,6 +54,26 @@ pub enum Violation {
         /// What the child reported.
         got: u64,
     },
+    /// An entry whose append failed was acknowledged anyway: its LSN lies in the frame
+    /// whose write or sync failed (as the shim reports it).
+    AckedButFailed {
+        /// The acknowledged LSN.
+        lsn: u64,
+        /// First LSN and entry count of the failed frame.
+        frame: (u64, u64),
+    },
+    /// One entry is in the log twice.
+    Duplicate {
+        /// Which entry.
+        what: String,
+        /// Its first LSN.
+        first: u64,
+        /// Its second LSN.
+        second: u64,
+    },
+    /// A failed call left something on disk (a partial frame, non-zero bytes in a new
+    /// segment, a moved `next_lsn()`), seen before any reopen.
+    Residue(String),
     /// Open or iteration failed, or a child misbehaved.
     Failure(String),
 }
@@ -87,6 +107,18 @@ impl fmt::Display for Violation {
             Violation::LsnReuse { expected, got } => {
                 write!(f, "LSN handed out wrongly: expected {expected}, got {got}")
             }
+            Violation::AckedButFailed { lsn, frame } => write!(
+                f,
+                "LSN {lsn} was acknowledged, but it belongs to the frame of LSNs {}..={} whose write or sync failed",
+                frame.0,
+                frame.0 + frame.1 - 1
+            ),
+            Violation::Duplicate {
+                what,
+                first,
+                second,
+            } => write!(f, "{what} is in the log twice, at LSN {first} and {second}"),
+            Violation::Residue(s) => write!(f, "left behind by a failed call: {s}"),
             Violation::Failure(s) => write!(f, "{s}"),
         }
     }
@@ -102,6 +134,9 @@ impl Violation {
             Violation::LsnGap { .. } => "LSN gaps",
             Violation::CheckpointOverreach { .. } => "checkpoint overreach",
             Violation::LsnReuse { .. } => "LSN reuse",
+            Violation::AckedButFailed { .. } => "acknowledged but failed",
+            Violation::Duplicate { .. } => "duplicates",
+            Violation::Residue(_) => "residues",
             Violation::Failure(_) => "failures",
         }
     }
@@ -146,9 +181,16 @@ impl Ledger {
             .collect()
     }
 
-    /// Take one event into account; returns a violation if the event itself breaks a rule
-    /// (an LSN skipped or handed out twice).
-    pub fn apply(&mut self, e: &Event) -> Option<Violation> {
+    /// Take one event into account; returns the violations the event itself shows (an LSN
+    /// skipped or handed out twice, something a failed call left behind).
+    pub fn apply(&mut self, e: &Event) -> Vec<Violation> {
+        if let Event::Residue { problem: Some(p) } = e {
+            return residues(p);
+        }
+        self.apply_one(e).into_iter().collect()
+    }
+
+    fn apply_one(&mut self, e: &Event) -> Option<Violation> {
         match e {
             Event::Ready { next, .. } if *next != self.acked + 1 => {
                 return Some(Violation::LsnReuse {
@@ -243,15 +285,26 @@ impl Ledger {
     }
 }
 
+/// One [`Violation::Residue`] per problem of a residue line.
+pub fn residues(problem: &str) -> Vec<Violation> {
+    problem
+        .split(RESIDUE_SEPARATOR)
+        .map(|p| Violation::Residue(p.to_string()))
+        .collect()
+}
+
 /// Counts of violations by category, in a stable order, for figure lines.
 pub fn tally(vs: &[Violation]) -> String {
-    const CATS: [&str; 7] = [
+    const CATS: [&str; 10] = [
         "acknowledged lost",
+        "acknowledged but failed",
         "beyond in-flight",
         "payload mismatches",
         "LSN gaps",
         "LSN reuse",
+        "duplicates",
         "checkpoint overreach",
+        "residues",
         "failures",
     ];
     CATS.iter()
@@ -282,9 +335,9 @@ mod tests {
     #[test]
     fn oracle_accepts_acked_plus_whole_in_flight_batch_only() {
         let mut l = Ledger::starting_at(1);
-        assert_eq!(l.apply(&Event::Try { first: 1, count: 1 }), None);
-        assert_eq!(l.apply(&Event::Ok { first: 1, last: 1 }), None);
-        assert_eq!(l.apply(&Event::Try { first: 2, count: 3 }), None);
+        assert!(l.apply(&Event::Try { first: 1, count: 1 }).is_empty());
+        assert!(l.apply(&Event::Ok { first: 1, last: 1 }).is_empty());
+        assert!(l.apply(&Event::Try { first: 2, count: 3 }).is_empty());
         assert!(l.check(&rec(1, 2)).is_empty());
         assert!(l.check(&rec(1, 5)).is_empty());
         assert!(matches!(
@@ -305,9 +358,19 @@ mod tests {
     fn oracle_flags_reuse_and_overreach() {
         let mut l = Ledger::starting_at(5);
         assert!(matches!(
-            l.apply(&Event::Ok { first: 4, last: 4 }),
-            Some(Violation::LsnReuse { .. })
+            l.apply(&Event::Ok { first: 4, last: 4 })[..],
+            [Violation::LsnReuse { .. }]
         ));
+        // Each problem of a residue line is its own violation.
+        assert_eq!(
+            l.apply(&Event::Residue {
+                problem: Some(format!("a{RESIDUE_SEPARATOR}b")),
+            }),
+            vec![
+                Violation::Residue("a".into()),
+                Violation::Residue("b".into())
+            ]
+        );
         let mut l = Ledger::starting_at(5);
         l.apply(&Event::Checkpoint { upto: 2 });
         assert!(matches!(

@@ -4,11 +4,16 @@
 //!
 //! The child prints `try` before it calls an append and `ok` only after the append returned
 //! `Ok`; `ckpt` is printed before `checkpoint` is called (entries up to it may vanish from
-//! then on).
+//! then on). Threads of a concurrent child print `tried`, `acked` and `refused` instead,
+//! naming the thread and its entry numbers (their LSNs are known only once the append
+//! returned). After a failed call, a child prints `residue` with what the call left on disk.
 
 use std::fmt;
 
 use walogs_core::WalError;
+
+/// Separates the problems of one [`Event::Residue`] line (each becomes its own violation).
+pub const RESIDUE_SEPARATOR: &str = " | ";
 
 /// What kind of error an operation returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,6 +126,45 @@ pub enum Event {
         /// The LSN read.
         lsn: u64,
     },
+    /// Thread `thread` is about to append its entries `seq..seq + count` (one frame).
+    Tried {
+        /// The thread.
+        thread: u32,
+        /// Its first entry number.
+        seq: u64,
+        /// Entries (1 for a single append, more for an atomic batch).
+        count: u64,
+    },
+    /// That append returned `Ok`: the entries got LSNs `first..first + count`.
+    Acked {
+        /// The thread.
+        thread: u32,
+        /// Its first entry number.
+        seq: u64,
+        /// Entries.
+        count: u64,
+        /// LSN of the first entry.
+        first: u64,
+    },
+    /// That append returned an error.
+    Refused {
+        /// The thread.
+        thread: u32,
+        /// Its first entry number.
+        seq: u64,
+        /// Entries.
+        count: u64,
+        /// Error kind.
+        kind: ErrKind,
+        /// The error's text.
+        msg: String,
+    },
+    /// What the last failed call left on disk (checked before any reopen): `None` when
+    /// nothing, else what (several problems separated by [`RESIDUE_SEPARATOR`]).
+    Residue {
+        /// What was left behind, if anything.
+        problem: Option<String>,
+    },
 }
 
 impl fmt::Display for Event {
@@ -143,6 +187,28 @@ impl fmt::Display for Event {
             }
             Event::State { poisoned } => write!(f, "state {}", u8::from(*poisoned)),
             Event::Bad { lsn } => write!(f, "bad {lsn}"),
+            Event::Tried { thread, seq, count } => write!(f, "tried {thread} {seq} {count}"),
+            Event::Acked {
+                thread,
+                seq,
+                count,
+                first,
+            } => write!(f, "acked {thread} {seq} {count} {first}"),
+            Event::Refused {
+                thread,
+                seq,
+                count,
+                kind,
+                msg,
+            } => write!(
+                f,
+                "refused {thread} {seq} {count} {kind} {}",
+                msg.replace('\n', " ")
+            ),
+            Event::Residue { problem: None } => write!(f, "residue ok"),
+            Event::Residue { problem: Some(p) } => {
+                write!(f, "residue bad {}", p.replace('\n', " "))
+            }
         }
     }
 }
@@ -192,6 +258,46 @@ impl Event {
                 poisoned: num()? != 0,
             },
             "bad" => Event::Bad { lsn: num()? },
+            "tried" => Event::Tried {
+                thread: u32::try_from(num()?).ok()?,
+                seq: num()?,
+                count: num()?,
+            },
+            "acked" => {
+                let mut p = line.split(' ').skip(1);
+                let mut n = || -> Option<u64> { p.next()?.parse().ok() };
+                let ev = Event::Acked {
+                    thread: u32::try_from(n()?).ok()?,
+                    seq: n()?,
+                    count: n()?,
+                    first: n()?,
+                };
+                if p.next().is_some() {
+                    return None;
+                }
+                ev
+            }
+            "refused" => {
+                let mut p = line.splitn(6, ' ').skip(1);
+                let thread = u32::try_from(p.next()?.parse::<u64>().ok()?).ok()?;
+                let seq = p.next()?.parse().ok()?;
+                let count = p.next()?.parse().ok()?;
+                let kind = ErrKind::parse(p.next()?)?;
+                let msg = p.next().unwrap_or("").to_string();
+                Event::Refused {
+                    thread,
+                    seq,
+                    count,
+                    kind,
+                    msg,
+                }
+            }
+            "residue" => match line.strip_prefix("residue ")? {
+                "ok" => Event::Residue { problem: None },
+                rest => Event::Residue {
+                    problem: Some(rest.strip_prefix("bad ")?.to_string()),
+                },
+            },
             _ => return None,
         })
     }
@@ -237,12 +343,36 @@ mod tests {
             },
             Event::State { poisoned: true },
             Event::Bad { lsn: 12 },
+            Event::Tried {
+                thread: 3,
+                seq: 10,
+                count: 2,
+            },
+            Event::Acked {
+                thread: 3,
+                seq: 10,
+                count: 2,
+                first: 41,
+            },
+            Event::Refused {
+                thread: 0,
+                seq: 1,
+                count: 1,
+                kind: ErrKind::Poisoned,
+                msg: "poisoned: a group commit failed".into(),
+            },
+            Event::Residue { problem: None },
+            Event::Residue {
+                problem: Some("wal-000002.log changed".into()),
+            },
         ];
         for e in evs {
             let line = e.to_string();
             assert_eq!(Event::parse(&line).as_ref(), Some(&e), "{line}");
         }
         assert_eq!(Event::parse("ok 1"), None);
+        assert_eq!(Event::parse("acked 1 2 3"), None);
+        assert_eq!(Event::parse("residue maybe"), None);
         assert_eq!(Event::parse("nonsense"), None);
     }
 }

@@ -1,5 +1,5 @@
 //! The `LD_PRELOAD` fault-injection shim (`shim/walogs_fail.c`): building it, configuring a
-//! child to run under it, and reading its report.
+//! child to run under it, and reading its report and the frame the failed call carried.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -63,6 +63,9 @@ pub struct Fault {
     pub errno: i32,
     /// Failure shape.
     pub mode: Mode,
+    /// Microseconds the shim sleeps before every counted sync (0: none), so that the
+    /// concurrent appenders of a `SharedWal` queue up as followers of the syncing leader.
+    pub sync_delay_us: u64,
 }
 
 /// `EIO`.
@@ -72,8 +75,15 @@ pub const ENOSPC: i32 = 28;
 
 impl Fault {
     /// The environment variables that configure the shim for a child whose WAL is `dir`
-    /// (canonical path) and whose report goes to `report`.
-    pub fn env(&self, shim: &Path, dir: &Path, report: &Path) -> Vec<(String, String)> {
+    /// (canonical path), whose report goes to `report`, and whose failed call's bytes (the
+    /// frame it was writing or syncing) go to `frame`.
+    pub fn env(
+        &self,
+        shim: &Path,
+        dir: &Path,
+        report: &Path,
+        frame: &Path,
+    ) -> Vec<(String, String)> {
         vec![
             ("LD_PRELOAD".into(), shim.display().to_string()),
             ("WALOGS_SHIM_DIR".into(), dir.display().to_string()),
@@ -105,6 +115,11 @@ impl Fault {
                 .into(),
             ),
             ("WALOGS_SHIM_REPORT".into(), report.display().to_string()),
+            ("WALOGS_SHIM_FRAME".into(), frame.display().to_string()),
+            (
+                "WALOGS_SHIM_SYNC_DELAY_US".into(),
+                self.sync_delay_us.to_string(),
+            ),
         ]
     }
 }
@@ -125,6 +140,8 @@ pub struct Report {
     /// The failed call was a write of only zero bytes: walogs' preallocation zero-fill, whose
     /// failure is ignored by design (the frame is then written into unallocated space).
     pub zeros: bool,
+    /// Bytes of the failed call saved to the frame file (0: none).
+    pub frame_bytes: u64,
     /// The file it was on.
     pub path: String,
 }
@@ -145,6 +162,7 @@ impl Report {
                 "op" => r.op = v.to_string(),
                 "n" => r.n = v.parse().ok()?,
                 "zeros" => r.zeros = v == "1",
+                "frame" => r.frame_bytes = v.parse().ok()?,
                 _ => return None,
             }
         }
@@ -157,6 +175,36 @@ impl Report {
             .strip_prefix(dir)
             .map(|p| p.display().to_string())
             .unwrap_or_default()
+    }
+}
+
+/// The frame whose write or sync the shim failed, decoded from the bytes it saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedFrame {
+    /// LSN of its first entry.
+    pub first: u64,
+    /// Its entries' payloads.
+    pub entries: Vec<Vec<u8>>,
+}
+
+impl FailedFrame {
+    /// Decode the saved bytes: `None` unless they start with a whole, valid frame (a failed
+    /// call on the metadata file, the directory, or a zero-fill is not a frame).
+    pub fn decode(bytes: &[u8]) -> Option<FailedFrame> {
+        match walogs_core::frame::decode(bytes) {
+            walogs_core::frame::Decoded::Frame {
+                first_lsn, entries, ..
+            } if !entries.is_empty() => Some(FailedFrame {
+                first: first_lsn,
+                entries: entries.into_iter().map(<[u8]>::to_vec).collect(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `(first LSN, entry count)`.
+    pub fn span(&self) -> (u64, u64) {
+        (self.first, self.entries.len() as u64)
     }
 }
 
@@ -174,8 +222,10 @@ mod tests {
         assert_eq!(r.file_name(Path::new("/tmp/a b")), "wal-000001.log");
         assert!(!r.zeros);
         let z =
-            Report::parse("writes=3 syncs=9 fired=1 op=pwrite64 n=2 zeros=1 path=/w\n").unwrap();
+            Report::parse("writes=3 syncs=9 fired=1 op=pwrite64 n=2 zeros=1 frame=4096 path=/w\n")
+                .unwrap();
         assert!(z.zeros);
+        assert_eq!(z.frame_bytes, 4096);
         assert!(Report::parse("").is_none());
     }
 }

@@ -1,124 +1,59 @@
-// Command quickstart is examples/c/quickstart.c in Go: open a WAL, append, append an atomic
-// batch, iterate, "crash" while appending (a child process killed with SIGKILL), reopen and
-// print the recovery report.
+// Command quickstart is the Go quickstart of the repository's README (which shows this file
+// from the package clause on): open a WAL, append an entry and an atomic batch, read the
+// log back, close. Run it again on the same directory and the LSNs continue.
 //
-// Build the library first (`make lib` at the repository root), then:
-//
-//	cd examples/go && go run ./quickstart [DIR]     (default: a new directory under /tmp)
+//	make lib && cd examples/go && go run ./quickstart [DIR]    (default /tmp/gowal)
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"syscall"
 
-	walogs "example.invalid/walogs"
+	walogs "example.invalid/walogs" // another module: replace example.invalid/walogs => /path/to/walogs/bindings/go
 )
 
-const childEnv = "WALOGS_QUICKSTART_CHILD"
-
 func main() {
-	log.SetFlags(0)
-	if dir := os.Getenv(childEnv); dir != "" {
-		crash(dir)
-		return
-	}
-	var dir string
+	dir := "/tmp/gowal"
 	if len(os.Args) > 1 {
 		dir = os.Args[1]
-	} else {
-		base, err := os.MkdirTemp("", "walogs-quickstart-")
-		if err != nil {
-			log.Fatal(err)
-		}
-		dir = filepath.Join(base, "wal")
 	}
-	fmt.Printf("walogs %s, directory %s\n", walogs.Version(), dir)
-
-	// 1. Open (creating the directory) with default options: every append is fdatasync'd.
-	w, err := walogs.Open(dir)
-	check(err, "Open")
-
-	// 2. Append single entries; each returns its LSN once it is durable.
-	for _, word := range []string{"hello", "write-ahead", "log"} {
-		lsn, err := w.Append([]byte(word))
-		check(err, "Append")
-		fmt.Printf("appended %q as lsn %d\n", word, lsn)
+	if err := run(dir); err != nil {
+		log.Fatal(err)
 	}
-
-	// 3. An atomic batch: one write, one fdatasync, all or nothing after a crash.
-	first, last, err := w.AppendBatch([][]byte{[]byte("debit 10"), []byte("credit 10")})
-	check(err, "AppendBatch")
-	fmt.Printf("batch got lsn %d..%d\n", first, last)
-
-	// 4. Iterate from the oldest entry (0 = oldest).
-	fmt.Println("entries:")
-	printAll(w)
-	check(w.Close(), "Close")
-
-	// 5. Simulate a crash: a child process (this program again) appends and is killed
-	// without closing.
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	err = cmd.Run()
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		fmt.Println("child killed by SIGKILL")
-	} else {
-		log.Fatalf("child: %v", err)
-	}
-
-	// 6. Reopen: recovery verifies every frame and cuts the torn/zero tail.
-	w, err = walogs.Open(dir)
-	check(err, "Open (after the crash)")
-	r, err := w.RecoveryReport()
-	check(err, "RecoveryReport")
-	fmt.Println("recovery report:")
-	if r.Tail.Truncated {
-		fmt.Printf("  tail:            truncated at byte %d (%d bytes cut)\n", r.Tail.Offset, r.BytesTruncated)
-	} else {
-		fmt.Println("  tail:            clean")
-	}
-	fmt.Printf("  segments:        %d\n", r.Segments)
-	fmt.Printf("  lsn range:       %d..%d\n", r.FirstLSN, r.NextLSN-1)
-	if r.Salvaged {
-		fmt.Printf("  salvaged:        %s\n", r.SalvageFile)
-	} else {
-		fmt.Println("  salvaged:        no")
-	}
-	fmt.Println("entries after recovery:")
-	printAll(w)
-	check(w.Close(), "Close")
 }
 
-// crash is the child: append one entry, then die without closing (the preallocated tail
-// is left behind).
-func crash(dir string) {
-	w, err := walogs.Open(dir)
-	check(err, "Open (child)")
-	_, err = w.Append([]byte("written just before the crash"))
-	check(err, "Append (child)")
-	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-	select {} // not reached
-}
+func run(dir string) error {
+	w, err := walogs.Open(dir, walogs.WithMaxSegmentSize(64<<20)) // creates dir, takes its lock
+	if errors.Is(err, walogs.ErrLocked) {
+		return fmt.Errorf("another writer holds %s: %w", dir, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer w.Close() // idempotent: a no-op after the Close at the end
 
-func printAll(w *walogs.WAL) {
-	it, err := w.Iter(0, walogs.NoCopy()) // Data is valid until the next Next
-	check(err, "Iter")
+	lsn, err := w.Append([]byte("hello")) // durable when err == nil; goroutine-safe, group commit
+	if err != nil {
+		return err
+	}
+	first, last, err := w.AppendBatch([][]byte{[]byte("a"), []byte("b")}) // atomic: all or none after a crash
+	if err != nil {
+		return err
+	}
+	fmt.Printf("appended lsn %d and the batch %d..%d\n", lsn, first, last)
+
+	it, err := w.Iter(0) // 0: from the oldest entry
+	if err != nil {
+		return err
+	}
 	defer it.Close()
 	for it.Next() {
-		fmt.Printf("  lsn %d: %s\n", it.LSN(), it.Data())
+		fmt.Printf("lsn %d: %s\n", it.LSN(), it.Data())
 	}
-	check(it.Err(), "Iterator.Next")
-}
-
-// check prints what failed (the error carries the status and the library's message) and
-// exits.
-func check(err error, what string) {
-	if err != nil {
-		log.Fatalf("%s failed: %v", what, err)
+	if err := it.Err(); err != nil {
+		return err
 	}
+	return w.Close() // the outcome of the final write and fdatasync
 }

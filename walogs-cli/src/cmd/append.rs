@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Lsn, TailState, Wal, WalOptions};
 
 use crate::cli::AppendArgs;
+use crate::diagnose::{self, Access};
 use crate::error::{CliError, EXIT_OK};
+use crate::output::{count, write_error};
 use crate::pattern::{self, SizeSpec};
 
 /// Where entries come from.
@@ -74,7 +76,8 @@ pub fn run(args: &AppendArgs, json: bool) -> Result<u8, CliError> {
     };
     let mut wal = WalOptions::new()
         .max_segment_size(args.max_segment_size.or(Some(DEFAULT_MAX_SEGMENT_SIZE)))
-        .open(&args.dir)?;
+        .open(&args.dir)
+        .map_err(|e| diagnose::open_error(&args.dir, Access::Write, e))?;
     announce_recovery(&wal, json);
     let first = wal.next_lsn();
     let mut out = io::stdout().lock();
@@ -114,11 +117,12 @@ pub fn run(args: &AppendArgs, json: bool) -> Result<u8, CliError> {
         }
     }
     let last = wal.next_lsn();
-    wal.close()?;
+    wal.close()
+        .map_err(|e| diagnose::open_error(&args.dir, Access::Write, e))?;
     if !json && last > first {
         eprintln!(
-            "appended {} entries (LSN {}..={}) to {}",
-            last.0 - first.0,
+            "appended {} (LSN {}..={}) to {}",
+            count(last.0 - first.0, "entry", "entries"),
             first,
             last.0 - 1,
             args.dir.display()
@@ -142,10 +146,9 @@ fn acknowledge(
         } else {
             writeln!(out, "{lsn}")
         }
-        .map_err(|e| CliError::io("cannot print an acknowledged LSN", e))?;
+        .map_err(write_error)?;
     }
-    out.flush()
-        .map_err(|e| CliError::io("cannot print an acknowledged LSN", e))
+    out.flush().map_err(write_error)
 }
 
 /// Tell the user (on stderr) what opening the log cut or migrated (append never salvages).
@@ -159,9 +162,9 @@ fn announce_recovery(wal: &Wal, json: bool) {
     }
     if let TailState::TruncatedAt(offset) = r.tail {
         eprintln!(
-            "walogs: recovery cut {} bytes after the last valid frame (offset {offset} of the last \
+            "walogs: recovery cut {} after the last valid frame (offset {offset} of the last \
              segment: a killed writer's preallocated tail or a torn write); the log holds LSN {}",
-            r.bytes_truncated,
+            count(r.bytes_truncated, "byte", "bytes"),
             crate::output::lsn_range(r.first_lsn.0, r.next_lsn.0)
         );
     }

@@ -2,46 +2,99 @@
 //! Opens read-only and reads with the core's zero-copy cursor from `--from` (found through
 //! the sparse index, no scan from the start); memory stays at one read chunk plus the
 //! largest frame.
+//!
+//! When the core refuses the log as damaged, the segments are read in order with the core's
+//! frame decoder instead ([`crate::damage`]): the entries before the damage are printed,
+//! then the error (exit 3; a final JSON error object with `--format json`). No entry past
+//! the damage is printed. A reader that closes stdout early ends the dump quietly (exit 0).
 
 use std::io::{self, BufWriter, Write};
+use std::ops::ControlFlow;
+use std::path::Path;
 
 use serde::Serialize;
-use walogs_core::Lsn;
+use walogs_core::{Lsn, Wal, WalError};
 
 use crate::cli::{DumpArgs, DumpFormat};
-use crate::error::{CliError, EXIT_OK, require_dir};
+use crate::damage::{self, Reading};
+use crate::diagnose::{self, Access};
+use crate::error::{CliError, EXIT_OK};
+use crate::output::write_error;
+use crate::wal_dir::{self, WalDir};
 
 /// Run `dump`; `json` (the global flag) selects the json format.
 pub fn run(args: &DumpArgs, json: bool) -> Result<u8, CliError> {
-    require_dir(&args.dir)?;
+    let dir = &args.dir;
+    let probed = wal_dir::open(dir)?;
     let format = if json { DumpFormat::Json } else { args.format };
-    let wal = crate::open::read_only(&args.dir, false)?;
-    let from = args.from.unwrap_or(wal.first_lsn().0);
-    let mut cursor = wal.cursor_from(Lsn(from))?;
     let to = args.to.unwrap_or(u64::MAX);
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = (|| -> Result<(), CliError> {
-        while let Some(item) = cursor.next_entry() {
-            let (lsn, data) = item?;
-            if lsn.0 > to {
-                break;
-            }
-            write_entry(&mut out, format, lsn.0, data).map_err(write_error)?;
+    let result = match crate::open::read_only(dir, false) {
+        Ok(wal) => print_opened(&wal, dir, args.from, to, format, &mut out),
+        Err(error @ WalError::Corrupt { .. }) => {
+            print_damaged(error, &probed, args.from, to, format, &mut out)
         }
-        out.flush().map_err(write_error)
-    })();
-    match result {
-        // A reader that stopped early (`walogs dump DIR | head`) is not an error.
-        Err(CliError::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
-            Ok(EXIT_OK)
-        }
-        Err(e) => Err(e),
-        Ok(()) => Ok(EXIT_OK),
+        Err(e) => Err(diagnose::open_error(dir, Access::Read, e)),
+    };
+    // What was printed goes out before the error that follows it.
+    let flushed = out.flush().map_err(write_error);
+    match (result, flushed) {
+        (Err(CliError::StdoutClosed), _) | (Ok(()), Err(CliError::StdoutClosed)) => Ok(EXIT_OK),
+        (Err(e), _) => Err(e),
+        (Ok(()), Err(e)) => Err(e),
+        (Ok(()), Ok(())) => Ok(EXIT_OK),
     }
 }
 
-fn write_error(e: io::Error) -> CliError {
-    CliError::io("cannot write to stdout", e)
+/// Print the entries `from..=to` of a log the core opened.
+fn print_opened(
+    wal: &Wal,
+    dir: &Path,
+    from: Option<u64>,
+    to: u64,
+    format: DumpFormat,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let from = from.unwrap_or(wal.first_lsn().0);
+    let mut cursor = wal.cursor_from(Lsn(from))?;
+    while let Some(item) = cursor.next_entry() {
+        let (lsn, data) = item.map_err(|e| diagnose::read_error(dir, e))?;
+        if lsn.0 > to {
+            break;
+        }
+        write_entry(out, format, lsn.0, data).map_err(write_error)?;
+    }
+    Ok(())
+}
+
+/// Print the entries `from..=to` that lie before the damage the core refused the log for,
+/// then fail with that error and where reading stopped.
+fn print_damaged(
+    error: WalError,
+    probed: &WalDir,
+    from: Option<u64>,
+    to: u64,
+    format: DumpFormat,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let from = from.unwrap_or(0);
+    let reading = damage::read(&probed.segments, |lsn, data| {
+        if lsn > to {
+            return Ok(ControlFlow::Break(()));
+        }
+        if lsn >= from {
+            write_entry(out, format, lsn, data).map_err(write_error)?;
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    let damage = match reading {
+        Reading::Damaged(d) => Some(d),
+        Reading::Stopped | Reading::Complete { .. } => None,
+    };
+    Err(CliError::Damaged {
+        error,
+        damage: damage.map(Box::new),
+    })
 }
 
 /// One line of the json format (fields in this order).
@@ -96,8 +149,9 @@ fn write_entry(out: &mut impl Write, format: DumpFormat, lsn: u64, data: &[u8]) 
                 utf8: std::str::from_utf8(data).ok(),
                 hex: hex(data),
             };
-            serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
-            writeln!(out)
+            // Serialized first, so that a failed write keeps its I/O error kind (EPIPE).
+            let text = serde_json::to_string(&line).map_err(io::Error::other)?;
+            writeln!(out, "{text}")
         }
     }
 }

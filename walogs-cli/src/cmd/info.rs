@@ -1,6 +1,7 @@
-//! `walogs info DIR`: segments with sizes and LSN ranges, first/next LSN, tail state and
-//! lock holder. Opens read-only (no lock); when the core refuses a corrupt log, the
-//! segment listing is still shown, with the error.
+//! `walogs info DIR`: segments with sizes and LSN ranges, first/next LSN, tail state, lock
+//! holder, and a warning when others may write the directory. Opens read-only (no lock,
+//! read access is enough); when the core refuses a corrupt log, the segment listing is
+//! still shown, with the error.
 
 use std::fmt::Write as _;
 
@@ -9,10 +10,13 @@ use serde_json::Value;
 use walogs_core::{RecoveryReport, WalError};
 
 use crate::cli::DirArg;
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, require_dir};
+use crate::diagnose::{self, Access};
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK};
 use crate::layout::{self, SegmentFile};
 use crate::output::{self, lsn_range};
+use crate::progress::ReadProgress;
 use crate::tail::{self, TailInfo};
+use crate::wal_dir::{self, Exposure};
 
 /// One segment row.
 #[derive(Debug, Serialize)]
@@ -27,13 +31,24 @@ struct SegmentRow {
     active: bool,
 }
 
+/// Whether the core accepted the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    /// The read-only open succeeded.
+    Ok,
+    /// The core refused the log as corrupt.
+    Corrupt,
+}
+
 /// Everything `info` reports.
 #[derive(Debug, Serialize)]
 struct Info {
     dir: String,
-    /// `ok`, or `corrupt` when the core refused to open the log.
-    status: &'static str,
+    status: Status,
     lock_holder: Option<String>,
+    /// Why the lock could not be checked (the holder is then unknown).
+    lock_error: Option<String>,
     first_lsn: Option<u64>,
     next_lsn: Option<u64>,
     entries: Option<u64>,
@@ -41,6 +56,10 @@ struct Info {
     tail: Option<TailInfo>,
     metadata_file: bool,
     v1_layout: bool,
+    /// Who may write the directory and its files.
+    permissions: Exposure,
+    /// Problems people should fix (a directory others may write).
+    warnings: Vec<String>,
     segments: Vec<SegmentRow>,
     error: Option<Value>,
 }
@@ -48,24 +67,32 @@ struct Info {
 /// Run `info`; returns the exit code (0, or 3 when the log is corrupt).
 pub fn run(args: &DirArg, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
-    require_dir(dir)?;
-    let lock_holder = walogs_core::lock_holder(dir)
-        .map_err(|e| CliError::io(format!("cannot check the lock of {}", dir.display()), e))?;
+    let probed = wal_dir::open(dir)?;
+    let lock = wal_dir::lock_state(dir);
+    let permissions = Exposure::of(dir, &probed);
+    let progress = ReadProgress::start(probed.segment_bytes(), json, "checking frames");
     let opened = crate::open::read_only(dir, false);
-    let files = layout::segments(dir)?;
+    progress.finish();
     let (report, error) = match opened {
         Ok(wal) => (Some(wal.recovery_report()), None),
         Err(e @ WalError::Corrupt { .. }) => (None, Some(CliError::Wal(e))),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
     };
+    // Listed after the open, so that a live writer's newest segment is the one inspected.
+    let files = layout::segments(dir)?;
     let tail = match &report {
         Some(r) => Some(tail::inspect(r, &files)?),
         None => None,
     };
     let info = Info {
         dir: dir.display().to_string(),
-        status: if error.is_some() { "corrupt" } else { "ok" },
-        lock_holder,
+        status: if error.is_some() {
+            Status::Corrupt
+        } else {
+            Status::Ok
+        },
+        lock_holder: lock.holder(),
+        lock_error: lock.problem(),
         first_lsn: report.as_ref().map(|r| r.first_lsn.0),
         next_lsn: report.as_ref().map(|r| r.next_lsn.0),
         entries: report.as_ref().map(|r| r.next_lsn.0 - r.first_lsn.0),
@@ -73,19 +100,22 @@ pub fn run(args: &DirArg, json: bool) -> Result<u8, CliError> {
         tail,
         metadata_file: dir.join(walogs_core::META_FILENAME).exists(),
         v1_layout: files.iter().any(|s| s.name == layout::V1_FILENAME),
+        warnings: permissions.warnings(dir),
+        permissions,
         segments: rows(&files, report.as_ref()),
         error: error.as_ref().map(CliError::to_json),
     };
-    if json {
-        output::json(&info)?;
-    } else {
-        output::text(&render(&info))?;
-    }
-    Ok(if error.is_some() {
+    let code = if error.is_some() {
         EXIT_CORRUPT
     } else {
         EXIT_OK
-    })
+    };
+    let printed = if json {
+        output::json(&info)
+    } else {
+        output::text(&render(&info))
+    };
+    output::finish(printed, code)
 }
 
 /// Segment rows; LSN ranges come from each segment's first frame and the next one's.
@@ -131,9 +161,10 @@ fn opt(v: Option<u64>) -> String {
 fn render(info: &Info) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "walogs directory {}", info.dir);
-    let holder = match &info.lock_holder {
-        Some(pid) => format!("pid {pid} (a writer has the log open)"),
-        None => "none (no writer has the log open)".to_string(),
+    let holder = match (&info.lock_holder, &info.lock_error) {
+        (Some(pid), _) => format!("pid {pid} (a writer has the log open)"),
+        (None, Some(why)) => format!("unknown ({why})"),
+        (None, None) => "none (no writer has the log open)".to_string(),
     };
     let _ = writeln!(s, "  lock holder : {holder}");
     if let (Some(first), Some(next)) = (info.first_lsn, info.next_lsn) {
@@ -146,8 +177,8 @@ fn render(info: &Info) -> String {
     }
     let _ = writeln!(
         s,
-        "  segments    : {} files, {}",
-        info.segments.len(),
+        "  segments    : {}, {}",
+        output::count(info.segments.len() as u64, "file", "files"),
         output::bytes(info.total_bytes)
     );
     if let Some(t) = &info.tail {
@@ -164,6 +195,9 @@ fn render(info: &Info) -> String {
             s,
             "  layout      : v1 single file wal.log (a writable open renames it)"
         );
+    }
+    for w in &info.warnings {
+        let _ = writeln!(s, "  WARNING     : {w}");
     }
     if let Some(e) = &info.error {
         let msg = e["message"].as_str().unwrap_or("corrupt");

@@ -4,6 +4,7 @@
 pub mod append;
 pub mod bench;
 pub mod dump;
+pub mod help;
 pub mod info;
 pub mod repair;
 pub mod verify;

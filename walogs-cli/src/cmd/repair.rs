@@ -4,7 +4,8 @@
 //! never cut: that needs a person.
 //!
 //! It first opens read-only to learn what the writable open will do (for `--dry-run` and
-//! `--save-cut`), then takes the write lock.
+//! `--save-cut`), then takes the write lock. A directory that holds no walogs log (or does
+//! not exist) is refused before anything is created in it (exit 5, or 1 when missing).
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -15,10 +16,26 @@ use serde_json::{Value, json};
 use walogs_core::{RecoveryReport, SalvageReport, TailState, WalError, WalOptions};
 
 use crate::cli::RepairArgs;
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, Location, require_dir};
+use crate::diagnose::{self, Access};
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, Location};
 use crate::layout::{self, read_full_at};
-use crate::output;
-use crate::tail::{self, TailInfo};
+use crate::output::{self, count};
+use crate::tail::{self, TailInfo, TailKind};
+use crate::wal_dir::{self, LockState};
+
+/// What `repair` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    /// Something was cut (or the v1 layout migrated).
+    Repaired,
+    /// Nothing needed cutting.
+    Clean,
+    /// `--dry-run`: what would be cut, nothing changed.
+    DryRun,
+    /// The damage is not one repair cuts (without `--salvage`, or at all): nothing changed.
+    Refused,
+}
 
 /// The salvage part of a report.
 #[derive(Debug, Serialize)]
@@ -46,8 +63,7 @@ impl From<&SalvageReport> for Salvaged {
 #[derive(Debug, Serialize)]
 struct Outcome {
     dir: String,
-    /// `repaired` (something was cut), `clean` (nothing to cut), `dry_run`, or `refused`.
-    status: &'static str,
+    status: Status,
     /// What lay after the valid frames before the repair.
     tail: Option<TailInfo>,
     /// Bytes cut (or, dry run, to be cut) from the end of the last segment.
@@ -64,16 +80,14 @@ struct Outcome {
 /// Run `repair`; returns the exit code (0 done or nothing to do, 3 refused, 4 locked).
 pub fn run(args: &RepairArgs, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
-    require_dir(dir)?;
-    if walogs_core::lock_holder(dir)
-        .map_err(|e| CliError::io(format!("cannot check the lock of {}", dir.display()), e))?
-        .is_some()
-    {
+    wal_dir::open(dir)?;
+    // An unreadable lock file is left to the writable open, whose error names it.
+    if let LockState::Held(_) = wal_dir::lock_state(dir) {
         return Err(WalError::Locked { path: dir.clone() }.into());
     }
     let mut out = Outcome {
         dir: dir.display().to_string(),
-        status: "clean",
+        status: Status::Clean,
         tail: None,
         bytes_cut: 0,
         salvaged: None,
@@ -88,34 +102,35 @@ pub fn run(args: &RepairArgs, json: bool) -> Result<u8, CliError> {
         Ok(w) => w.recovery_report(),
         Err(WalError::Corrupt { reason }) => {
             refuse(&mut out, &reason, args.salvage);
-            print(&out, json)?;
-            return Ok(EXIT_CORRUPT);
+            return output::finish(print(&out, json), EXIT_CORRUPT);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
     };
     let files = layout::segments(dir)?;
     out.tail = Some(tail::inspect(&plan, &files)?);
     if args.dry_run {
         fill(&mut out, &plan);
-        out.status = "dry_run";
-        print(&out, json)?;
-        return Ok(EXIT_OK);
+        out.status = Status::DryRun;
+        return output::finish(print(&out, json), EXIT_OK);
     }
     if let Some(path) = &args.save_cut {
         save_cut(&plan, &files, path)?;
         out.saved_to = Some(path.display().to_string());
     }
-    let wal = WalOptions::new().salvage(args.salvage).open(dir)?;
+    let wal = WalOptions::new()
+        .salvage(args.salvage)
+        .open(dir)
+        .map_err(|e| diagnose::open_error(dir, Access::Write, e))?;
     let done = wal.recovery_report();
-    wal.close()?;
+    wal.close()
+        .map_err(|e| diagnose::open_error(dir, Access::Write, e))?;
     fill(&mut out, &done);
     out.status = if done.bytes_truncated > 0 || done.migrated_v1 {
-        "repaired"
+        Status::Repaired
     } else {
-        "clean"
+        Status::Clean
     };
-    print(&out, json)?;
-    Ok(EXIT_OK)
+    output::finish(print(&out, json), EXIT_OK)
 }
 
 fn fill(out: &mut Outcome, r: &RecoveryReport) {
@@ -128,7 +143,7 @@ fn fill(out: &mut Outcome, r: &RecoveryReport) {
 
 fn refuse(out: &mut Outcome, reason: &str, salvage: bool) {
     let loc = Location::from_reason(reason);
-    out.status = "refused";
+    out.status = Status::Refused;
     out.hint = Some(if reason.starts_with("mid-log damage") && !salvage {
         format!(
             "valid entries follow the damage, so cutting it loses them; run `walogs repair --salvage {}` \
@@ -187,7 +202,7 @@ fn print(out: &Outcome, json: bool) -> Result<(), CliError> {
     }
     let mut s = String::new();
     match out.status {
-        "refused" => {
+        Status::Refused => {
             let e = out.error.as_ref().cloned().unwrap_or(Value::Null);
             let _ = writeln!(s, "REFUSED: {} was not changed", out.dir);
             let _ = writeln!(s, "  {}", e["message"].as_str().unwrap_or("corrupt"));
@@ -196,14 +211,14 @@ fn print(out: &Outcome, json: bool) -> Result<(), CliError> {
             }
         }
         status => {
-            let verb = if status == "dry_run" {
+            let verb = if status == Status::DryRun {
                 "would cut"
             } else {
                 "cut"
             };
             let head = match status {
-                "dry_run" => "DRY RUN (nothing changed)",
-                "repaired" => "REPAIRED",
+                Status::DryRun => "DRY RUN (nothing changed)",
+                Status::Repaired => "REPAIRED",
                 _ => "NOTHING TO REPAIR",
             };
             let _ = writeln!(s, "{head}: {}", out.dir);
@@ -214,21 +229,25 @@ fn print(out: &Outcome, json: bool) -> Result<(), CliError> {
                 (Some(sv), _) => {
                     let _ = writeln!(
                         s,
-                        "  {verb} {} bytes of {} from offset {}: mid-log damage and the {} valid frame(s) after it, \
+                        "  {verb} {} of {} from offset {}: mid-log damage and the {} after it, \
                          starting at LSN {}",
-                        sv.bytes_cut, sv.file, sv.offset, sv.valid_frames_cut, sv.first_lsn_cut
+                        count(sv.bytes_cut, "byte", "bytes"),
+                        sv.file,
+                        sv.offset,
+                        count(sv.valid_frames_cut, "valid frame", "valid frames"),
+                        sv.first_lsn_cut
                     );
                 }
                 (None, Some(t)) if out.bytes_cut > 0 => {
                     let what = match t.state {
-                        "preallocated" => "preallocated zeros, no entry",
-                        "torn" => "a torn (partial) write, never acknowledged",
-                        _ => "data past the last valid frame",
+                        TailKind::Preallocated => "preallocated zeros, no entry",
+                        TailKind::Torn => "a torn (partial) write, never acknowledged",
+                        TailKind::Clean | TailKind::Growing => "data past the last valid frame",
                     };
                     let _ = writeln!(
                         s,
-                        "  {verb} {} bytes of {} from offset {}: {what}",
-                        out.bytes_cut,
+                        "  {verb} {} of {} from offset {}: {what}",
+                        count(out.bytes_cut, "byte", "bytes"),
                         t.file.as_deref().unwrap_or("?"),
                         t.offset.unwrap_or(0)
                     );
@@ -240,9 +259,9 @@ fn print(out: &Outcome, json: bool) -> Result<(), CliError> {
             if let (Some(f), Some(n)) = (out.first_lsn, out.next_lsn) {
                 let _ = writeln!(
                     s,
-                    "  the log holds LSN {} ({} entries), next LSN {n}",
+                    "  the log holds LSN {} ({}), next LSN {n}",
                     output::lsn_range(f, n),
-                    n - f
+                    count(n - f, "entry", "entries")
                 );
             }
             if let Some(p) = &out.saved_to {

@@ -3,29 +3,79 @@
 //! full iteration that checks every entry again as it is read, the LSNs are dense, and
 //! (with `--generated`) every payload is the one `append --generate` wrote for its LSN.
 //!
-//! Exit status: 0 clean, 2 torn tail, 3 corruption (the file and offset are printed),
-//! 1 usage or I/O error. Takes no lock: works while a writer has the log open.
+//! On corruption it says where the damage is (file, offset, the last intact LSN before it
+//! and the first after it), which LSNs it affects, and what applies: `repair --salvage` for
+//! mid-log damage in the last segment, nothing automatic for a completed segment.
+//!
+//! Exit status: 0 clean, 2 torn tail, 3 corruption, 5 no walogs log in DIR, 1 usage or I/O
+//! error. Takes no lock and needs read access only: works while a writer has the log open.
 
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
+use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use walogs_core::{Lsn, Wal, WalError};
 
 use crate::cli::VerifyArgs;
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, EXIT_TORN, Location, require_dir};
-use crate::layout;
-use crate::output::{self, lsn_range};
+use crate::damage::{self, Damage, Reading};
+use crate::diagnose::{self, Access};
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, EXIT_TORN, Location};
+use crate::layout::SegmentFile;
+use crate::output::{self, count, lsn_range};
 use crate::pattern;
-use crate::progress;
+use crate::progress::{self, ReadProgress};
 use crate::tail::{self, TailInfo};
+use crate::wal_dir;
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    /// Every entry intact, no torn write.
+    Clean,
+    /// Every entry intact, but the last write was torn (a writable open cuts it).
+    TornTail,
+    /// Damage walogs will not repair silently, or (with `--generated`) a wrong payload.
+    Corrupt,
+}
+
+/// What can be done about corruption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+enum Remedy {
+    /// Nothing can be cut automatically: the damage is in (or between) completed segments,
+    /// and cutting there would discard the entries after it. `file` (or, when absent, the
+    /// missing segments) must come back from a backup or replica.
+    Restore {
+        /// The damaged segment.
+        file: Option<String>,
+    },
+    /// Mid-log damage in the last segment: `walogs repair --salvage` cuts the segment at
+    /// `offset`, discarding the valid frames after the damage.
+    Salvage {
+        /// The last segment.
+        file: String,
+        /// Where the cut starts.
+        offset: u64,
+        /// Bytes the cut removes.
+        bytes_cut: u64,
+        /// Valid frames after the damage that the cut discards.
+        valid_frames_cut: u64,
+        /// LSN of the first of them.
+        first_lsn_cut: u64,
+    },
+    /// Every frame reads correctly, yet the files disagree (the metadata seal, missing
+    /// segments at the end): nothing can be cut automatically; a person must look.
+    Inspect,
+}
 
 /// What `verify` reports.
 #[derive(Debug, Serialize)]
 struct Verdict {
     dir: String,
-    /// `clean`, `torn_tail` or `corrupt`.
-    status: &'static str,
+    status: Status,
     exit_code: u8,
     /// Entries read and checked.
     entries: u64,
@@ -40,44 +90,57 @@ struct Verdict {
     lock_holder: Option<String>,
     /// For `corrupt`: kind, message, file, offset (and lsn for a payload mismatch).
     error: Option<Value>,
+    /// For damage the core refused: where reading the segments in order stopped.
+    damage: Option<Damage>,
+    /// For damage the core refused: what applies.
+    remedy: Option<Remedy>,
 }
 
 /// Run `verify`; returns the exit code.
 pub fn run(args: &VerifyArgs, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
-    require_dir(dir)?;
-    let lock_holder = walogs_core::lock_holder(dir).ok().flatten();
-    let files = layout::segments(dir)?;
+    let probed = wal_dir::open(dir)?;
     let mut v = Verdict {
         dir: dir.display().to_string(),
-        status: "clean",
+        status: Status::Clean,
         exit_code: EXIT_OK,
         entries: 0,
         bytes: 0,
         first_lsn: None,
         next_lsn: None,
-        segments: files.len(),
+        segments: probed.segments.len(),
         tail: None,
         generated_checked: args.generated,
-        lock_holder,
+        lock_holder: wal_dir::lock_state(dir).holder(),
         error: None,
+        damage: None,
+        remedy: None,
     };
-    match crate::open::read_only(dir, false) {
-        Ok(wal) => check(&wal, args.generated, json, &mut v, &files)?,
-        Err(WalError::Corrupt { reason }) => corrupt(&mut v, &reason),
-        Err(e) => return Err(e.into()),
+    let progress = ReadProgress::start(probed.segment_bytes(), json, "checking frames");
+    let opened = crate::open::read_only(dir, false);
+    progress.finish();
+    match opened {
+        Ok(wal) => check(&wal, dir, args.generated, json, &mut v, &probed.segments)?,
+        Err(WalError::Corrupt { reason }) => corrupt(&mut v, &reason, dir, &probed.segments)?,
+        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
     }
-    if json {
-        output::json(&v)?;
+    let printed = if json {
+        output::json(&v)
     } else {
-        output::text(&render(&v))?;
-    }
-    Ok(v.exit_code)
+        output::text(&render(&v))
+    };
+    output::finish(printed, v.exit_code)
 }
 
-fn corrupt(v: &mut Verdict, reason: &str) {
+/// Record the core's corruption `reason`, then locate the damage and what applies.
+fn corrupt(
+    v: &mut Verdict,
+    reason: &str,
+    dir: &Path,
+    segments: &[SegmentFile],
+) -> Result<(), CliError> {
     let loc = Location::from_reason(reason);
-    v.status = "corrupt";
+    v.status = Status::Corrupt;
     v.exit_code = EXIT_CORRUPT;
     v.error = Some(json!({
         "kind": "corrupt",
@@ -85,10 +148,49 @@ fn corrupt(v: &mut Verdict, reason: &str) {
         "file": loc.file,
         "offset": loc.offset,
     }));
+    let (damage, remedy) = locate(dir, segments)?;
+    v.damage = damage;
+    v.remedy = Some(remedy);
+    Ok(())
+}
+
+/// Read the segments in order to find the damage, and decide what applies: damage in the
+/// last segment is offered to a read-only salvaging open, whose report says exactly what
+/// `repair --salvage` would cut. Costs a read of the log up to the damage (plus, for the
+/// last segment, a salvaging read-only open).
+fn locate(dir: &Path, segments: &[SegmentFile]) -> Result<(Option<Damage>, Remedy), CliError> {
+    let reading = damage::read(segments, |_, _| Ok(ControlFlow::Continue(())))?;
+    let Reading::Damaged(mut d) = reading else {
+        return Ok((None, Remedy::Inspect));
+    };
+    if d.in_completed_segment() {
+        let file = match d.kind {
+            damage::DamageKind::SegmentGap { .. } => None,
+            _ => d.file().map(str::to_string),
+        };
+        return Ok((Some(d), Remedy::Restore { file }));
+    }
+    let salvaged = crate::open::read_only(dir, true)
+        .ok()
+        .and_then(|w| w.recovery_report().salvaged);
+    let remedy = match salvaged {
+        Some(s) => {
+            d.first_lsn_after = Some(s.first_lsn_cut.0);
+            Remedy::Salvage {
+                file: s.file,
+                offset: s.offset,
+                bytes_cut: s.bytes_cut,
+                valid_frames_cut: s.valid_frames_cut,
+                first_lsn_cut: s.first_lsn_cut.0,
+            }
+        }
+        None => Remedy::Inspect,
+    };
+    Ok((Some(d), remedy))
 }
 
 fn mismatch(v: &mut Verdict, lsn: u64, message: String) {
-    v.status = "corrupt";
+    v.status = Status::Corrupt;
     v.exit_code = EXIT_CORRUPT;
     v.error = Some(json!({
         "kind": "mismatch",
@@ -102,10 +204,11 @@ fn mismatch(v: &mut Verdict, lsn: u64, message: String) {
 /// Iterate every entry of an opened log and classify its tail.
 fn check(
     wal: &Wal,
+    dir: &Path,
     generated: bool,
     json: bool,
     v: &mut Verdict,
-    files: &[layout::SegmentFile],
+    files: &[SegmentFile],
 ) -> Result<(), CliError> {
     let report = wal.recovery_report();
     let (first, next) = (report.first_lsn.0, report.next_lsn.0);
@@ -121,10 +224,9 @@ fn check(
             Ok(x) => x,
             Err(WalError::Corrupt { reason }) => {
                 pb.finish_and_clear();
-                corrupt(v, &reason);
-                return Ok(());
+                return corrupt(v, &reason, dir, files);
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(diagnose::read_error(dir, e)),
         };
         if lsn.0 != expected {
             pb.finish_and_clear();
@@ -157,11 +259,40 @@ fn check(
     }
     let t = tail::inspect(&report, files)?;
     if t.is_torn() {
-        v.status = "torn_tail";
+        v.status = Status::TornTail;
         v.exit_code = EXIT_TORN;
     }
     v.tail = Some(t);
     Ok(())
+}
+
+/// What applies, for people.
+fn remedy_text(r: &Remedy, dir: &str) -> String {
+    match r {
+        Remedy::Restore { file } => format!(
+            "nothing can be cut automatically: the damage is in a completed segment, and \
+             `walogs repair` (with or without --salvage) only ever cuts the end of the last \
+             segment. Restore {} from a backup or replica; `walogs dump` prints the entries \
+             before the damage.",
+            file.as_deref().unwrap_or("the missing segments")
+        ),
+        Remedy::Salvage {
+            file,
+            offset,
+            bytes_cut,
+            valid_frames_cut,
+            first_lsn_cut,
+        } => format!(
+            "`walogs repair --salvage {dir}` cuts {file} at offset {offset} ({}), discarding \
+             {} from LSN {first_lsn_cut} on; add --save-cut FILE to keep the cut bytes.",
+            output::bytes(*bytes_cut),
+            count(*valid_frames_cut, "valid frame", "valid frames")
+        ),
+        Remedy::Inspect => "nothing can be cut automatically: every frame reads correctly, \
+                            but the files disagree with each other (see the message above); \
+                            `walogs info` lists them."
+            .to_string(),
+    }
 }
 
 /// The text verdict.
@@ -171,13 +302,17 @@ fn render(v: &Verdict) -> String {
         (Some(f), Some(n)) => format!("LSN {}", lsn_range(f, n)),
         _ => "LSNs unknown".to_string(),
     };
-    let what = if v.generated_checked {
-        "entries checked (CRC, LSN order, generated payloads)"
-    } else {
-        "entries checked (CRC, LSN order)"
-    };
+    let checked = format!(
+        "{} checked ({})",
+        count(v.entries, "entry", "entries"),
+        if v.generated_checked {
+            "CRC, LSN order, generated payloads"
+        } else {
+            "CRC, LSN order"
+        }
+    );
     match v.status {
-        "corrupt" => {
+        Status::Corrupt => {
             let e = v.error.as_ref().cloned().unwrap_or(Value::Null);
             let at = match (e["file"].as_str(), e["offset"].as_u64()) {
                 (Some(f), Some(o)) => format!("{f} at offset {o}"),
@@ -189,12 +324,16 @@ fn render(v: &Verdict) -> String {
             };
             let _ = writeln!(s, "CORRUPT: {} ({at})", v.dir);
             let _ = writeln!(s, "  {}", e["message"].as_str().unwrap_or("corrupt"));
-            let _ = writeln!(
-                s,
-                "  nothing was changed; `walogs repair` cuts a damaged last segment only with --salvage"
-            );
+            if let Some(d) = &v.damage {
+                let _ = writeln!(s, "  where       : {}", d.describe());
+                let _ = writeln!(s, "  affected    : {}", d.affected_text());
+            }
+            if let Some(r) = &v.remedy {
+                let _ = writeln!(s, "  what applies: {}", remedy_text(r, &v.dir));
+            }
+            let _ = writeln!(s, "  nothing was changed");
         }
-        "torn_tail" => {
+        Status::TornTail => {
             let t = v.tail.as_ref();
             let _ = writeln!(
                 s,
@@ -203,19 +342,18 @@ fn render(v: &Verdict) -> String {
                 t.and_then(|t| t.file.as_deref()).unwrap_or("?"),
                 t.and_then(|t| t.offset).unwrap_or(0)
             );
-            let _ = writeln!(s, "  {} {what}, {range}, all intact", v.entries);
+            let _ = writeln!(s, "  {checked}, {range}, all intact");
             if let Some(t) = t {
                 let _ = writeln!(s, "  tail: {}", t.describe());
             }
         }
-        _ => {
+        Status::Clean => {
             let _ = writeln!(s, "CLEAN: {}", v.dir);
             let _ = writeln!(
                 s,
-                "  {} {what}, {range}, {} of payload, {} segments",
-                v.entries,
+                "  {checked}, {range}, {} of payload, {}",
                 output::bytes(v.bytes),
-                v.segments
+                count(v.segments as u64, "segment", "segments")
             );
             if let Some(t) = &v.tail {
                 let _ = writeln!(s, "  tail: {}", t.describe());

@@ -56,8 +56,124 @@ impl Run {
     }
 }
 
+/// The binary under test: `WALOGS_BIN` when set (to run these tests against another build),
+/// else the one cargo built.
+pub fn bin_path() -> PathBuf {
+    std::env::var_os("WALOGS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_walogs")))
+}
+
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_walogs"))
+    Command::new(bin_path())
+}
+
+/// Run a prepared command to its end with empty stdin (see [`spawn`]).
+pub fn run(cmd: &mut Command) -> Run {
+    let child = spawn(
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().expect("exited by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The user id and group id the unprivileged runs use (`nobody` on Debian).
+pub const NOBODY: u32 = 65534;
+
+/// How to run a program as the unprivileged user [`NOBODY`]: a command prefix, or why that
+/// is impossible here (not root, no `setpriv`). The binary must be executable by that user;
+/// when its path is not, a copy in a world-readable temporary directory is used.
+pub fn unprivileged() -> Result<(Vec<String>, PathBuf), String> {
+    static WAY: std::sync::OnceLock<Result<(Vec<String>, PathBuf), String>> =
+        std::sync::OnceLock::new();
+    WAY.get_or_init(|| {
+        let id = NOBODY.to_string();
+        let prefix: Vec<String> = [
+            "setpriv",
+            &format!("--reuid={id}"),
+            &format!("--regid={id}"),
+            "--clear-groups",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let works = |program: &Path| {
+            Command::new(&prefix[0])
+                .args(&prefix[1..])
+                .arg(program)
+                .arg("--version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let probe = Command::new(&prefix[0])
+            .args(&prefix[1..])
+            .arg("true")
+            .status();
+        match probe {
+            Ok(s) if s.success() => {}
+            Ok(s) => {
+                return Err(format!(
+                    "setpriv cannot switch to uid {id} ({s}): not root?"
+                ));
+            }
+            Err(e) => return Err(format!("setpriv is not available: {e}")),
+        }
+        if works(&bin_path()) {
+            return Ok((prefix, bin_path()));
+        }
+        let dir = std::env::temp_dir().join(format!("walogs-cli-tests-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        set_mode(&dir, 0o755);
+        let copy = dir.join("walogs");
+        fs::copy(bin_path(), &copy).unwrap();
+        set_mode(&copy, 0o755);
+        if works(&copy) {
+            Ok((prefix, copy))
+        } else {
+            Err(format!(
+                "uid {id} cannot execute {} nor a copy of it",
+                bin_path().display()
+            ))
+        }
+    })
+    .clone()
+}
+
+/// Run `walogs ARGS` as the unprivileged user, or print why that is impossible and return
+/// `None` (the caller then skips).
+pub fn walogs_as_nobody<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Option<Run> {
+    match unprivileged() {
+        Ok((prefix, program)) => Some(run(Command::new(&prefix[0])
+            .args(&prefix[1..])
+            .arg(program)
+            .args(args))),
+        Err(why) => {
+            eprintln!("SKIPPED: cannot run as an unprivileged user: {why}");
+            None
+        }
+    }
+}
+
+/// Set the permission bits of `path`.
+pub fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A temporary directory every user can enter and read (a WAL made inside it by root can
+/// then be read by [`walogs_as_nobody`]).
+pub fn shared_tempdir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    set_mode(d.path(), 0o755);
+    d
 }
 
 /// Run `walogs ARGS` with empty stdin.
@@ -227,4 +343,45 @@ pub fn hex_decode(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
+}
+
+/// The (offset, LSN) of every plain frame of a segment written by single appends.
+pub fn frames_of(path: &Path) -> Vec<(u64, u64)> {
+    let bytes = fs::read(path).unwrap();
+    let mut out = Vec::new();
+    let mut off = 0usize;
+    while off + 16 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap()) as usize;
+        let lsn = u64::from_le_bytes(bytes[off + 8..off + 16].try_into().unwrap());
+        out.push((off as u64, lsn));
+        off += 16 + len;
+    }
+    out
+}
+
+/// Where [`damage_frame`] damaged a log.
+#[derive(Debug, Clone)]
+pub struct Damaged {
+    /// The segment file.
+    pub file: String,
+    /// Offset of the damaged frame.
+    pub offset: u64,
+    /// LSN of the damaged frame's entry.
+    pub lsn: u64,
+    /// LSN of the next segment's first entry (none when the damage is in the last one).
+    pub next_segment_lsn: Option<u64>,
+}
+
+/// Flip a payload byte of frame `k` of segment `seg` (indexes from 0) of a [`healthy`] log.
+pub fn damage_frame(dir: &Path, seg: usize, k: usize) -> Damaged {
+    let segs = segments(dir);
+    let frames = frames_of(&segs[seg]);
+    let (offset, lsn) = frames[k];
+    flip_byte(&segs[seg], offset + 17);
+    Damaged {
+        file: name(&segs[seg]),
+        offset,
+        lsn,
+        next_segment_lsn: segs.get(seg + 1).map(|s| frames_of(s)[0].1),
+    }
 }

@@ -12,9 +12,17 @@
 //! * A **batch frame** (format extension 1) has bit 63 of the `lsn` field set; the low 63 bits
 //!   are the LSN of its first entry. Its body is
 //!   `[count: u32][len_1: u32]..[len_count: u32][data_1]..[data_count]`, with entry `i` at
-//!   LSN `first + i`. One CRC covers the whole batch, so after a crash a batch is either
-//!   entirely present or entirely absent. Batches and group commits write these frames;
-//!   walogs 0.1 cannot read them.
+//!   LSN `first + i`. One CRC covers the whole batch. Earlier walogs 0.2 builds wrote these
+//!   for batches and group commits; they are still read, never written.
+//! * A **unit member frame** (format extension 2) has bit 62 of the `lsn` field set (bit 63
+//!   clear); the low 62 bits are its entry's LSN. Its body is
+//!   `[index: u32][count: u32][payload]`: the entry is number `index` (from 0) of a *unit*
+//!   of `count` entries, written by one `pwrite`, whose first entry is at LSN `lsn - index`.
+//!   Atomic batches, `append_many` chunks and group-commit groups of more than one entry are
+//!   units. Each member carries its own CRC, so one entry can be read (and the log cut) at
+//!   any member without reading the rest of the unit; each member also knows its unit, so
+//!   recovery can tell a torn unit (members of the last unit missing: cut the whole unit)
+//!   from damage followed by later, acknowledged frames. walogs 0.1 cannot read them.
 //!
 //! The codec never allocates more than the declared limits ([`MAX_ENTRY_SIZE`],
 //! [`MAX_BATCH_SIZE`]) however the length field is damaged.
@@ -31,8 +39,49 @@ pub const MAX_ENTRY_SIZE: usize = 16 * 1024 * 1024;
 /// An atomic batch must fit in one batch frame.
 pub const MAX_BATCH_SIZE: usize = 64 * 1024 * 1024;
 
-/// Bit of the header's `lsn` field that marks a batch frame.
+/// Bit of the header's `lsn` field that marks a batch frame (extension 1).
 pub(crate) const BATCH_FLAG: u64 = 1 << 63;
+
+/// Bit of the header's `lsn` field that marks a unit member frame (extension 2).
+pub(crate) const MEMBER_FLAG: u64 = 1 << 62;
+
+/// Bytes a unit member frame carries before its payload: `[index: u32][count: u32]`.
+pub(crate) const MEMBER_PREFIX: usize = 8;
+
+/// LSNs are below this (the two top bits of the `lsn` field mark frame kinds).
+pub(crate) const MAX_LSN: u64 = MEMBER_FLAG - 1;
+
+/// What a verified frame holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FrameKind {
+    /// One entry, the whole body.
+    Plain,
+    /// Extension 1: `count` entries in one body.
+    Batch { count: u64 },
+    /// Extension 2: entry `index` of a unit of `count` entries.
+    Member { index: u32, count: u32 },
+}
+
+impl FrameKind {
+    /// Entries the frame holds.
+    pub fn entries(self) -> u64 {
+        match self {
+            FrameKind::Batch { count } => count,
+            FrameKind::Plain | FrameKind::Member { .. } => 1,
+        }
+    }
+
+    /// For a member at LSN `lsn`: its unit's first and last LSN.
+    pub fn unit(self, lsn: u64) -> Option<(u64, u64)> {
+        match self {
+            FrameKind::Member { index, count } => {
+                let first = lsn - u64::from(index);
+                Some((first, first + u64::from(count) - 1))
+            }
+            _ => None,
+        }
+    }
+}
 
 /// A parsed frame header (not yet verified).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,19 +104,34 @@ impl Header {
         self.lsn_field & BATCH_FLAG != 0
     }
 
+    pub fn is_member(&self) -> bool {
+        self.lsn_field & (BATCH_FLAG | MEMBER_FLAG) == MEMBER_FLAG
+    }
+
     /// LSN of the (first) entry of this frame.
     pub fn first_lsn(&self) -> u64 {
-        self.lsn_field & !BATCH_FLAG
+        if self.is_batch() {
+            self.lsn_field & !BATCH_FLAG
+        } else {
+            self.lsn_field & !MEMBER_FLAG
+        }
     }
 
     /// Whether the length is within the limit of this frame kind.
     pub fn len_ok(&self) -> bool {
         let limit = if self.is_batch() {
             MAX_BATCH_SIZE
+        } else if self.is_member() {
+            MAX_ENTRY_SIZE + MEMBER_PREFIX
         } else {
             MAX_ENTRY_SIZE
         };
         (self.len as usize) <= limit
+    }
+
+    /// Where the payload starts in the body.
+    pub fn payload_start(&self) -> usize {
+        if self.is_member() { MEMBER_PREFIX } else { 0 }
     }
 
     pub fn frame_len(&self) -> u64 {
@@ -85,9 +149,9 @@ fn crc_of(len_bytes: [u8; 4], lsn_bytes: [u8; 8], body: &[&[u8]]) -> u32 {
     h.finalize()
 }
 
-/// Check a frame: the length is within its limit, the CRC matches, and a batch body is
-/// well formed. Returns the number of entries the frame holds, or `None` if it is damaged.
-pub(crate) fn verify(header: &Header, body: &[u8]) -> Option<u64> {
+/// Check a frame: the length is within its limit, the CRC matches, and a batch or member
+/// body is well formed. Returns what the frame holds, or `None` if it is damaged.
+pub(crate) fn verify(header: &Header, body: &[u8]) -> Option<FrameKind> {
     if !header.len_ok() || body.len() != header.len as usize {
         return None;
     }
@@ -104,10 +168,56 @@ pub(crate) fn verify(header: &Header, body: &[u8]) -> Option<u64> {
     }
     if header.is_batch() {
         let n = BatchEntries::new(body)?.count();
-        u64::try_from(n).ok()
+        Some(FrameKind::Batch {
+            count: u64::try_from(n).ok()?,
+        })
+    } else if header.is_member() {
+        let index = u32::from_le_bytes(body.get(0..4)?.try_into().ok()?);
+        let count = u32::from_le_bytes(body.get(4..8)?.try_into().ok()?);
+        if count < 2 || index >= count || u64::from(index) >= header.first_lsn() {
+            return None;
+        }
+        Some(FrameKind::Member { index, count })
     } else {
-        Some(1)
+        Some(FrameKind::Plain)
     }
+}
+
+/// Append the frames of a unit holding `entries` from `first_lsn` (one member frame each),
+/// or a plain frame when there is one entry. The caller checked every size limit.
+pub(crate) fn encode_unit<'a>(
+    out: &mut Vec<u8>,
+    first_lsn: u64,
+    entries: impl ExactSizeIterator<Item = &'a [u8]>,
+) {
+    let count = entries.len();
+    if count == 1 {
+        for e in entries {
+            encode_plain(out, first_lsn, e);
+        }
+        return;
+    }
+    debug_assert!(count <= u32::MAX as usize);
+    for (i, e) in entries.enumerate() {
+        let lsn = first_lsn + i as u64;
+        debug_assert!(e.len() <= MAX_ENTRY_SIZE && lsn <= MAX_LSN);
+        let len = ((MEMBER_PREFIX + e.len()) as u32).to_le_bytes();
+        let lsn_bytes = (lsn | MEMBER_FLAG).to_le_bytes();
+        let mut prefix = [0u8; MEMBER_PREFIX];
+        prefix[0..4].copy_from_slice(&(i as u32).to_le_bytes());
+        prefix[4..8].copy_from_slice(&(count as u32).to_le_bytes());
+        out.extend_from_slice(&len);
+        out.extend_from_slice(&crc_of(len, lsn_bytes, &[&prefix, e]).to_le_bytes());
+        out.extend_from_slice(&lsn_bytes);
+        out.extend_from_slice(&prefix);
+        out.extend_from_slice(e);
+    }
+}
+
+/// Bytes on disk of a unit holding entries of these lengths.
+pub(crate) fn unit_len(lens: impl ExactSizeIterator<Item = usize>) -> usize {
+    let prefix = if lens.len() > 1 { MEMBER_PREFIX } else { 0 };
+    lens.map(|l| FRAME_HEADER_SIZE + prefix + l).sum()
 }
 
 /// Append a plain frame for `data` at `lsn` to `out`. The caller checked the size.
@@ -128,68 +238,46 @@ pub(crate) fn batch_body_len<I: IntoIterator<Item = usize>>(lens: I) -> usize {
         .fold(4, |acc, l| acc.saturating_add(4).saturating_add(l))
 }
 
-/// Append one frame holding `entries` starting at `first_lsn` to `out`: a plain frame for a
-/// single entry, a batch frame otherwise. The caller checked every size limit.
+/// Append the frames of `entries` starting at `first_lsn` to `out`: a plain frame for a
+/// single entry, a unit otherwise. The caller checked every size limit.
 pub(crate) fn encode_entries<T: AsRef<[u8]>>(out: &mut Vec<u8>, first_lsn: u64, entries: &[T]) {
-    if let [only] = entries {
-        encode_plain(out, first_lsn, only.as_ref());
-        return;
-    }
-    encode_batch(
-        out,
-        first_lsn,
-        entries.iter().map(|e| e.as_ref().len()),
-        entries.iter().map(|e| e.as_ref()),
-    );
+    out.reserve(unit_len(entries.iter().map(|e| e.as_ref().len())));
+    encode_unit(out, first_lsn, entries.iter().map(|e| e.as_ref()));
 }
 
-/// Append one frame holding entries of lengths `lens` whose payloads lie back to back in
-/// `data`, starting at `first_lsn`: plain for one entry, batch otherwise. The caller checked
-/// every size limit and that the lengths add up to `data.len()`.
+/// Append the frames of entries of lengths `lens` whose payloads lie back to back in `data`,
+/// starting at `first_lsn`: plain for one entry, a unit otherwise. The caller checked every
+/// size limit and that the lengths add up to `data.len()`.
 pub(crate) fn encode_packed(out: &mut Vec<u8>, first_lsn: u64, lens: &[u32], data: &[u8]) {
     debug_assert_eq!(lens.iter().map(|&l| l as usize).sum::<usize>(), data.len());
-    if lens.len() == 1 {
-        encode_plain(out, first_lsn, data);
-        return;
-    }
-    encode_batch(
-        out,
-        first_lsn,
-        lens.iter().map(|&l| l as usize),
-        std::iter::once(data),
-    );
+    out.reserve(unit_len(lens.iter().map(|&l| l as usize)));
+    let mut rest = data;
+    let parts = lens.iter().map(|&l| {
+        let (e, tail) = rest.split_at(l as usize);
+        rest = tail;
+        e
+    });
+    encode_unit(out, first_lsn, ExactParts(parts, lens.len()));
 }
 
-/// Append a batch frame: header, entry count, the entry lengths, then the payload `parts`
-/// (which together are the entries' bytes, in order).
-fn encode_batch<'a>(
-    out: &mut Vec<u8>,
-    first_lsn: u64,
-    lens: impl ExactSizeIterator<Item = usize> + Clone,
-    parts: impl Iterator<Item = &'a [u8]>,
-) {
-    let count = lens.len();
-    let body_len = batch_body_len(lens.clone());
-    debug_assert!(body_len <= MAX_BATCH_SIZE);
-    let start = out.len();
-    out.reserve(FRAME_HEADER_SIZE + body_len);
-    out.extend_from_slice(&(body_len as u32).to_le_bytes());
-    out.extend_from_slice(&[0; 4]);
-    out.extend_from_slice(&(first_lsn | BATCH_FLAG).to_le_bytes());
-    out.extend_from_slice(&(count as u32).to_le_bytes());
-    for l in lens {
-        out.extend_from_slice(&(l as u32).to_le_bytes());
+/// An iterator with a known length (for `encode_unit`).
+struct ExactParts<I>(I, usize);
+
+impl<'a, I: Iterator<Item = &'a [u8]>> Iterator for ExactParts<I> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let n = self.0.next();
+        if n.is_some() {
+            self.1 -= 1;
+        }
+        n
     }
-    for p in parts {
-        out.extend_from_slice(p);
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.1, Some(self.1))
     }
-    debug_assert_eq!(out.len() - start, FRAME_HEADER_SIZE + body_len);
-    let mut h = crc32fast::Hasher::new();
-    h.update(&out[start..start + 4]);
-    h.update(&out[start + 8..]);
-    let crc = h.finalize().to_le_bytes();
-    out[start + 4..start + 8].copy_from_slice(&crc);
 }
+
+impl<'a, I: Iterator<Item = &'a [u8]>> ExactSizeIterator for ExactParts<I> {}
 
 /// Iterator over the payloads of a batch body. Construction checks the layout.
 #[derive(Debug, Clone)]
@@ -273,7 +361,7 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
             .map(|b| b.collect())
             .unwrap_or_default()
     } else {
-        vec![body]
+        vec![&body[h.payload_start()..]]
     };
     Decoded::Frame {
         first_lsn: h.first_lsn(),
@@ -313,25 +401,73 @@ mod tests {
         );
     }
 
+    /// Decode every frame of `bytes`: `(lsn, payload, kind)`.
+    fn frames(mut bytes: &[u8]) -> Vec<(u64, Vec<u8>, FrameKind)> {
+        let mut out = Vec::new();
+        while !bytes.is_empty() {
+            let h = Header::parse(bytes);
+            let end = FRAME_HEADER_SIZE + h.len as usize;
+            let body = &bytes[FRAME_HEADER_SIZE..end];
+            let kind = verify(&h, body).expect("a valid frame");
+            out.push((h.first_lsn(), body[h.payload_start()..].to_vec(), kind));
+            bytes = &bytes[end..];
+        }
+        out
+    }
+
     #[test]
-    fn batch_roundtrip_and_single_entry_batch_is_plain() {
+    fn a_unit_is_one_member_frame_per_entry_and_a_single_entry_is_plain() {
         let mut v = Vec::new();
         encode_entries(&mut v, 7, &[b"a".as_slice(), b"", b"ccc"]);
+        assert_eq!(v.len(), unit_len([1, 0, 3].into_iter()));
+        let got = frames(&v);
+        assert_eq!(
+            got,
+            vec![
+                (7, b"a".to_vec(), FrameKind::Member { index: 0, count: 3 }),
+                (8, b"".to_vec(), FrameKind::Member { index: 1, count: 3 }),
+                (9, b"ccc".to_vec(), FrameKind::Member { index: 2, count: 3 }),
+            ]
+        );
+        assert_eq!(
+            FrameKind::Member { index: 1, count: 3 }.unit(8),
+            Some((7, 9))
+        );
+        // The public decoder sees each member as a one-entry frame.
         match decode(&v) {
             Decoded::Frame {
                 first_lsn,
                 entries,
                 frame_len,
             } => {
-                assert_eq!(first_lsn, 7);
-                assert_eq!(entries, vec![b"a".as_slice(), b"", b"ccc"]);
-                assert_eq!(frame_len, v.len());
+                assert_eq!(
+                    (first_lsn, entries, frame_len),
+                    (7, vec![b"a".as_slice()], 25)
+                );
             }
             other => panic!("{other:?}"),
         }
         let mut one = Vec::new();
         encode_entries(&mut one, 3, &[b"x"]);
         assert_eq!(one, plain(3, b"x"));
+    }
+
+    #[test]
+    fn member_prefixes_that_cannot_be_are_damaged() {
+        for (index, count, lsn) in [(0u32, 1u32, 5u64), (3, 3, 5), (5, 9, 5), (0, 0, 5)] {
+            let mut body = Vec::new();
+            body.extend_from_slice(&index.to_le_bytes());
+            body.extend_from_slice(&count.to_le_bytes());
+            body.extend_from_slice(b"xy");
+            let field = lsn | MEMBER_FLAG;
+            let len = (body.len() as u32).to_le_bytes();
+            let mut f = Vec::new();
+            f.extend_from_slice(&len);
+            f.extend_from_slice(&crc_of(len, field.to_le_bytes(), &[&body]).to_le_bytes());
+            f.extend_from_slice(&field.to_le_bytes());
+            f.extend_from_slice(&body);
+            assert_eq!(decode(&f), Decoded::Damaged, "{index}/{count} at {lsn}");
+        }
     }
 
     #[test]
@@ -354,7 +490,8 @@ mod tests {
     fn every_single_bit_flip_is_detected() {
         let mut v = Vec::new();
         encode_entries(&mut v, 9, &[b"abc".as_slice(), b"defg"]);
-        for bit in 0..v.len() * 8 {
+        let first = FRAME_HEADER_SIZE + MEMBER_PREFIX + 3;
+        for bit in 0..first * 8 {
             let mut d = v.clone();
             d[bit / 8] ^= 1 << (bit % 8);
             assert!(

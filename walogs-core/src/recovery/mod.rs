@@ -55,11 +55,14 @@ pub(crate) fn recover(
         Some((offset, len)) => (TailState::TruncatedAt(offset), len - offset),
         None => (TailState::Clean, 0),
     };
+    let purge_floor = plan.meta.map_or(0, |m| m.floor);
     let first_lsn = plan
         .segments
         .iter()
         .find(|s| !s.is_empty())
-        .map_or(plan.next_lsn, |s| s.first_lsn);
+        .map_or(plan.next_lsn, |s| s.first_lsn)
+        .max(purge_floor + 1)
+        .min(plan.next_lsn);
     let report = RecoveryReport {
         tail,
         bytes_truncated,

@@ -9,6 +9,7 @@
 //! salvaging), and check the segments against the recorded seal.
 
 use crate::error::{Damage, DamageKind, WalError};
+use crate::frame::FrameKind;
 use crate::index::SegmentInfo;
 use crate::meta::{self, META_FILENAME, Meta};
 use crate::scan::{FrameReader, Step, find_valid_after};
@@ -151,7 +152,9 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
         }
         _ => None,
     };
-    let floor = meta.map_or(1, |m| m.sealed_last_lsn + 1);
+    // No LSN at or below the last seal or the purge floor is ever handed out again.
+    let sealed_next = meta.map_or(1, |m| m.sealed_last_lsn + 1);
+    let purge_floor = meta.map_or(0, |m| m.floor);
     // After a relaxed-durability writer, several unsynced frames may have been torn
     // independently: damage followed by valid frames is then cut (and reported) rather than
     // refused.
@@ -160,14 +163,15 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
     let mut segments = Vec::with_capacity(seqs.len());
     let mut cut = None;
     let mut salvaged = None;
+    let cut_lsn = meta.map_or(0, |m| m.cut_lsn);
     for (i, (&seq, name)) in seqs.iter().zip(&names).enumerate() {
         let is_last = i + 1 == seqs.len();
-        let scanned = scan_segment(dir, seq, name, i > 0, &mut expected)?;
         let ScannedSegment {
-            info,
+            mut info,
             damage,
+            open_unit,
             file_len,
-        } = scanned;
+        } = scan_segment(dir, seq, name, i > 0, purge_floor, &mut expected)?;
         if damage.is_none() && !is_last && info.is_empty() {
             return Err(WalError::corrupt(
                 Damage::new(
@@ -180,29 +184,46 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                 .last_good(info.first_lsn.saturating_sub(1)),
             ));
         }
-        if let Some((d, file)) = damage {
-            if !is_last {
-                return Err(WalError::corrupt(
-                    Damage::new(
-                        DamageKind::CompletedSegment,
-                        format!(
-                            "damaged frame in completed segment {name} at offset {d} ({file_len} bytes, {} valid frames before it)",
-                            info.next_lsn - info.first_lsn
-                        ),
-                    )
-                    .at(name, d)
-                    .last_good(info.next_lsn.saturating_sub(1)),
-                ));
-            }
-            // Evidence of mid-log damage is a valid frame carrying a *later* LSN than the
-            // damaged one: a torn write cannot be followed by one. (A frame with the damaged
-            // frame's own LSN inside its payload is user data, not evidence.)
-            let after = find_valid_after(
-                file.as_ref(),
-                d + 1,
-                file_len,
-                expected.map_or(1, |e| e + 1),
-            )?;
+        if let Some((d, _)) = &damage
+            && !is_last
+        {
+            return Err(WalError::corrupt(
+                Damage::new(
+                    DamageKind::CompletedSegment,
+                    format!(
+                        "damaged frame in completed segment {name} at offset {d} ({file_len} bytes, {} valid frames before it)",
+                        info.next_lsn - info.first_lsn
+                    ),
+                )
+                .at(name, *d)
+                .last_good(info.next_lsn.saturating_sub(1)),
+            ));
+        }
+        // The last segment: a unit it ends inside was torn in its write, unless a truncation
+        // cut it there on purpose (recorded in walogs.meta before the cut).
+        let next = expected.unwrap_or(1);
+        let torn_unit = if is_last {
+            open_unit.filter(|_| cut_lsn != next - 1)
+        } else {
+            None
+        };
+        if is_last && (damage.is_some() || torn_unit.is_some()) {
+            let file = match damage {
+                Some((_, f)) => f,
+                None => dir.open(name, OpenMode::Read)?,
+            };
+            // The damage starts right after the last valid frame (for a torn unit whose frames
+            // all verified, that is where the file ends).
+            let d = info.len;
+            // The write that may have been torn starts at LSN `first`: a unit's members
+            // persisted out of order are its own, not evidence; evidence of mid-log damage is
+            // a valid frame with a later LSN (a frame with the damaged frame's own LSN inside
+            // its payload is user data, not evidence).
+            let (cut_at, first) = match torn_unit {
+                Some((off, f)) => (off, f),
+                None => (d, next),
+            };
+            let after = find_valid_after(file.as_ref(), d + 1, file_len, first + 1, Some(first))?;
             match after {
                 Some((off, lsn, frames)) if !opts.salvage && !lenient => {
                     return Err(WalError::corrupt(
@@ -211,32 +232,38 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                             format!(
                                 "mid-log damage in {name} at offset {d}: a valid frame (LSN {lsn}) follows at offset {off}, \
                                  so this is not a torn write and truncating would discard acknowledged entries \
-                                 ({frames} valid frames after the damage); open with salvage to cut at offset {d}"
+                                 ({frames} valid frames after the damage); open with salvage to cut at offset {cut_at}"
                             ),
                         )
                         .at(name, d)
-                        .last_good(expected.unwrap_or(1).saturating_sub(1))
+                        .last_good(first.saturating_sub(1))
                         .followed_by(lsn, frames),
                     ));
                 }
                 Some((_, lsn, frames)) => {
                     salvaged = Some(SalvageReport {
                         file: name.clone(),
-                        offset: d,
-                        bytes_cut: file_len - d,
+                        offset: cut_at,
+                        bytes_cut: file_len - cut_at,
                         valid_frames_cut: frames,
                         first_lsn_cut: Lsn(lsn),
                     });
                 }
                 None => {}
             }
-            cut = Some((d, file_len));
+            if cut_at < file_len {
+                cut = Some((cut_at, file_len));
+            }
+            if torn_unit.is_some() {
+                info.cut(cut_at, first);
+                expected = Some(first);
+            }
         }
         segments.push(info);
     }
 
     check_seal(meta, &segments)?;
-    let next_lsn = expected.unwrap_or(1).max(floor);
+    let next_lsn = expected.unwrap_or(1).max(sealed_next).max(purge_floor + 1);
     // An empty active segment starts at the next LSN.
     if let Some(last) = segments.last_mut()
         && last.is_empty()
@@ -259,33 +286,44 @@ struct ScannedSegment {
     info: SegmentInfo,
     /// Offset of the first bad frame, with the open file (to look past it).
     damage: Option<(u64, Box<dyn crate::vfs::FsFile>)>,
+    /// The unit the last valid frame belongs to, when that unit is not complete:
+    /// `(offset of its first member, its first LSN)`.
+    open_unit: Option<(u64, u64)>,
     file_len: u64,
 }
 
 /// Verify every frame of one segment, checking that LSNs continue from `expected` (updated
-/// to the LSN after the segment's last valid frame).
+/// to the LSN after the segment's last valid frame) and that unit members follow each other.
+/// A segment may start right after the purge floor `purge_floor` instead (after a purge past
+/// the end of the log, the next entry starts a new segment there).
 fn scan_segment(
     dir: &dyn Dir,
     seq: u64,
     name: &str,
     follows_another: bool,
+    purge_floor: u64,
     expected: &mut Option<u64>,
 ) -> Result<ScannedSegment, WalError> {
     let file = dir.open(name, OpenMode::Read)?;
     let file_len = file.len()?;
     let mut info = SegmentInfo::new(seq, name.to_string(), expected.unwrap_or(0));
     let mut reader = FrameReader::new(0, file_len);
+    // (offset of the first member, first LSN, last LSN) of the unit being read.
+    let mut unit: Option<(u64, u64, u64)> = None;
     let damage = loop {
         match reader.next_frame(file.as_ref())? {
             Step::Frame {
                 offset,
                 first_lsn,
-                count,
+                kind,
                 frame_len,
-                ..
             } => {
+                let jumps_past_purge = info.is_empty()
+                    && first_lsn == purge_floor + 1
+                    && expected.is_some_and(|e| e <= first_lsn);
                 if let Some(e) = *expected
                     && e != first_lsn
+                    && !jumps_past_purge
                 {
                     return Err(WalError::corrupt(
                         Damage::new(
@@ -303,8 +341,33 @@ fn scan_segment(
                         .last_good(e.saturating_sub(1)),
                     ));
                 }
-                info.record(first_lsn, count, offset, frame_len);
-                *expected = Some(first_lsn + count);
+                match (kind, kind.unit(first_lsn)) {
+                    (FrameKind::Member { index: 0, .. }, Some((f, l))) => {
+                        unit = Some((offset, f, l));
+                    }
+                    (FrameKind::Member { index, .. }, Some((f, _))) => {
+                        // A later member continues the unit the previous frame belongs to.
+                        if unit.is_none_or(|(_, uf, _)| uf != f) {
+                            return Err(WalError::corrupt(
+                                Damage::new(
+                                    DamageKind::LsnDiscontinuity,
+                                    format!(
+                                        "{name} frame at offset {offset} is entry {index} of a unit starting at LSN {f}, \
+                                         but the frame before it is not of that unit"
+                                    ),
+                                )
+                                .at(name, offset)
+                                .last_good(first_lsn.saturating_sub(1)),
+                            ));
+                        }
+                    }
+                    _ => unit = None,
+                }
+                info.record(first_lsn, kind.entries(), offset, frame_len);
+                *expected = Some(first_lsn + kind.entries());
+                if unit.is_some_and(|(_, _, l)| l < first_lsn + kind.entries()) {
+                    unit = None;
+                }
             }
             Step::End => break None,
             Step::Damaged { offset } => break Some(offset),
@@ -313,6 +376,7 @@ fn scan_segment(
     Ok(ScannedSegment {
         info,
         damage: damage.map(|d| (d, file)),
+        open_unit: unit.map(|(off, f, _)| (off, f)),
         file_len,
     })
 }

@@ -18,12 +18,15 @@ use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use walogs_core::Durability;
 use walogs_sim::handle::HandleKind;
+use walogs_sim::harness::bitrot::{self, BitRotConfig};
+use walogs_sim::harness::concurrent::{self, ConcurrentConfig};
 use walogs_sim::harness::faults::{self, FaultConfig};
 use walogs_sim::harness::known;
 use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
-use walogs_sim::workload::Op;
+use walogs_sim::workload::{Op, parse_durability};
 use walogs_sim::{CallClass, FaultKind, FaultPlan, Lies};
 
 struct Args(HashMap<String, String>);
@@ -72,7 +75,41 @@ fn power_loss_cfg(a: &Args) -> Result<PowerLossConfig, String> {
         threads: threads(a)?,
         lies: lies(a)?,
         journaled: journaled(a)?,
+        durability: durability(a)?,
     })
+}
+
+fn bitrot_cfg(a: &Args) -> Result<BitRotConfig, String> {
+    Ok(BitRotConfig {
+        max_len: a.num("max-len", 3)? as usize,
+        seed: a.num("seed", 1)?,
+        flips: a.num("flips", 2)?,
+        segment_size: a.num("seg", 200)?,
+        kind: a.handle(HandleKind::Single)?,
+        durability: durability(a)?,
+        threads: threads(a)?,
+    })
+}
+
+fn concurrent_cfg(a: &Args) -> Result<ConcurrentConfig, String> {
+    Ok(ConcurrentConfig {
+        seed: a.num("seed", 1)?,
+        runs: a.num("runs", 40)?,
+        appenders: a.num("appenders", 6)? as usize,
+        calls: a.num("calls", 6)? as usize,
+        resolutions: a.num("res", 3)?,
+        faults: a.num("faults", 0)? == 1,
+        workers: threads(a)?,
+        lies: lies(a)?,
+    })
+}
+
+/// `durability=every-append|interval-<N>ms|manual|none`.
+fn durability(a: &Args) -> Result<Durability, String> {
+    match a.get("durability") {
+        None => Ok(Durability::EveryAppend),
+        Some(d) => parse_durability(d).ok_or_else(|| format!("unknown durability={d}")),
+    }
 }
 
 fn fault_cfg(a: &Args) -> Result<FaultConfig, String> {
@@ -158,6 +195,7 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                 threads: threads(&a)?,
                 lies: lies(&a)?,
                 journaled: journaled(&a)?,
+                relaxed: a.num("relaxed", 0)? == 1,
             };
             let t = Instant::now();
             let rep = random::run(&cfg);
@@ -180,12 +218,44 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
             let t = Instant::now();
             let rep = faults::run(&cfg);
             let secs = t.elapsed().as_secs_f64();
-            print!("{}{}", rep.runs, rep.fsyncgate);
+            print!("{}{}{}", rep.runs, rep.in_place, rep.fsyncgate);
             for line in rep.lines(&cfg) {
                 println!("{line}");
             }
             println!("  time: {secs:.1} s on {} threads", cfg.threads);
-            Ok(rep.runs.violations() + rep.fsyncgate.violations() == 0)
+            Ok(rep.runs.violations() + rep.in_place.violations() + rep.fsyncgate.violations() == 0)
+        }
+        "bitrot" => {
+            let a = Args::parse(rest)?;
+            let cfg = bitrot_cfg(&a)?;
+            let t = Instant::now();
+            let rep = bitrot::run(&cfg);
+            let secs = t.elapsed().as_secs_f64();
+            print!("{}", rep.states);
+            println!("{}", rep.line(&cfg));
+            println!(
+                "  time: {} states in {secs:.1} s = {:.0} states/s on {} threads",
+                rep.states.states,
+                rep.states.states as f64 / secs,
+                cfg.threads
+            );
+            Ok(rep.states.violations() == 0)
+        }
+        "concurrent" => {
+            let a = Args::parse(rest)?;
+            let cfg = concurrent_cfg(&a)?;
+            let t = Instant::now();
+            let rep = concurrent::run(&cfg);
+            let secs = t.elapsed().as_secs_f64();
+            print!("{}", rep.states);
+            println!("{}", rep.line(&cfg));
+            println!(
+                "  time: {} states in {secs:.1} s = {:.0} states/s on {} workers",
+                rep.states.states,
+                rep.states.states as f64 / secs,
+                cfg.workers
+            );
+            Ok(rep.states.violations() == 0)
         }
         "fuzz" => {
             let a = Args::parse(rest)?;
@@ -270,8 +340,15 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                         println!("{l}");
                     }
                     match r {
-                        Ok(()) => {
-                            println!("verdict: ok");
+                        Ok(lost) => {
+                            println!(
+                                "verdict: ok{}",
+                                if lost {
+                                    " (unsynced acknowledged entries lost, as the policy allows)"
+                                } else {
+                                    ""
+                                }
+                            );
                             Ok(true)
                         }
                         Err(v) => {
@@ -286,6 +363,7 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                         a.num("steps", 300)?,
                         lies(&a)?,
                         journaled(&a)?,
+                        a.num("relaxed", 0)? == 1,
                         true,
                     );
                     for l in trace {
@@ -323,6 +401,16 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                     for l in &o.trace {
                         println!("  {l}");
                     }
+                    let in_place_ok = !matches!(o.in_place, Some(Err(_)));
+                    if let Some(c) = &o.in_place {
+                        println!(
+                            "state right after the failed call: {}",
+                            match c {
+                                Ok(()) => "ok".to_string(),
+                                Err(v) => format!("VIOLATION: {v}"),
+                            }
+                        );
+                    }
                     if let Some(g) = &o.fsyncgate {
                         println!(
                             "fsyncgate check: {}",
@@ -335,13 +423,55 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
                     match o.verdict {
                         None => {
                             println!("verdict: ok");
-                            Ok(true)
+                            Ok(in_place_ok)
                         }
                         Some(v) => {
                             println!("verdict: VIOLATION: {v}");
                             Ok(false)
                         }
                     }
+                }
+                "bitrot" => {
+                    let cfg = bitrot_cfg(&a)?;
+                    let ops =
+                        Op::parse_all(a.get("ops").ok_or("ops= missing")?).ok_or("bad ops")?;
+                    let (r, trace) = bitrot::repro(
+                        &cfg,
+                        &ops,
+                        a.num("point", 0)? as usize,
+                        a.num("frame", 0)? as usize,
+                        a.num("flip", 0)?,
+                    );
+                    for l in trace {
+                        println!("{l}");
+                    }
+                    match r {
+                        Ok(v) => {
+                            println!("verdict: ok ({v:?})");
+                            Ok(true)
+                        }
+                        Err(v) => {
+                            println!("verdict: VIOLATION: {v}");
+                            Ok(false)
+                        }
+                    }
+                }
+                "concurrent" => {
+                    let cfg = concurrent_cfg(&a)?;
+                    let seed = a.num("seed", 1)?;
+                    let tries = a.num("tries", 50)?;
+                    let (rep, n) = concurrent::repro(seed, &cfg, tries);
+                    print!("{}", rep.states);
+                    let bad = rep.states.violations();
+                    println!(
+                        "verdict after {n} run(s) of seed {seed}: {}",
+                        if bad == 0 {
+                            "ok".to_string()
+                        } else {
+                            format!("VIOLATION ({bad} states, see above)")
+                        }
+                    );
+                    Ok(bad == 0)
                 }
                 "fuzz-open" => {
                     let h = a.get("hex").ok_or("hex= missing")?;

@@ -1,7 +1,10 @@
 //! The harnesses: each drives walogs-core through the simulator, checks the oracle after
 //! every crash or fault, and returns a [`Tally`] that prints as one line.
 
+pub mod bitrot;
+pub mod concurrent;
 pub mod faults;
+pub mod frames;
 pub mod known;
 pub mod power_loss;
 pub mod random;
@@ -32,6 +35,9 @@ pub struct Tally {
     pub open: u64,
     /// Any other violation.
     pub other: u64,
+    /// States (without violation) in which a relaxed durability policy lost acknowledged
+    /// entries that no sync covered: allowed, counted to show the oracle was exercised.
+    pub unsynced_lost: u64,
     /// The first [`MAX_FAILURES`] violations, each with its reproduction line.
     pub failures: Vec<String>,
     /// Every violation, grouped by its message with numbers replaced by `N`: the first
@@ -92,6 +98,15 @@ impl Tally {
         }
     }
 
+    /// [`Tally::record`] for a recovery whose `Ok` says whether it lost unsynced
+    /// acknowledged entries (see [`Tally::unsynced_lost`]).
+    pub fn record_recovery(&mut self, r: Result<bool, Violation>, repro: impl FnOnce() -> String) {
+        if r == Ok(true) {
+            self.unsynced_lost += 1;
+        }
+        self.record(r.map(drop), repro);
+    }
+
     /// Add another tally's counts.
     pub fn merge(&mut self, o: Tally) {
         self.states += o.states;
@@ -99,6 +114,7 @@ impl Tally {
         self.reuse += o.reuse;
         self.open += o.open;
         self.other += o.other;
+        self.unsynced_lost += o.unsynced_lost;
         for f in o.failures {
             if self.failures.len() < MAX_FAILURES {
                 self.failures.push(f);
@@ -127,6 +143,12 @@ impl Tally {
             "{name}: {} {unit}, {} acknowledged lost, {} LSN reuse, {} failed opens, {} other violations",
             self.states, self.lost, self.reuse, self.open, self.other
         );
+        if self.unsynced_lost > 0 {
+            s.push_str(&format!(
+                " ({} states lost unsynced acknowledged entries, as the policy allows)",
+                self.unsynced_lost
+            ));
+        }
         if !self.known.is_empty() {
             let k: Vec<String> = self
                 .known
@@ -193,11 +215,13 @@ pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered
     Ok((wal, rec))
 }
 
-/// A [`Setup`] for `fs`.
+/// A [`Setup`] for `fs` under the default durability policy (see
+/// [`Setup::with_durability`]).
 pub fn setup(fs: &SimFs, segment_size: u64, preallocate: bool, kind: HandleKind) -> Setup {
     Setup {
         opts: options(fs, segment_size, preallocate),
         kind,
+        durability: walogs_core::Durability::EveryAppend,
     }
 }
 

@@ -1,9 +1,16 @@
 //! Exhaustive power loss: every crash point (after each mutating file-system call) of every
 //! workload of up to `max_len` operations, each resolved several ways, then (optionally)
 //! every crash point inside the open that recovers it, resolved again.
+//!
+//! Under a relaxed durability policy ([`PowerLossConfig::durability`]) the workloads also
+//! call `sync()`, the directory is marked relaxed (so recovery is lenient), and the oracle
+//! allows the loss of acknowledged entries that no sync covered (see [`crate::model`]).
+//! After every recovery the first append must get the LSN `next_lsn()` announced.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
+
+use walogs_core::Durability;
 
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
@@ -11,7 +18,9 @@ use crate::handle::HandleKind;
 use crate::harness::{Tally, hash_str, setup};
 use crate::model::{Model, Violation};
 use crate::rng::Rng;
-use crate::workload::{Action, Codes, Op, OpResult, all_workloads, run_action};
+use crate::workload::{
+    Action, Codes, Op, OpResult, Setup, all_workloads_over, durability_name, run_action,
+};
 
 /// Settings of the exhaustive harness.
 #[derive(Debug, Clone)]
@@ -36,6 +45,16 @@ pub struct PowerLossConfig {
     /// Keep directory operations in order at a crash (a journaling file system) instead of
     /// letting any subset survive.
     pub journaled: bool,
+    /// The durability policy of the workloads' handles (a relaxed one adds `sync()` to the
+    /// operations).
+    pub durability: Durability,
+}
+
+impl PowerLossConfig {
+    /// The handle options of a run on `fs`.
+    pub fn setup(&self, fs: &SimFs) -> Setup {
+        setup(fs, self.segment_size, true, self.kind).with_durability(self.durability)
+    }
 }
 
 impl Default for PowerLossConfig {
@@ -50,6 +69,7 @@ impl Default for PowerLossConfig {
             threads: 1,
             lies: Lies::default(),
             journaled: false,
+            durability: Durability::EveryAppend,
         }
     }
 }
@@ -84,11 +104,12 @@ impl PowerLossReport {
             self.crash.line(
                 name,
                 &format!(
-                    "crash states ({} workloads of 1-{} ops, handle {}, {} crash points x {} resolutions, \
+                    "crash states ({} workloads of 1-{} ops, handle {}, durability {}, {} crash points x {} resolutions, \
                      {} distinct disk images, directory operations {dirs}, seed {})",
                     self.workloads,
                     cfg.max_len,
                     cfg.kind.name(),
+                    durability_name(cfg.durability),
                     self.crash_points,
                     cfg.resolutions,
                     self.distinct_images,
@@ -128,7 +149,7 @@ pub fn record(
     fs.set_lies(cfg.lies);
     fs.trace(trace);
     fs.record(true);
-    let setup = setup(&fs, cfg.segment_size, true, cfg.kind);
+    let setup = cfg.setup(&fs);
     let mut models: Vec<Model> = vec![Model::default()];
     let mut model = Model::default();
     let mut wal;
@@ -182,20 +203,21 @@ fn disk_hash(d: &Disk) -> u64 {
     h.finish()
 }
 
-/// Recover `disk` and check it against `model`. With `record`, also return the crash points
-/// of that open.
+/// Recover `disk` and check it against `model`; `Ok` says whether unsynced acknowledged
+/// entries were lost (allowed under a relaxed policy). With `record`, also return the crash
+/// points of that open.
 pub fn recover(
     disk: Disk,
     model: &Model,
     cfg: &PowerLossConfig,
     record: bool,
     trace: bool,
-) -> (Result<(), Violation>, Vec<Disk>, Vec<String>) {
+) -> (Result<bool, Violation>, Vec<Disk>, Vec<String>) {
     let fs = SimFs::new(disk);
     fs.set_lies(cfg.lies);
     fs.trace(trace);
     fs.record(record);
-    let st = setup(&fs, cfg.segment_size, true, cfg.kind);
+    let st = cfg.setup(&fs);
     let open_trace;
     let r = match st.open() {
         Ok(mut wal) => {
@@ -203,10 +225,14 @@ pub fn recover(
             fs.record(false);
             open_trace = fs.take_trace();
             fs.trace(false);
-            let checked = crate::model::check(&wal, model).map(drop);
+            let checked = crate::model::check(&wal, model);
             let appended = match checked {
-                Ok(()) => match wal.append(b"after-recovery") {
-                    Ok(_) => Ok(()),
+                Ok(rec) => match wal.append(b"after-recovery") {
+                    Ok(l) if l.0 == rec.next_lsn => Ok(crate::model::lost_unsynced(&rec, model)),
+                    Ok(l) => Err(Violation::Other(format!(
+                        "first append after recovery got LSN {l}, next_lsn() said {}",
+                        rec.next_lsn
+                    ))),
                     Err(e) => Err(Violation::Other(format!(
                         "append after recovery failed: {e}"
                     ))),
@@ -234,10 +260,11 @@ pub fn repro_line(
     inner: Option<(usize, u64)>,
 ) -> String {
     let mut s = format!(
-        "cargo run --release -p walogs-sim -- repro power-loss ops={} seg={} handle={} seed={} dirs={} point={point} res={res}",
+        "cargo run --release -p walogs-sim -- repro power-loss ops={} seg={} handle={} durability={} seed={} dirs={} point={point} res={res}",
         Codes(ops),
         cfg.segment_size,
         cfg.kind.name(),
+        durability_name(cfg.durability),
         cfg.seed,
         if cfg.journaled { "journaled" } else { "any" }
     );
@@ -295,14 +322,14 @@ pub fn run_workload(ops: &[Op], cfg: &PowerLossConfig, report: &mut PowerLossRep
             let (res, snaps, _) = recover(disk, &point.model, cfg, inner, false);
             report
                 .crash
-                .record(res, || repro_line(cfg, ops, p, r, None));
+                .record_recovery(res, || repro_line(cfg, ops, p, r, None));
             for (rp, snap) in snaps.iter().enumerate() {
                 for rr in 0..cfg.recovery_resolutions {
                     let d2 = snap.crash(inner_resolution(cfg, &codes, p, r, rp, rr));
                     let (res2, _, _) = recover(d2, &point.model, cfg, false, false);
                     report
                         .recovery
-                        .record(res2, || repro_line(cfg, ops, p, r, Some((rp, rr))));
+                        .record_recovery(res2, || repro_line(cfg, ops, p, r, Some((rp, rr))));
                 }
             }
         }
@@ -311,7 +338,7 @@ pub fn run_workload(ops: &[Op], cfg: &PowerLossConfig, report: &mut PowerLossRep
 
 /// Run the whole exhaustive sweep on `cfg.threads` threads.
 pub fn run(cfg: &PowerLossConfig) -> PowerLossReport {
-    let workloads = all_workloads(cfg.max_len);
+    let workloads = all_workloads_over(Op::alphabet(cfg.durability), cfg.max_len);
     let threads = cfg.threads.max(1);
     let mut parts: Vec<PowerLossReport> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -351,7 +378,7 @@ pub fn repro(
     point: usize,
     res: u64,
     inner: Option<(usize, u64)>,
-) -> (Result<(), Violation>, Vec<String>) {
+) -> (Result<bool, Violation>, Vec<String>) {
     let codes = Codes(ops).to_string();
     let (points, trace) = match record(ops, cfg, true) {
         Ok(x) => x,

@@ -3,6 +3,12 @@
 //! at a random file-system call of about one operation in five, sometimes a second one
 //! inside the recovering open, and the oracle after every recovery. The run goes on, on
 //! the recovered directory, so crashes pile up on the same log.
+//!
+//! With [`RandomConfig::relaxed`], each run uses one of the relaxed durability policies
+//! ([`crate::workload::RELAXED`]) and also calls `sync()`: crashes then lose unsynced
+//! entries, recovery is lenient, and the run goes on from whatever prefix survived.
+
+use walogs_core::Durability;
 
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
@@ -10,7 +16,7 @@ use crate::handle::{AnyWal, HandleKind};
 use crate::harness::{Tally, open_and_check, setup};
 use crate::model::{Model, Violation};
 use crate::rng::Rng;
-use crate::workload::{Action, OpResult, Setup, payload, run_action};
+use crate::workload::{Action, OpResult, RELAXED, Setup, durability_name, payload, run_action};
 
 /// Settings of the random harness.
 #[derive(Debug, Clone)]
@@ -27,6 +33,9 @@ pub struct RandomConfig {
     pub lies: Lies,
     /// Keep directory operations in order at a crash (see [`Resolution::Journaled`]).
     pub journaled: bool,
+    /// Run under relaxed durability policies (one per run, chosen by its seed) with
+    /// `sync()` among the operations.
+    pub relaxed: bool,
 }
 
 impl Default for RandomConfig {
@@ -38,6 +47,7 @@ impl Default for RandomConfig {
             threads: 1,
             lies: Lies::default(),
             journaled: false,
+            relaxed: false,
         }
     }
 }
@@ -75,8 +85,13 @@ impl RandomReport {
         } else {
             "unordered"
         };
+        let policy = if cfg.relaxed {
+            ", relaxed durability policies"
+        } else {
+            ""
+        };
         let seeds = format!(
-            "{} seeds derived from seed {} x {} steps, {} operations, directory operations {dirs}",
+            "{} seeds derived from seed {} x {} steps, {} operations, directory operations {dirs}{policy}",
             self.runs, cfg.seed, cfg.steps, self.ops
         );
         [
@@ -90,10 +105,11 @@ impl RandomReport {
 }
 
 /// The reproduction line of run `seed`.
-pub fn repro_line(seed: u64, steps: u64, journaled: bool) -> String {
+pub fn repro_line(seed: u64, steps: u64, journaled: bool, relaxed: bool) -> String {
     format!(
-        "cargo run --release -p walogs-sim -- repro random seed={seed} steps={steps} dirs={}",
-        if journaled { "journaled" } else { "any" }
+        "cargo run --release -p walogs-sim -- repro random seed={seed} steps={steps} dirs={} relaxed={}",
+        if journaled { "journaled" } else { "any" },
+        relaxed as u8
     )
 }
 
@@ -107,10 +123,10 @@ fn payload_len(rng: &mut Rng) -> usize {
     }
 }
 
-fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model) -> Action {
+fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model, relaxed: bool) -> Action {
     let first = wal.first_lsn().0;
     let next = wal.next_lsn().0;
-    match rng.below(80) {
+    match rng.below(if relaxed { 88 } else { 80 }) {
         0..=39 => Action::Append(payload(step, 0, payload_len(rng))),
         40..=53 => {
             let n = 2 + rng.index(4);
@@ -134,7 +150,8 @@ fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model) -> Act
             let lo = first.saturating_sub(1);
             Action::TruncateAfter(lo + rng.below(next - lo))
         }
-        _ => Action::Reopen,
+        75..=79 => Action::Reopen,
+        _ => Action::Sync,
     }
 }
 
@@ -145,6 +162,7 @@ struct Run {
     seg: u64,
     prealloc: bool,
     kind: HandleKind,
+    durability: Durability,
     lies: Lies,
     journaled: bool,
     trace: bool,
@@ -160,7 +178,15 @@ impl Run {
     }
 
     fn setup(&self, fs: &SimFs) -> Setup {
-        setup(fs, self.seg, self.prealloc, self.kind)
+        setup(fs, self.seg, self.prealloc, self.kind).with_durability(self.durability)
+    }
+
+    fn relaxed(&self) -> bool {
+        self.durability != Durability::EveryAppend
+    }
+
+    fn repro(&self) -> String {
+        repro_line(self.seed, self.steps, self.journaled, self.relaxed())
     }
 
     fn keep_trace(&mut self, fs: &SimFs, label: &str) {
@@ -209,8 +235,7 @@ impl Run {
                 Err(e) => {
                     let v =
                         Violation::Context(Box::new(Violation::FailedOpen(e.to_string())), context);
-                    rep.crash
-                        .record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
+                    rep.crash.record(Err(v), || self.repro());
                     return Err(());
                 }
             }
@@ -241,14 +266,18 @@ impl Run {
         };
         match r {
             Ok((wal, rec)) => {
-                tally.record(Ok(()), String::new);
+                tally.record_recovery(Ok(crate::model::lost_unsynced(&rec, model)), String::new);
                 model.rebase(&rec);
-                model.ack(rec.next_lsn, &[b"after-recovery".to_vec()]);
+                model.ack_as(
+                    rec.next_lsn,
+                    &[b"after-recovery".to_vec()],
+                    st.append_syncs(),
+                );
                 Ok((fs, wal))
             }
             Err(v) => {
                 let v = Violation::Context(Box::new(v), context);
-                tally.record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
+                tally.record(Err(v), || self.repro());
                 Err(())
             }
         }
@@ -263,9 +292,7 @@ impl Run {
             Ok(w) => Some(w),
             Err(e) => {
                 rep.crash
-                    .record(Err(Violation::FailedOpen(e.to_string())), || {
-                        repro_line(self.seed, self.steps, self.journaled)
-                    });
+                    .record(Err(Violation::FailedOpen(e.to_string())), || self.repro());
                 return;
             }
         };
@@ -275,11 +302,12 @@ impl Run {
                 let _ = fs.take_trace();
             }
             let Some(w) = wal.as_ref() else { return };
-            let action = choose_action(&mut self.rng, step, w, &model);
+            let relaxed = self.relaxed();
+            let action = choose_action(&mut self.rng, step, w, &model, relaxed);
             rep.ops += 1;
             let crash = self.rng.chance(1, 5);
             if self.trace {
-                self.log.push(format!("  step {step}: {}", short(&action)));
+                self.log.push(format!("  step {step}: {}", action));
             }
             fs.record(crash);
             let mut during = Model::default();
@@ -324,36 +352,24 @@ impl Run {
             if !ok {
                 let v = Violation::Other(format!(
                     "step {step} {} failed without any crash: {r:?}",
-                    short(&action)
+                    action
                 ));
-                rep.crash
-                    .record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
+                rep.crash.record(Err(v), || self.repro());
                 return;
             }
         }
-        // A clean close and reopen must show exactly the model, nothing in flight.
+        // A clean close and reopen must show exactly the model, nothing in flight: the close
+        // made everything durable.
+        model.synced(model.max_acked);
         if let Some(w) = wal.take()
             && let Err(e) = w.close()
         {
             let v = Violation::Other(format!("clean close failed: {e}"));
-            rep.crash
-                .record(Err(v), || repro_line(self.seed, self.steps, self.journaled));
+            rep.crash.record(Err(v), || self.repro());
             return;
         }
         let r = open_and_check(&st, &model).map(drop);
-        rep.crash
-            .record(r, || repro_line(self.seed, self.steps, self.journaled));
-    }
-}
-
-fn short(a: &Action) -> String {
-    match a {
-        Action::Append(d) => format!("append {} B", d.len()),
-        Action::Batch(es) => format!(
-            "append_batch {:?} B",
-            es.iter().map(Vec::len).collect::<Vec<_>>()
-        ),
-        other => format!("{other:?}"),
+        rep.crash.record(r, || self.repro());
     }
 }
 
@@ -364,6 +380,7 @@ pub fn run_one(
     steps: u64,
     lies: Lies,
     journaled: bool,
+    relaxed: bool,
     trace: bool,
 ) -> (RandomReport, Vec<String>) {
     let mut rng = Rng::new(seed);
@@ -374,6 +391,11 @@ pub fn run_one(
     } else {
         HandleKind::Single
     };
+    let durability = if relaxed {
+        RELAXED[rng.index(RELAXED.len())]
+    } else {
+        Durability::EveryAppend
+    };
     let mut run = Run {
         rng,
         seed,
@@ -381,6 +403,7 @@ pub fn run_one(
         seg,
         prealloc,
         kind,
+        durability,
         lies,
         journaled,
         trace,
@@ -388,8 +411,9 @@ pub fn run_one(
     };
     if trace {
         run.log.push(format!(
-            "  run seed={seed}: max_segment_size={seg} preallocate={prealloc} handle={}",
-            kind.name()
+            "  run seed={seed}: max_segment_size={seg} preallocate={prealloc} handle={} durability={}",
+            kind.name(),
+            durability_name(durability)
         ));
     }
     let mut rep = RandomReport::default();
@@ -412,6 +436,7 @@ pub fn run(cfg: &RandomConfig) -> RandomReport {
                             cfg.steps,
                             cfg.lies,
                             cfg.journaled,
+                            cfg.relaxed,
                             false,
                         );
                         rep.merge(r);

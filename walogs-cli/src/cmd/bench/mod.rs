@@ -15,9 +15,10 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::BenchArgs;
-use crate::error::{CliError, EXIT_OK, require_dir};
-use crate::output;
+use crate::error::{CliError, EXIT_OK};
+use crate::output::{self, count};
 use crate::progress;
+use crate::wal_dir::require_dir;
 use measure::{Measured, Sample, Timer};
 
 /// The ratios people ask for, each against a baseline measured in this run.
@@ -93,12 +94,12 @@ pub fn run(args: &BenchArgs, json: bool) -> Result<u8, CliError> {
             .to_string(),
         ..report
     };
-    if json {
-        output::json(&report)?;
+    let printed = if json {
+        output::json(&report)
     } else {
-        output::text(&render(&report))?;
-    }
-    Ok(EXIT_OK)
+        output::text(&render(&report))
+    };
+    output::finish(printed, EXIT_OK)
 }
 
 /// The kinds of measurement, in the order each round runs them.
@@ -155,7 +156,10 @@ fn measure_all(dir: &Path, args: &BenchArgs, json: bool) -> Result<Report, CliEr
     );
     let group = next(
         "group_commit",
-        format!("walogs group commit ({} threads)", args.threads),
+        format!(
+            "walogs group commit ({})",
+            count(args.threads, "thread", "threads")
+        ),
     );
     let ratios = Ratios {
         append_vs_raw_append: ratio(wal_append.entries_per_sec, raw_append.entries_per_sec),
@@ -184,8 +188,11 @@ fn render(r: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "walogs bench on the disk of {} ({}-byte entries, {:.1} s per measurement in {} interleaved rounds)\n",
-        r.dir, r.entry_size, r.seconds_each, r.rounds
+        "walogs bench on the disk of {} ({}-byte entries, {:.1} s per measurement in {})\n",
+        r.dir,
+        r.entry_size,
+        r.seconds_each,
+        count(r.rounds, "interleaved round", "interleaved rounds")
     );
     let _ = writeln!(
         s,
@@ -222,8 +229,10 @@ fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        "    group-commit entries/s / raw               {:>7.2}x  ({} threads, {:.1} entries per fdatasync)",
-        q.group_entries_vs_raw_append, r.threads, q.group_entries_per_sync
+        "    group-commit entries/s / raw               {:>7.2}x  ({}, {:.1} entries per fdatasync)",
+        q.group_entries_vs_raw_append,
+        count(r.threads, "thread", "threads"),
+        q.group_entries_per_sync
     );
     s
 }

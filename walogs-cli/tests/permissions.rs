@@ -1,0 +1,209 @@
+//! Permissions: every I/O error names the file or directory concerned; a directory that
+//! cannot be listed or entered is reported as such; the read-only commands work for any
+//! user who can read the files and create nothing; `info` warns when others may write the
+//! directory. The unprivileged cases run the binary as uid/gid 65534 (root in CI drops its
+//! privileges with `setpriv`); where that is impossible they print why and skip.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use walogs_core::WalOptions;
+
+/// A log of several segments, readable by everyone, in a directory everyone can enter.
+fn shared_log() -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = shared_tempdir();
+    let wal = d.path().join("wal");
+    healthy(&wal);
+    set_mode(&wal, 0o755);
+    // walogs creates private files (0600); open them to everyone for these tests.
+    for e in std::fs::read_dir(&wal).unwrap() {
+        set_mode(&e.unwrap().path(), 0o644);
+    }
+    (d, wal)
+}
+
+fn assert_names(r: &Run, path: &Path, what: &str) {
+    let want = format!("{what} {}: Permission denied (os error 13)", path.display());
+    assert!(r.stderr.contains(&want), "want {want:?} in: {}", r.stderr);
+    assert!(
+        !r.stderr.contains("io error:"),
+        "unnamed I/O error: {}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("cannot check the lock"), "{}", r.stderr);
+}
+
+#[test]
+fn read_only_commands_need_only_read_access_and_create_nothing() {
+    let (_d, wal) = shared_log();
+    let before = snapshot(&wal);
+    for args in [
+        vec!["info"],
+        vec!["--json", "info"],
+        vec!["verify"],
+        vec!["dump", "--format", "json"],
+    ] {
+        let mut args: Vec<&str> = args;
+        args.push(p(&wal));
+        let Some(r) = walogs_as_nobody(&args) else {
+            return;
+        };
+        assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert_eq!(snapshot(&wal), before, "{args:?} changed the directory");
+    }
+    let r = walogs_as_nobody(&["dump", "--format", "json", p(&wal)]).unwrap();
+    assert_eq!(r.json_lines().len() as u64, ENTRIES);
+
+    // The lock of a live writer (root, this process) is seen by the unprivileged reader.
+    let mut w = WalOptions::new().open(&wal).unwrap();
+    w.append(b"one more").unwrap();
+    let r = walogs_as_nobody(&["--json", "info", p(&wal)]).unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["lock_holder"], std::process::id().to_string());
+    close(w);
+}
+
+#[test]
+fn an_unreadable_lock_file_leaves_the_holder_unknown_not_the_command_failed() {
+    let (_d, wal) = shared_log();
+    let lock = wal.join(walogs_core::LOCK_FILENAME);
+    set_mode(&lock, 0o600);
+    let Some(r) = walogs_as_nobody(&["--json", "info", p(&wal)]) else {
+        return;
+    };
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert!(v["lock_holder"].is_null());
+    let why = v["lock_error"].as_str().unwrap();
+    assert!(
+        why.contains(p(&lock)) && why.contains("Permission denied"),
+        "{why}"
+    );
+    let r = walogs_as_nobody(&["verify", p(&wal)]).unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn unreadable_files_are_named() {
+    let (_d, wal) = shared_log();
+    let seg = segments(&wal)[1].clone();
+    set_mode(&seg, 0o600);
+    for cmd in ["info", "verify", "dump", "repair"] {
+        let Some(r) = walogs_as_nobody(&[cmd, p(&wal)]) else {
+            return;
+        };
+        assert_eq!(r.code, 1, "{cmd}: {}{}", r.stdout, r.stderr);
+        assert_names(&r, &seg, "cannot read");
+    }
+    set_mode(&seg, 0o644);
+    // Damaged log plus unreadable metadata: the metadata file is named.
+    let meta = wal.join(walogs_core::META_FILENAME);
+    if meta.exists() {
+        set_mode(&meta, 0o600);
+        let r = walogs_as_nobody(&["verify", p(&wal)]).unwrap();
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_names(&r, &meta, "cannot read");
+        set_mode(&meta, 0o644);
+    }
+}
+
+#[test]
+fn writes_refused_by_permissions_are_named() {
+    let (_d, wal) = shared_log();
+    let lock = wal.join(walogs_core::LOCK_FILENAME);
+    let Some(r) = walogs_as_nobody(&["repair", p(&wal)]) else {
+        return;
+    };
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let want = format!(
+        "cannot open {} for writing: Permission denied (os error 13)",
+        lock.display()
+    );
+    assert!(r.stderr.contains(&want), "{}", r.stderr);
+    // Without the lock file, creating it in the (root-owned) directory is what fails.
+    std::fs::remove_file(&lock).unwrap();
+    let before = snapshot(&wal);
+    let r = walogs_as_nobody(&["append", p(&wal)]).unwrap();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_names(&r, &lock, "cannot create");
+    assert_eq!(snapshot(&wal), before);
+    // A directory that does not exist yet, under one the user cannot write.
+    let new = wal.join("new");
+    let r = walogs_as_nobody(&["append", p(&new)]).unwrap();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_names(&r, &new, "cannot create the directory");
+}
+
+#[test]
+fn a_directory_that_cannot_be_listed_or_entered_says_so() {
+    let (_d, wal) = shared_log();
+    // (mode, what the error says): no read permission, then read but no search permission.
+    for (mode, what) in [
+        (0o700, "cannot list the directory"),
+        (0o711, "cannot list the directory"),
+        (0o744, "cannot open files in the directory"),
+    ] {
+        set_mode(&wal, mode);
+        for cmd in ["info", "repair", "verify", "dump"] {
+            let Some(r) = walogs_as_nobody(&[cmd, p(&wal)]) else {
+                return;
+            };
+            assert_eq!(r.code, 1, "{cmd} {mode:o}: {}", r.stderr);
+            assert_names(&r, &wal, what);
+        }
+    }
+    set_mode(&wal, 0o755);
+}
+
+#[test]
+fn errors_name_the_file_for_root_too() {
+    // Root bypasses permissions; a segment name that is a directory still fails to read.
+    let d = tempfile::tempdir().unwrap();
+    healthy(d.path());
+    let bogus = d.path().join("wal-000099.log");
+    std::fs::create_dir(&bogus).unwrap();
+    for cmd in ["info", "verify", "dump", "repair"] {
+        let r = walogs(&[cmd, p(d.path())]);
+        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
+        let want = format!("cannot read {}: Is a directory", bogus.display());
+        assert!(r.stderr.contains(&want), "{cmd}: {}", r.stderr);
+        assert!(!r.stderr.contains("io error:"), "{cmd}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn info_warns_when_others_can_write_the_directory() {
+    let d = tempfile::tempdir().unwrap();
+    healthy(d.path());
+    set_mode(d.path(), 0o777);
+    let t = walogs(&["info", p(d.path())]);
+    assert_eq!(t.code, 0, "{}", t.stderr);
+    assert!(
+        t.stdout.contains("WARNING") && t.stdout.contains("writable by every user (mode 0777)"),
+        "{}",
+        t.stdout
+    );
+    let v = walogs(&["--json", "info", p(d.path())]).json();
+    assert_eq!(v["permissions"]["others_can_write"], true);
+    assert_eq!(v["permissions"]["mode"], "0777");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 1);
+
+    set_mode(d.path(), 0o770);
+    let t = walogs(&["info", p(d.path())]);
+    assert!(t.stdout.contains("writable by its group"), "{}", t.stdout);
+    let v = walogs(&["--json", "info", p(d.path())]).json();
+    assert_eq!(v["permissions"]["others_can_write"], false);
+    assert_eq!(v["permissions"]["group_can_write"], true);
+
+    // A world-writable segment is named too.
+    set_mode(d.path(), 0o755);
+    let seg = segments(d.path())[0].clone();
+    set_mode(&seg, 0o666);
+    let v = walogs(&["--json", "info", p(d.path())]).json();
+    assert_eq!(v["permissions"]["files_others_can_write"][0], name(&seg));
+    set_mode(&seg, 0o644);
+    let v = walogs(&["--json", "info", p(d.path())]).json();
+    assert!(v["warnings"].as_array().unwrap().is_empty(), "{v}");
+}
