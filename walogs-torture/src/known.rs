@@ -39,7 +39,7 @@ pub const KNOWN: &[KnownBug] = &[KnownBug {
     id: "T1",
     title: "SharedWal::next_lsn() counts the LSNs it handed to appends that then failed: after a \
             failed group commit it points past the last entry written (Wal::next_lsn() does not move)",
-    signature: &["SharedWal", "next_lsn() "],
+    signature: &["SharedWal", "next_lsn() moved forward"],
     check: shared_next_lsn_after_a_failed_append,
 }];
 
