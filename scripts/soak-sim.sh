@@ -1,25 +1,35 @@
 #!/usr/bin/env bash
 # Long runs of the simulated crash-safety harnesses (walogs-sim) and of the libFuzzer
-# targets, at full size: about 10 minutes on 2 cores with the defaults. Each harness prints
+# targets, at full size: about 15 minutes on 2 cores with the defaults. Each harness prints
 # its figures one line per tally (plus an indented timing line); they are collected in
 # target/soak-sim.log and repeated at the end. CI runs the short version: scripts/test-sim.sh.
 #
 #   PL_LEN      longest power-loss workload (default 5: 9330 workloads; the 4-op variants
 #               with the shared handle and with in-order directories run as well)
+#   RELAXED_LEN longest power-loss workload under each relaxed durability policy (Interval(0),
+#               Interval(1 h), Manual, None; default 4: 2800 workloads each, with sync())
 #   FAULT_LEN   longest fault-injection workload (default 4)
-#   RUNS        random runs per directory mode (default 20000, 300 operations each)
+#   RUNS        random runs per directory mode (default 20000, 300 operations each); a
+#               quarter as many under relaxed policies
+#   CONC_RUNS   concurrent-appender runs with power loss at every crash point (default
+#               2000, 2-8 threads x 8 calls); ten times as many fault runs
+#   ROT_LEN     longest bit-rot workload (default 5 under the default policy, one less under
+#               Manual and Interval(0))
 #   FUZZ_SECS   seconds per libFuzzer target, and per structured-fuzz target (default 60)
 #   SEED        base seed (default: the date, printed so a run can be repeated)
 #
 # Known, reported core bugs (walogs-sim/src/harness/known.rs) are tolerated and counted in
 # the figures; WALOGS_SIM_STRICT=1 fails on them too.
-# A scaled run: PL_LEN=4 FAULT_LEN=3 RUNS=1000 FUZZ_SECS=10 scripts/soak-sim.sh
+# A scaled run: PL_LEN=4 RELAXED_LEN=3 FAULT_LEN=3 RUNS=1000 CONC_RUNS=200 ROT_LEN=4 FUZZ_SECS=10 scripts/soak-sim.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PL_LEN="${PL_LEN:-5}"
+RELAXED_LEN="${RELAXED_LEN:-4}"
 FAULT_LEN="${FAULT_LEN:-4}"
 RUNS="${RUNS:-20000}"
+CONC_RUNS="${CONC_RUNS:-2000}"
+ROT_LEN="${ROT_LEN:-5}"
 FUZZ_SECS="${FUZZ_SECS:-60}"
 SEED="${SEED:-$(date +%Y%m%d)}"
 export CARGO_TERM_COLOR=never
@@ -39,8 +49,8 @@ log=target/soak-sim.log
 : >"$log"
 status=0
 start_all=$SECONDS
-echo "soak-sim: SEED=$SEED PL_LEN=$PL_LEN FAULT_LEN=$FAULT_LEN RUNS=$RUNS FUZZ_SECS=$FUZZ_SECS" \
-    "strict=${WALOGS_SIM_STRICT:-0}" | tee -a "$log"
+echo "soak-sim: SEED=$SEED PL_LEN=$PL_LEN RELAXED_LEN=$RELAXED_LEN FAULT_LEN=$FAULT_LEN RUNS=$RUNS" \
+    "CONC_RUNS=$CONC_RUNS ROT_LEN=$ROT_LEN FUZZ_SECS=$FUZZ_SECS strict=${WALOGS_SIM_STRICT:-0}" | tee -a "$log"
 
 step() {
     echo "+ $*" | tee -a "$log"
@@ -50,7 +60,7 @@ step() {
     fi
     cat "$out" >>"$log"
     # The terminal gets the figure lines and the first violations; the log gets everything.
-    grep -E '^(power-loss|random|faults|fsyncgate|fuzz|known|  time|VIOLATION|GROUP|KNOWN)' "$out" |
+    grep -E '^(power-loss|random|faults|fsyncgate|concurrent|bitrot|fuzz|known|  time|VIOLATION|GROUP|KNOWN)' "$out" |
         head -30 || true
     echo "  ($((SECONDS - start)) s)" | tee -a "$log"
 }
@@ -58,9 +68,18 @@ step() {
 step "$sim" power-loss max-len="$PL_LEN" seed="$SEED"
 step "$sim" power-loss max-len=4 handle=shared seed="$SEED"
 step "$sim" power-loss max-len=4 dirs=journaled seed="$SEED"
+for d in interval-0ms interval-3600000ms manual none; do
+    step "$sim" power-loss max-len="$RELAXED_LEN" durability="$d" seed="$SEED"
+done
 step "$sim" faults max-len="$FAULT_LEN" seed="$SEED"
 step "$sim" random runs="$RUNS" steps=300 seed="$SEED"
 step "$sim" random runs="$RUNS" steps=300 seed="$((SEED + 1))" dirs=journaled
+step "$sim" random runs="$((RUNS / 4))" steps=300 seed="$((SEED + 2))" relaxed=1
+step "$sim" concurrent runs="$CONC_RUNS" appenders=8 calls=8 seed="$SEED"
+step "$sim" concurrent runs="$((CONC_RUNS * 10))" appenders=8 calls=8 faults=1 seed="$SEED"
+step "$sim" bitrot max-len="$ROT_LEN" flips=4 seed="$SEED"
+step "$sim" bitrot max-len="$((ROT_LEN - 1))" flips=4 durability=manual handle=shared seed="$SEED"
+step "$sim" bitrot max-len="$((ROT_LEN - 1))" flips=4 durability=interval-0ms seed="$SEED"
 step "$sim" fuzz target=decode secs="$FUZZ_SECS" seed="$SEED"
 step "$sim" fuzz target=open secs="$FUZZ_SECS" seed="$SEED"
 if ! bash scripts/libfuzzer.sh run "$FUZZ_SECS" soak-sim 2>&1 | tee -a "$log"; then
@@ -70,6 +89,6 @@ step "$sim" known
 
 echo
 echo "== walogs-sim soak figures (SEED=$SEED) =="
-grep -E '^(power-loss|random|faults|fsyncgate|fuzz|known core bugs)' "$log" || true
+grep -E '^(power-loss|random|faults|fsyncgate|concurrent|bitrot|fuzz|known core bugs)' "$log" || true
 echo "soak-sim: $((SECONDS - start_all)) s in all; $(grep -c '^VIOLATION' "$log" || true) violations; log: $log"
 exit "$status"

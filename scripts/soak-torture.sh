@@ -8,7 +8,8 @@
 #                (default KILLS / 2)
 #   SWEEP_SEEDS  shim sweeps per workload, each with a different seed (default 5): Wal and
 #                SharedWal (120 operations), 8 concurrent appenders (24 operations each),
-#                and a relaxed durability policy (interval, manual, none in turn; writes only)
+#                and a relaxed durability policy (interval, manual, none in turn; writes
+#                only), single-threaded and with 8 concurrent appenders
 #   ROT_SEEDS    bit-rot sweeps, each a different 3-segment log (default 5)
 #   MUTANTS      1 (default): also build walogs-torture against the broken cores of
 #                walogs-torture/mutants/ and require the concurrent harnesses to catch them
@@ -60,6 +61,7 @@ for i in $(seq 1 "$SWEEP_SEEDS"); do
     step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$s" --shared 1 --sticky 0
     step "$bin" sweep --work "$work/sweep" --ops 24 --seed "$s" --threads 8 --shared 1
     step "$bin" sweep --work "$work/sweep" --ops 120 --seed "$s" --policy "${policies[$((i % 3))]}" --shared "$((i % 2))"
+    step "$bin" sweep --work "$work/sweep" --ops 24 --seed "$s" --threads 8 --shared 1 --policy "${policies[$(((i + 1) % 3))]}"
 done
 step "$bin" enospc --work "$work" --seed "$SEED"
 for i in $(seq 1 "$ROT_SEEDS"); do

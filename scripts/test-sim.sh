@@ -2,14 +2,20 @@
 # CI run of the simulated crash-safety harnesses (walogs-sim) and a short coverage-guided
 # fuzz of the two libFuzzer targets in fuzz/. Each harness prints its figures one line per
 # tally (states checked, seeds, violations); they are repeated in a summary at the end.
-# Budget: under 4 minutes on 2 cores including the builds. Full sizes: scripts/soak-sim.sh.
+# Budget: about 90 s on 2 cores including the builds. Full sizes: scripts/soak-sim.sh.
 #
 #   power-loss      every crash point of every workload of up to 4 operations, 4 resolutions
 #                   each, then every crash point inside the recovering open (2 resolutions);
-#                   3-op variants with the shared handle and with in-order directories
+#                   3-op variants with the shared handle and with in-order directories;
+#                   relaxed durability (Manual, 3 ops; Interval(0), 2 ops) with sync() calls
 #   random          150 seeded runs x 300 operations, tiny segments, crashes pile up, for
-#                   unordered and in-order directory operations
-#   faults          EIO/ENOSPC at every write/sync/metadata/read call of every 3-op workload
+#                   unordered and in-order directory operations; 100 runs under relaxed policies
+#   faults          EIO/ENOSPC at every write/sync/metadata/read call of every 3-op workload;
+#                   faults-in-place: next_lsn() and the segment files right after each failure
+#   concurrent      2-6 threads appending to one SharedWal (group-commit followers): every
+#                   crash point of 40 runs, and 300 runs with one fault each
+#   bitrot          a bit or byte of every acknowledged frame flipped in every crash state of
+#                   every 4-op workload (and 3-op Manual workloads on the shared handle)
 #   core bugs       regression tests of the fixed core bugs; the open ones must still reproduce
 #   fuzz            structured fuzzer (in the tests) + libFuzzer, FUZZ_SECS (20) per target
 #
@@ -70,12 +76,12 @@ t_end=$(date +%s)
 echo
 echo "== walogs-sim summary =="
 figures="$(sed -E 's/^test [a-z_0-9]+ \.\.\. //' "$log")"
-for prefix in power-loss random faults fsyncgate fuzz-structured fuzz-libfuzzer 'known '; do
+for prefix in power-loss random faults fsyncgate concurrent bitrot fuzz-structured fuzz-libfuzzer 'known '; do
     grep -E "^$prefix" <<<"$figures" || true
 done
 grep -E '^test result: ' "$log" | awk '{p += $4; f += $6; i += $8} END {
     printf "cargo tests: %d passed, %d failed, %d ignored%s\n", p, f, i, (i ? " (open core bugs)" : "") }'
-states="$( (grep -E '^(power-loss|random|faults|fsyncgate)' <<<"$figures" || true) |
+states="$( (grep -E '^(power-loss|random|faults|fsyncgate|concurrent|bitrot)' <<<"$figures" || true) |
     sed -E 's/^[^:]*: ([0-9]+) .*/\1/' | awk '{s += $1} END {print s + 0}')"
 violations="$(grep -c '^VIOLATION' "$log" || true)"
 tolerated="$( (grep -oE 'not counted above: [^)]*' "$log" || true) |

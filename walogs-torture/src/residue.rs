@@ -16,12 +16,17 @@ use std::path::Path;
 use walogs_core::frame::{self, Decoded};
 use walogs_core::segment::parse_segment_filename;
 
-/// The segment files of a WAL directory, with their bytes, oldest first.
+/// The segment files of a WAL directory, oldest first, with the bytes of the newest ones.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
-    /// `(file name, contents)` by sequence number.
-    pub segments: Vec<(String, Vec<u8>)>,
+    /// `(file name, contents)` by sequence number; `None` for a segment older than the ones
+    /// read (only its presence is compared).
+    pub segments: Vec<(String, Option<Vec<u8>>)>,
 }
+
+/// How many of the newest segments [`Snapshot::take`] reads: the active one, and the one
+/// before it (an append may rotate, so a failed call can touch no other segment's bytes).
+pub const READ_NEWEST: usize = 2;
 
 /// Bytes of `b` without its trailing zeros.
 fn trimmed(b: &[u8]) -> &[u8] {
@@ -30,9 +35,14 @@ fn trimmed(b: &[u8]) -> &[u8] {
 }
 
 impl Snapshot {
-    /// Read every segment file of `dir`. Costs one read of the whole log: meant for the tiny
-    /// segments of the fault-injection harnesses.
+    /// List the segment files of `dir` and read the newest [`READ_NEWEST`] of them. Costs
+    /// one directory listing and a read of those segments.
     pub fn take(dir: &Path) -> io::Result<Snapshot> {
+        Self::take_newest(dir, READ_NEWEST)
+    }
+
+    /// Like [`Snapshot::take`], reading the newest `newest` segments.
+    pub fn take_newest(dir: &Path, newest: usize) -> io::Result<Snapshot> {
         let mut segments = Vec::new();
         for e in std::fs::read_dir(dir)? {
             let name = e?.file_name().to_string_lossy().into_owned();
@@ -41,9 +51,17 @@ impl Snapshot {
             }
         }
         segments.sort();
+        let skip = segments.len().saturating_sub(newest);
         let segments = segments
             .into_iter()
-            .map(|(_, n)| std::fs::read(dir.join(&n)).map(|b| (n, b)))
+            .enumerate()
+            .map(|(i, (_, n))| {
+                if i < skip {
+                    Ok((n, None))
+                } else {
+                    std::fs::read(dir.join(&n)).map(|b| (n, Some(b)))
+                }
+            })
             .collect::<io::Result<_>>()?;
         Ok(Snapshot { segments })
     }
@@ -55,13 +73,11 @@ impl Snapshot {
         for (name, before) in &self.segments {
             match after.segments.iter().find(|(n, _)| n == name) {
                 None if may_remove => {}
-                None => {
-                    return Err(Residue(format!(
-                        "{name} ({} bytes) was removed",
-                        before.len()
-                    )));
-                }
+                None => return Err(Residue(format!("{name} was removed"))),
                 Some((_, now)) => {
+                    let (Some(before), Some(now)) = (before, now) else {
+                        continue;
+                    };
                     let (b, a) = (trimmed(before), trimmed(now));
                     if a != b {
                         let common = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -75,14 +91,31 @@ impl Snapshot {
             }
         }
         for (name, now) in &after.segments {
-            if !self.segments.iter().any(|(n, _)| n == name) && !trimmed(now).is_empty() {
+            if self.segments.iter().any(|(n, _)| n == name) {
+                continue;
+            }
+            let held = now.as_deref().map_or(0, |b| trimmed(b).len());
+            if held > 0 {
                 return Err(Residue(format!(
-                    "{name} was created and holds {} non-zero bytes",
-                    trimmed(now).len()
+                    "{name} was created and holds {held} non-zero bytes"
                 )));
             }
         }
         Ok(())
+    }
+}
+
+/// How `next_lsn()` moved across a failed call (`None`: it did not): "moved forward from A
+/// to B" or "moved back from A to B" (back would hand an LSN out twice).
+pub fn next_lsn_moved(before: u64, after: u64) -> Option<String> {
+    match after.cmp(&before) {
+        std::cmp::Ordering::Equal => None,
+        std::cmp::Ordering::Greater => Some(format!(
+            "next_lsn() moved forward from {before} to {after} although the call failed"
+        )),
+        std::cmp::Ordering::Less => Some(format!(
+            "next_lsn() moved back from {before} to {after} although the call failed"
+        )),
     }
 }
 
@@ -102,6 +135,7 @@ impl fmt::Display for Residue {
 pub fn scan_tail(dir: &Path) -> Result<Option<u64>, Residue> {
     let snap = Snapshot::take(dir).map_err(|e| Residue(format!("cannot read {dir:?}: {e}")))?;
     for (name, bytes) in snap.segments.iter().rev() {
+        let Some(bytes) = bytes else { break };
         let mut off = 0usize;
         let mut last = None;
         while let Decoded::Frame {
@@ -138,7 +172,7 @@ mod tests {
         Snapshot {
             segments: files
                 .iter()
-                .map(|(n, b)| (n.to_string(), b.to_vec()))
+                .map(|(n, b)| (n.to_string(), Some(b.to_vec())))
                 .collect(),
         }
     }
@@ -175,5 +209,20 @@ mod tests {
         // Removal only for a checkpoint.
         assert!(before.compare(&snap(&[]), false).is_err());
         assert!(before.compare(&snap(&[]), true).is_ok());
+    }
+
+    #[test]
+    fn next_lsn_moving_either_way_is_named() {
+        assert_eq!(next_lsn_moved(5, 5), None);
+        assert!(
+            next_lsn_moved(5, 6)
+                .unwrap()
+                .contains("moved forward from 5 to 6")
+        );
+        assert!(
+            next_lsn_moved(5, 4)
+                .unwrap()
+                .contains("moved back from 5 to 4")
+        );
     }
 }

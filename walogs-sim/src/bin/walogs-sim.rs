@@ -1,18 +1,28 @@
 //! `walogs-sim`: run the harnesses at any scale, and reproduce one failing state.
 //!
 //! ```text
-//! walogs-sim power-loss [max-len=4] [res=4] [rres=2] [seed=1] [seg=200] [handle=wal] [threads=N]
-//! walogs-sim random     [runs=100] [steps=300] [seed=1] [threads=N]
+//! walogs-sim power-loss [max-len=4] [res=4] [rres=2] [seed=1] [seg=200] [handle=wal] [durability=D] [dirs=any|journaled] [threads=N]
+//! walogs-sim random     [runs=100] [steps=300] [seed=1] [relaxed=0|1] [dirs=any|journaled] [threads=N]
 //! walogs-sim faults     [max-len=3] [seed=1] [res=3] [handle=wal|shared|both] [reads=1] [threads=N]
+//! walogs-sim concurrent [runs=40] [appenders=6] [calls=6] [res=3] [faults=0|1] [seed=1] [threads=N]
+//! walogs-sim bitrot     [max-len=3] [flips=2] [seed=1] [seg=200] [handle=wal] [durability=D] [threads=N]
 //! walogs-sim fuzz       [target=decode|open] [secs=10] [seed=1]
 //! walogs-sim known      (the tolerated core bugs; fails if one no longer reproduces)
-//! walogs-sim repro power-loss ops=.. seg=.. handle=.. seed=.. point=.. res=.. [rpoint=.. rres=..]
-//! walogs-sim repro random seed=.. steps=..
+//! walogs-sim repro power-loss ops=.. seg=.. handle=.. durability=.. seed=.. point=.. res=.. [rpoint=.. rres=..]
+//! walogs-sim repro random seed=.. steps=.. [relaxed=1]
 //! walogs-sim repro faults ops=.. handle=.. seed=.. fault=CLASS:N:KIND res=..
+//! walogs-sim repro concurrent seed=.. [appenders=.. calls=.. res=.. faults=..] [tries=50]
+//! walogs-sim repro bitrot ops=.. seg=.. handle=.. durability=.. seed=.. point=.. frame=.. flip=..
 //! walogs-sim repro fuzz-open hex=..
 //! ```
+//! `D` is `every-append` (the default), `interval-<N>ms`, `manual` or `none`; `lie=file|dir|both`
+//! (power-loss, random, concurrent) makes the simulated disk ignore syncs: the harness must
+//! then fail.
 //! Each harness prints its figures (one line per tally, then an indented timing line) and
 //! exits non-zero on any violation. `WALOGS_SIM_STRICT=1` also counts the known core bugs.
+//! A concurrent run's schedule is not replayed: `repro concurrent` reruns its seed until
+//! the violation shows again (every violation already names its crash point and the
+//! acknowledged set).
 
 use std::collections::HashMap;
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
 //! Core bugs the harnesses found that are reported to the core's owner and not fixed yet
-//! (B1-B6 are fixed, see `walogs-sim/tests/core_bugs.rs`; B7 is open).
+//! (B1-B7 are fixed; see `walogs-sim/tests/core_bugs.rs` and `b7_` in `tests/harnesses.rs`).
 //!
 //! Each entry carries its own minimal reproduction ([`KnownBug::check`], `Err` while the bug
 //! is there), so a tolerated bug can never outlive its fix: the test
@@ -32,21 +32,13 @@ pub struct KnownBug {
     pub repro: &'static str,
 }
 
-/// The known, reported core bugs still open. (B1-B6, found by these harnesses, are fixed in
-/// walogs-core; their regression tests are in `walogs-sim/tests/core_bugs.rs`.)
-pub const KNOWN: &[KnownBug] = &[KnownBug {
-    id: "B7-shared-next-lsn",
-    title: "SharedWal::next_lsn() counts an append that failed: the appender takes its LSN \
-            from the queue before the group is written, and a failed group poisons the handle \
-            without giving the LSN back, so next_lsn() names an LSN no entry holds (the \
-            reopened log hands it out again); Wal::next_lsn() is unchanged after a failure",
-    signature: &["(handle shared)", "next_lsn() is"],
-    check: b7_shared_next_lsn_after_failed_append,
-    repro: "cargo test --release -p walogs-sim --test harnesses -- --ignored b7_",
-}];
+/// The known, reported core bugs still open: none. (B1-B7, found by these harnesses, are
+/// fixed in walogs-core; their regression tests are in `walogs-sim/tests/core_bugs.rs`,
+/// `walogs-sim/tests/harnesses.rs` and the core's own tests.)
+pub const KNOWN: &[KnownBug] = &[];
 
-/// B7's reproduction: one append, then an append whose segment write fails with EIO; the
-/// shared handle's `next_lsn()` must still be 2.
+/// B7's reproduction, kept as a regression check: one append, then an append whose segment
+/// write fails with EIO; the shared handle's `next_lsn()` must still be 2.
 pub fn b7_shared_next_lsn_after_failed_append() -> Result<(), String> {
     let fs = crate::SimFs::default();
     let wal = walogs_core::WalOptions::new()
