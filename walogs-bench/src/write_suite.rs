@@ -112,10 +112,10 @@ pub const BATCH_COUNT: usize = 64;
 /// Payload bytes of each batch entry.
 pub const BATCH_ENTRY: usize = 1024;
 
-/// Bytes of the batch frame walogs writes for one batch (header, count, lengths, payloads);
-/// the raw batch baselines write this many bytes per operation.
-pub fn batch_frame_payload() -> usize {
-    4 + 4 * BATCH_COUNT + BATCH_COUNT * BATCH_ENTRY
+/// Bytes walogs writes for one atomic batch of the benchmark: one unit member frame per
+/// entry (16-byte header, 8-byte unit prefix, payload). The raw baselines write as much.
+pub fn batch_write_len() -> usize {
+    BATCH_COUNT * (FRAME_HEADER + 8 + BATCH_ENTRY)
 }
 
 type RunFn = Box<dyn FnMut(&Path, Limits) -> Result<(Sample, Option<String>)>>;
@@ -180,7 +180,7 @@ fn unordered_cases() -> Vec<Case> {
     use keys::*;
     let f128 = 128 + FRAME_HEADER;
     let f4k = 4096 + FRAME_HEADER;
-    let fb = batch_frame_payload() + FRAME_HEADER;
+    let fb = batch_write_len();
     let mut v = Vec::new();
     for (key, len, fl) in [(RAW_GROW_128, 128, f128), (RAW_GROW_4K, 4096, f4k)] {
         v.push(case(
@@ -225,7 +225,7 @@ fn unordered_cases() -> Vec<Case> {
             ),
             fb,
             move |d, l| {
-                let mut s = raw_cases::sync_writes(d, how, batch_frame_payload(), l)?;
+                let mut s = raw_cases::sync_writes(d, how, batch_write_len(), l)?;
                 s.bytes = s.ops * (BATCH_COUNT * BATCH_ENTRY) as u64;
                 Ok(s)
             },
@@ -443,7 +443,7 @@ mod tests {
                 buf = std::fs::read(e.path()).unwrap();
             }
         }
-        assert_eq!(buf.len(), batch_frame_payload() + FRAME_HEADER);
+        assert_eq!(buf.len(), batch_write_len());
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
