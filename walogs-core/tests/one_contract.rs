@@ -1,9 +1,12 @@
 //! `Wal` and `SharedWal` are one contract: the same call gives the same result on both.
 //! Every check here runs, through [`WalHandle`], on each handle type.
 
-use std::path::Path;
+mod common;
 
-use walogs_core::{Lsn, SharedWal, Wal, WalError, WalHandle, WalOptions};
+use common::*;
+use std::path::Path;
+use walogs_core::WalHandle;
+use walogs_core::{Lsn, SharedWal, TailState, Wal, WalError, WalOptions};
 
 fn run<H: WalHandle>(mut h: H, dir: &Path, ro_open: impl Fn(&Path) -> H) {
     // Appends get dense LSNs; the durable watermark follows under EveryAppend.
@@ -63,4 +66,32 @@ fn both_handles_behave_the_same() {
     run(SharedWal::open(&d2).unwrap(), &d2, |d| {
         WalOptions::new().read_only(true).open_shared(d).unwrap()
     });
+}
+
+#[test]
+fn shared_wal_api_matches_wal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wal = SharedWal::open(tmp.path()).unwrap();
+    assert_eq!(wal.append(b"a").unwrap(), Lsn(1));
+    assert_eq!(wal.append_batch(&[b"b", b"c"]).unwrap().last, Lsn(3));
+    assert_eq!(wal.append_many(&[b"d"]).unwrap().first, Lsn(4));
+    wal.rotate().unwrap();
+    assert_eq!(wal.segment_count(), 2);
+    assert_eq!(wal.read(Lsn(2)).unwrap(), b"b");
+    // Truncating into the completed segment makes it the active one again.
+    assert_eq!(wal.truncate_after(Lsn(3)).unwrap(), 1);
+    assert_eq!(wal.next_lsn(), Lsn(4));
+    assert_eq!(wal.segment_count(), 1);
+    wal.rotate().unwrap();
+    assert_eq!(wal.checkpoint(Lsn(3)).unwrap(), 1);
+    assert_eq!(wal.first_lsn(), Lsn(4));
+    assert_eq!(collect(wal.iter()).len(), 0);
+    assert_eq!(wal.append(b"e").unwrap(), Lsn(4));
+    assert_eq!(wal.sync().unwrap(), Lsn(4));
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert!(!wal.is_read_only() && !wal.is_poisoned());
+    assert_eq!(
+        collect(wal.iter_from(Lsn(4)).unwrap()),
+        vec![(Lsn(4), b"e".to_vec())]
+    );
 }

@@ -1,6 +1,12 @@
 //! Poisoning: a failed write or sync is final until the WAL is reopened.
 
-use walogs_core::{WalError, WalOptions};
+mod common;
+
+use std::fs;
+use std::sync::atomic::Ordering;
+
+use common::*;
+use walogs_core::{Lsn, TailState, Wal, WalError, WalOptions};
 use walogs_testkit::{FailNth, HookFs, Op};
 
 /// A failed fdatasync of `walogs.meta.tmp` (inside `rotate`) poisons the handle like any
@@ -87,4 +93,172 @@ fn an_empty_stray_next_segment_is_adopted() {
     drop(w);
     let w = WalOptions::new().open(tmp.path()).unwrap();
     assert_eq!(w.iter().count(), 2);
+}
+
+// 5. A failed fsync poisons the handle; the failed LSN is never handed to another entry.
+#[test]
+fn failed_fsync_poisons_until_reopen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
+    let opts = WalOptions::new().file_system(fs_);
+    let mut wal = opts.open(tmp.path()).unwrap();
+    assert_eq!(wal.append(b"ok").unwrap(), Lsn(1));
+    countdown.store(1, Ordering::SeqCst);
+    assert!(matches!(wal.append(b"lost?"), Err(WalError::Io(_))));
+    assert!(wal.is_poisoned());
+    assert!(matches!(
+        wal.append(b"after"),
+        Err(WalError::Poisoned { .. })
+    ));
+    assert!(matches!(wal.rotate(), Err(WalError::Poisoned { .. })));
+    assert!(matches!(
+        wal.checkpoint(Lsn(1)),
+        Err(WalError::Poisoned { .. })
+    ));
+    assert!(matches!(wal.sync(), Err(WalError::Poisoned { .. })));
+    assert_eq!(
+        wal.next_lsn(),
+        Lsn(2),
+        "the failed entry's LSN is not consumed in memory"
+    );
+    drop(wal);
+    // Reopen re-reads the disk: the failed entry may or may not be there, but LSN 2 is
+    // never given to a different entry while it is.
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    let e = collect(wal.iter());
+    assert_eq!(e[0], (Lsn(1), b"ok".to_vec()));
+    assert!(e.len() <= 2);
+    let next = wal.append(b"new").unwrap();
+    assert_eq!(next.0, e.len() as u64 + 1);
+}
+
+#[test]
+fn shared_handle_poisons_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
+    let wal = WalOptions::new()
+        .file_system(fs_)
+        .open_shared(tmp.path())
+        .unwrap();
+    wal.append(b"ok").unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    assert!(wal.append(b"x").is_err());
+    assert!(matches!(wal.append(b"y"), Err(WalError::Poisoned { .. })));
+    assert!(matches!(
+        wal.append_batch(&[b"z"]),
+        Err(WalError::Poisoned { .. })
+    ));
+    assert!(wal.is_poisoned());
+}
+
+// 6. A failed append leaves no partial frame behind.
+#[test]
+fn short_write_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::ShortWrite);
+    let mut wal = WalOptions::new()
+        .preallocate(false)
+        .file_system(fs_)
+        .open(tmp.path())
+        .unwrap();
+    wal.append(b"first").unwrap();
+    let s1 = seg(tmp.path(), 1);
+    let len = file_len(&s1);
+    countdown.store(1, Ordering::SeqCst);
+    assert!(wal.append(&[9u8; 1000]).is_err());
+    assert_eq!(file_len(&s1), len, "the partial frame was cut");
+    assert!(matches!(wal.append(b"x"), Err(WalError::Poisoned { .. })));
+    drop(wal);
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert_eq!(wal.append(b"second").unwrap(), Lsn(2));
+    drop(wal);
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(lsns(&wal), vec![1, 2]);
+}
+
+// 7. State changes only after I/O: a stray (non-empty) next segment makes rotate fail after
+//    the seal is durable; the handle is poisoned (its segment is sealed) and never deletes
+//    the active segment; a reopen reads every entry.
+#[test]
+fn stray_next_segment_does_not_make_checkpoint_delete_active() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
+    wal.append(b"a").unwrap();
+    fs::write(seg(tmp.path(), 2), b"junk").unwrap();
+    assert!(wal.rotate().is_err());
+    assert!(wal.is_poisoned());
+    assert_eq!(wal.segment_count(), 1);
+    assert!(matches!(
+        wal.checkpoint(Lsn(100)),
+        Err(WalError::Poisoned { .. })
+    ));
+    assert!(seg(tmp.path(), 1).exists());
+    assert_eq!(lsns(&wal), vec![1]);
+    drop(wal);
+    let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
+    assert_eq!(lsns(&wal), vec![1]);
+    assert_eq!(wal.append(b"b").unwrap(), Lsn(2));
+}
+
+#[test]
+fn failed_directory_sync_in_rotate_poisons_without_state_change() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::SyncDir);
+    let mut wal = WalOptions::new()
+        .max_segment_size(None)
+        .file_system(fs_)
+        .open(tmp.path())
+        .unwrap();
+    wal.append(b"a").unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    assert!(wal.rotate().is_err());
+    assert_eq!(wal.segment_count(), 1);
+    assert!(matches!(wal.append(b"b"), Err(WalError::Poisoned { .. })));
+}
+
+// Found by the simulator ("fsyncgate"): a frame whose fdatasync failed may be visible in the
+// page cache but never reach the disk; it is cut so that no later open builds on it.
+#[test]
+fn frame_whose_fsync_failed_is_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::SyncData);
+    let mut wal = WalOptions::new().file_system(fs_).open(tmp.path()).unwrap();
+    wal.append(b"durable").unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    assert!(wal.append(b"unknown").is_err());
+    assert_eq!(
+        file_len(&seg(tmp.path(), 1)),
+        23,
+        "cut back to the last durable frame"
+    );
+    drop(wal);
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(collect(wal.iter()), vec![(Lsn(1), b"durable".to_vec())]);
+}
+
+/// A preallocation that fails part way (ENOSPC after extending the file) is not an error, and
+/// the zeros it left are cut at close: a cleanly closed segment holds exactly its frames, and
+/// the next open reports a clean tail.
+#[test]
+fn partial_preallocation_is_cut_at_close() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs_, countdown) = fault_fs(Fault::AllocatePartway);
+    countdown.store(1, Ordering::SeqCst);
+    let mut wal = WalOptions::new()
+        .max_segment_size(None)
+        .file_system(fs_)
+        .open(tmp.path())
+        .unwrap();
+    wal.append(b"first").unwrap();
+    assert!(
+        file_len(&seg(tmp.path(), 1)) > 21,
+        "the fault left zeros behind"
+    );
+    wal.append(b"second").unwrap();
+    wal.close().unwrap();
+    assert_eq!(file_len(&seg(tmp.path(), 1)), (16 + 5) + (16 + 6));
+    let wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert_eq!(lsns(&wal), vec![1, 2]);
 }

@@ -1,0 +1,66 @@
+//! Suffix truncation in the active segment, across segments and inside batches.
+
+mod common;
+
+use common::*;
+use walogs_core::{Lsn, TailState, Wal, WalError};
+
+#[test]
+fn truncate_after_in_active_and_across_segments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wal = Wal::open_with_config(tmp.path(), no_rotation()).unwrap();
+    for i in 1..=10u8 {
+        wal.append(&[i]).unwrap();
+        if i % 3 == 0 {
+            wal.rotate().unwrap();
+        }
+    }
+    // Segments: [1..3] [4..6] [7..9] [10]
+    assert_eq!(wal.truncate_after(Lsn(10)).unwrap(), 0);
+    assert_eq!(wal.truncate_after(Lsn(9)).unwrap(), 1);
+    assert_eq!(wal.next_lsn(), Lsn(10));
+    assert_eq!(wal.truncate_after(Lsn(5)).unwrap(), 4);
+    assert_eq!(wal.next_lsn(), Lsn(6));
+    assert_eq!(wal.segment_count(), 2);
+    assert_eq!(wal.append(b"six").unwrap(), Lsn(6));
+    drop(wal);
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(lsns(&wal), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(wal.read(Lsn(6)).unwrap(), b"six");
+    wal.rotate().unwrap();
+    wal.checkpoint(Lsn(3)).unwrap();
+    assert!(matches!(
+        wal.truncate_after(Lsn(1)),
+        Err(WalError::LsnOutOfRange { .. })
+    ));
+    // Truncating to just below the first kept entry empties the log; LSNs continue from there.
+    assert_eq!(wal.truncate_after(Lsn(3)).unwrap(), 3);
+    assert_eq!(wal.next_lsn(), Lsn(4));
+    drop(wal);
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.next_lsn(), Lsn(4));
+    assert_eq!(wal.append(b"four").unwrap(), Lsn(4));
+}
+
+#[test]
+fn truncate_inside_an_atomic_batch_keeps_its_prefix_across_reopens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    wal.append_batch(&[b"a", b"b", b"c"]).unwrap();
+    assert_eq!(wal.truncate_after(Lsn(1)).unwrap(), 2);
+    assert_eq!(wal.next_lsn(), Lsn(2));
+    drop(wal);
+    // The short unit at the end of the log is a deliberate cut, not a torn write.
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(wal.tail_state(), TailState::Clean);
+    assert_eq!(collect(wal.iter()), vec![(Lsn(1), b"a".to_vec())]);
+    assert_eq!(wal.append(b"B").unwrap(), Lsn(2));
+    drop(wal);
+    let mut wal = Wal::open(tmp.path()).unwrap();
+    assert_eq!(
+        collect(wal.iter()),
+        vec![(Lsn(1), b"a".to_vec()), (Lsn(2), b"B".to_vec())]
+    );
+    assert_eq!(wal.truncate_after(Lsn(0)).unwrap(), 2);
+    assert_eq!(wal.next_lsn(), Lsn(1));
+}
