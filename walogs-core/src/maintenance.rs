@@ -240,8 +240,11 @@ impl LogWriter {
         Ok(())
     }
 
-    /// Cut inside a completed segment: lower the seal first, delete the newer segments
-    /// (newest first), then cut the kept one, which becomes the active segment.
+    /// Cut inside a completed segment. The truncation is recorded in `walogs.meta` first (as
+    /// under way, with the seal lowered below the kept segment): from then on, a crash leaves
+    /// the new log, because recovery finishes the removal. Then the newer segments are deleted
+    /// (newest first), the kept one is cut and becomes the active segment, and the record is
+    /// marked done.
     fn cut_completed(&mut self, offset: u64, target: u64, cut_lsn: u64) -> Result<(), WalError> {
         let (k, kept_seq, kept_first, kept_name, doomed) = {
             let v = self.view();
@@ -250,8 +253,6 @@ impl LogWriter {
                 .completed_index(target)
                 .expect("the LSN lies in a completed segment");
             let kept = &v.segs.completed[k];
-            // Newest first, so the segment numbers stay contiguous at every point a crash
-            // could stop us.
             let doomed: Vec<String> = std::iter::once(v.segs.active.name.clone())
                 .chain(
                     v.segs.completed[k + 1..]
@@ -263,7 +264,8 @@ impl LogWriter {
             (k, kept.seq, kept.first_lsn, kept.name.clone(), doomed)
         };
         let meta = crate::meta::Meta {
-            cut_lsn,
+            cut_lsn: target - 1,
+            truncating: true,
             ..self.meta_sealed(kept_seq - 1, kept_first - 1)
         };
         self.write_meta(meta)?;
@@ -292,6 +294,10 @@ impl LogWriter {
         self.file = Some(f);
         self.allocated = offset;
         self.durable_len = offset;
-        Ok(())
+        self.write_meta(crate::meta::Meta {
+            cut_lsn,
+            truncating: false,
+            ..meta
+        })
     }
 }

@@ -20,7 +20,9 @@
 //!   `cut_lsn` is set (so directories that never use them keep the version-1 file).
 //!
 //! Flag bit 0: a writer with a relaxed durability policy may have left several unsynced
-//! frames. The file is replaced atomically: written to `walogs.meta.tmp`, fdatasync'd,
+//! frames. Flag bit 1 (version 2 only): a truncation across segments is under way: every
+//! entry after `cut_lsn` is removed, and recovery finishes the removal before anything else
+//! (so a crash in the middle leaves the new log, not some prefix between the old and new). The file is replaced atomically: written to `walogs.meta.tmp`, fdatasync'd,
 //! renamed over `walogs.meta`, and the directory is synced by the caller. walogs 0.1 ignores
 //! the file.
 
@@ -52,13 +54,16 @@ pub(crate) struct Meta {
     /// A truncation left the log ending at this LSN inside a unit on purpose (0: none). Only
     /// meaningful while that unit is the last thing in the log.
     pub cut_lsn: u64,
+    /// A truncation to `cut_lsn` is under way (flag bit 1): entries after it are removed.
+    pub truncating: bool,
 }
 
 const FLAG_RELAXED: u32 = 1;
+const FLAG_TRUNCATING: u32 = 2;
 
 impl Meta {
     fn encode(&self) -> Vec<u8> {
-        let v2 = self.floor != 0 || self.cut_lsn != 0;
+        let v2 = self.floor != 0 || self.cut_lsn != 0 || self.truncating;
         let mut b = Vec::with_capacity(SIZE_V2);
         b.extend_from_slice(MAGIC);
         b.extend_from_slice(&(if v2 { 2u32 } else { 1 }).to_le_bytes());
@@ -68,7 +73,10 @@ impl Meta {
             b.extend_from_slice(&self.floor.to_le_bytes());
             b.extend_from_slice(&self.cut_lsn.to_le_bytes());
         }
-        let flags = if self.relaxed { FLAG_RELAXED } else { 0 };
+        let mut flags = if self.relaxed { FLAG_RELAXED } else { 0 };
+        if self.truncating {
+            flags |= FLAG_TRUNCATING;
+        }
         b.extend_from_slice(&flags.to_le_bytes());
         let crc = crc32fast::hash(&b);
         b.extend_from_slice(&crc.to_le_bytes());
@@ -121,7 +129,12 @@ impl Meta {
             ));
         }
         let flags = u32_at(size - 8);
-        if flags & !FLAG_RELAXED != 0 {
+        let known = if version == 2 {
+            FLAG_RELAXED | FLAG_TRUNCATING
+        } else {
+            FLAG_RELAXED
+        };
+        if flags & !known != 0 {
             return Err((
                 (size - 8) as u64,
                 format!(
@@ -141,6 +154,7 @@ impl Meta {
             relaxed: flags & FLAG_RELAXED != 0,
             floor,
             cut_lsn,
+            truncating: flags & FLAG_TRUNCATING != 0,
         })
     }
 }
@@ -200,6 +214,7 @@ mod tests {
                 relaxed: false,
                 floor: 99,
                 cut_lsn: 1300,
+                truncating: true,
             },
         ] {
             let b = m.encode();

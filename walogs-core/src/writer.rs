@@ -129,6 +129,14 @@ impl LogWriter {
             lock,
         };
         if !w.read_only {
+            if w.meta.is_some_and(|m| m.truncating) {
+                // Recovery finished the interrupted truncation: record it done.
+                let m = w.meta.expect("checked above");
+                w.write_meta(Meta {
+                    truncating: false,
+                    ..m
+                })?;
+            }
             w.record_policy()?;
             // A purge past the end may have stopped before sealing an active segment that
             // holds only purged entries: seal it now, before anything is appended.

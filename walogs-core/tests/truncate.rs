@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use walogs_core::{Lsn, TailState, Wal, WalError};
+use walogs_core::{Lsn, TailState, Wal, WalError, WalOptions};
 
 #[test]
 fn truncate_after_in_active_and_across_segments() {
@@ -63,4 +63,41 @@ fn truncate_inside_an_atomic_batch_keeps_its_prefix_across_reopens() {
     );
     assert_eq!(wal.truncate_after(Lsn(0)).unwrap(), 2);
     assert_eq!(wal.next_lsn(), Lsn(1));
+}
+
+/// A truncation across segments that stops half way (here: the second segment removal
+/// fails) leaves the new log after a reopen, never a prefix between the old and the new.
+#[test]
+fn an_interrupted_truncation_across_segments_is_finished_by_recovery() {
+    use walogs_testkit::{FailNth, HookFs, Op};
+    for fail_at in 1..=4i64 {
+        let tmp = tempfile::tempdir().unwrap();
+        let (hook, countdown) = FailNth::new(5, |op| {
+            matches!(op, Op::Remove { name } if name.starts_with("wal-"))
+                || matches!(op, Op::SetLen { .. })
+        });
+        let mut w = WalOptions::new()
+            .max_segment_size(Some(100))
+            .file_system(HookFs::new(hook).into_fs())
+            .open(tmp.path())
+            .unwrap();
+        for i in 1..=8u8 {
+            w.append(&[i; 40]).unwrap();
+        }
+        assert!(w.segment_count() >= 4);
+        countdown.store(fail_at, std::sync::atomic::Ordering::SeqCst);
+        let r = w.truncate_after(Lsn(2));
+        drop(w);
+        let w = Wal::open(tmp.path()).unwrap();
+        let got: Vec<u64> = w.iter().map(|e| e.unwrap().0.0).collect();
+        match r {
+            Ok(_) => assert_eq!(got, vec![1, 2]),
+            Err(_) => assert_eq!(
+                got,
+                vec![1, 2],
+                "failure at step {fail_at}: not the new log"
+            ),
+        }
+        assert_eq!(w.next_lsn(), Lsn(3));
+    }
 }

@@ -23,6 +23,12 @@ pub(crate) fn apply(dir: &dyn Dir, plan: &mut Plan, file_mode: u32) -> Result<()
         dir.sync()?;
         plan.segments.push(SegmentInfo::new(1, name, plan.next_lsn));
     }
+    // The rest of an interrupted truncation: newest first, each removal durable, so the
+    // segment numbers stay contiguous whatever a crash stops.
+    for name in &plan.delete {
+        dir.remove(name)?;
+        dir.sync()?;
+    }
     if let Some((offset, _)) = plan.cut {
         let last = plan.segments.last().expect("a cut is in the last segment");
         let rw = dir.open(&last.name, OpenMode::ReadWrite)?;

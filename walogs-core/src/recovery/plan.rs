@@ -39,6 +39,8 @@ pub(crate) struct Plan {
     /// Set when the cut discards valid frames after mid-log damage (salvage, or after a
     /// relaxed-durability writer).
     pub salvaged: Option<SalvageReport>,
+    /// Segments to delete, newest first: the rest of a truncation a crash interrupted.
+    pub delete: Vec<String>,
     pub next_lsn: u64,
 }
 
@@ -262,6 +264,14 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
         segments.push(info);
     }
 
+    let mut delete = Vec::new();
+    if let Some(m) = meta
+        && m.truncating
+    {
+        finish_truncation(dir, m.cut_lsn + 1, &mut segments, &mut delete, &mut cut)?;
+        salvaged = None;
+        expected = Some(expected.unwrap_or(1).min(m.cut_lsn + 1));
+    }
     check_seal(meta, &segments)?;
     let next_lsn = expected.unwrap_or(1).max(sealed_next).max(purge_floor + 1);
     // An empty active segment starts at the next LSN.
@@ -278,8 +288,31 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
         segments,
         cut,
         salvaged,
+        delete,
         next_lsn,
     })
+}
+
+/// A truncation to `target` was under way when the writer stopped: plan the rest of it.
+/// Segments after the one holding `target` go; that one is cut where `target` starts.
+fn finish_truncation(
+    dir: &dyn Dir,
+    target: u64,
+    segments: &mut Vec<SegmentInfo>,
+    delete: &mut Vec<String>,
+    cut: &mut Option<(u64, u64)>,
+) -> Result<(), WalError> {
+    let Some(k) = segments.iter().position(|s| s.contains(target)) else {
+        // Nothing at or after `target` is left (only the final record was missing).
+        return Ok(());
+    };
+    delete.extend(segments.drain(k + 1..).rev().map(|s| s.name));
+    let kept = &mut segments[k];
+    let (offset, _, _) = crate::reader::locate_frame(dir, kept, target)?;
+    let file_len = dir.open(&kept.name, OpenMode::Read)?.len()?;
+    kept.cut(offset, target);
+    *cut = Some((offset, file_len));
+    Ok(())
 }
 
 struct ScannedSegment {
