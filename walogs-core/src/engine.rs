@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::config::WalOptions;
 use crate::error::WalError;
+use crate::files::ReadFiles;
 use crate::fork::Owner;
 use crate::frame::limits;
 use crate::group_commit::{GroupCommit, Stop};
@@ -38,6 +39,7 @@ struct Inner {
     /// The segments as readers see them (shared with the writer, never locked across I/O).
     view: Arc<RwLock<View>>,
     live: Arc<Live>,
+    files: Arc<ReadFiles>,
     report: RecoveryReport,
     read_only: bool,
     durability: Durability,
@@ -73,6 +75,7 @@ impl Engine {
             dir: w.dir.clone(),
             view: w.view.clone(),
             live: w.live.clone(),
+            files: w.files.clone(),
             report: w.report().clone(),
             read_only,
             durability,
@@ -248,7 +251,7 @@ impl Engine {
         let inner = &*self.inner;
         match inner.view() {
             Ok(v) => WalIter::new(
-                v.plan(&inner.dir, &inner.live, v.first_lsn())
+                v.plan(&inner.files, &inner.live, v.first_lsn())
                     .map(|p| p.starting_at_oldest()),
             ),
             Err(e) => WalIter::new(Err(e)),
@@ -258,7 +261,7 @@ impl Engine {
     pub fn iter_from(&self, from: Lsn) -> Result<WalIter, WalError> {
         let inner = &*self.inner;
         Ok(WalIter::new(Ok(inner.view()?.plan(
-            &inner.dir,
+            &inner.files,
             &inner.live,
             from.0,
         )?)))
@@ -267,7 +270,7 @@ impl Engine {
     pub fn cursor_from(&self, from: Lsn) -> Result<WalCursor, WalError> {
         let inner = &*self.inner;
         Ok(WalCursor::new(inner.view()?.plan(
-            &inner.dir,
+            &inner.files,
             &inner.live,
             from.0,
         )?))
@@ -276,8 +279,9 @@ impl Engine {
     /// The lookup holds the view lock briefly; the read itself holds nothing.
     pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
         let inner = &*self.inner;
-        let seg = inner.view()?.locate(lsn.0)?;
-        read_entry(inner.dir.clone(), inner.live.clone(), seg, lsn.0)
+        let cuts = inner.live.cut_generation();
+        let (seg, span_end) = inner.view()?.locate(lsn.0)?;
+        read_entry(&inner.files, &inner.live, cuts, seg, span_end, lsn.0)
     }
 
     pub fn read_range(
@@ -292,7 +296,7 @@ impl Engine {
             ));
         }
         let inner = &*self.inner;
-        let plan = inner.view()?.plan(&inner.dir, &inner.live, from.0)?;
+        let plan = inner.view()?.plan(&inner.files, &inner.live, from.0)?;
         read_range(plan, max_entries, max_bytes)
     }
 

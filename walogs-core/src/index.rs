@@ -1,14 +1,21 @@
 //! What walogs keeps in memory about each segment: its LSN range, its data length, and a
-//! sparse index (one LSN → offset pair per 64 KiB) that makes reads by LSN cheap.
+//! sparse index (one LSN → offset point per 2 KiB of frames) that makes reads by LSN cheap: a
+//! point read fetches the span between two points (about 2 KiB plus one frame). Memory: 8
+//! bytes per point while a segment's offsets and LSN spread fit 32 bits (segments up to
+//! 4 GiB), 16 beyond: at most 4 MiB per GiB of log (less with entries over 2 KiB: one point
+//! per frame at most).
+
+use crate::frame::{FRAME_HEADER_SIZE, Header};
 
 /// Distance in bytes between two sparse-index points.
-pub(crate) const INDEX_STRIDE: u64 = 64 * 1024;
+pub(crate) const INDEX_STRIDE: u64 = 2 * 1024;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SegmentInfo {
     pub seq: u64,
-    /// File name (normally `segment_filename(seq)`; `wal.log` for a read-only v1 directory).
-    pub name: String,
+    /// File name (normally `segment_filename(seq)`; `wal.log` for a read-only v1 directory),
+    /// shared with every reader's plan.
+    pub name: std::sync::Arc<str>,
     /// LSN of the first entry (meaningless while `first_lsn == next_lsn`, i.e. empty).
     pub first_lsn: u64,
     /// LSN following the last entry.
@@ -16,18 +23,94 @@ pub(crate) struct SegmentInfo {
     /// Bytes of valid frames.
     pub len: u64,
     /// Sparse index: (first LSN of a frame, its offset), ascending.
-    pub index: Vec<(u64, u64)>,
+    pub index: SparseIndex,
+}
+
+/// Index points `(first LSN of a frame, its offset)`, ascending, stored as 32-bit
+/// differences from the first point while they fit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SparseIndex {
+    base_lsn: u64,
+    narrow: Vec<(u32, u32)>,
+    /// Points past what 32 bits hold (segments over 4 GiB).
+    wide: Vec<(u64, u64)>,
+}
+
+impl SparseIndex {
+    pub fn len(&self) -> usize {
+        self.narrow.len() + self.wide.len()
+    }
+
+    fn get(&self, i: usize) -> (u64, u64) {
+        match self.narrow.get(i) {
+            Some(&(l, o)) => (self.base_lsn + u64::from(l), u64::from(o)),
+            None => self.wide[i - self.narrow.len()],
+        }
+    }
+
+    pub fn last(&self) -> Option<(u64, u64)> {
+        self.len().checked_sub(1).map(|i| self.get(i))
+    }
+
+    pub fn push(&mut self, lsn: u64, offset: u64) {
+        if self.narrow.is_empty() && self.wide.is_empty() {
+            self.base_lsn = lsn;
+        }
+        match (u32::try_from(lsn - self.base_lsn), u32::try_from(offset)) {
+            (Ok(l), Ok(o)) if self.wide.is_empty() => self.narrow.push((l, o)),
+            _ => self.wide.push((lsn, offset)),
+        }
+    }
+
+    /// Number of points with LSN `<= lsn`.
+    fn partition(&self, lsn: u64) -> usize {
+        if self.wide.is_empty() {
+            let Some(rel) = lsn.checked_sub(self.base_lsn) else {
+                return 0;
+            };
+            return self.narrow.partition_point(|&(l, _)| u64::from(l) <= rel);
+        }
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.get(mid).0 <= lsn {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Drop the points at or after `offset`.
+    fn cut(&mut self, offset: u64) {
+        let keep = (0..self.len())
+            .position(|i| self.get(i).1 >= offset)
+            .unwrap_or(self.len());
+        if keep <= self.narrow.len() {
+            self.narrow.truncate(keep);
+            self.wide.clear();
+        } else {
+            self.wide.truncate(keep - self.narrow.len());
+        }
+    }
+
+    /// Every point, ascending (tests).
+    #[cfg(test)]
+    pub fn points(&self) -> Vec<(u64, u64)> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
 }
 
 impl SegmentInfo {
     pub fn new(seq: u64, name: String, start_lsn: u64) -> Self {
         SegmentInfo {
             seq,
-            name,
+            name: name.into(),
             first_lsn: start_lsn,
             next_lsn: start_lsn,
             len: 0,
-            index: Vec::new(),
+            index: SparseIndex::default(),
         }
     }
 
@@ -47,13 +130,39 @@ impl SegmentInfo {
         }
         let due = match self.index.last() {
             None => true,
-            Some(&(_, off)) => offset >= off + INDEX_STRIDE,
+            Some((_, off)) => offset >= off + INDEX_STRIDE,
         };
         if due {
-            self.index.push((first_lsn, offset));
+            self.index.push(first_lsn, offset);
         }
         self.next_lsn = first_lsn + count;
         self.len = offset + frame_len;
+    }
+
+    /// Record the frames of one write: `buf` (whole frames, the first holding `first_lsn`)
+    /// written at `offset`. Walks the frame headers so that index points fall inside a big
+    /// unit too (a point read then never scans a whole batch).
+    pub fn record_write(&mut self, buf: &[u8], first_lsn: u64, offset: u64) {
+        let mut at = 0usize;
+        let mut lsn = first_lsn;
+        while at + FRAME_HEADER_SIZE <= buf.len() {
+            let h = Header::parse(&buf[at..at + FRAME_HEADER_SIZE]);
+            let count = if h.is_batch() {
+                // A legacy batch frame is one frame; it is never written any more.
+                u64::from(u32::from_le_bytes(
+                    buf[at + FRAME_HEADER_SIZE..at + FRAME_HEADER_SIZE + 4]
+                        .try_into()
+                        .expect("4 bytes"),
+                ))
+            } else {
+                1
+            };
+            let len = h.frame_len();
+            self.record(lsn, count, offset + at as u64, len);
+            lsn += count;
+            at += len as usize;
+        }
+        debug_assert_eq!(at, buf.len());
     }
 
     /// Whether `lsn` is stored in this segment.
@@ -63,13 +172,26 @@ impl SegmentInfo {
 
     /// Offset of an indexed frame at or before `lsn`, from which a forward scan finds it.
     pub fn seek_offset(&self, lsn: u64) -> u64 {
-        let i = self.index.partition_point(|&(l, _)| l <= lsn);
-        if i == 0 { 0 } else { self.index[i - 1].1 }
+        self.span(lsn).0
+    }
+
+    /// The bytes `[start, end)` holding the frame of `lsn` and the frames before it back to
+    /// an index point: from the indexed frame at or before `lsn` to the next index point (whose
+    /// frame starts after `lsn`'s ends) or the end of the frames.
+    pub fn span(&self, lsn: u64) -> (u64, u64) {
+        let i = self.index.partition(lsn);
+        let start = if i == 0 { 0 } else { self.index.get(i - 1).1 };
+        let end = if i < self.index.len() {
+            self.index.get(i).1
+        } else {
+            self.len
+        };
+        (start, end)
     }
 
     /// Forget everything at or after `offset` (after a truncation), ending at `next_lsn`.
     pub fn cut(&mut self, offset: u64, next_lsn: u64) {
-        self.index.retain(|&(_, off)| off < offset);
+        self.index.cut(offset);
         self.len = offset;
         self.next_lsn = next_lsn;
         if offset == 0 {
@@ -93,7 +215,8 @@ mod tests {
         }
         assert_eq!(s.first_lsn, 10);
         assert_eq!(s.next_lsn, 10_000);
-        assert!(s.index.len() < 20);
+        // One point per stride: about 1 MB of frames / 4 KiB.
+        assert!(s.index.len() <= (999_000 / INDEX_STRIDE as usize) + 1);
         for lsn in [10, 11, 700, 5000, 9999] {
             let o = s.seek_offset(lsn);
             assert!(o <= (lsn - 10) * 100);
@@ -101,6 +224,26 @@ mod tests {
         }
         s.cut(50_000, 510);
         assert_eq!(s.last_lsn(), 509);
-        assert!(s.index.iter().all(|&(_, o)| o < 50_000));
+        assert!(s.index.points().iter().all(|&(_, o)| o < 50_000));
+    }
+}
+
+#[cfg(test)]
+mod wide_tests {
+    use super::*;
+
+    #[test]
+    fn points_past_32_bits_are_kept_wide() {
+        let mut ix = SparseIndex::default();
+        ix.push(10, 0);
+        ix.push(20, 1 << 31);
+        ix.push(30, 5 << 30);
+        ix.push(40, 6 << 30);
+        assert_eq!(ix.narrow.len(), 2);
+        assert_eq!(ix.wide.len(), 2);
+        assert_eq!(ix.partition(35), 3);
+        assert_eq!(ix.get(2), (30, 5 << 30));
+        ix.cut(5 << 30);
+        assert_eq!(ix.points(), vec![(10, 0), (20, 1 << 31)]);
     }
 }

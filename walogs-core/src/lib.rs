@@ -42,6 +42,7 @@ mod config;
 mod directory;
 mod engine;
 mod error;
+mod files;
 mod fork;
 pub mod frame;
 mod group_commit;

@@ -43,13 +43,14 @@ impl LogWriter {
             .completed
             .iter()
             .take_while(|s| s.is_empty() || s.last_lsn() <= applied_up_to.0)
-            .map(|s| s.name.clone())
+            .map(|s| s.name.to_string())
             .collect();
         if doomed.is_empty() {
             return Ok(0);
         }
         self.record_newest_seal()?;
         for name in &doomed {
+            self.files.forget(name);
             match self.dir.remove(name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -194,9 +195,10 @@ impl LogWriter {
             .completed
             .iter()
             .take_while(|s| s.is_empty() || s.last_lsn() <= floor)
-            .map(|s| s.name.clone())
+            .map(|s| s.name.to_string())
             .collect();
         for name in &doomed {
+            self.files.forget(name);
             match self.dir.remove(name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -253,12 +255,12 @@ impl LogWriter {
                 .completed_index(target)
                 .expect("the LSN lies in a completed segment");
             let kept = &v.segs.completed[k];
-            let doomed: Vec<String> = std::iter::once(v.segs.active.name.clone())
+            let doomed: Vec<String> = std::iter::once(v.segs.active.name.to_string())
                 .chain(
                     v.segs.completed[k + 1..]
                         .iter()
                         .rev()
-                        .map(|s| s.name.clone()),
+                        .map(|s| s.name.to_string()),
                 )
                 .collect();
             (k, kept.seq, kept.first_lsn, kept.name.clone(), doomed)
@@ -271,6 +273,7 @@ impl LogWriter {
         self.write_meta(meta)?;
         self.file = None;
         for name in doomed {
+            self.files.forget(&name);
             let r = self.dir.remove(&name).and_then(|()| self.dir.sync());
             if let Err(e) = r {
                 return Err(self.poison("segment removal during truncate", e));

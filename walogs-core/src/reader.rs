@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::error::{Damage, DamageKind, WalError};
+use crate::files::ReadFiles;
 use crate::fork::Owner;
-use crate::frame::{BatchEntries, FrameKind};
+use crate::frame::{BatchEntries, FRAME_HEADER_SIZE, FrameKind, Header, verify};
 use crate::index::SegmentInfo;
 use crate::scan::{FrameReader, Step};
 use crate::types::Lsn;
@@ -59,6 +60,19 @@ impl Live {
             recent.pop_front();
         }
         self.cuts.store(generation, Ordering::Release);
+    }
+
+    /// `Err(LsnOutOfRange)` when `lsn` was purged (at or below the floor).
+    pub fn check_still_readable(&self, lsn: u64) -> Result<(), WalError> {
+        let floor = self.floor();
+        if lsn <= floor {
+            return Err(WalError::LsnOutOfRange {
+                lsn,
+                first: floor + 1,
+                next: floor + 1,
+            });
+        }
+        Ok(())
     }
 
     /// Truncations so far. Lock-free.
@@ -124,7 +138,7 @@ impl Live {
 /// One segment as a reader sees it.
 #[derive(Debug, Clone)]
 pub(crate) struct SegRef {
-    pub name: String,
+    pub name: Arc<str>,
     pub next_lsn: u64,
     /// Offset of a frame at or before the first wanted entry.
     pub start: u64,
@@ -135,7 +149,7 @@ pub(crate) struct SegRef {
 /// Which segments hold entries `from..` and where to start.
 #[derive(Debug)]
 pub(crate) struct ReadPlan {
-    pub dir: Arc<dyn Dir>,
+    pub files: Arc<ReadFiles>,
     pub live: Arc<Live>,
     pub segments: Vec<SegRef>,
     pub from: u64,
@@ -159,7 +173,7 @@ fn open_segment(dir: &dyn Dir, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError
                 e.kind(),
                 format!(
                     "cannot open {} (removed by a checkpoint or truncate since the reader started?): {e}",
-                    dir.path().join(&seg.name).display()
+                    dir.path().join(&*seg.name).display()
                 ),
             ))
         } else {
@@ -222,7 +236,7 @@ pub struct WalCursor {
     /// Truncations of the log when the cursor was made.
     cuts_seen: u64,
     seg: usize,
-    file: Option<Box<dyn FsFile>>,
+    file: Option<Arc<dyn FsFile>>,
     reader: FrameReader,
     /// Next LSN to hand out.
     next: u64,
@@ -266,6 +280,18 @@ impl WalCursor {
 
     fn fail(&mut self, e: WalError) -> Option<Result<(Lsn, &[u8]), WalError>> {
         self.done = true;
+        // Damage met after a truncation that started after this reader is the truncation's
+        // doing: the entries from the cut on are gone.
+        if let WalError::Corrupt { .. } = &e
+            && self.plan.live.cut_generation() != self.cuts_seen
+        {
+            let lowest = self.plan.live.lowest_cut_since(self.cuts_seen);
+            return Some(Err(WalError::LsnOutOfRange {
+                lsn: self.next,
+                first: self.plan.live.floor() + 1,
+                next: lowest.min(self.next),
+            }));
+        }
         Some(Err(e))
     }
 
@@ -332,7 +358,7 @@ impl WalCursor {
                 return None;
             };
             if self.file.is_none() {
-                match open_segment(self.plan.dir.as_ref(), &seg) {
+                match self.plan.files.get(&seg.name) {
                     Ok(f) => self.file = Some(f),
                     Err(e) => return self.fail(e),
                 }
@@ -423,31 +449,146 @@ impl Iterator for WalIter {
     }
 }
 
-/// Read the one entry `lsn` of segment `seg`.
+thread_local! {
+    /// The window buffer of point reads on this thread (grown, never shrunk below a few
+    /// pages, so a read zeroes nothing).
+    static WINDOW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Read the one entry `lsn` of segment `seg`: one `pread` of the span `[seg.start, span_end)`
+/// from the index point to the next (which holds the entry's frame), the frames before it
+/// skipped by their length fields, the entry's own frame verified (CRC, LSN). Allocates only
+/// the result.
 pub(crate) fn read_entry(
-    dir: Arc<dyn Dir>,
-    live: Arc<Live>,
+    files: &ReadFiles,
+    live: &Live,
+    cuts_seen: u64,
     seg: SegRef,
+    span_end: u64,
     lsn: u64,
 ) -> Result<Vec<u8>, WalError> {
-    let name = seg.name.clone();
-    let mut c = WalCursor::new(ReadPlan {
-        dir,
-        live,
-        segments: vec![seg],
-        from: lsn,
-        from_oldest: false,
-    });
-    match c.next_entry() {
-        Some(Ok((l, d))) if l.0 == lsn => Ok(d.to_vec()),
-        Some(Err(e)) => Err(e),
-        _ => Err(WalError::corrupt(
-            Damage::new(
-                DamageKind::ChangedWhileReading,
-                format!("entry {lsn} not found in {name} where the index says"),
-            )
-            .in_file(&name),
-        )),
+    WINDOW.with(|w| match w.try_borrow_mut() {
+        Ok(mut buf) => read_entry_into(&mut buf, files, live, cuts_seen, seg, span_end, lsn),
+        // Re-entered (cannot happen today): use a buffer of its own.
+        Err(_) => read_entry_into(&mut Vec::new(), files, live, cuts_seen, seg, span_end, lsn),
+    })
+}
+
+/// A window of a file: `buf[..have]` holds the bytes at `base..`.
+struct Window<'a> {
+    buf: &'a mut Vec<u8>,
+    base: u64,
+    have: usize,
+}
+
+impl Window<'_> {
+    /// Make `[off, off + n)` available, reading from `off` to `upto` (or further, for a frame
+    /// reaching past it) without passing `limit`; whether it is.
+    fn fill(
+        &mut self,
+        file: &dyn FsFile,
+        off: u64,
+        n: usize,
+        upto: u64,
+        limit: u64,
+    ) -> Result<bool, WalError> {
+        let end = off.saturating_add(n as u64);
+        if end > limit {
+            return Ok(false);
+        }
+        if off >= self.base && end <= self.base + self.have as u64 {
+            return Ok(true);
+        }
+        let want = (upto.max(end).min(limit) - off) as usize;
+        if self.buf.len() < want {
+            self.buf.resize(want.next_power_of_two(), 0);
+        }
+        let got = crate::vfs::read_full_at(file, &mut self.buf[..want], off)?;
+        self.base = off;
+        self.have = got;
+        Ok(got >= n)
+    }
+
+    /// The bytes at `[off, off + n)`, which [`Window::fill`] made available.
+    fn at(&self, off: u64, n: usize) -> &[u8] {
+        let a = (off - self.base) as usize;
+        &self.buf[a..a + n]
+    }
+}
+
+fn read_entry_into(
+    buf: &mut Vec<u8>,
+    files: &ReadFiles,
+    live: &Live,
+    cuts_seen: u64,
+    seg: SegRef,
+    span_end: u64,
+    lsn: u64,
+) -> Result<Vec<u8>, WalError> {
+    live.check()?;
+    // Bytes that do not verify after a truncation that started after the lookup are the
+    // truncation's doing (the entry is gone), not damage.
+    let damaged = |seg: &SegRef, off: u64| {
+        if live.cut_generation() != cuts_seen {
+            WalError::LsnOutOfRange {
+                lsn,
+                first: live.floor() + 1,
+                next: lsn,
+            }
+        } else {
+            damaged(seg, off)
+        }
+    };
+    let file = files.get(&seg.name)?;
+    let file = file.as_ref();
+    let mut w = Window {
+        buf,
+        base: seg.start,
+        have: 0,
+    };
+    let mut off = seg.start;
+    loop {
+        if !w.fill(file, off, FRAME_HEADER_SIZE, span_end, seg.len)? {
+            return Err(damaged(&seg, off));
+        }
+        let header = Header::parse(w.at(off, FRAME_HEADER_SIZE));
+        if !header.len_ok() {
+            return Err(damaged(&seg, off));
+        }
+        let frame_len = header.frame_len() as usize;
+        let first = header.first_lsn();
+        if first > lsn {
+            return Err(damaged(&seg, off));
+        }
+        if !header.is_batch() && first < lsn {
+            // A one-entry frame before the wanted one: skip it by its length.
+            off += frame_len as u64;
+            continue;
+        }
+        if !w.fill(file, off, frame_len, span_end, seg.len)? {
+            return Err(damaged(&seg, off));
+        }
+        let body = &w.at(off, frame_len)[FRAME_HEADER_SIZE..];
+        let Some(kind) = verify(&header, body) else {
+            return Err(damaged(&seg, off));
+        };
+        let entry = match kind {
+            FrameKind::Batch { count } if lsn >= first + count => {
+                off += frame_len as u64;
+                continue;
+            }
+            FrameKind::Batch { .. } => {
+                match BatchEntries::new(body).and_then(|mut e| e.nth((lsn - first) as usize)) {
+                    Some(e) => e,
+                    None => return Err(damaged(&seg, off)),
+                }
+            }
+            FrameKind::Plain | FrameKind::Member { .. } => &body[header.payload_start()..],
+        };
+        let out = entry.to_vec();
+        // A purge may have overtaken the lookup.
+        live.check_still_readable(lsn)?;
+        return Ok(out);
     }
 }
 

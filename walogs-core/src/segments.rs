@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::error::WalError;
+use crate::files::ReadFiles;
 use crate::index::SegmentInfo;
 use crate::reader::{Live, ReadPlan, SegRef};
-use crate::vfs::Dir;
 
 /// What readers see of the log: the segments and the next LSN. Shared between the writer
 /// (which updates it right after each write succeeds, never across I/O) and readers (which
@@ -41,22 +41,24 @@ impl View {
     /// A snapshot plan from `from` (see [`SegmentSet::plan`]).
     pub fn plan(
         &self,
-        dir: &Arc<dyn Dir>,
+        files: &Arc<ReadFiles>,
         live: &Arc<Live>,
         from: u64,
     ) -> Result<ReadPlan, WalError> {
         if from < self.first_lsn() || from > self.next_lsn {
             return Err(self.out_of_range(from));
         }
-        self.segs.plan(dir, live, from, self.next_lsn)
+        self.segs.plan(files, live, from, self.next_lsn)
     }
 
-    /// Where the entry `lsn` is.
-    pub fn locate(&self, lsn: u64) -> Result<SegRef, WalError> {
+    /// Where the entry `lsn` is: its segment and the span of bytes that holds its frame.
+    pub fn locate(&self, lsn: u64) -> Result<(SegRef, u64), WalError> {
         if lsn < self.first_lsn() || lsn >= self.next_lsn {
             return Err(self.out_of_range(lsn));
         }
-        self.segs.locate(lsn, self.next_lsn)
+        let s = self.segs.find(lsn).ok_or_else(|| self.out_of_range(lsn))?;
+        let (_, end) = s.span(lsn);
+        Ok((SegmentSet::seg_ref(s, lsn), end))
     }
 }
 
@@ -112,7 +114,7 @@ impl SegmentSet {
         self.completed.iter().position(|s| s.contains(lsn))
     }
 
-    fn seg_ref(s: &SegmentInfo, from: u64) -> SegRef {
+    pub(crate) fn seg_ref(s: &SegmentInfo, from: u64) -> SegRef {
         SegRef {
             name: s.name.clone(),
             next_lsn: s.next_lsn,
@@ -129,7 +131,7 @@ impl SegmentSet {
     /// [`WalError::LsnOutOfRange`] outside `first..=next`.
     pub fn plan(
         &self,
-        dir: &Arc<dyn Dir>,
+        files: &Arc<ReadFiles>,
         live: &Arc<Live>,
         from: u64,
         next_lsn: u64,
@@ -148,21 +150,11 @@ impl SegmentSet {
             .map(|s| Self::seg_ref(s, from))
             .collect();
         Ok(ReadPlan {
-            dir: dir.clone(),
+            files: files.clone(),
             live: live.clone(),
             segments,
             from,
             from_oldest: false,
         })
-    }
-
-    /// Where to read the one entry `lsn`; [`WalError::LsnOutOfRange`] if no segment holds it.
-    pub fn locate(&self, lsn: u64, next_lsn: u64) -> Result<SegRef, WalError> {
-        let s = self.find(lsn).ok_or(WalError::LsnOutOfRange {
-            lsn,
-            first: self.first_lsn(next_lsn),
-            next: next_lsn,
-        })?;
-        Ok(Self::seg_ref(s, lsn))
     }
 }

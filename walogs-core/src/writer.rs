@@ -13,6 +13,7 @@ use std::time::Instant;
 use crate::config::WalOptions;
 use crate::directory::{open_wal_dir, sync_dir_and_parent};
 use crate::error::WalError;
+use crate::files::ReadFiles;
 use crate::fork::Owner;
 use crate::frame::{self, limits};
 use crate::index::SegmentInfo;
@@ -34,6 +35,8 @@ pub(crate) struct LogWriter {
     pub(crate) dir: Arc<dyn Dir>,
     pub(crate) owner: Owner,
     pub(crate) live: Arc<Live>,
+    /// Segment files open for reading (shared with readers); forgotten when deleted.
+    pub(crate) files: Arc<ReadFiles>,
     max_segment_size: Option<u64>,
     durability: Durability,
     preallocate: bool,
@@ -99,7 +102,9 @@ impl LogWriter {
         let floor = rec.meta.map_or(0, |m| m.floor);
         let user = UserData::read_settled(dir.as_ref(), opts.read_only)?;
         let live = Arc::new(Live::new(owner, floor));
+        let files = Arc::new(ReadFiles::new(dir.clone()));
         let mut w = LogWriter {
+            files,
             dir,
             owner,
             live,
@@ -336,7 +341,7 @@ impl LogWriter {
         }
         {
             let mut v = self.view_mut();
-            v.segs.active.record(first_lsn, count, offset, len);
+            v.segs.active.record_write(frame, first_lsn, offset);
             v.next_lsn = first_lsn + count;
         }
         if sync_now {

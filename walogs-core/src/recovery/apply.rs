@@ -15,7 +15,7 @@ pub(crate) fn apply(dir: &dyn Dir, plan: &mut Plan, file_mode: u32) -> Result<()
         let to = segment_filename(1);
         dir.rename(&plan.segments[0].name, &to)?;
         dir.sync()?;
-        plan.segments[0].name = to;
+        plan.segments[0].name = to.into();
     }
     if plan.create_first {
         let name = segment_filename(1);

@@ -306,7 +306,7 @@ fn finish_truncation(
         // Nothing at or after `target` is left (only the final record was missing).
         return Ok(());
     };
-    delete.extend(segments.drain(k + 1..).rev().map(|s| s.name));
+    delete.extend(segments.drain(k + 1..).rev().map(|s| s.name.to_string()));
     let kept = &mut segments[k];
     let (offset, _, _) = crate::reader::locate_frame(dir, kept, target)?;
     let file_len = dir.open(&kept.name, OpenMode::Read)?.len()?;
