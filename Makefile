@@ -37,7 +37,8 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 TEST_DEFS := -DEXPECTED_VERSION='"$(VERSION)"'
 LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
-TESTS ?= test_api test_args test_errors test_lock test_poison test_threads
+TESTS ?= test_api test_args test_errors test_lock test_poison test_threads test_log_control \
+	test_durable test_fork test_files
 EXAMPLES := quickstart threads bench_overhead
 # Arguments of bench_overhead: [N] [ROUNDS] [DIR]
 BENCH_ARGS ?=
@@ -95,6 +96,7 @@ test-c-valgrind: $(addprefix $(BUILD)/plain/,$(TESTS))
 	@set -e; for t in $(TESTS); do \
 		echo "== $$t (valgrind)"; \
 		WALOGS_TEST_UNDER_VALGRIND=1 $(VALGRIND) --quiet --error-exitcode=1 --leak-check=full \
+			--suppressions=tests/c/valgrind.supp \
 			--errors-for-leak-kinds=all --show-leak-kinds=definite,indirect,possible \
 			--child-silent-after-fork=yes $(BUILD)/plain/$$t $$( [ $$t = test_poison ] && echo $(POISON_FS) ); \
 	done

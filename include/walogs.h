@@ -6,27 +6,35 @@
  *
  * OVERVIEW
  *   walogs_open() a directory, walogs_append() byte entries (each gets an LSN: 1, 2, 3, ...
- *   dense, never reused), read them back with walogs_iter_from()/walogs_iter_next() or
- *   walogs_read(), walogs_close() when done. An append that returned WALOGS_OK is on disk
- *   (fdatasync'd) under the default durability, and comes back byte for byte after a crash.
+ *   dense, never reused), read them back with walogs_iter_from()/walogs_iter_next(),
+ *   walogs_read() or walogs_read_range(), walogs_close() when done. An append that returned
+ *   WALOGS_OK is on disk (fdatasync'd) under the default durability, and comes back byte for
+ *   byte after a crash. Log control: walogs_truncate_after() drops the newest entries,
+ *   walogs_purge_up_to() the oldest; walogs_set_user_data() keeps a small durable blob next
+ *   to the log; walogs_wait_durable()/walogs_on_durable() tell when an entry is durable.
  *
  * ERRORS
  *   Every fallible function returns a walogs_status: WALOGS_OK (0) on success. The numbers
  *   are stable and grouped: 0-99 success, 100-199 bad argument (nothing changed), 200-299
- *   WAL state (LOCKED, POISONED, READ_ONLY, CLOSED, CORRUPT, LSN_OUT_OF_RANGE), 300-399 the
- *   OS failed (walogs_last_errno() gives errno), 900-999 a bug (a caught panic).
- *   walogs_status_str() describes a status; walogs_last_error() copies the message of the
- *   last failure ON THE CALLING THREAD (function, reason, file/offset/LSN involved).
- *   Every pointer argument is checked: a NULL required pointer is WALOGS_NULL_ARGUMENT.
- *   Output parameters are written only on success (the single exception: walogs_read()
- *   reports the needed length with WALOGS_BUFFER_TOO_SMALL). Outputs documented as
- *   "optional" may be NULL when the caller does not want them.
+ *   WAL state (LOCKED, POISONED, READ_ONLY, CLOSED, CORRUPT, LSN_OUT_OF_RANGE, FORKED,
+ *   UNSAFE_FILE, TIMEOUT), 300-399 the OS failed (walogs_last_errno() gives errno), 900-999
+ *   a bug (a caught panic). walogs_status_str() describes a status; walogs_last_error()
+ *   copies the message of the last failure ON THE CALLING THREAD (function, reason,
+ *   file/offset/LSN involved); after WALOGS_CORRUPT, walogs_last_damage() gives the damage
+ *   as data (kind, file, offset, LSNs around it). Every pointer argument is checked: a NULL
+ *   required pointer is WALOGS_NULL_ARGUMENT. Output parameters are written only on success
+ *   (the single exception: walogs_read() and walogs_user_data() report the needed length
+ *   with WALOGS_BUFFER_TOO_SMALL). Outputs documented as "optional" may be NULL when the
+ *   caller does not want them.
  *
  * OWNERSHIP
  *   walogs_open() / walogs_close(), walogs_options_new() / walogs_options_free(),
- *   walogs_iter_from() / walogs_iter_free(): each object is freed by its own function; the
- *   free functions accept NULL. An iterator does not borrow its walogs_wal: it may outlive
- *   it. Strings returned by walogs_status_str() and walogs_version() are static.
+ *   walogs_iter_from() / walogs_iter_free(), walogs_read_range() / walogs_range_free():
+ *   each object is freed by its own function; the free functions accept NULL. Iterators
+ *   and ranges do not borrow the walogs_wal's memory and may be freed after it is closed;
+ *   but an iterator reads its WAL's log: once the WAL is shut down or closed, its next
+ *   walogs_iter_next() returns WALOGS_CLOSED. A range owns copies of its entries. Strings
+ *   returned by walogs_status_str() and walogs_version() are static.
  *
  * THREADS
  *   A walogs_wal is thread-safe: every function taking a walogs_wal may be called from any
@@ -35,14 +43,21 @@
  *   walogs_close(), which must be the handle's last call, with no other call in flight.
  *   walogs_shutdown() may be called concurrently with anything else; afterwards calls
  *   return WALOGS_CLOSED. A walogs_iter and a walogs_options are not synchronized: one
- *   thread at a time each (they may move between threads). The last-error state is per
- *   thread; Go callers must keep the goroutine on its OS thread (runtime.LockOSThread)
- *   between a failing call and walogs_last_error()/walogs_last_errno().
+ *   thread at a time each (they may move between threads); a walogs_range is immutable.
+ *   walogs_on_durable() callbacks run on a notifier thread of the library (one per
+ *   handle). The last-error state (walogs_last_error, walogs_last_errno,
+ *   walogs_last_damage) is per thread: a caller whose code may move between OS threads
+ *   (Go: runtime.LockOSThread) must stay on one OS thread from BEFORE the call that may
+ *   fail until the error has been read.
  *
- * SINGLE WRITER
+ * SINGLE WRITER, FORK
  *   A writable handle holds an exclusive lock on the directory (walogs.lock): a second open,
  *   from this process or another, gets WALOGS_LOCKED. After a failed write or fdatasync the
  *   handle is poisoned: every mutating call returns WALOGS_POISONED until it is reopened.
+ *   A handle belongs to the process that opened it: in a child made by fork() every call on
+ *   an inherited handle (or iterator) returns WALOGS_FORKED and changes nothing, and
+ *   walogs_close() there only frees memory. Files walogs creates are private (0600,
+ *   directories 0700) unless walogs_options_set_file_mode() says otherwise.
  */
 
 #ifndef WALOGS_H
@@ -89,6 +104,11 @@
 #define WALOGS_MAX_BATCH_SIZE 67108864
 
 /**
+ * The largest user data, in bytes: 64 KiB. Larger values get `WALOGS_ENTRY_TOO_LARGE`.
+ */
+#define WALOGS_MAX_USER_DATA 65536
+
+/**
  * What a call did. Every fallible function returns one of these.
  *
  * The numbers are part of the ABI: they are never renumbered or reused. New failure kinds
@@ -120,12 +140,14 @@ enum walogs_status
   WALOGS_NULL_ARGUMENT = 100,
   /**
    * An argument has a value the call cannot accept (an empty path or batch, an unknown
-   * durability kind, a truncation point inside an atomic batch, ...). Nothing was changed.
+   * durability kind, a file mode without owner read and write, `max_entries` 0, ...).
+   * Nothing was changed.
    */
   WALOGS_INVALID_ARGUMENT = 101,
   /**
-   * An entry is larger than `WALOGS_MAX_ENTRY_SIZE`, or an atomic batch larger than
-   * `WALOGS_MAX_BATCH_SIZE`. Nothing was written.
+   * An entry is larger than `WALOGS_MAX_ENTRY_SIZE`, an atomic batch larger than
+   * `WALOGS_MAX_BATCH_SIZE`, or user data larger than `WALOGS_MAX_USER_DATA`. Nothing was
+   * written.
    */
   WALOGS_ENTRY_TOO_LARGE = 102,
   /**
@@ -146,19 +168,37 @@ enum walogs_status
    */
   WALOGS_READ_ONLY = 202,
   /**
-   * The handle was shut down (`walogs_shutdown`).
+   * The handle was shut down (`walogs_shutdown`), or the WAL of an iterator was closed.
    */
   WALOGS_CLOSED = 203,
   /**
    * The directory holds damage walogs will not repair silently (the message names the
-   * file and byte offset). Opening with the salvage option cuts mid-log damage in the
-   * last segment instead.
+   * file and byte offset; `walogs_last_damage` gives the details as data). Opening with
+   * the salvage option cuts mid-log damage in the last segment instead.
    */
   WALOGS_CORRUPT = 204,
   /**
-   * An LSN outside the entries the WAL holds (checkpointed away or not written yet).
+   * An LSN outside the entries the WAL holds (purged, checkpointed or truncated away, or
+   * not handed out yet).
    */
   WALOGS_LSN_OUT_OF_RANGE = 205,
+  /**
+   * The handle was opened by another process: this process inherited it across
+   * `fork()`. Nothing was done (`walogs_close` in such a child frees the handle's memory
+   * and writes nothing). Open the WAL anew in this process to use it here.
+   */
+  WALOGS_FORKED = 206,
+  /**
+   * A file inside the WAL directory is a symbolic link, a FIFO, a socket, a device or a
+   * directory under a walogs file name, or a file walogs would write has other hard
+   * links. Nothing was read from, written to or removed through it.
+   */
+  WALOGS_UNSAFE_FILE = 207,
+  /**
+   * `walogs_wait_durable` gave up: the entry was not durable within the timeout (it may
+   * still become durable later). Nothing was changed.
+   */
+  WALOGS_TIMEOUT = 208,
   /**
    * The operating system reported an error; `walogs_last_errno` gives its number. A
    * failed write or fdatasync also poisons the handle.
@@ -179,26 +219,46 @@ typedef int32_t walogs_status;
  * `walogs_iter_free`).
  *
  * It reads a snapshot of the segment list taken when it was created, through its own file
- * handles: it does not borrow the `walogs_wal`, which may be closed before the iterator is
- * freed. Entries appended after its creation are not seen. A segment removed meanwhile by
- * `walogs_checkpoint` or `walogs_truncate_after` makes the next call fail (`WALOGS_IO`).
+ * handles; entries appended after its creation are not seen. It does not borrow the
+ * `walogs_wal`'s memory: it may be freed after `walogs_close`. But it reads that WAL's log:
+ * once the WAL is shut down or closed, its next `walogs_iter_next` returns `WALOGS_CLOSED`
+ * (in a forked child `WALOGS_FORKED`), and the iteration ends.
+ *
+ * Concurrent log control: a `walogs_truncate_after` below its position stops it with
+ * `WALOGS_LSN_OUT_OF_RANGE` at the cut (it never reads removed entries, nor entries
+ * appended later under their LSNs). A `walogs_purge_up_to` past its position: an iterator
+ * made with `from` 0 goes on from the new oldest entry; one made with an explicit `from`
+ * stops with `WALOGS_LSN_OUT_OF_RANGE`. A segment deleted by `walogs_checkpoint` before it
+ * was read: `WALOGS_IO` (errno `ENOENT`).
  *
  * Not synchronized: use one iterator from one thread at a time (it may move between
  * threads); separate iterators are independent. Memory: one 256 KiB read buffer plus the
- * largest frame read; no allocation per entry.
+ * largest frame read; with an explicit `from` no allocation per entry, with `from` 0 one
+ * copy of each entry.
  */
 typedef struct walogs_iter walogs_iter;
 
 /**
  * Open-time settings for `walogs_open` (opaque; create with `walogs_options_new`, free with
  * `walogs_options_free`). The defaults: 64 MiB segments, `WALOGS_DURABILITY_EVERY_APPEND`,
- * writable, no salvage, preallocation on.
+ * writable, no salvage, preallocation on, private files (mode 0600, directories 0700).
+ *
+ * Every setter checks its value (the core's `WalOptions::validate`): a refused value
+ * returns `WALOGS_INVALID_ARGUMENT` and leaves the options as they were.
  *
  * `walogs_open` copies what it needs, so one options object can serve any number of opens
  * and may be freed right after. Not synchronized: do not change it from one thread while
  * another uses it.
  */
 typedef struct walogs_options walogs_options;
+
+/**
+ * Consecutive entries read by `walogs_read_range` (opaque; read with `walogs_range_len` and
+ * `walogs_range_get`, free with `walogs_range_free`). It owns copies of the entries: it does
+ * not depend on its `walogs_wal`, which may be closed first. Immutable: any number of
+ * threads may read one range at once.
+ */
+typedef struct walogs_range walogs_range;
 
 /**
  * An open WAL (opaque). It owns its directory: while it is open no other handle, in this
@@ -208,13 +268,90 @@ typedef struct walogs_options walogs_options;
  * threads on one handle, except `walogs_close`, which must be the last call. Concurrent
  * appends share writes and fdatasyncs (group commit); each still returns only once its own
  * entry is durable under `WALOGS_DURABILITY_EVERY_APPEND`.
+ *
+ * A handle belongs to the process that opened it: in a child made by `fork()` every call on
+ * the inherited handle returns `WALOGS_FORKED` and changes nothing (see `walogs_close`).
  */
 typedef struct walogs_wal walogs_wal;
+
+/**
+ * What kind of damage a `WALOGS_CORRUPT` reported: one of the `WALOGS_DAMAGE_*` values.
+ * The numbers are part of the ABI: never renumbered or reused.
+ */
+typedef uint32_t walogs_damage_kind;
+
+/**
+ * The damage behind a `WALOGS_CORRUPT`, as data, filled by `walogs_last_damage`. Read the
+ * fields rather than parsing the message.
+ *
+ * Versioned by size: set `struct_size` to `sizeof(walogs_damage)` before the call. Later
+ * versions of the library only append fields.
+ */
+typedef struct walogs_damage {
+  /**
+   * Set by the caller: `sizeof(walogs_damage)` as the caller knows it.
+   */
+  size_t struct_size;
+  /**
+   * One of the `WALOGS_DAMAGE_*` values; `WALOGS_DAMAGE_NONE` when the last failed call
+   * on this thread was not `WALOGS_CORRUPT` (then every other field is 0/false/empty).
+   */
+  walogs_damage_kind kind;
+  /**
+   * Whether opening with the salvage option can cut this damage (only
+   * `WALOGS_DAMAGE_MID_LOG`).
+   */
+  bool salvageable;
+  /**
+   * Whether one file is concerned; its name is then in `file`.
+   */
+  bool has_file;
+  /**
+   * The file holding the damage, a name inside the WAL directory (e.g. `wal-000003.log`,
+   * `walogs.meta`), NUL-terminated; empty without `has_file`.
+   */
+  char file[64];
+  /**
+   * Whether `offset` is known.
+   */
+  bool has_offset;
+  /**
+   * With `has_offset`: byte offset of the damage in `file`; 0 otherwise.
+   */
+  uint64_t offset;
+  /**
+   * Whether `last_good_lsn` is known.
+   */
+  bool has_last_good_lsn;
+  /**
+   * With `has_last_good_lsn`: the last LSN known intact before the damage; 0 otherwise.
+   */
+  uint64_t last_good_lsn;
+  /**
+   * Whether a valid frame was found after the damage.
+   */
+  bool has_first_lsn_after;
+  /**
+   * With `has_first_lsn_after`: the LSN of the first valid frame after the damage; 0
+   * otherwise.
+   */
+  uint64_t first_lsn_after;
+  /**
+   * Valid frames found after the damage in the same file (0 when none).
+   */
+  uint64_t frames_after;
+} walogs_damage;
 
 /**
  * When appended entries are fdatasync'd: one of the `WALOGS_DURABILITY_*` values.
  */
 typedef uint32_t walogs_durability;
+
+/**
+ * A callback of `walogs_on_durable`: called once with the caller's `ctx` and `WALOGS_OK`
+ * (the entry is durable) or the failure status that ended the wait.
+ */
+typedef void (*walogs_durable_callback)(void *ctx, walogs_status status);
 
 /**
  * What the last open found at the end of the last segment: one of the `WALOGS_TAIL_*`
@@ -295,14 +432,86 @@ typedef struct walogs_report {
 } walogs_report;
 
 /**
+ * No damage: the last failed call on this thread was not `WALOGS_CORRUPT` (or there was
+ * none).
+ */
+#define WALOGS_DAMAGE_NONE 0
+
+/**
+ * A frame of a completed (not the newest) segment fails its checks.
+ */
+#define WALOGS_DAMAGE_COMPLETED_SEGMENT 1
+
+/**
+ * A bad frame in the newest segment is followed by valid frames: not a torn write. The
+ * salvage option cuts it (losing the frames after it).
+ */
+#define WALOGS_DAMAGE_MID_LOG 2
+
+/**
+ * Consecutive frames do not carry consecutive LSNs.
+ */
+#define WALOGS_DAMAGE_LSN_DISCONTINUITY 3
+
+/**
+ * Segment numbers are not contiguous (a segment file is missing).
+ */
+#define WALOGS_DAMAGE_SEGMENT_GAP 4
+
+/**
+ * A completed segment holds no frame.
+ */
+#define WALOGS_DAMAGE_EMPTY_COMPLETED_SEGMENT 5
+
+/**
+ * `walogs.meta` records a seal the segments do not match (a completed segment's tail was
+ * cut, or segments are missing).
+ */
+#define WALOGS_DAMAGE_SEAL_MISMATCH 6
+
+/**
+ * A segment starts at or below an LSN `walogs.meta` records as sealed in an older one.
+ */
+#define WALOGS_DAMAGE_BELOW_SEAL 7
+
+/**
+ * `walogs.meta` itself is damaged (size, magic, checksum, version, flags).
+ */
+#define WALOGS_DAMAGE_METADATA 8
+
+/**
+ * Both a walogs 0.1 `wal.log` and segment files exist.
+ */
+#define WALOGS_DAMAGE_MIXED_LAYOUT 9
+
+/**
+ * A reader found a frame that no longer matches what was verified when the WAL was opened
+ * (the file changed underneath).
+ */
+#define WALOGS_DAMAGE_CHANGED_WHILE_READING 10
+
+/**
+ * The user data file (`walogs.user`) holds no valid value.
+ */
+#define WALOGS_DAMAGE_USER_DATA 11
+
+/**
+ * A kind of damage this version of the C API has no number for (the message of
+ * `walogs_last_error` describes it).
+ */
+#define WALOGS_DAMAGE_OTHER 999
+
+/**
  * Every append (or batch, or group-commit group) is fdatasync'd before it returns
  * `WALOGS_OK`: a power loss loses nothing acknowledged. The default.
  */
 #define WALOGS_DURABILITY_EVERY_APPEND 0
 
 /**
- * Appends return after the write; an append that finds the last fdatasync older than the
- * interval syncs before returning. A power loss may lose about one interval of entries.
+ * Appends return after the write; a background thread (started by a writable open, stopped
+ * by `walogs_shutdown`/`walogs_close`) fdatasyncs whatever is not yet durable once per
+ * interval, so an entry becomes durable within about one interval without a further
+ * append. A power loss may lose about one interval of entries.
  */
 #define WALOGS_DURABILITY_INTERVAL 1
 
@@ -358,8 +567,9 @@ const char *walogs_status_str(int32_t status);
  * (or `cap` was 0), `WALOGS_NULL_ARGUMENT` when `buf` is NULL with `cap > 0`. This call
  * never changes the last error itself. Cost: one copy of the message.
  *
- * Thread-local: call it on the thread that made the failing call (in Go, keep the
- * goroutine locked to its OS thread between the two calls).
+ * Thread-local: call it on the thread that made the failing call (in Go, lock the goroutine
+ * to its OS thread before the call that may fail and keep it locked until the error is
+ * read).
  *
  * # Safety
  * `buf`, when not NULL, must be valid for writes of `cap` bytes; `len_out`, when not NULL,
@@ -371,9 +581,30 @@ walogs_status walogs_last_error(char *buf, size_t cap, size_t *len_out);
  * The OS error number (`errno` value, e.g. `ENOSPC`) of the last failed call on this
  * thread when it failed with `WALOGS_IO`; 0 when it had none (a non-I/O failure, or no
  * failure yet). Kept until the next failing call on this thread. Never fails, costs
- * nothing.
+ * nothing. The numbers are walogs' one errno table (the same the Rust, Python and Go
+ * surfaces report).
  */
 int walogs_last_errno(void);
+
+/**
+ * Fill `*out` with the damage behind the last failed call on this thread, when it failed
+ * with `WALOGS_CORRUPT`: kind, file, offset, the LSNs around it, whether salvage can cut it.
+ * When the last failure was anything else (or there was none) `out->kind` is
+ * `WALOGS_DAMAGE_NONE` and the other fields are 0/false/empty. The damage is kept until
+ * the next failing call on this thread, like `walogs_last_error`.
+ *
+ * `out->struct_size` must be at least `sizeof(walogs_damage)` of this version, else
+ * `WALOGS_INVALID_ARGUMENT`; `struct_size` itself is left as the caller set it. A NULL
+ * `out` is `WALOGS_NULL_ARGUMENT`. Like `walogs_last_error`, this call never changes the
+ * last error (so its own refusals leave no message). Cost: one copy.
+ *
+ * Thread-local: call it on the thread that made the failing call (for a callback of
+ * `walogs_on_durable`, inside the callback).
+ *
+ * # Safety
+ * `out` NULL or valid for reads and writes of `out->struct_size` bytes.
+ */
+walogs_status walogs_last_damage(struct walogs_damage *out);
 
 /**
  * The version of the loaded library as a static NUL-terminated string, e.g. `"0.2.0"`.
@@ -418,6 +649,7 @@ walogs_status walogs_options_set_max_segment_size(struct walogs_options *opts, u
  * Choose when appends are fdatasync'd: `kind` is one of the `WALOGS_DURABILITY_*` values;
  * `interval_ms` (at least 1) is used only with `WALOGS_DURABILITY_INTERVAL` and ignored
  * otherwise. An unknown kind or a zero interval is `WALOGS_INVALID_ARGUMENT`.
+ * `WALOGS_DURABILITY_INTERVAL` starts one background thread per open handle.
  *
  * # Safety
  * `opts` must be NULL or a live pointer from `walogs_options_new`.
@@ -457,16 +689,37 @@ walogs_status walogs_options_set_salvage(struct walogs_options *opts, bool salva
 walogs_status walogs_options_set_preallocate(struct walogs_options *opts, bool preallocate);
 
 /**
+ * Permission bits of the files walogs creates (segments, `walogs.meta`, `walogs.lock`,
+ * `walogs.user`), applied exactly: the process umask neither narrows nor widens them. A
+ * directory walogs creates gets search permission wherever read is granted (0640 gives
+ * directories 0750). Default 0600 (directories 0700). `mode` must grant the owner read and
+ * write (0600) and hold nothing beyond 0777, else `WALOGS_INVALID_ARGUMENT` and the options
+ * keep their mode. Existing files keep their permissions.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_options_new`.
+ */
+walogs_status walogs_options_set_file_mode(struct walogs_options *opts, uint32_t mode);
+
+/**
  * Open or create the WAL in directory `dir` (a NUL-terminated path; any bytes but NUL,
  * UTF-8 not required). `opts` may be NULL for the defaults; it is not consumed. On success
  * `*out` receives the handle, to be released with `walogs_close`.
  *
- * A writable open creates `dir` (and missing parents), takes the directory's write lock,
- * verifies every frame of every segment, truncates a torn final write, and fdatasyncs:
- * it costs a read of the whole log. Returns `WALOGS_LOCKED` when another handle holds the
- * directory, `WALOGS_CORRUPT` for damage that is not a torn final write (see the salvage
- * option), `WALOGS_IO` for OS errors (a missing directory opened read-only is `WALOGS_IO`
- * with errno `ENOENT`), `WALOGS_INVALID_ARGUMENT` for an empty path.
+ * A writable open creates `dir` (and missing parents, mode 0700 by default), takes the
+ * directory's write lock, verifies every frame of every segment, truncates a torn final
+ * write, and fdatasyncs: it costs a read of the whole log. `dir` is resolved once, here: a
+ * relative path names a directory under the working directory of this call, and the
+ * handle keeps using that directory after a `chdir`. Files inside are never followed
+ * through symbolic links.
+ *
+ * Returns `WALOGS_LOCKED` when another handle holds the directory, `WALOGS_CORRUPT` for
+ * damage that is not a torn final write (see the salvage option; `walogs_last_damage`
+ * says what and where), `WALOGS_UNSAFE_FILE` when a walogs file name in the directory is
+ * a symbolic link, FIFO, socket, device or directory, or a file walogs would write has
+ * other hard links (nothing is touched), `WALOGS_IO` for OS errors (a missing directory
+ * opened read-only is `WALOGS_IO` with errno `ENOENT`; the message names the file),
+ * `WALOGS_INVALID_ARGUMENT` for an empty path.
  *
  * # Safety
  * `dir` must be NULL or a NUL-terminated string; `opts` NULL or a live options object;
@@ -477,15 +730,18 @@ walogs_status walogs_open(const char *dir,
                           struct walogs_wal **out);
 
 /**
- * Shut the WAL down without freeing the handle: write what concurrent appends queued, cut
- * the preallocated tail, fdatasync, release the directory lock. Afterwards every call on
- * the handle returns `WALOGS_CLOSED` (the getters keep answering with the last values)
- * until `walogs_close` frees it.
+ * Shut the WAL down without freeing the handle: stop the INTERVAL flusher, write what
+ * concurrent appends queued, cut the preallocated tail, fdatasync, release the directory
+ * lock, then run every `walogs_on_durable` callback still pending (with `WALOGS_OK` for
+ * the entries durable by then) and stop the notifier thread. Afterwards every call on the
+ * handle, getters included, returns `WALOGS_CLOSED` (and iterators made from it return
+ * `WALOGS_CLOSED` at their next `walogs_iter_next`) until `walogs_close` frees it.
  *
  * Unlike `walogs_close`, this may be called while other threads use the handle (they get
- * `WALOGS_CLOSED` from then on), and more than once (later calls return `WALOGS_OK`).
- * Returns the error of the final write or fdatasync, if any (`WALOGS_IO`); the lock is
- * released either way. Cost: one fdatasync.
+ * `WALOGS_CLOSED` from then on), from a `walogs_on_durable` callback, and more than once
+ * (later calls return `WALOGS_OK`). Returns the error of the final write or fdatasync, if
+ * any (`WALOGS_IO`); the lock is released either way. In a forked child: `WALOGS_FORKED`,
+ * nothing done. Cost: one fdatasync.
  *
  * # Safety
  * `wal` must be NULL or a live handle from `walogs_open`.
@@ -498,9 +754,15 @@ walogs_status walogs_shutdown(struct walogs_wal *wal);
  * Does what `walogs_shutdown` does (if it was not done already), then frees the handle,
  * which is gone even when the status is an error: the status only reports whether the
  * final write or fdatasync failed (`WALOGS_IO`; entries acknowledged earlier are durable
- * anyway under `WALOGS_DURABILITY_EVERY_APPEND`). Must not be called while another thread
- * uses the handle, nor twice on the same pointer. Iterators created from the handle stay
- * valid. Cost: one fdatasync.
+ * anyway under `WALOGS_DURABILITY_EVERY_APPEND`). When it returns, every callback
+ * registered with `walogs_on_durable` has run. Must not be called while another thread
+ * uses the handle, nor twice on the same pointer, nor from a `walogs_on_durable` callback
+ * of this handle. Iterators created from the handle may still be freed (their next
+ * `walogs_iter_next` returns `WALOGS_CLOSED`). Cost: one fdatasync.
+ *
+ * In a process that inherited the handle across `fork()`: frees the handle's memory and
+ * releases its copies of the descriptors, writes, truncates and syncs nothing (the
+ * parent's log and lock are untouched), and returns `WALOGS_FORKED`.
  *
  * # Safety
  * `wal` must be NULL or a handle from `walogs_open` not yet closed, used by no other thread.
@@ -532,14 +794,15 @@ walogs_status walogs_append(struct walogs_wal *wal,
  * `lens[i]` is 0) with consecutive LSNs; `*first_out` and `*last_out` (optional, may be
  * NULL) receive the first and last.
  *
- * `atomic` true: one batch frame, one write, one fdatasync; after a crash either every
- * entry is in the log or none is. The total (payloads + 4 bytes per entry + 4) must fit
- * `WALOGS_MAX_BATCH_SIZE`, else `WALOGS_ENTRY_TOO_LARGE` and nothing is written. Atomic
- * batches are a format extension walogs 0.1 cannot read.
+ * `atomic` true: one unit (a frame per entry, each with its own CRC), one write, one
+ * fdatasync; after a crash either every entry is in the log or none is. The total
+ * (payloads + 4 bytes per entry + 4) must fit `WALOGS_MAX_BATCH_SIZE`, else
+ * `WALOGS_ENTRY_TOO_LARGE` and nothing is written. Multi-entry units are a format extension
+ * walogs 0.1 cannot read. `walogs_truncate_after` may later cut inside a batch.
  *
- * `atomic` false: any number and total size, written as few atomic frames as possible
- * (each one write + one fdatasync). Not atomic as a whole: if a frame fails, the frames
- * before it stay in the log and the error is returned; after a crash a prefix may survive.
+ * `atomic` false: any number and total size, written as few units as possible (each one
+ * write + one fdatasync). Not atomic as a whole: if a unit fails, the units before it stay
+ * in the log and the error is returned; after a crash a prefix may survive.
  *
  * `n` of 0 is `WALOGS_INVALID_ARGUMENT`; an entry over `WALOGS_MAX_ENTRY_SIZE` is
  * `WALOGS_ENTRY_TOO_LARGE` before anything is written. Other statuses as `walogs_append`.
@@ -569,15 +832,69 @@ walogs_status walogs_append_batch(struct walogs_wal *wal,
 walogs_status walogs_sync(struct walogs_wal *wal, uint64_t *durable_out);
 
 /**
+ * Read up to `max_entries` consecutive entries from `from`, stopping before their total
+ * payload would exceed `max_bytes` -- but at least one entry when `from` holds one, even
+ * if it alone exceeds `max_bytes`. `*out` receives the range (free it with
+ * `walogs_range_free`). `from` equal to the next LSN gives an empty range; outside
+ * first..=next LSN (`from` 0 too: start at `walogs_first_lsn`) it is
+ * `WALOGS_LSN_OUT_OF_RANGE`; `max_entries` 0 is
+ * `WALOGS_INVALID_ARGUMENT`. Works on read-only and poisoned handles; never waits for an
+ * append's I/O. Cost: the index lookup, then sequential reads and one copy of each entry
+ * (memory: the entries plus one read buffer).
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `out` NULL or valid for a write.
+ */
+walogs_status walogs_read_range(const struct walogs_wal *wal,
+                                uint64_t from,
+                                size_t max_entries,
+                                size_t max_bytes,
+                                struct walogs_range **out);
+
+/**
+ * `*out` = how many entries `range` holds (0 for an empty range). Their LSNs are
+ * consecutive: entry `i` has the LSN of entry 0 plus `i`.
+ *
+ * # Safety
+ * `range` NULL or a live range; `out` NULL or valid for a write.
+ */
+walogs_status walogs_range_len(const struct walogs_range *range, size_t *out);
+
+/**
+ * Entry `index` (0-based) of `range`: `*lsn_out` receives its LSN, `*data_out` a pointer to
+ * its bytes, `*len_out` their count (all three required). The bytes belong to the range:
+ * valid and unchanged until `walogs_range_free`, not to be freed or written. For an empty
+ * entry `*len_out` is 0 and `*data_out` a non-NULL pointer not to be read. An `index` at or
+ * past `walogs_range_len` is `WALOGS_INVALID_ARGUMENT` (nothing written).
+ *
+ * # Safety
+ * `range` NULL or a live range; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_range_get(const struct walogs_range *range,
+                               size_t index,
+                               uint64_t *lsn_out,
+                               const uint8_t **data_out,
+                               size_t *len_out);
+
+/**
+ * Free a range and the bytes it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `range` must be NULL or a pointer from `walogs_read_range` not yet freed, with no other
+ * thread reading it.
+ */
+void walogs_range_free(struct walogs_range *range);
+
+/**
  * Read entry `lsn` into `buf` (`cap` bytes; `buf` may be NULL when `cap` is 0);
  * `*len_out` (required) receives its length.
  *
  * When the entry is longer than `cap`, returns `WALOGS_BUFFER_TOO_SMALL`, writes the length
  * needed to `*len_out` (the one output written on a failure) and leaves `buf` untouched:
- * call again with a buffer that large. `WALOGS_LSN_OUT_OF_RANGE` when `lsn` was
+ * call again with a buffer that large. `WALOGS_LSN_OUT_OF_RANGE` when `lsn` was purged,
  * checkpointed or truncated away or not written yet, `WALOGS_CORRUPT` if the file changed
  * under the WAL. Works on read-only and poisoned handles. Cost: one open and reads of at
- * most ~64 KiB plus the entry; the lookup briefly holds the writer lock.
+ * most ~64 KiB plus the entry; the lookup briefly holds a read lock of the segment list.
  *
  * # Safety
  * `wal` NULL or a live handle; `buf` NULL or valid for writes of `cap` bytes; `len_out`
@@ -590,9 +907,10 @@ walogs_status walogs_read(const struct walogs_wal *wal,
                           size_t *len_out);
 
 /**
- * Create an iterator starting at `from` (inclusive); `from` 0 means the oldest entry kept.
- * `from` may equal the next LSN (an iterator with no entries); outside the entries kept it
- * is `WALOGS_LSN_OUT_OF_RANGE`. Uses the sparse index: no scan from the start. `*out`
+ * Create an iterator starting at `from` (inclusive); `from` 0 means the oldest entry kept
+ * (and keeps meaning it: a concurrent purge never makes such an iterator fail). `from` may
+ * equal the next LSN (an iterator with no entries); outside the entries kept it is
+ * `WALOGS_LSN_OUT_OF_RANGE`. Uses the sparse index: no scan from the start. `*out`
  * receives the iterator. Works on read-only and poisoned handles.
  *
  * # Safety
@@ -610,8 +928,11 @@ walogs_status walogs_iter_from(const struct walogs_wal *wal,
  * `*len_out` is 0 and `*data_out` is a non-NULL pointer not to be read.
  *
  * Returns `WALOGS_END` (not an error; nothing written) when there are no more entries. On an
- * error (`WALOGS_CORRUPT` when a file was damaged after open, `WALOGS_IO` when a segment
- * was removed or unreadable) the iteration ends: later calls return `WALOGS_END`.
+ * error the iteration ends (later calls return `WALOGS_END`): `WALOGS_CLOSED` once the WAL
+ * was shut down or closed, `WALOGS_FORKED` in a forked child, `WALOGS_LSN_OUT_OF_RANGE` at
+ * a truncation (or, for an explicit `from`, a purge) made after the iterator, `WALOGS_CORRUPT`
+ * when a file was damaged after open (`walogs_last_damage` says where), `WALOGS_IO` when a
+ * segment was removed by a checkpoint or unreadable.
  *
  * # Safety
  * `it` NULL or a live iterator not used concurrently; the outputs NULL or valid for a write.
@@ -644,8 +965,9 @@ walogs_status walogs_rotate(struct walogs_wal *wal);
  * Delete, oldest first, every completed segment whose entries all have
  * `lsn <= applied_up_to`; never the active segment. `*deleted_out` (optional, may be NULL)
  * receives how many were deleted. `applied_up_to` 0 deletes nothing. LSNs are never reused
- * afterwards, even when every completed segment is gone. Cost: one unlink and one directory
- * fsync per segment.
+ * afterwards, even when every completed segment is gone. Whole segments only: to make
+ * entries unreadable up to an exact LSN, use `walogs_purge_up_to`. Cost: one unlink and one
+ * directory fsync per segment.
  *
  * # Safety
  * `wal` NULL or a live handle; `deleted_out` NULL or valid for a write.
@@ -655,14 +977,22 @@ walogs_status walogs_checkpoint(struct walogs_wal *wal,
                                 size_t *deleted_out);
 
 /**
- * Remove every entry after `keep_up_to`, durably (truncate + fdatasync, and for each
- * removed segment an unlink + directory fsync); the next append gets `keep_up_to + 1`.
- * `*removed_out` (optional, may be NULL) receives how many entries were removed (0 when
- * `keep_up_to` is at or past the newest). Below the oldest kept entry it is
- * `WALOGS_LSN_OUT_OF_RANGE`; a point inside an atomic batch is `WALOGS_INVALID_ARGUMENT`
- * (the message names the batch's bounds), and so is a point inside a frame that group
- * commit wrote for several concurrent appends (appends made one at a time can be cut
- * anywhere). Iterators over the removed entries fail.
+ * Remove every entry after `keep_up_to`, durably; the next append gets `keep_up_to + 1`.
+ * Works at any LSN of the log, also inside an atomic batch, a non-atomic batch or a write
+ * that group commit made for several concurrent appends (a batch is atomic against a
+ * crash during its append; it can be cut later on request). `*removed_out` (optional, may
+ * be NULL) receives how many entries were removed (0 when `keep_up_to` is at or past the
+ * newest). Below the oldest kept entry (e.g. below the purge floor) it is
+ * `WALOGS_LSN_OUT_OF_RANGE`. A crash at any point leaves the old or the new log.
+ *
+ * Waiters (`walogs_wait_durable`) and callbacks (`walogs_on_durable`) for removed LSNs end
+ * with `WALOGS_LSN_OUT_OF_RANGE`; an iterator made before the truncation stops with
+ * `WALOGS_LSN_OUT_OF_RANGE` when it reaches the cut. Only the batch frames written by earlier walogs 0.2 builds
+ * cannot be cut inside: `WALOGS_INVALID_ARGUMENT`, the message names their bounds.
+ *
+ * Cost: a truncate + fdatasync; a cut inside a multi-entry write first records it in
+ * `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment an
+ * unlink + directory fsync.
  *
  * # Safety
  * `wal` NULL or a live handle; `removed_out` NULL or valid for a write.
@@ -672,8 +1002,123 @@ walogs_status walogs_truncate_after(struct walogs_wal *wal,
                                     uint64_t *removed_out);
 
 /**
+ * Purge every entry up to and including `up_to`: at once and for good (also after a reopen
+ * or a crash at any point) the oldest entry is `up_to + 1`; reading, iterating or
+ * truncating below it is `WALOGS_LSN_OUT_OF_RANGE`; segment files wholly at or below it
+ * are deleted. `up_to` may be at or past the end of the log: the log is then empty and the
+ * next append gets `up_to + 1` (how a Raft log restarts after installing a snapshot at
+ * `up_to`). Below the current floor (`walogs_purged_up_to`) it does nothing; LSNs are never
+ * reused and the next LSN never moves backwards. `*segments_deleted` (optional, may be
+ * NULL) receives how many segment files were deleted.
+ *
+ * Cost: the metadata file (write + fdatasync + rename + directory fsync), a rotation when
+ * the active segment holds only purged entries, one unlink and one directory fsync per
+ * deleted segment.
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `segments_deleted` NULL or valid for a write.
+ */
+walogs_status walogs_purge_up_to(struct walogs_wal *wal, uint64_t up_to, size_t *segments_deleted);
+
+/**
+ * Replace the durable user data with the `len` bytes at `data` (NULL allowed when `len` is
+ * 0): a blob of up to `WALOGS_MAX_USER_DATA` bytes kept next to the log, replaced
+ * atomically (after a crash it is the old or the new value, never a mix) and durable when
+ * this returns `WALOGS_OK`. Every entry appended before the call is made durable first, so
+ * (say) a Raft vote is never durable ahead of the log it covers. The bytes are copied.
+ *
+ * Over `WALOGS_MAX_USER_DATA`: `WALOGS_ENTRY_TOO_LARGE`, nothing changed.
+ * `WALOGS_READ_ONLY`, `WALOGS_POISONED`, `WALOGS_CLOSED`, `WALOGS_FORKED` as for appends;
+ * `WALOGS_IO` when a write or fdatasync fails (which poisons the handle). Cost: an
+ * fdatasync of the log if anything is pending, one write + one fdatasync of `walogs.user`
+ * (its first write also creates it).
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `data` NULL or valid for reads of `len` bytes.
+ */
+walogs_status walogs_set_user_data(struct walogs_wal *wal, const uint8_t *data, size_t len);
+
+/**
+ * Copy the durable user data into `buf` (`cap` bytes; `buf` may be NULL when `cap` is 0);
+ * `*len_out` (required) receives its length. Empty (length 0) before the first
+ * `walogs_set_user_data`; kept across reopens; readable by read-only handles (the value as
+ * of their open).
+ *
+ * When the value is longer than `cap`, returns `WALOGS_BUFFER_TOO_SMALL`, writes the length
+ * needed to `*len_out` (the one output written on a failure) and leaves `buf` untouched:
+ * call again with a buffer that large (at most `WALOGS_MAX_USER_DATA` is always enough).
+ * Cost: one copy.
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `buf` NULL or valid for writes of `cap` bytes; `len_out`
+ * NULL or valid for a write.
+ */
+walogs_status walogs_user_data(const struct walogs_wal *wal,
+                               uint8_t *buf,
+                               size_t cap,
+                               size_t *len_out);
+
+/**
+ * Block until entry `lsn` is durable (fdatasync'd): `WALOGS_OK`. `timeout_ms` below 0
+ * waits without limit; 0 only looks. Works from any number of threads at once.
+ *
+ * `WALOGS_TIMEOUT` when the entry was not durable within `timeout_ms` (it may still become
+ * durable later); `WALOGS_POISONED` with the error that poisoned the handle, before or
+ * during the wait; `WALOGS_CLOSED` when the handle is shut down first (an entry the
+ * shutdown itself made durable is `WALOGS_OK`); `WALOGS_LSN_OUT_OF_RANGE` for an LSN never
+ * handed out, or truncated away during the wait. `lsn` 0 is durable at once. Under the
+ * relaxed policies an entry becomes durable by `walogs_sync`, a rotation, the INTERVAL
+ * flusher or the shutdown.
+ *
+ * Cost: nothing when the entry is already durable; otherwise the calling thread sleeps on a
+ * condition variable (a Go caller blocks an OS thread for that long).
+ *
+ * # Safety
+ * `wal` NULL or a live handle.
+ */
+walogs_status walogs_wait_durable(const struct walogs_wal *wal, uint64_t lsn, int64_t timeout_ms);
+
+/**
+ * Call `cb(ctx, status)` once entry `lsn` is durable, with `WALOGS_OK`, or with the failure
+ * status that ends the wait (`WALOGS_POISONED`, `WALOGS_CLOSED` for an entry the shutdown
+ * could not make durable, `WALOGS_LSN_OUT_OF_RANGE` when it was truncated away). Returns
+ * at once.
+ *
+ * Where it runs: on the handle's notifier thread (started by the first `walogs_on_durable`
+ * of the handle; `walogs_shutdown`/`walogs_close` run every callback still pending and
+ * stop it), never on the calling thread, never with a walogs lock held. (Only if the OS
+ * refuses to start that thread does the callback run on the calling thread, before this
+ * returns.) Callbacks of one handle run one after another on that one thread: keep them
+ * short. For a failure status, `walogs_last_error`, `walogs_last_errno` and
+ * `walogs_last_damage` called inside the callback (on the notifier thread) describe it.
+ * An entry already durable is reported the same way, on the notifier thread.
+ *
+ * A callback may call walogs functions, on this handle too (append, read, sync, even
+ * `walogs_shutdown`), except `walogs_close` of this handle. It must return normally (no
+ * `longjmp` out of it, no C++ exception through it).
+ *
+ * `ctx` is handed back untouched (walogs never reads it). When this returns `WALOGS_OK`,
+ * `cb` is called exactly once, at the latest before `walogs_shutdown`/`walogs_close` of
+ * the handle returns: `ctx` must stay valid until then (the callback may free it). When
+ * this returns a failure, `cb` is never called. Failures: `WALOGS_NULL_ARGUMENT` for a
+ * NULL `wal` or `cb`, `WALOGS_LSN_OUT_OF_RANGE` for an LSN never handed out,
+ * `WALOGS_CLOSED`, `WALOGS_FORKED` (a callback registered in the parent before a `fork`
+ * never runs in the child). `lsn` 0 is durable at once. Cost: one small allocation per
+ * callback; the first call starts a thread.
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `cb` NULL or a function safe to call with `ctx` from
+ * another thread.
+ */
+walogs_status walogs_on_durable(const struct walogs_wal *wal,
+                                uint64_t lsn,
+                                walogs_durable_callback cb,
+                                void *ctx);
+
+/**
  * `*out` = the LSN the next append will get (appends racing with this call may take it).
- * Costs a short lock.
+ * Costs a short lock. Like every getter: `WALOGS_CLOSED` after `walogs_shutdown`,
+ * `WALOGS_FORKED` in a forked child.
  *
  * # Safety
  * `wal` NULL or a live handle; `out` NULL or valid for a write.
@@ -681,8 +1126,8 @@ walogs_status walogs_truncate_after(struct walogs_wal *wal,
 walogs_status walogs_next_lsn(const struct walogs_wal *wal, uint64_t *out);
 
 /**
- * `*out` = the oldest LSN still in the log (the next LSN when the log is empty). Costs a
- * short lock.
+ * `*out` = the oldest LSN still in the log (the next LSN when the log is empty): past the
+ * purge floor and the checkpointed segments. Costs a short lock.
  *
  * # Safety
  * `wal` NULL or a live handle; `out` NULL or valid for a write.
@@ -697,6 +1142,15 @@ walogs_status walogs_first_lsn(const struct walogs_wal *wal, uint64_t *out);
  * `wal` NULL or a live handle; `out` NULL or valid for a write.
  */
 walogs_status walogs_durable_lsn(const struct walogs_wal *wal, uint64_t *out);
+
+/**
+ * `*out` = the purge floor: every LSN at or below it was removed by `walogs_purge_up_to`
+ * (0: nothing purged). Lock-free.
+ *
+ * # Safety
+ * `wal` NULL or a live handle; `out` NULL or valid for a write.
+ */
+walogs_status walogs_purged_up_to(const struct walogs_wal *wal, uint64_t *out);
 
 /**
  * `*out` = the number of segment files in use (completed + active). Costs a short lock.
@@ -727,6 +1181,7 @@ walogs_status walogs_is_read_only(const struct walogs_wal *wal, bool *out);
  * Fill `*out` with what the open of this handle found and did (tail, truncation, salvage,
  * migration). `out->struct_size` must be at least `sizeof(walogs_report)` of this version,
  * else `WALOGS_INVALID_ARGUMENT`; `struct_size` itself is left as the caller set it.
+ * `WALOGS_CLOSED` after `walogs_shutdown`, `WALOGS_FORKED` in a forked child.
  *
  * # Safety
  * `wal` NULL or a live handle; `out` NULL or valid for reads and writes of
@@ -737,7 +1192,8 @@ walogs_status walogs_recovery_report(const struct walogs_wal *wal, struct walogs
 /**
  * What the open found at the end of the last segment: `*kind_out` receives
  * `WALOGS_TAIL_CLEAN` or `WALOGS_TAIL_TRUNCATED`, `*offset_out` the byte offset of the cut
- * (0 when clean). Both required.
+ * (0 when clean). Both required. `WALOGS_CLOSED` after `walogs_shutdown`, `WALOGS_FORKED`
+ * in a forked child.
  *
  * # Safety
  * `wal` NULL or a live handle; the outputs NULL or valid for a write.

@@ -1,5 +1,8 @@
 /*
- * test_api.c: every function of walogs.h on its success path, with the values it must give.
+ * test_api.c: the core functions of walogs.h (open, options, append, read, iterate, rotate,
+ * checkpoint, truncate, getters, reports) on their success path, with the values they must
+ * give. Log control is in test_log_control.c, durability notifications in test_durable.c,
+ * file-system rules in test_files.c, fork in test_fork.c.
  */
 #include <stdbool.h>
 #include <signal.h>
@@ -173,17 +176,25 @@ static void test_lifecycle(void) {
   EXPECT_OK(walogs_tail_state(w, &tail, &off));
   CHECK(tail == WALOGS_TAIL_CLEAN && off == 0);
 
-  /* An iterator outlives its handle. */
+  /* An iterator may be freed after its WAL is closed, but reads no more: its next call
+     says the WAL is closed, then the iteration is over. */
   walogs_iter *it = NULL;
   EXPECT_OK(walogs_iter_from(w, 0, &it));
-  EXPECT_OK(walogs_close(w));
   const uint8_t *data;
   EXPECT_OK(walogs_iter_next(it, &lsn, &data, &len));
   CHECK(lsn == 10 && len == 3 && memcmp(data, "ten", 3) == 0);
-  EXPECT_OK(walogs_iter_next(it, &lsn, &data, &len));
-  CHECK(lsn == 11 && len == 12 && memcmp(data, "eleven again", 12) == 0);
+  walogs_iter *explicit_from = NULL;
+  EXPECT_OK(walogs_iter_from(w, 11, &explicit_from));
+  EXPECT_OK(walogs_close(w));
+  lsn = 77;
+  EXPECT_STATUS(walogs_iter_next(it, &lsn, &data, &len), WALOGS_CLOSED);
+  EXPECT_ERROR_MENTIONS("closed");
+  CHECK(lsn == 77);
   EXPECT_STATUS(walogs_iter_next(it, &lsn, &data, &len), WALOGS_END);
+  EXPECT_STATUS(walogs_iter_next(explicit_from, &lsn, &data, &len), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_iter_next(explicit_from, &lsn, &data, &len), WALOGS_END);
   walogs_iter_free(it);
+  walogs_iter_free(explicit_from);
 
   /* Reopen: everything is still there, the tail is clean after a clean close. */
   w = open_or_die(dir);
@@ -206,9 +217,9 @@ static void test_shutdown(void) {
   EXPECT_OK(walogs_shutdown(w));
   EXPECT_OK(walogs_shutdown(w)); /* idempotent */
   EXPECT_STATUS(walogs_append(w, (const uint8_t *)"y", 1, NULL), WALOGS_CLOSED);
-  uint64_t v = 0;
-  EXPECT_OK(walogs_durable_lsn(w, &v)); /* getters keep answering */
-  CHECK(v == 1);
+  uint64_t v = 77;
+  EXPECT_STATUS(walogs_durable_lsn(w, &v), WALOGS_CLOSED); /* getters too */
+  CHECK(v == 77);
   /* The lock is released at shutdown: another handle can open the directory now. */
   walogs_wal *w2 = NULL;
   EXPECT_OK(walogs_open(dir, NULL, &w2));

@@ -21,8 +21,9 @@ static void test_status_and_errors(void) {
   int codes[] = {WALOGS_OK, WALOGS_END, WALOGS_NULL_ARGUMENT, WALOGS_INVALID_ARGUMENT,
                  WALOGS_ENTRY_TOO_LARGE, WALOGS_BUFFER_TOO_SMALL, WALOGS_LOCKED, WALOGS_POISONED,
                  WALOGS_READ_ONLY, WALOGS_CLOSED, WALOGS_CORRUPT, WALOGS_LSN_OUT_OF_RANGE,
-                 WALOGS_IO, WALOGS_PANIC};
-  int numbers[] = {0, 1, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 300, 900};
+                 WALOGS_FORKED, WALOGS_UNSAFE_FILE, WALOGS_TIMEOUT, WALOGS_IO, WALOGS_PANIC};
+  int numbers[] = {0, 1, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 300, 900};
+  CHECK(sizeof codes == sizeof numbers);
   for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
     CHECK(codes[i] == numbers[i]); /* the numbers are part of the ABI */
     const char *s = walogs_status_str(codes[i]);
@@ -46,6 +47,30 @@ static void test_status_and_errors(void) {
   EXPECT_OK(walogs_last_error(big, sizeof big, NULL));
   CHECK(walogs_last_error(NULL, 5, &len) == WALOGS_NULL_ARGUMENT);
   CHECK(walogs_last_errno() == 0);
+
+  /* walogs_last_damage: NULL and a short struct are refused without touching the last
+     error; a failure that is not CORRUPT has no damage. */
+  CHECK(walogs_last_damage(NULL) == WALOGS_NULL_ARGUMENT);
+  walogs_damage d;
+  memset(&d, 0x33, sizeof d);
+  d.struct_size = sizeof d - 1;
+  CHECK(walogs_last_damage(&d) == WALOGS_INVALID_ARGUMENT);
+  CHECK(d.kind == 0x33333333u);
+  d.struct_size = 0;
+  CHECK(walogs_last_damage(&d) == WALOGS_INVALID_ARGUMENT);
+  EXPECT_OK(walogs_last_error(big, sizeof big, &len));
+  CHECK(strcmp(big, want) == 0);
+  d.struct_size = sizeof d + 16; /* a newer caller's bigger struct is fine */
+  EXPECT_OK(walogs_last_damage(&d));
+  CHECK(d.struct_size == sizeof d + 16 && d.kind == WALOGS_DAMAGE_NONE && !d.has_file);
+  /* The damage kinds are part of the ABI. */
+  CHECK(WALOGS_DAMAGE_NONE == 0 && WALOGS_DAMAGE_COMPLETED_SEGMENT == 1 &&
+        WALOGS_DAMAGE_MID_LOG == 2 && WALOGS_DAMAGE_LSN_DISCONTINUITY == 3 &&
+        WALOGS_DAMAGE_SEGMENT_GAP == 4 && WALOGS_DAMAGE_EMPTY_COMPLETED_SEGMENT == 5 &&
+        WALOGS_DAMAGE_SEAL_MISMATCH == 6 && WALOGS_DAMAGE_BELOW_SEAL == 7 &&
+        WALOGS_DAMAGE_METADATA == 8 && WALOGS_DAMAGE_MIXED_LAYOUT == 9 &&
+        WALOGS_DAMAGE_CHANGED_WHILE_READING == 10 && WALOGS_DAMAGE_USER_DATA == 11 &&
+        WALOGS_DAMAGE_OTHER == 999);
 }
 
 static void test_options_args(void) {
@@ -55,6 +80,7 @@ static void test_options_args(void) {
   EXPECT_STATUS(walogs_options_set_read_only(NULL, true), WALOGS_NULL_ARGUMENT);
   EXPECT_STATUS(walogs_options_set_salvage(NULL, true), WALOGS_NULL_ARGUMENT);
   EXPECT_STATUS(walogs_options_set_preallocate(NULL, true), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_options_set_file_mode(NULL, 0600), WALOGS_NULL_ARGUMENT);
   walogs_options *o = NULL;
   EXPECT_OK(walogs_options_new(&o));
   EXPECT_STATUS(walogs_options_set_durability(o, 4, 0), WALOGS_INVALID_ARGUMENT);
@@ -244,6 +270,52 @@ static void test_handle_args(void) {
   r.struct_size = sizeof r + 64; /* a newer caller's bigger struct is fine */
   EXPECT_OK(walogs_recovery_report(w, &r));
   CHECK(r.next_lsn == 1 && r.struct_size == sizeof r + 64);
+
+  /* log control: purge, user data, durability notifications, ranges */
+  EXPECT_STATUS(walogs_purge_up_to(NULL, 1, &sout), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_purged_up_to(NULL, &out), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_purged_up_to(w, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_set_user_data(NULL, &one, 1), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_set_user_data(w, NULL, 5), WALOGS_NULL_ARGUMENT);
+  EXPECT_ERROR_MENTIONS("`data` is NULL but its length is 5");
+  EXPECT_STATUS(walogs_set_user_data(w, &one, (size_t)WALOGS_MAX_USER_DATA + 1),
+                WALOGS_ENTRY_TOO_LARGE);
+  EXPECT_ERROR_MENTIONS("65537");
+  EXPECT_STATUS(walogs_set_user_data(w, &one, SIZE_MAX), WALOGS_ENTRY_TOO_LARGE);
+  EXPECT_STATUS(walogs_user_data(NULL, buf, sizeof buf, &len), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_user_data(w, buf, sizeof buf, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_user_data(w, NULL, 4, &len), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_wait_durable(NULL, 1, -1), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_on_durable(NULL, 1, NULL, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_on_durable(w, 1, NULL, &out), WALOGS_NULL_ARGUMENT);
+  EXPECT_ERROR_MENTIONS("`cb`");
+  walogs_range *range = (walogs_range *)(uintptr_t)0x98;
+  EXPECT_STATUS(walogs_read_range(NULL, 1, 10, 100, &range), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_read_range(w, 1, 10, 100, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_read_range(w, 1, 0, 100, &range), WALOGS_INVALID_ARGUMENT);
+  EXPECT_ERROR_MENTIONS("max_entries");
+  EXPECT_STATUS(walogs_read_range(w, 0, 10, 100, &range), WALOGS_LSN_OUT_OF_RANGE);
+  EXPECT_STATUS(walogs_read_range(w, 4, 10, 100, &range), WALOGS_LSN_OUT_OF_RANGE);
+  CHECK(range == (walogs_range *)(uintptr_t)0x98);
+  EXPECT_OK(walogs_read_range(w, 1, SIZE_MAX, SIZE_MAX, &range));
+  EXPECT_STATUS(walogs_range_len(NULL, &sout), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_range_len(range, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_range_get(NULL, 0, &lsn, &data, &len), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_range_get(range, 0, NULL, &data, &len), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_range_get(range, 0, &lsn, NULL, &len), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_range_get(range, 0, &lsn, &data, NULL), WALOGS_NULL_ARGUMENT);
+  lsn = SENTINEL;
+  EXPECT_STATUS(walogs_range_get(range, 2, &lsn, &data, &len), WALOGS_INVALID_ARGUMENT);
+  EXPECT_ERROR_MENTIONS("index 2");
+  EXPECT_STATUS(walogs_range_get(range, SIZE_MAX, &lsn, &data, &len), WALOGS_INVALID_ARGUMENT);
+  CHECK(lsn == SENTINEL);
+  EXPECT_OK(walogs_range_len(range, &sout));
+  CHECK(sout == 2);
+  sout = (size_t)SENTINEL;
+  walogs_range_free(range);
+  walogs_range_free(NULL);
+  CHECK(out == SENTINEL && sout == (size_t)SENTINEL);
+  CHECK(next_lsn_of(w) == 3);
 
   /* shutdown and close */
   EXPECT_STATUS(walogs_shutdown(NULL), WALOGS_NULL_ARGUMENT);

@@ -1,7 +1,8 @@
 /*
- * test_errors.c: the WAL-state statuses. Damaged directories (CORRUPT, salvage), torn tails,
- * read-only handles, shut-down handles, LSNs out of range, truncation inside a batch, and
- * iterators that meet damage or removed segments.
+ * test_errors.c: the WAL-state statuses. Damaged directories (CORRUPT with its damage as
+ * data, salvage), torn tails, read-only handles, shut-down handles, LSNs out of range,
+ * truncation inside a batch, and iterators that meet damage, removed segments or a
+ * truncation.
  */
 #include <stdbool.h>
 
@@ -19,6 +20,15 @@ static walogs_wal *open_with(const char *dir, bool read_only, bool salvage, walo
   *st = walogs_open(dir, o, &w);
   walogs_options_free(o);
   return w;
+}
+
+/* The damage of the last failure on this thread. */
+static walogs_damage last_damage(void) {
+  walogs_damage d;
+  memset(&d, 0x5A, sizeof d);
+  d.struct_size = sizeof d;
+  CHECK(walogs_last_damage(&d) == WALOGS_OK);
+  return d;
 }
 
 static void write_three(const char *dir) {
@@ -41,9 +51,27 @@ static void test_mid_log_damage(void) {
   EXPECT_ERROR_MENTIONS("wal-000001.log at offset 20");
   CHECK(w == (walogs_wal *)(uintptr_t)0x77);
   CHECK(file_size(seg) == 3 * FRAME); /* nothing was cut */
+  /* The same damage as data: entry 2 is bad, entry 3 after it is valid. */
+  walogs_damage d = last_damage();
+  CHECK(d.struct_size == sizeof d);
+  CHECK(d.kind == WALOGS_DAMAGE_MID_LOG && d.salvageable);
+  CHECK(d.has_file && strcmp(d.file, "wal-000001.log") == 0);
+  CHECK(d.has_offset && d.offset == FRAME);
+  CHECK(d.has_last_good_lsn && d.last_good_lsn == 1);
+  CHECK(d.has_first_lsn_after && d.first_lsn_after == 3 && d.frames_after == 1);
+  /* Reading it changes nothing: the message and the damage are still there. */
+  EXPECT_ERROR_MENTIONS("wal-000001.log at offset 20");
+  CHECK(last_damage().kind == WALOGS_DAMAGE_MID_LOG);
   walogs_status st;
   w = open_with(dir, true, false, &st);
   CHECK(st == WALOGS_CORRUPT && w == NULL);
+  CHECK(last_damage().kind == WALOGS_DAMAGE_MID_LOG);
+  /* Another failure replaces it: no damage. */
+  EXPECT_STATUS(walogs_append(NULL, NULL, 0, NULL), WALOGS_NULL_ARGUMENT);
+  d = last_damage();
+  CHECK(d.kind == WALOGS_DAMAGE_NONE && !d.salvageable && !d.has_file && d.file[0] == '\0');
+  CHECK(!d.has_offset && d.offset == 0 && !d.has_last_good_lsn && d.last_good_lsn == 0);
+  CHECK(!d.has_first_lsn_after && d.first_lsn_after == 0 && d.frames_after == 0);
 
   /* Salvage cuts at the damage and reports what it cut. */
   w = open_with(dir, false, true, &st);
@@ -82,9 +110,14 @@ static void test_completed_segment_damage(void) {
   w = NULL;
   EXPECT_STATUS(walogs_open(dir, NULL, &w), WALOGS_CORRUPT);
   EXPECT_ERROR_MENTIONS("completed segment wal-000001.log at offset 20");
+  walogs_damage d = last_damage();
+  CHECK(d.kind == WALOGS_DAMAGE_COMPLETED_SEGMENT && !d.salvageable);
+  CHECK(d.has_file && strcmp(d.file, "wal-000001.log") == 0);
+  CHECK(d.has_offset && d.offset == FRAME);
   walogs_status st;
   w = open_with(dir, false, true, &st); /* salvage only applies to the last segment */
   CHECK(st == WALOGS_CORRUPT && w == NULL);
+  CHECK(last_damage().kind == WALOGS_DAMAGE_COMPLETED_SEGMENT);
   tmpdir_remove(dir);
 }
 
@@ -170,7 +203,30 @@ static void test_closed_handle(void) {
   EXPECT_STATUS(walogs_truncate_after(w, 0, &out), WALOGS_CLOSED);
   EXPECT_STATUS(walogs_read(w, 1, buf, sizeof buf, &sout), WALOGS_CLOSED);
   EXPECT_STATUS(walogs_iter_from(w, 1, &it), WALOGS_CLOSED);
-  CHECK(out == 7 && sout == 7 && it == NULL);
+  EXPECT_STATUS(walogs_iter_from(w, 0, &it), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_purge_up_to(w, 1, &sout), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_set_user_data(w, (const uint8_t *)"u", 1), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_user_data(w, buf, sizeof buf, &sout), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_wait_durable(w, 1, -1), WALOGS_CLOSED);
+  walogs_range *range = NULL;
+  EXPECT_STATUS(walogs_read_range(w, 1, 10, 100, &range), WALOGS_CLOSED);
+  /* Every getter: the handle takes no calls any more. */
+  bool flag = true;
+  walogs_tail tail = 77;
+  walogs_report r;
+  r.struct_size = sizeof r;
+  r.next_lsn = 7;
+  EXPECT_STATUS(walogs_next_lsn(w, &out), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_first_lsn(w, &out), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_durable_lsn(w, &out), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_purged_up_to(w, &out), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_segment_count(w, &sout), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_is_poisoned(w, &flag), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_is_read_only(w, &flag), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_tail_state(w, &tail, &out), WALOGS_CLOSED);
+  EXPECT_STATUS(walogs_recovery_report(w, &r), WALOGS_CLOSED);
+  CHECK(out == 7 && sout == 7 && it == NULL && range == NULL && flag && tail == 77 &&
+        r.next_lsn == 7);
   EXPECT_OK(walogs_close(w));
   tmpdir_remove(dir);
 }
@@ -185,12 +241,18 @@ static void test_ranges_and_batches(void) {
   EXPECT_OK(walogs_append_batch(w, datas, lens, 3, true, &first, &last));
   CHECK(first == 1 && last == 3);
   CHECK(append_str(w, "four") == 4);
-  /* Inside an atomic batch: refused, and the message says where to cut instead. */
-  EXPECT_STATUS(walogs_truncate_after(w, 1, &out), WALOGS_INVALID_ARGUMENT);
-  EXPECT_ERROR_MENTIONS("inside an atomic batch");
-  CHECK(out == 7);
-  EXPECT_OK(walogs_truncate_after(w, 3, &out));
-  CHECK(out == 1);
+  /* Inside an atomic batch: the batch is cut there (it was atomic against a crash during
+     its append; cutting it later is a request). */
+  EXPECT_OK(walogs_truncate_after(w, 1, &out));
+  CHECK(out == 3);
+  CHECK(append_str(w, "B2") == 2);
+  CHECK(append_str(w, "B3") == 3);
+  uint8_t got[8];
+  size_t got_len = 0;
+  EXPECT_OK(walogs_read(w, 1, got, sizeof got, &got_len));
+  CHECK(got_len == 2 && memcmp(got, "b1", 2) == 0);
+  EXPECT_OK(walogs_read(w, 2, got, sizeof got, &got_len));
+  CHECK(got_len == 2 && memcmp(got, "B2", 2) == 0);
 
   EXPECT_OK(walogs_rotate(w));
   CHECK(append_str(w, "four again") == 4);
@@ -243,6 +305,9 @@ static void test_iterator_failures(void) {
   CHECK(lsn == 3 && len == 4 && memcmp(data, "cccc", 4) == 0);
   EXPECT_STATUS(walogs_iter_next(it, &lsn, &data, &len), WALOGS_CORRUPT);
   EXPECT_ERROR_MENTIONS("wal-000002.log is damaged at offset 20");
+  walogs_damage d = last_damage();
+  CHECK(d.kind == WALOGS_DAMAGE_CHANGED_WHILE_READING && !d.salvageable);
+  CHECK(d.has_file && strcmp(d.file, "wal-000002.log") == 0 && d.has_offset && d.offset == 20);
   CHECK(lsn == 3);
   EXPECT_STATUS(walogs_iter_next(it, &lsn, &data, &len), WALOGS_END);
   walogs_iter_free(it);

@@ -11,6 +11,11 @@ static_assert(std::is_same<std::underlying_type<walogs_status>::type, int32_t>::
               "walogs_status is an int32_t enum in C++");
 static_assert(WALOGS_OK == 0 && WALOGS_LOCKED == 200 && WALOGS_PANIC == 900, "stable numbers");
 static_assert(std::is_standard_layout<walogs_report>::value, "walogs_report is a C struct");
+static_assert(std::is_standard_layout<walogs_damage>::value, "walogs_damage is a C struct");
+static_assert(WALOGS_FORKED == 206 && WALOGS_UNSAFE_FILE == 207 && WALOGS_TIMEOUT == 208,
+              "stable numbers of the newer statuses");
+static_assert(std::is_same<walogs_durable_callback, void (*)(void *, walogs_status)>::value,
+              "the on_durable callback type");
 static_assert(WALOGS_VERSION_NUMBER ==
                   WALOGS_VERSION_MAJOR * 1000000 + WALOGS_VERSION_MINOR * 1000 +
                       WALOGS_VERSION_PATCH,
@@ -38,6 +43,10 @@ int main() {
   if (std::strcmp(name(walogs_open(nullptr, nullptr, &w)), "null") != 0) failed++;
   if (w != nullptr) failed++;
   if (walogs_close(nullptr) != WALOGS_OK) failed++;
-  std::printf("test_header_cxx: %d passed, %d failed\n", 5 - failed, failed);
+  if (walogs_on_durable(nullptr, 1, nullptr, nullptr) != WALOGS_NULL_ARGUMENT) failed++;
+  walogs_damage d{};
+  d.struct_size = sizeof d;
+  if (walogs_last_damage(&d) != WALOGS_OK || d.kind != WALOGS_DAMAGE_NONE) failed++;
+  std::printf("test_header_cxx: %d passed, %d failed\n", 7 - failed, failed);
   return failed == 0 ? 0 : 1;
 }

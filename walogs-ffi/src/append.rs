@@ -79,14 +79,15 @@ unsafe fn batch_entries<'a>(
 /// `lens[i]` is 0) with consecutive LSNs; `*first_out` and `*last_out` (optional, may be
 /// NULL) receive the first and last.
 ///
-/// `atomic` true: one batch frame, one write, one fdatasync; after a crash either every
-/// entry is in the log or none is. The total (payloads + 4 bytes per entry + 4) must fit
-/// `WALOGS_MAX_BATCH_SIZE`, else `WALOGS_ENTRY_TOO_LARGE` and nothing is written. Atomic
-/// batches are a format extension walogs 0.1 cannot read.
+/// `atomic` true: one unit (a frame per entry, each with its own CRC), one write, one
+/// fdatasync; after a crash either every entry is in the log or none is. The total
+/// (payloads + 4 bytes per entry + 4) must fit `WALOGS_MAX_BATCH_SIZE`, else
+/// `WALOGS_ENTRY_TOO_LARGE` and nothing is written. Multi-entry units are a format extension
+/// walogs 0.1 cannot read. `walogs_truncate_after` may later cut inside a batch.
 ///
-/// `atomic` false: any number and total size, written as few atomic frames as possible
-/// (each one write + one fdatasync). Not atomic as a whole: if a frame fails, the frames
-/// before it stay in the log and the error is returned; after a crash a prefix may survive.
+/// `atomic` false: any number and total size, written as few units as possible (each one
+/// write + one fdatasync). Not atomic as a whole: if a unit fails, the units before it stay
+/// in the log and the error is returned; after a crash a prefix may survive.
 ///
 /// `n` of 0 is `WALOGS_INVALID_ARGUMENT`; an entry over `WALOGS_MAX_ENTRY_SIZE` is
 /// `WALOGS_ENTRY_TOO_LARGE` before anything is written. Other statuses as `walogs_append`.

@@ -83,6 +83,22 @@ pub(crate) unsafe fn entry<'a>(
     len: usize,
     name: &str,
 ) -> Result<&'a [u8], Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { bytes(data, len, MAX_ENTRY_SIZE, name) }
+}
+
+/// `len` bytes at `data`, at most `max` (a format limit far below `isize::MAX`). `data` may
+/// be NULL when `len` is 0. A length over `max` is `WALOGS_ENTRY_TOO_LARGE`, refused before
+/// the pointer is touched (so no slice of an impossible size is ever formed).
+///
+/// # Safety
+/// `data`, when not NULL, must be valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn bytes<'a>(
+    data: *const u8,
+    len: usize,
+    max: usize,
+    name: &str,
+) -> Result<&'a [u8], Failure> {
     if len == 0 {
         return Ok(&[]);
     }
@@ -92,15 +108,62 @@ pub(crate) unsafe fn entry<'a>(
             format!("argument `{name}` is NULL but its length is {len}"),
         ));
     }
-    if len > MAX_ENTRY_SIZE {
+    if len > max {
         return Err(Failure::new(
             WalogsStatus::WALOGS_ENTRY_TOO_LARGE,
-            format!("entry too large: `{name}` is {len} bytes, max is {MAX_ENTRY_SIZE}"),
+            format!("entry too large: `{name}` is {len} bytes, max is {max}"),
         ));
     }
-    // SAFETY: non-NULL, `len <= MAX_ENTRY_SIZE` (so within isize::MAX), valid for reads of
+    // SAFETY: non-NULL, `len <= max`, a format limit within isize::MAX, valid for reads of
     // `len` bytes (caller's contract).
     Ok(unsafe { std::slice::from_raw_parts(data, len) })
+}
+
+/// Check a caller's output buffer: `buf` may be NULL only when `cap` is 0.
+pub(crate) fn out_buffer(buf: *mut u8, cap: usize) -> Result<(), Failure> {
+    if buf.is_null() && cap > 0 {
+        return Err(Failure::new(
+            WalogsStatus::WALOGS_NULL_ARGUMENT,
+            format!("argument `buf` is NULL but `cap` is {cap}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Hand `data` (described as `what` in a failure message) to the caller: its length to
+/// `*len_out`, its bytes to `buf` when they fit in `cap`, else `WALOGS_BUFFER_TOO_SMALL`
+/// with `buf` untouched (the length needed is still written: the one output written on a
+/// failure).
+///
+/// # Safety
+/// `buf` passed [`out_buffer`] with `cap` and is valid for writes of `cap` bytes when not
+/// NULL; `len_out` is non-NULL and valid for a write.
+pub(crate) unsafe fn copy_out(
+    data: &[u8],
+    buf: *mut u8,
+    cap: usize,
+    len_out: *mut usize,
+    what: impl FnOnce() -> String,
+) -> Result<(), Failure> {
+    // SAFETY: `len_out` is non-NULL and valid for a write (caller's contract).
+    unsafe { put(len_out, data.len()) };
+    if data.len() > cap {
+        return Err(Failure::new(
+            WalogsStatus::WALOGS_BUFFER_TOO_SMALL,
+            format!(
+                "{} is {} bytes but the buffer holds {cap}; *len_out says how many are needed",
+                what(),
+                data.len()
+            ),
+        ));
+    }
+    if !data.is_empty() {
+        // SAFETY: `buf` is non-NULL (cap >= len > 0, and NULL only with cap 0), valid for
+        // `cap >= data.len()` bytes (caller's contract); `data` is walogs' own allocation,
+        // which cannot overlap the caller's buffer.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), buf, data.len()) };
+    }
+    Ok(())
 }
 
 /// The `n` elements at `ptr` (an array argument). `n` must be at least 1.

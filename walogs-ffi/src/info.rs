@@ -1,4 +1,8 @@
-//! Getters: LSN watermarks, segment count, flags.
+//! Getters: LSN watermarks, purge floor, segment count, flags.
+//!
+//! The core's accessors cannot fail, but a C getter returns a status: each checks first that
+//! the handle can take calls (`ensure_usable`), so that like every other call it returns
+//! `WALOGS_CLOSED` after `walogs_shutdown` and `WALOGS_FORKED` in a forked child.
 
 use walogs_core::SharedWal;
 
@@ -7,7 +11,8 @@ use crate::boundary::guard;
 use crate::handle::WalogsWal;
 use crate::status::WalogsStatus;
 
-/// Answer a getter: check `wal` and `out`, then write `f(wal)` to `out`.
+/// Answer a getter: check `wal`, `out` and that the handle is usable, then write `f(wal)`
+/// to `out`.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; `out` NULL or valid for a write.
@@ -21,6 +26,7 @@ unsafe fn get<T>(
         // SAFETY: forwarded from the caller.
         let h = unsafe { obj(wal, "wal") }?;
         need_out(out, "out")?;
+        h.wal.ensure_usable()?;
         let v = f(&h.wal);
         // SAFETY: `out` is non-NULL (checked) and valid for a write.
         unsafe { put(out, v) };
@@ -29,7 +35,8 @@ unsafe fn get<T>(
 }
 
 /// `*out` = the LSN the next append will get (appends racing with this call may take it).
-/// Costs a short lock.
+/// Costs a short lock. Like every getter: `WALOGS_CLOSED` after `walogs_shutdown`,
+/// `WALOGS_FORKED` in a forked child.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; `out` NULL or valid for a write.
@@ -39,8 +46,8 @@ pub unsafe extern "C" fn walogs_next_lsn(wal: *const WalogsWal, out: *mut u64) -
     unsafe { get("walogs_next_lsn", wal, out, |w| w.next_lsn().0) }
 }
 
-/// `*out` = the oldest LSN still in the log (the next LSN when the log is empty). Costs a
-/// short lock.
+/// `*out` = the oldest LSN still in the log (the next LSN when the log is empty): past the
+/// purge floor and the checkpointed segments. Costs a short lock.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; `out` NULL or valid for a write.
@@ -59,6 +66,17 @@ pub unsafe extern "C" fn walogs_first_lsn(wal: *const WalogsWal, out: *mut u64) 
 pub unsafe extern "C" fn walogs_durable_lsn(wal: *const WalogsWal, out: *mut u64) -> WalogsStatus {
     // SAFETY: forwarded from the caller.
     unsafe { get("walogs_durable_lsn", wal, out, |w| w.durable_lsn().0) }
+}
+
+/// `*out` = the purge floor: every LSN at or below it was removed by `walogs_purge_up_to`
+/// (0: nothing purged). Lock-free.
+///
+/// # Safety
+/// `wal` NULL or a live handle; `out` NULL or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_purged_up_to(wal: *const WalogsWal, out: *mut u64) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe { get("walogs_purged_up_to", wal, out, |w| w.purged_up_to().0) }
 }
 
 /// `*out` = the number of segment files in use (completed + active). Costs a short lock.

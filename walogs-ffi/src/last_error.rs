@@ -1,19 +1,21 @@
 //! The failure type of the C layer, and the thread-local "last error" a C caller reads back
-//! with `walogs_last_error` / `walogs_last_errno`.
+//! with `walogs_last_error` / `walogs_last_errno` / `walogs_last_damage`.
 
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 
-use walogs_core::WalError;
+use walogs_core::{Damage, WalError};
 
 use crate::status::WalogsStatus;
 
-/// A failed call: its status, a message, and the OS error number (0 when not an I/O error).
+/// A failed call: its status, a message, the OS error number (0 when not an I/O error) and,
+/// for `WALOGS_CORRUPT`, the damage as data.
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub status: WalogsStatus,
     pub message: String,
     pub errno: c_int,
+    pub damage: Option<Box<Damage>>,
 }
 
 impl Failure {
@@ -22,6 +24,7 @@ impl Failure {
             status,
             message: message.into(),
             errno: 0,
+            damage: None,
         }
     }
 
@@ -52,14 +55,16 @@ impl From<WalError> for Failure {
             WalError::InvalidArgument { .. } => WALOGS_INVALID_ARGUMENT,
             WalError::Forked { .. } => WALOGS_FORKED,
             WalError::UnsafeFile { .. } => WALOGS_UNSAFE_FILE,
-            // A kind this layer does not know yet: still a failure of the WAL's state.
+            WalError::Timeout { .. } => WALOGS_TIMEOUT,
+            // `WalError` is non-exhaustive: a variant added to the core after this layer was
+            // written still fails (with its message and errno) instead of passing as success.
             _ => WALOGS_IO,
         };
-        let errno = e.errno().unwrap_or(0);
         Failure {
             status,
             message: e.to_string(),
-            errno,
+            errno: e.errno().unwrap_or(0),
+            damage: e.damage().cloned().map(Box::new),
         }
     }
 }
@@ -68,11 +73,12 @@ impl From<WalError> for Failure {
 struct LastError {
     message: Vec<u8>,
     errno: c_int,
+    damage: Option<Box<Damage>>,
 }
 
 thread_local! {
     static LAST: RefCell<LastError> = const {
-        RefCell::new(LastError { message: Vec::new(), errno: 0 })
+        RefCell::new(LastError { message: Vec::new(), errno: 0, damage: None })
     };
 }
 
@@ -90,8 +96,21 @@ pub(crate) fn record(func: &str, f: &Failure) {
         if let Ok(mut last) = slot.try_borrow_mut() {
             last.message = message;
             last.errno = f.errno;
+            last.damage = f.damage.clone();
         }
     });
+}
+
+/// A copy of the damage of the last failure on this thread (`None`: that failure was not
+/// `WALOGS_CORRUPT`, there was none, or the thread is being torn down).
+pub(crate) fn last_damage() -> Option<Damage> {
+    LAST.try_with(|slot| {
+        slot.try_borrow()
+            .ok()
+            .and_then(|last| last.damage.as_deref().cloned())
+    })
+    .ok()
+    .flatten()
 }
 
 /// Copy the message of the last failed call on this thread into `buf`.
@@ -109,8 +128,9 @@ pub(crate) fn record(func: &str, f: &Failure) {
 /// (or `cap` was 0), `WALOGS_NULL_ARGUMENT` when `buf` is NULL with `cap > 0`. This call
 /// never changes the last error itself. Cost: one copy of the message.
 ///
-/// Thread-local: call it on the thread that made the failing call (in Go, keep the
-/// goroutine locked to its OS thread between the two calls).
+/// Thread-local: call it on the thread that made the failing call (in Go, lock the goroutine
+/// to its OS thread before the call that may fail and keep it locked until the error is
+/// read).
 ///
 /// # Safety
 /// `buf`, when not NULL, must be valid for writes of `cap` bytes; `len_out`, when not NULL,
@@ -163,7 +183,8 @@ pub unsafe extern "C" fn walogs_last_error(
 /// The OS error number (`errno` value, e.g. `ENOSPC`) of the last failed call on this
 /// thread when it failed with `WALOGS_IO`; 0 when it had none (a non-I/O failure, or no
 /// failure yet). Kept until the next failing call on this thread. Never fails, costs
-/// nothing.
+/// nothing. The numbers are walogs' one errno table (the same the Rust, Python and Go
+/// surfaces report).
 #[unsafe(no_mangle)]
 pub extern "C" fn walogs_last_errno() -> c_int {
     LAST.try_with(|slot| slot.try_borrow().map(|l| l.errno).unwrap_or(0))

@@ -10,19 +10,26 @@
 //!   is formed, and outputs are written only on success (the one exception, documented, is
 //!   the length a too-small buffer needed);
 //! - every body runs inside one panic boundary (`catch_unwind`): no panic crosses into C.
-//!   The few functions that cannot fail (`walogs_status_str`, `walogs_version*`,
-//!   `walogs_last_error`, `walogs_last_errno`) hold no panicking code; the free functions
-//!   still catch a panic from a destructor.
+//!   The few functions that cannot fail or must not touch the last error
+//!   (`walogs_status_str`, `walogs_version*`, `walogs_last_error`, `walogs_last_errno`,
+//!   `walogs_last_damage`) hold no panicking code; the free functions still catch a panic
+//!   from a destructor;
+//! - translation only: every behaviour is the core's; a function checks its arguments,
+//!   calls the core and maps the result (status, message, errno from `WalError::errno`,
+//!   damage from `WalError::damage`).
 //!
-//! Module map: `status` (the codes), `last_error` (messages), `boundary` (the panic
-//! boundary), `args` (checked C arguments), `options`, `handle` (open/close), `append`,
-//! `read`, `iter`, `maintenance` (rotate/checkpoint/truncate), `info` (getters), `report`
-//! (recovery report), `version`.
+//! Module map: `status` (the codes), `last_error` (messages), `damage` (damage as data),
+//! `boundary` (the panic boundary), `args` (checked C arguments), `options`, `handle`
+//! (open/close), `append`, `read`, `range` (bounded reads), `iter`, `maintenance`
+//! (rotate/checkpoint/truncate/purge), `user_data`, `durable` (wait/callback), `info`
+//! (getters), `report` (recovery report), `version`.
 
 // The order of these groups is the order of the generated header.
 mod status;
 // errors
 mod last_error;
+// damage
+mod damage;
 // version
 mod version;
 // options
@@ -32,11 +39,16 @@ mod handle;
 // writes
 mod append;
 // reads
+mod range;
 mod read;
 // iteration
 mod iter;
-// maintenance
+// maintenance and log control
 mod maintenance;
+// user data
+mod user_data;
+// durability notifications
+mod durable;
 // getters
 mod info;
 // recovery report
@@ -46,13 +58,17 @@ mod args;
 mod boundary;
 
 pub use append::*;
+pub use damage::*;
+pub use durable::*;
 pub use handle::*;
 pub use info::*;
 pub use iter::*;
 pub use last_error::{walogs_last_errno, walogs_last_error};
 pub use maintenance::*;
 pub use options::*;
+pub use range::*;
 pub use read::*;
 pub use report::*;
 pub use status::*;
+pub use user_data::*;
 pub use version::*;

@@ -15,8 +15,10 @@ pub type WalogsDurability = u32;
 /// Every append (or batch, or group-commit group) is fdatasync'd before it returns
 /// `WALOGS_OK`: a power loss loses nothing acknowledged. The default.
 pub const WALOGS_DURABILITY_EVERY_APPEND: WalogsDurability = 0;
-/// Appends return after the write; an append that finds the last fdatasync older than the
-/// interval syncs before returning. A power loss may lose about one interval of entries.
+/// Appends return after the write; a background thread (started by a writable open, stopped
+/// by `walogs_shutdown`/`walogs_close`) fdatasyncs whatever is not yet durable once per
+/// interval, so an entry becomes durable within about one interval without a further
+/// append. A power loss may lose about one interval of entries.
 pub const WALOGS_DURABILITY_INTERVAL: WalogsDurability = 1;
 /// Appends return after the write; nothing is fdatasync'd until `walogs_sync` (or rotation,
 /// or a clean close). A power loss may lose everything after the last sync.
@@ -28,7 +30,10 @@ pub const WALOGS_DURABILITY_NONE: WalogsDurability = 3;
 
 /// Open-time settings for `walogs_open` (opaque; create with `walogs_options_new`, free with
 /// `walogs_options_free`). The defaults: 64 MiB segments, `WALOGS_DURABILITY_EVERY_APPEND`,
-/// writable, no salvage, preallocation on.
+/// writable, no salvage, preallocation on, private files (mode 0600, directories 0700).
+///
+/// Every setter checks its value (the core's `WalOptions::validate`): a refused value
+/// returns `WALOGS_INVALID_ARGUMENT` and leaves the options as they were.
 ///
 /// `walogs_open` copies what it needs, so one options object can serve any number of opens
 /// and may be freed right after. Not synchronized: do not change it from one thread while
@@ -68,19 +73,22 @@ pub unsafe extern "C" fn walogs_options_free(opts: *mut WalogsOptions) {
     }
 }
 
-/// Run `f` on the options behind `opts` inside the panic boundary.
+/// Replace the options behind `opts` with `f` of them, inside the panic boundary, once the
+/// core accepts the result (`WalOptions::validate`); a refused value changes nothing.
 ///
 /// # Safety
 /// `opts` must be NULL or a live pointer from `walogs_options_new`.
 unsafe fn update(
     func: &str,
     opts: *mut WalogsOptions,
-    f: impl FnOnce(&mut WalOptions) -> Result<(), Failure>,
+    f: impl FnOnce(WalOptions) -> Result<WalOptions, Failure>,
 ) -> WalogsStatus {
     guard(func, || {
         // SAFETY: forwarded from the caller.
         let o = unsafe { obj_mut(opts, "opts") }?;
-        f(&mut o.inner)?;
+        let changed = f(o.inner.clone())?;
+        changed.validate()?;
+        o.inner = changed;
         Ok(WalogsStatus::WALOGS_OK)
     })
 }
@@ -99,8 +107,7 @@ pub unsafe extern "C" fn walogs_options_set_max_segment_size(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_options_set_max_segment_size", opts, |o| {
-            *o = o.clone().max_segment_size((size != 0).then_some(size));
-            Ok(())
+            Ok(o.max_segment_size((size != 0).then_some(size)))
         })
     }
 }
@@ -108,6 +115,7 @@ pub unsafe extern "C" fn walogs_options_set_max_segment_size(
 /// Choose when appends are fdatasync'd: `kind` is one of the `WALOGS_DURABILITY_*` values;
 /// `interval_ms` (at least 1) is used only with `WALOGS_DURABILITY_INTERVAL` and ignored
 /// otherwise. An unknown kind or a zero interval is `WALOGS_INVALID_ARGUMENT`.
+/// `WALOGS_DURABILITY_INTERVAL` starts one background thread per open handle.
 ///
 /// # Safety
 /// `opts` must be NULL or a live pointer from `walogs_options_new`.
@@ -122,11 +130,6 @@ pub unsafe extern "C" fn walogs_options_set_durability(
         update("walogs_options_set_durability", opts, |o| {
             let d = match kind {
                 WALOGS_DURABILITY_EVERY_APPEND => Durability::EveryAppend,
-                WALOGS_DURABILITY_INTERVAL if interval_ms == 0 => {
-                    return Err(Failure::invalid(
-                        "WALOGS_DURABILITY_INTERVAL needs an interval of at least 1 ms",
-                    ));
-                }
                 WALOGS_DURABILITY_INTERVAL => {
                     Durability::Interval(Duration::from_millis(interval_ms))
                 }
@@ -138,8 +141,7 @@ pub unsafe extern "C" fn walogs_options_set_durability(
                     )));
                 }
             };
-            *o = o.clone().durability(d);
-            Ok(())
+            Ok(o.durability(d))
         })
     }
 }
@@ -158,8 +160,7 @@ pub unsafe extern "C" fn walogs_options_set_read_only(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_options_set_read_only", opts, |o| {
-            *o = o.clone().read_only(read_only);
-            Ok(())
+            Ok(o.read_only(read_only))
         })
     }
 }
@@ -178,8 +179,7 @@ pub unsafe extern "C" fn walogs_options_set_salvage(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_options_set_salvage", opts, |o| {
-            *o = o.clone().salvage(salvage);
-            Ok(())
+            Ok(o.salvage(salvage))
         })
     }
 }
@@ -198,8 +198,29 @@ pub unsafe extern "C" fn walogs_options_set_preallocate(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_options_set_preallocate", opts, |o| {
-            *o = o.clone().preallocate(preallocate);
-            Ok(())
+            Ok(o.preallocate(preallocate))
+        })
+    }
+}
+
+/// Permission bits of the files walogs creates (segments, `walogs.meta`, `walogs.lock`,
+/// `walogs.user`), applied exactly: the process umask neither narrows nor widens them. A
+/// directory walogs creates gets search permission wherever read is granted (0640 gives
+/// directories 0750). Default 0600 (directories 0700). `mode` must grant the owner read and
+/// write (0600) and hold nothing beyond 0777, else `WALOGS_INVALID_ARGUMENT` and the options
+/// keep their mode. Existing files keep their permissions.
+///
+/// # Safety
+/// `opts` must be NULL or a live pointer from `walogs_options_new`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn walogs_options_set_file_mode(
+    opts: *mut WalogsOptions,
+    mode: u32,
+) -> WalogsStatus {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        update("walogs_options_set_file_mode", opts, |o| {
+            Ok(o.file_mode(mode))
         })
     }
 }

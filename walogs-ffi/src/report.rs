@@ -108,6 +108,7 @@ fn fill(struct_size: usize, r: &RecoveryReport) -> WalogsReport {
 /// Fill `*out` with what the open of this handle found and did (tail, truncation, salvage,
 /// migration). `out->struct_size` must be at least `sizeof(walogs_report)` of this version,
 /// else `WALOGS_INVALID_ARGUMENT`; `struct_size` itself is left as the caller set it.
+/// `WALOGS_CLOSED` after `walogs_shutdown`, `WALOGS_FORKED` in a forked child.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; `out` NULL or valid for reads and writes of
@@ -121,6 +122,7 @@ pub unsafe extern "C" fn walogs_recovery_report(
         // SAFETY: forwarded from the caller.
         let h = unsafe { obj(wal, "wal") }?;
         need_out(out, "out")?;
+        h.wal.ensure_usable()?;
         // SAFETY: `out` is non-NULL and its first field is readable (caller's contract).
         let size = unsafe { out.cast::<usize>().read_unaligned() };
         if size < size_of::<WalogsReport>() {
@@ -140,7 +142,8 @@ pub unsafe extern "C" fn walogs_recovery_report(
 
 /// What the open found at the end of the last segment: `*kind_out` receives
 /// `WALOGS_TAIL_CLEAN` or `WALOGS_TAIL_TRUNCATED`, `*offset_out` the byte offset of the cut
-/// (0 when clean). Both required.
+/// (0 when clean). Both required. `WALOGS_CLOSED` after `walogs_shutdown`, `WALOGS_FORKED`
+/// in a forked child.
 ///
 /// # Safety
 /// `wal` NULL or a live handle; the outputs NULL or valid for a write.
@@ -155,6 +158,7 @@ pub unsafe extern "C" fn walogs_tail_state(
         let h = unsafe { obj(wal, "wal") }?;
         need_out(kind_out, "kind_out")?;
         need_out(offset_out, "offset_out")?;
+        h.wal.ensure_usable()?;
         let (kind, off) = tail_parts(h.wal.tail_state());
         // SAFETY: both non-NULL (checked) and valid for writes.
         unsafe {

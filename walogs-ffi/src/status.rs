@@ -24,10 +24,12 @@ pub enum WalogsStatus {
     /// A required pointer argument was NULL. Nothing was changed.
     WALOGS_NULL_ARGUMENT = 100,
     /// An argument has a value the call cannot accept (an empty path or batch, an unknown
-    /// durability kind, a truncation point inside an atomic batch, ...). Nothing was changed.
+    /// durability kind, a file mode without owner read and write, `max_entries` 0, ...).
+    /// Nothing was changed.
     WALOGS_INVALID_ARGUMENT = 101,
-    /// An entry is larger than `WALOGS_MAX_ENTRY_SIZE`, or an atomic batch larger than
-    /// `WALOGS_MAX_BATCH_SIZE`. Nothing was written.
+    /// An entry is larger than `WALOGS_MAX_ENTRY_SIZE`, an atomic batch larger than
+    /// `WALOGS_MAX_BATCH_SIZE`, or user data larger than `WALOGS_MAX_USER_DATA`. Nothing was
+    /// written.
     WALOGS_ENTRY_TOO_LARGE = 102,
     /// The caller's buffer is too small; the size needed was written to the length output.
     WALOGS_BUFFER_TOO_SMALL = 103,
@@ -38,13 +40,14 @@ pub enum WalogsStatus {
     WALOGS_POISONED = 201,
     /// A mutating call was made on a handle opened read-only.
     WALOGS_READ_ONLY = 202,
-    /// The handle was shut down (`walogs_shutdown`).
+    /// The handle was shut down (`walogs_shutdown`), or the WAL of an iterator was closed.
     WALOGS_CLOSED = 203,
     /// The directory holds damage walogs will not repair silently (the message names the
-    /// file and byte offset). Opening with the salvage option cuts mid-log damage in the
-    /// last segment instead.
+    /// file and byte offset; `walogs_last_damage` gives the details as data). Opening with
+    /// the salvage option cuts mid-log damage in the last segment instead.
     WALOGS_CORRUPT = 204,
-    /// An LSN outside the entries the WAL holds (checkpointed away or not written yet).
+    /// An LSN outside the entries the WAL holds (purged, checkpointed or truncated away, or
+    /// not handed out yet).
     WALOGS_LSN_OUT_OF_RANGE = 205,
     /// The handle was opened by another process: this process inherited it across
     /// `fork()`. Nothing was done (`walogs_close` in such a child frees the handle's memory
@@ -54,6 +57,9 @@ pub enum WalogsStatus {
     /// directory under a walogs file name, or a file walogs would write has other hard
     /// links. Nothing was read from, written to or removed through it.
     WALOGS_UNSAFE_FILE = 207,
+    /// `walogs_wait_durable` gave up: the entry was not durable within the timeout (it may
+    /// still become durable later). Nothing was changed.
+    WALOGS_TIMEOUT = 208,
     /// The operating system reported an error; `walogs_last_errno` gives its number. A
     /// failed write or fdatasync also poisons the handle.
     WALOGS_IO = 300,
@@ -64,7 +70,7 @@ pub enum WalogsStatus {
 
 impl WalogsStatus {
     /// Every status, for tests and lookups.
-    pub(crate) const ALL: [WalogsStatus; 16] = [
+    pub(crate) const ALL: [WalogsStatus; 17] = [
         WalogsStatus::WALOGS_OK,
         WalogsStatus::WALOGS_END,
         WalogsStatus::WALOGS_NULL_ARGUMENT,
@@ -79,6 +85,7 @@ impl WalogsStatus {
         WalogsStatus::WALOGS_LSN_OUT_OF_RANGE,
         WalogsStatus::WALOGS_FORKED,
         WalogsStatus::WALOGS_UNSAFE_FILE,
+        WalogsStatus::WALOGS_TIMEOUT,
         WalogsStatus::WALOGS_IO,
         WalogsStatus::WALOGS_PANIC,
     ];
@@ -106,6 +113,7 @@ impl WalogsStatus {
             WalogsStatus::WALOGS_UNSAFE_FILE => {
                 "refusing a link, special file or hard-linked file in the wal directory\0"
             }
+            WalogsStatus::WALOGS_TIMEOUT => "timed out waiting for an entry to become durable\0",
             WalogsStatus::WALOGS_IO => "i/o error\0",
             WalogsStatus::WALOGS_PANIC => "internal error: walogs panicked\0",
         }
@@ -149,7 +157,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_described_not_crashed_on() {
-        for code in [-1, 2, 99, 104, 299, 301, 999, i32::MIN, i32::MAX] {
+        for code in [-1, 2, 99, 104, 209, 299, 301, 999, i32::MIN, i32::MAX] {
             // SAFETY: as above.
             let text = unsafe { CStr::from_ptr(walogs_status_str(code)) };
             assert_eq!(text.to_str().unwrap(), "unknown status");
@@ -174,6 +182,7 @@ mod tests {
             (WALOGS_LSN_OUT_OF_RANGE, 205),
             (WALOGS_FORKED, 206),
             (WALOGS_UNSAFE_FILE, 207),
+            (WALOGS_TIMEOUT, 208),
             (WALOGS_IO, 300),
             (WALOGS_PANIC, 900),
         ];
