@@ -6,7 +6,7 @@
 #   make check-header             fail if include/walogs.h differs from a fresh generation
 #   make install PREFIX=/usr/local  install lib, header and walogs.pc (DESTDIR honoured)
 #   make test-c                   C tests with ASan+UBSan, then under valgrind
-#   make examples                 build examples/c (quickstart, threads, bench_overhead)
+#   make examples                 build examples/c (quickstart, threads, raft_log, bench_overhead)
 #   make bench                    run the C-vs-Rust per-call overhead benchmark
 
 SHELL := /bin/bash
@@ -39,7 +39,7 @@ LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
 TESTS ?= test_api test_args test_errors test_lock test_poison test_threads test_log_control \
 	test_durable test_fork test_files
-EXAMPLES := quickstart threads bench_overhead
+EXAMPLES := quickstart threads bench_overhead raft_log
 # Arguments of bench_overhead: [N] [ROUNDS] [DIR]
 BENCH_ARGS ?=
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Test the C ABI end to end: header freshness (cbindgen), Rust unit tests of walogs-ffi, the
-# C tests under ASan+UBSan and under valgrind, a C++ compile of the header, `make install`
+# parity list (walogs-ffi/parity.txt) against the exported symbols, the C tests under
+# ASan+UBSan and under valgrind, a C++ compile of the header, `make install`
 # plus a pkg-config build (shared and static), the examples, and a smoke run of the
 # overhead benchmark. Idempotent; runs from any directory; exits non-zero on any failure.
 set -euo pipefail
@@ -49,6 +50,18 @@ make -s --no-print-directory lib >/dev/null
 soname=$(readelf -d target/c/lib/libwalogs.so | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [[ $soname == libwalogs.so.0 ]] || { echo "soname is '$soname', expected libwalogs.so.0" >&2; exit 1; }
 echo "soname $soname"
+
+step "walogs-ffi/parity.txt lists every exported walogs_* function"
+exported=$(nm -D --defined-only target/c/lib/libwalogs.so | awk '$2 == "T" && $3 ~ /^walogs_/ {print $3}' | sort)
+listed=$(sed -e 's/#.*//' walogs-ffi/parity.txt | awk 'NF {print $1}' | sort)
+if [[ $exported != "$listed" ]]; then
+  diff <(echo "$listed") <(echo "$exported") | sed 's/^</  in parity.txt, not exported:/; s/^>/  exported, not in parity.txt:/' >&2 || true
+  echo "walogs-ffi/parity.txt does not match the exported functions" >&2
+  exit 1
+fi
+bad=$(sed -e 's/#.*//' walogs-ffi/parity.txt | awk 'NF && NF != 3')
+[[ -z $bad ]] || { echo "parity.txt lines without exactly three columns: $bad" >&2; exit 1; }
+echo "parity: $(wc -l <<<"$exported") functions listed" | tee -a "$LOG"
 
 # ---- C tests -----------------------------------------------------------------------------
 # A 512 KiB tmpfs makes the disk-full (ENOSPC) poisoning case real; it needs root.
@@ -128,7 +141,14 @@ echo "$out"
 grep -q 'tail:            truncated at byte' <<<"$out"
 grep -q 'lsn 6: written just before the crash' <<<"$out"
 "$EX/threads" 4 25 "$EX/run/threads"
-echo "examples: 2 passed, 0 failed" | tee -a "$LOG"
+out=$("$EX/raft_log" "$EX/run/raft")
+echo "$out"
+grep -q '^acknowledged up to lsn 5$' <<<"$out"
+grep -q '^cut 2 entries after lsn 3, appended lsn 4..5$' <<<"$out"
+grep -q '^after installing a snapshot at 100: next append got lsn 101$' <<<"$out"
+grep -q '^after reopen: term 3, voted for 2, entries:$' <<<"$out"
+grep -q '^  lsn 101: after the snapshot$' <<<"$out"
+echo "examples: 3 passed, 0 failed" | tee -a "$LOG"
 
 step "benchmark smoke run (figures only; not a timed test)"
 cargo build --release --quiet -p walogs-ffi --example bench_overhead
