@@ -117,8 +117,9 @@
  * system failed, `900..=999` a bug in walogs. A caller that meets a number it does not know
  * can still classify it by its block.
  *
- * After a failure, `walogs_last_error` gives a message saying what exactly was wrong, and
- * `walogs_last_errno` the OS error number for I/O failures.
+ * After a failure, `walogs_last_error` gives a message saying what exactly was wrong,
+ * `walogs_last_errno` the OS error number for I/O failures, and `walogs_last_damage` the
+ * damage behind a `WALOGS_CORRUPT`.
  */
 enum walogs_status
 #ifdef __cplusplus
@@ -987,8 +988,9 @@ walogs_status walogs_checkpoint(struct walogs_wal *wal,
  *
  * Waiters (`walogs_wait_durable`) and callbacks (`walogs_on_durable`) for removed LSNs end
  * with `WALOGS_LSN_OUT_OF_RANGE`; an iterator made before the truncation stops with
- * `WALOGS_LSN_OUT_OF_RANGE` when it reaches the cut. Only the batch frames written by earlier walogs 0.2 builds
- * cannot be cut inside: `WALOGS_INVALID_ARGUMENT`, the message names their bounds.
+ * `WALOGS_LSN_OUT_OF_RANGE` when it reaches the cut. Only the batch frames written by
+ * earlier walogs 0.2 builds cannot be cut inside: `WALOGS_INVALID_ARGUMENT`, the message
+ * names their bounds.
  *
  * Cost: a truncate + fdatasync; a cut inside a multi-entry write first records it in
  * `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment an

@@ -268,6 +268,66 @@ mod tests {
     }
 
     #[test]
+    fn every_error_variant_has_its_status_errno_and_damage() {
+        use WalogsStatus::*;
+        use walogs_core::vfs::FileProblem;
+        use walogs_core::{Damage, DamageKind};
+        let cases: Vec<(WalError, WalogsStatus)> = vec![
+            (
+                WalError::Io(std::io::Error::from_raw_os_error(5)),
+                WALOGS_IO,
+            ),
+            (
+                WalError::EntryTooLarge { size: 9, max: 8 },
+                WALOGS_ENTRY_TOO_LARGE,
+            ),
+            (
+                WalError::Corrupt {
+                    reason: Box::new(Damage::new(DamageKind::SegmentGap, "gap")),
+                },
+                WALOGS_CORRUPT,
+            ),
+            (WalError::Locked { path: "/x".into() }, WALOGS_LOCKED),
+            (WalError::Poisoned { reason: "r".into() }, WALOGS_POISONED),
+            (WalError::ReadOnly, WALOGS_READ_ONLY),
+            (WalError::Closed, WALOGS_CLOSED),
+            (
+                WalError::LsnOutOfRange {
+                    lsn: 9,
+                    first: 1,
+                    next: 3,
+                },
+                WALOGS_LSN_OUT_OF_RANGE,
+            ),
+            (
+                WalError::InvalidArgument { reason: "r".into() },
+                WALOGS_INVALID_ARGUMENT,
+            ),
+            (WalError::Forked { opened_by: 1 }, WALOGS_FORKED),
+            (
+                WalError::UnsafeFile {
+                    path: "/x/wal-000001.log".into(),
+                    problem: FileProblem::HardLinked { links: 2 },
+                },
+                WALOGS_UNSAFE_FILE,
+            ),
+            (WalError::Timeout { lsn: 2, durable: 1 }, WALOGS_TIMEOUT),
+        ];
+        for (e, want) in cases {
+            let text = e.to_string();
+            let errno = e.errno().unwrap_or(0);
+            let is_corrupt = e.damage().is_some();
+            let f = Failure::from(e);
+            assert_eq!(f.status, want, "{text}");
+            assert_eq!(f.message, text);
+            assert_eq!(f.errno, errno, "{text}");
+            assert_eq!(f.errno != 0, want == WALOGS_IO, "{text}");
+            assert_eq!(f.damage.is_some(), is_corrupt, "{text}");
+            assert_eq!(is_corrupt, want == WALOGS_CORRUPT, "{text}");
+        }
+    }
+
+    #[test]
     fn last_error_is_per_thread() {
         record(
             "walogs_test",

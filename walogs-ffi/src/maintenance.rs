@@ -59,8 +59,9 @@ pub unsafe extern "C" fn walogs_checkpoint(
 ///
 /// Waiters (`walogs_wait_durable`) and callbacks (`walogs_on_durable`) for removed LSNs end
 /// with `WALOGS_LSN_OUT_OF_RANGE`; an iterator made before the truncation stops with
-/// `WALOGS_LSN_OUT_OF_RANGE` when it reaches the cut. Only the batch frames written by earlier walogs 0.2 builds
-/// cannot be cut inside: `WALOGS_INVALID_ARGUMENT`, the message names their bounds.
+/// `WALOGS_LSN_OUT_OF_RANGE` when it reaches the cut. Only the batch frames written by
+/// earlier walogs 0.2 builds cannot be cut inside: `WALOGS_INVALID_ARGUMENT`, the message
+/// names their bounds.
 ///
 /// Cost: a truncate + fdatasync; a cut inside a multi-entry write first records it in
 /// `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment an

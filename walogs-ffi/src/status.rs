@@ -10,8 +10,9 @@ use std::ffi::c_char;
 /// system failed, `900..=999` a bug in walogs. A caller that meets a number it does not know
 /// can still classify it by its block.
 ///
-/// After a failure, `walogs_last_error` gives a message saying what exactly was wrong, and
-/// `walogs_last_errno` the OS error number for I/O failures.
+/// After a failure, `walogs_last_error` gives a message saying what exactly was wrong,
+/// `walogs_last_errno` the OS error number for I/O failures, and `walogs_last_damage` the
+/// damage behind a `WALOGS_CORRUPT`.
 #[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(non_camel_case_types)]
