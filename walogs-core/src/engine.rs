@@ -276,6 +276,16 @@ impl Engine {
         )?))
     }
 
+    /// A lending cursor from the oldest entry (purge-tolerant, like [`Engine::iter`]).
+    pub fn cursor(&self) -> Result<WalCursor, WalError> {
+        let inner = &*self.inner;
+        let v = inner.view()?;
+        Ok(WalCursor::new(
+            v.plan(&inner.files, &inner.live, v.first_lsn())?
+                .starting_at_oldest(),
+        ))
+    }
+
     /// The lookup holds the view lock briefly; the read itself holds nothing.
     pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
         let inner = &*self.inner;

@@ -31,6 +31,8 @@ pub trait WalHandle {
     fn iter_from(&self, from: Lsn) -> Result<WalIter, WalError>;
     /// See [`crate::Wal::cursor_from`].
     fn cursor_from(&self, from: Lsn) -> Result<WalCursor, WalError>;
+    /// See [`crate::Wal::cursor`].
+    fn cursor(&self) -> Result<WalCursor, WalError>;
     /// See [`crate::Wal::read`].
     fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError>;
     /// See [`crate::Wal::rotate`].
@@ -155,6 +157,13 @@ macro_rules! handle_methods {
         /// A cursor from `from` that lends each entry instead of allocating it.
         pub fn cursor_from(&self, from: Lsn) -> Result<crate::WalCursor, WalError> {
             self.engine.cursor_from(from)
+        }
+
+        /// A lending cursor from the oldest entry: like [`Self::iter`] (a purge racing it
+        /// makes it go on from the new oldest entry, never fail), without an allocation per
+        /// entry.
+        pub fn cursor(&self) -> Result<crate::WalCursor, WalError> {
+            self.engine.cursor()
         }
 
         /// Read one entry. [`WalError::LsnOutOfRange`] if `lsn` was checkpointed away or not
@@ -375,6 +384,9 @@ macro_rules! impl_wal_handle {
             }
             fn cursor_from(&self, from: Lsn) -> Result<crate::WalCursor, WalError> {
                 <$t>::cursor_from(self, from)
+            }
+            fn cursor(&self) -> Result<crate::WalCursor, WalError> {
+                <$t>::cursor(self)
             }
             fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
                 <$t>::read(self, lsn)

@@ -286,6 +286,14 @@ impl Watch {
     pub fn join_notifier(&self) {
         let h = {
             let mut st = self.lock();
+            if st.notifier.is_none() {
+                // No notifier (never needed, or the OS refused a thread): whatever is ready
+                // runs here, now, so every callback still runs once.
+                let ready = std::mem::take(&mut st.ready);
+                drop(st);
+                run_all(ready);
+                return;
+            }
             if st.notifier_id == Some(std::thread::current().id()) {
                 return;
             }
