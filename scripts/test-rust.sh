@@ -9,3 +9,4 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 cargo test --workspace --locked --exclude walogs-sim --exclude walogs-torture
 cargo run -q --locked -p walogs-core --example quickstart
+bash scripts/check-readme.sh
