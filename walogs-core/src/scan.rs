@@ -36,6 +36,9 @@ pub(crate) struct FrameReader {
     pos: u64,
     /// Stop here (the end of valid data, or the file length).
     limit: u64,
+    /// Bytes of `buf` holding file data (from `base`); `buf` beyond is spare room, grown but
+    /// never shrunk, so a refill zeroes nothing.
+    filled: usize,
     /// Position of the last frame's body in `buf`.
     body: (usize, usize),
     /// Where the payload starts in the body of the last frame.
@@ -47,6 +50,7 @@ impl FrameReader {
     pub fn new(start: u64, limit: u64) -> Self {
         FrameReader {
             buf: Vec::new(),
+            filled: 0,
             base: start,
             pos: start,
             limit,
@@ -71,24 +75,30 @@ impl FrameReader {
     /// Make `n` bytes at `self.pos` available in `buf` (fewer at the limit). Returns how many.
     fn fill(&mut self, file: &dyn FsFile, n: usize) -> io::Result<usize> {
         let want = (n as u64).min(self.limit.saturating_sub(self.pos)) as usize;
-        let have_from = (self.pos - self.base) as usize;
-        if have_from + want <= self.buf.len() {
+        let at = (self.pos - self.base) as usize;
+        if at + want <= self.filled {
             return Ok(want);
         }
         // Move what is left to the front, then read at least a chunk more.
-        self.buf.drain(..have_from.min(self.buf.len()));
+        let at = at.min(self.filled);
+        self.buf.copy_within(at..self.filled, 0);
+        self.filled -= at;
         self.base = self.pos;
         let target = want
             .max(CHUNK)
             .min(self.limit.saturating_sub(self.pos) as usize);
-        let old = self.buf.len();
-        if target > old {
+        if self.buf.len() < target {
             self.buf.resize(target, 0);
-            let got =
-                crate::vfs::read_full_at(file, &mut self.buf[old..target], self.base + old as u64)?;
-            self.buf.truncate(old + got);
         }
-        Ok(want.min(self.buf.len()))
+        if target > self.filled {
+            let got = crate::vfs::read_full_at(
+                file,
+                &mut self.buf[self.filled..target],
+                self.base + self.filled as u64,
+            )?;
+            self.filled += got;
+        }
+        Ok(want.min(self.filled))
     }
 
     pub fn next_frame(&mut self, file: &dyn FsFile) -> io::Result<Step> {

@@ -166,14 +166,46 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
     let mut cut = None;
     let mut salvaged = None;
     let cut_lsn = meta.map_or(0, |m| m.cut_lsn);
-    for (i, (&seq, name)) in seqs.iter().zip(&names).enumerate() {
+    let scans = scan_all(dir, &seqs, &names);
+    for (i, (name, scanned)) in names.iter().zip(scans).enumerate() {
         let is_last = i + 1 == seqs.len();
         let ScannedSegment {
             mut info,
             damage,
             open_unit,
             file_len,
-        } = scan_segment(dir, seq, name, i > 0, purge_floor, &mut expected)?;
+        } = scanned?;
+        // The segment's frames continue from the one before (or, right after a purge past the
+        // end, start just past the floor).
+        if info.is_empty() {
+            let start = expected.unwrap_or(0);
+            info.first_lsn = start;
+            info.next_lsn = start;
+        } else {
+            let first = info.first_lsn;
+            let jumps_past_purge = first == purge_floor + 1 && expected.is_some_and(|e| e <= first);
+            if let Some(e) = expected
+                && e != first
+                && !jumps_past_purge
+            {
+                return Err(WalError::corrupt(
+                    Damage::new(
+                        DamageKind::LsnDiscontinuity,
+                        format!(
+                            "LSN discontinuity: {name} frame at offset 0 has LSN {first}, expected {e}{}",
+                            if i > 0 {
+                                " (the previous segment's last LSN + 1)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    )
+                    .at(name, 0)
+                    .last_good(e.saturating_sub(1)),
+                ));
+            }
+            expected = Some(info.next_lsn);
+        }
         if damage.is_none() && !is_last && info.is_empty() {
             return Err(WalError::corrupt(
                 Damage::new(
@@ -325,21 +357,67 @@ struct ScannedSegment {
     file_len: u64,
 }
 
-/// Verify every frame of one segment, checking that LSNs continue from `expected` (updated
-/// to the LSN after the segment's last valid frame) and that unit members follow each other.
-/// A segment may start right after the purge floor `purge_floor` instead (after a purge past
-/// the end of the log, the next entry starts a new segment there).
-fn scan_segment(
+/// Verify every segment, in parallel where the file system allows it (the real one does; a
+/// simulated one is read in order, so its call sequence stays reproducible). Results in
+/// segment order.
+fn scan_all(
     dir: &dyn Dir,
-    seq: u64,
-    name: &str,
-    follows_another: bool,
-    purge_floor: u64,
-    expected: &mut Option<u64>,
-) -> Result<ScannedSegment, WalError> {
+    seqs: &[u64],
+    names: &[String],
+) -> Vec<Result<ScannedSegment, WalError>> {
+    let threads = if dir.parallel_reads() {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(seqs.len())
+            .min(8)
+    } else {
+        1
+    };
+    if threads <= 1 {
+        return seqs
+            .iter()
+            .zip(names)
+            .map(|(&seq, name)| scan_segment(dir, seq, name))
+            .collect();
+    }
+    let mut slots: Vec<Option<Result<ScannedSegment, WalError>>> =
+        (0..seqs.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                s.spawn(move || {
+                    (t..seqs.len())
+                        .step_by(threads)
+                        .map(|i| (i, scan_segment(dir, seqs[i], &names[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(results) => {
+                    for (i, r) in results {
+                        slots[i] = Some(r);
+                    }
+                }
+                Err(p) => std::panic::resume_unwind(p),
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|r| r.expect("every segment was scanned"))
+        .collect()
+}
+
+/// Verify every frame of one segment, checking that LSNs within it follow each other and
+/// that unit members follow each other. (How the segment continues the one before is checked
+/// by the caller.)
+fn scan_segment(dir: &dyn Dir, seq: u64, name: &str) -> Result<ScannedSegment, WalError> {
     let file = dir.open(name, OpenMode::Read)?;
     let file_len = file.len()?;
-    let mut info = SegmentInfo::new(seq, name.to_string(), expected.unwrap_or(0));
+    let mut expected: Option<u64> = None;
+    let mut info = SegmentInfo::new(seq, name.to_string(), 0);
     let mut reader = FrameReader::new(0, file_len);
     // (offset of the first member, first LSN, last LSN) of the unit being read.
     let mut unit: Option<(u64, u64, u64)> = None;
@@ -351,23 +429,14 @@ fn scan_segment(
                 kind,
                 frame_len,
             } => {
-                let jumps_past_purge = info.is_empty()
-                    && first_lsn == purge_floor + 1
-                    && expected.is_some_and(|e| e <= first_lsn);
-                if let Some(e) = *expected
+                if let Some(e) = expected
                     && e != first_lsn
-                    && !jumps_past_purge
                 {
                     return Err(WalError::corrupt(
                         Damage::new(
                             DamageKind::LsnDiscontinuity,
                             format!(
-                                "LSN discontinuity: {name} frame at offset {offset} has LSN {first_lsn}, expected {e}{}",
-                                if info.is_empty() && follows_another {
-                                    " (the previous segment's last LSN + 1)"
-                                } else {
-                                    ""
-                                }
+                                "LSN discontinuity: {name} frame at offset {offset} has LSN {first_lsn}, expected {e}"
                             ),
                         )
                         .at(name, offset)
@@ -397,7 +466,7 @@ fn scan_segment(
                     _ => unit = None,
                 }
                 info.record(first_lsn, kind.entries(), offset, frame_len);
-                *expected = Some(first_lsn + kind.entries());
+                expected = Some(first_lsn + kind.entries());
                 if unit.is_some_and(|(_, _, l)| l < first_lsn + kind.entries()) {
                     unit = None;
                 }

@@ -237,6 +237,12 @@ pub trait Dir: Send + Sync + Debug {
     fn remove(&self, name: &str) -> io::Result<()>;
     /// `fsync` the directory, making its entries (creates, renames, removes) durable.
     fn sync(&self) -> io::Result<()>;
+    /// Whether files of this directory may be read from several threads at once (recovery
+    /// then verifies segments in parallel). The default says no, which keeps a simulated file
+    /// system's sequence of calls reproducible.
+    fn parallel_reads(&self) -> bool {
+        false
+    }
 }
 
 /// Path-level operations: finding or creating the WAL directory, and opening it.

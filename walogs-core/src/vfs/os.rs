@@ -127,6 +127,10 @@ impl Dir for OsDir {
             .sync_all()
             .map_err(|e| IoAt::wrap("fsync", self.path.clone(), e))
     }
+
+    fn parallel_reads(&self) -> bool {
+        true
+    }
 }
 
 impl OsDir {
