@@ -1,6 +1,7 @@
 //! The command line: every subcommand and option, declared with clap's derive API.
 
 use std::path::PathBuf;
+use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -9,12 +10,15 @@ use crate::pattern::SizeSpec;
 /// The exit statuses, shown under every `--help`.
 pub const EXIT_STATUS: &str = "Exit status: 0 ok/clean, 1 usage or I/O error, \
     2 torn tail found (verify), 3 corruption, 4 the directory is locked by another writer, \
-    5 the directory holds no walogs log (no wal-NNNNNN.log, wal.log or walogs.meta).";
+    5 the directory holds no walogs log (no wal-NNNNNN.log, wal.log or walogs.meta), \
+    6 refused: a walogs file name in the directory is a symbolic link, FIFO, socket, device \
+    or directory, or a file walogs would write has other hard links (nothing was read \
+    through it or changed).";
 
 /// Look inside, check, repair, fill and benchmark a walogs write-ahead log.
 ///
-/// Only `repair` and `append` take the directory's write lock; every other command opens the
-/// log read-only and works while another process is writing to it.
+/// Only `repair`, `append`, `purge` and `truncate` take the directory's write lock; every other
+/// command opens the log read-only and works while another process is writing to it.
 #[derive(Debug, Parser)]
 #[command(name = "walogs", version, about, long_about = None)]
 #[command(disable_help_subcommand = true)]
@@ -32,7 +36,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Segments with sizes and LSN ranges, first/next LSN, tail state, lock holder.
+    /// Segments with sizes and LSN ranges, first/next/durable LSN, purge floor, user data
+    /// size, tail state, lock holder, file modes.
     #[command(after_help = EXIT_STATUS)]
     Info(DirArg),
     /// Print entries, optionally a range of LSNs.
@@ -47,6 +52,13 @@ pub enum Command {
     /// Append entries: stdin lines, files, or generated payloads. Prints each acknowledged LSN.
     #[command(after_help = EXIT_STATUS)]
     Append(AppendArgs),
+    /// Purge every entry up to and including an LSN, for good (deleting the segment files
+    /// that held only those). Prints what was removed.
+    #[command(after_help = EXIT_STATUS)]
+    Purge(PurgeArgs),
+    /// Remove every entry after an LSN (the next append gets LSN+1). Prints what was removed.
+    #[command(after_help = EXIT_STATUS)]
+    Truncate(TruncateArgs),
     /// Measure durable appends, batches and group commit against raw write+fdatasync.
     #[command(after_help = EXIT_STATUS)]
     Bench(BenchArgs),
@@ -147,6 +159,48 @@ pub struct AppendArgs {
     /// Rotate to a new segment past this many bytes.
     #[arg(long, value_name = "BYTES")]
     pub max_segment_size: Option<u64>,
+    /// Permission bits (octal) of the files this creates, e.g. 0640; directories it creates
+    /// get search permission where read is granted (0750). Must include 0600. Default 0600.
+    #[arg(long, value_name = "OCTAL")]
+    pub mode: Option<OctalMode>,
+}
+
+/// Permission bits given in octal (`0640`, `640` or `0o640`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OctalMode(pub u32);
+
+impl FromStr for OctalMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = s.strip_prefix("0o").unwrap_or(s);
+        u32::from_str_radix(digits, 8)
+            .map(OctalMode)
+            .map_err(|_| format!("{s:?} is not an octal file mode such as 0640"))
+    }
+}
+
+/// Options of `purge`.
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// The WAL directory.
+    pub dir: PathBuf,
+    /// Purge every entry with an LSN up to and including this one. At or past the end of the
+    /// log, the log becomes empty and the next append gets LSN+1; at or below the current
+    /// purge floor, nothing happens.
+    #[arg(long = "up-to", value_name = "LSN")]
+    pub up_to: u64,
+}
+
+/// Options of `truncate`.
+#[derive(Debug, Args)]
+pub struct TruncateArgs {
+    /// The WAL directory.
+    pub dir: PathBuf,
+    /// Keep the entries up to and including this LSN, remove every later one. At or past the
+    /// last entry nothing is removed; below the oldest entry it is refused.
+    #[arg(long, value_name = "LSN")]
+    pub after: u64,
 }
 
 /// Options of `bench`.

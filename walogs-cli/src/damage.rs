@@ -1,105 +1,51 @@
-//! Reading a log the core refuses to open, segment by segment with the core's frame decoder,
-//! handing each entry to the caller and stopping at the first damage: a frame that is not
-//! valid, an LSN out of sequence, a missing or empty completed segment. Nothing past the
-//! damage is ever handed out.
-//!
-//! Used by `dump` (print what lies before the damage) and `verify` (say where the damage is
-//! and which LSNs it affects). The core's read-only open stays the judge of whether a log is
-//! sound; this only locates what it refused.
-
-use std::ops::ControlFlow;
+//! The core's description of damage ([`walogs_core::Damage`]) as the CLI shows it: the same
+//! fields in JSON, and for people where the damage is, which LSNs it affects and what kind it
+//! is. The only thing added is where the log continues after damage in a completed segment
+//! (the first LSN of the next segment file, read from the listing), which the core, stopping
+//! at the first damage, does not say.
 
 use serde::Serialize;
+use walogs_core::Damage;
 
-use crate::error::CliError;
-use crate::frames::{FrameReader, Step};
-use crate::layout::{SegmentFile, V1_FILENAME};
+use crate::layout::{SegmentFile, segment_seq};
 
-/// What kind of damage stopped the reading, and where.
+/// Damage as reported on the command line (serialized as the `damage` object).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DamageKind {
-    /// The bytes at `offset` of `file` are no valid frame (bad checksum, bad length, cut
-    /// short). `completed_segment`: later segments follow, so this cannot be a torn write.
-    BadFrame {
-        /// The segment file.
-        file: String,
-        /// Byte offset of the bad frame.
-        offset: u64,
-        /// Whether a later segment follows this one.
-        completed_segment: bool,
-    },
-    /// A valid frame carries an LSN other than the next one.
-    LsnDiscontinuity {
-        /// The segment file.
-        file: String,
-        /// Byte offset of the frame.
-        offset: u64,
-        /// The LSN it should carry.
-        expected: u64,
-        /// The LSN it carries.
-        found: u64,
-    },
-    /// A completed segment holds no frame at all.
-    EmptyCompletedSegment {
-        /// The segment file.
-        file: String,
-    },
-    /// Segment numbers skip: the segments between `before` and `after` are missing.
-    SegmentGap {
-        /// The last segment before the gap.
-        before: String,
-        /// The first segment after it.
-        after: String,
-    },
-    /// Both the v1 `wal.log` and numbered segments exist: which one holds the log is unknown.
-    BothLayouts,
-}
-
-/// Damage found by reading the log in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Damage {
-    /// What and where.
-    #[serde(flatten)]
-    pub kind: DamageKind,
-    /// The last LSN read intact before the damage (none when nothing precedes it).
+pub struct DamageReport {
+    /// The core's damage kind in snake case (`completed_segment`, `mid_log`, ...).
+    pub kind: String,
+    /// The file holding the damage (a name inside the WAL directory).
+    pub file: Option<String>,
+    /// Byte offset of the damage in `file`.
+    pub offset: Option<u64>,
+    /// The last LSN intact before the damage.
     pub last_good_lsn: Option<u64>,
-    /// The first LSN known to be intact after the damage: the next segment's first entry,
-    /// or the LSN a discontinuous frame carries (unknown when nothing valid is known after).
+    /// The first LSN known intact after the damage: the core's (a valid frame after the
+    /// damage in the same file), or else the first entry of the next segment file.
     pub first_lsn_after: Option<u64>,
+    /// Valid frames the core found after the damage in the same file.
+    pub frames_after: u64,
+    /// Whether `repair --salvage` can cut it (only mid-log damage in the last segment).
+    pub salvageable: bool,
 }
 
-impl Damage {
-    /// The file holding the damage (for a gap: the last file before it).
-    pub fn file(&self) -> Option<&str> {
-        match &self.kind {
-            DamageKind::BadFrame { file, .. }
-            | DamageKind::LsnDiscontinuity { file, .. }
-            | DamageKind::EmptyCompletedSegment { file } => Some(file),
-            DamageKind::SegmentGap { before, .. } => Some(before),
-            DamageKind::BothLayouts => None,
+impl DamageReport {
+    /// The report of `damage`; `segments` (the listing, oldest first; may be empty) gives
+    /// where the log continues when the core does not say.
+    pub fn new(damage: &Damage, segments: &[SegmentFile]) -> DamageReport {
+        let first_lsn_after = damage
+            .first_lsn_after
+            .map(|l| l.0)
+            .or_else(|| next_segment_lsn(damage.file.as_deref()?, segments));
+        DamageReport {
+            kind: snake_case(&format!("{:?}", damage.kind)),
+            file: damage.file.clone(),
+            offset: damage.offset,
+            last_good_lsn: damage.last_good_lsn.map(|l| l.0),
+            first_lsn_after,
+            frames_after: damage.frames_after,
+            salvageable: damage.kind.salvageable(),
         }
-    }
-
-    /// The byte offset of the damage in [`Damage::file`], when it is one place in a file.
-    pub fn offset(&self) -> Option<u64> {
-        match &self.kind {
-            DamageKind::BadFrame { offset, .. } | DamageKind::LsnDiscontinuity { offset, .. } => {
-                Some(*offset)
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the damage lies in (or between) completed segments, where no cut applies.
-    pub fn in_completed_segment(&self) -> bool {
-        !matches!(
-            self.kind,
-            DamageKind::BadFrame {
-                completed_segment: false,
-                ..
-            } | DamageKind::BothLayouts
-        )
     }
 
     /// The LSNs that cannot be read: from after the last intact one to before the first
@@ -126,269 +72,106 @@ impl Damage {
         }
     }
 
-    /// One line for people: what, where, and the LSNs around it.
+    /// One line for people: the LSNs around the damage.
     pub fn describe(&self) -> String {
-        let what = match &self.kind {
-            DamageKind::BadFrame {
-                file,
-                offset,
-                completed_segment: true,
-            } => format!("a damaged frame at offset {offset} of the completed segment {file}"),
-            DamageKind::BadFrame { file, offset, .. } => {
-                format!("a damaged frame at offset {offset} of the last segment {file}")
-            }
-            DamageKind::LsnDiscontinuity {
-                file,
-                offset,
-                expected,
-                found,
-            } => format!("LSN {found} where {expected} was due, at offset {offset} of {file}"),
-            DamageKind::EmptyCompletedSegment { file } => {
-                format!("the completed segment {file} holds no frame")
-            }
-            DamageKind::SegmentGap { before, after } => {
-                format!("the segments between {before} and {after} are missing")
-            }
-            DamageKind::BothLayouts => {
-                format!("both {V1_FILENAME} and numbered segment files exist")
-            }
-        };
         let before = match self.last_good_lsn {
             Some(l) => format!("the last intact entry before it is LSN {l}"),
-            None => "no intact entry precedes it".to_string(),
+            None => "no intact entry is known before it".to_string(),
         };
         let after = match self.first_lsn_after {
             Some(f) => format!("the log continues at LSN {f}"),
             None => "no intact entry is known after it".to_string(),
         };
-        format!("{what}; {before}, {after}")
+        format!("{before}, {after}")
     }
 }
 
-/// How reading the log ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reading {
-    /// The caller asked to stop (e.g. past the last LSN it wanted).
-    Stopped,
-    /// Every frame of every segment was read without damage (the last segment may end in a
-    /// torn write, which is no damage). The core's objection is then between the files.
-    Complete {
-        /// The last LSN read.
-        last_lsn: Option<u64>,
-    },
-    /// Reading stopped at damage.
-    Damaged(Damage),
+/// The first LSN of the first listed segment after the segment `file` (by sequence number).
+fn next_segment_lsn(file: &str, segments: &[SegmentFile]) -> Option<u64> {
+    let seq = segment_seq(file)?;
+    segments.iter().find(|s| s.seq > seq)?.first_lsn
 }
 
-/// Read `segments` (oldest first, as listed) in order, handing every entry before the first
-/// damage to `each`. Costs one read of the log up to the damage.
-pub fn read(
-    segments: &[SegmentFile],
-    mut each: impl FnMut(u64, &[u8]) -> Result<ControlFlow<()>, CliError>,
-) -> Result<Reading, CliError> {
-    let damaged = |kind, last_good_lsn, first_lsn_after| {
-        Ok(Reading::Damaged(Damage {
-            kind,
-            last_good_lsn,
-            first_lsn_after,
-        }))
-    };
-    if segments.len() > 1 && segments.iter().any(|s| s.name == V1_FILENAME) {
-        return damaged(DamageKind::BothLayouts, None, None);
-    }
-    let mut expected: Option<u64> = None;
-    for (i, seg) in segments.iter().enumerate() {
-        let next = segments.get(i + 1);
-        if let Some(prev) = i.checked_sub(1).map(|p| &segments[p])
-            && seg.seq != prev.seq + 1
-        {
-            let kind = DamageKind::SegmentGap {
-                before: prev.name.clone(),
-                after: seg.name.clone(),
-            };
-            return damaged(kind, last(expected), seg.first_lsn);
-        }
-        let mut reader = FrameReader::open(&seg.path)?;
-        let mut frames = 0u64;
-        loop {
-            match reader.next_frame()? {
-                Step::Frame {
-                    offset,
-                    first_lsn,
-                    entries,
-                } => {
-                    if let Some(e) = expected
-                        && e != first_lsn
-                    {
-                        let kind = DamageKind::LsnDiscontinuity {
-                            file: seg.name.clone(),
-                            offset,
-                            expected: e,
-                            found: first_lsn,
-                        };
-                        let after = (first_lsn > e).then_some(first_lsn);
-                        return damaged(kind, last(expected), after);
-                    }
-                    for (k, data) in entries.iter().enumerate() {
-                        if each(first_lsn + k as u64, data)?.is_break() {
-                            return Ok(Reading::Stopped);
-                        }
-                    }
-                    expected = Some(first_lsn + entries.len() as u64);
-                    frames += 1;
-                }
-                Step::End if frames == 0 && next.is_some() => {
-                    let kind = DamageKind::EmptyCompletedSegment {
-                        file: seg.name.clone(),
-                    };
-                    return damaged(kind, last(expected), next.and_then(|n| n.first_lsn));
-                }
-                Step::End => break,
-                Step::Bad { offset } => {
-                    if next.is_none() {
-                        // A torn write of the last segment, or mid-log damage: either way
-                        // nothing after it is handed out.
-                        let kind = DamageKind::BadFrame {
-                            file: seg.name.clone(),
-                            offset,
-                            completed_segment: false,
-                        };
-                        return damaged(kind, last(expected), None);
-                    }
-                    let kind = DamageKind::BadFrame {
-                        file: seg.name.clone(),
-                        offset,
-                        completed_segment: true,
-                    };
-                    return damaged(kind, last(expected), next.and_then(|n| n.first_lsn));
-                }
+/// `CompletedSegment` → `completed_segment`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
             }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
     }
-    Ok(Reading::Complete {
-        last_lsn: last(expected),
-    })
-}
-
-/// The last LSN read, given the next one expected.
-fn last(expected: Option<u64>) -> Option<u64> {
-    expected.map(|e| e - 1)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use walogs_core::DamageKind;
+    use walogs_core::segment::parse_segment_filename;
 
-    fn damage(last_good_lsn: Option<u64>, first_lsn_after: Option<u64>) -> Damage {
-        Damage {
-            kind: DamageKind::BadFrame {
-                file: "wal-000001.log".into(),
-                offset: 0,
-                completed_segment: true,
-            },
-            last_good_lsn,
-            first_lsn_after,
+    fn seg(name: &str, first_lsn: Option<u64>) -> SegmentFile {
+        SegmentFile {
+            name: name.to_string(),
+            seq: parse_segment_filename(name).unwrap(),
+            refused: None,
+            size: 100,
+            first_lsn,
         }
     }
 
-    /// A closed log of 60 entries over several small segments; returns its segment files.
-    fn log(dir: &std::path::Path) -> Vec<SegmentFile> {
-        let mut wal = walogs_core::WalOptions::new()
-            .max_segment_size(Some(512))
-            .open(dir)
-            .unwrap();
-        for i in 0..60u32 {
-            wal.append(format!("entry {i:>20}").as_bytes()).unwrap();
+    fn report(last_good: u64, after: Option<u64>) -> DamageReport {
+        let mut d = Damage::new(DamageKind::CompletedSegment, "x")
+            .at("wal-000002.log", 7)
+            .last_good(last_good);
+        if let Some(a) = after {
+            d = d.followed_by(a, 1);
         }
-        wal.close().unwrap();
-        let segs = crate::layout::segments(dir).unwrap();
-        assert!(segs.len() >= 4);
-        segs
-    }
-
-    fn damage_of(segs: &[SegmentFile]) -> Damage {
-        let mut seen = Vec::new();
-        match read(segs, |lsn, _| {
-            seen.push(lsn);
-            Ok(ControlFlow::Continue(()))
-        })
-        .unwrap()
-        {
-            Reading::Damaged(d) => {
-                // Everything handed out is dense from 1 and ends at the last good LSN.
-                assert_eq!(seen, (1..=d.last_good_lsn.unwrap_or(0)).collect::<Vec<_>>());
-                d
-            }
-            other => panic!("{other:?}"),
-        }
+        DamageReport::new(&d, &[])
     }
 
     #[test]
-    fn every_kind_of_damage_between_segments_is_located() {
-        let d = tempfile::tempdir().unwrap();
-        let segs = log(d.path());
-        let (s1, s2, s3) = (&segs[1], &segs[2], &segs[3]);
-        let healthy = read(&segs, |_, _| Ok(ControlFlow::Continue(()))).unwrap();
-        assert_eq!(healthy, Reading::Complete { last_lsn: Some(60) });
-        let before_s2 = s2.first_lsn.unwrap() - 1;
-
-        // A missing segment.
-        let mut gap = segs.clone();
-        gap.remove(2);
-        let g = damage_of(&gap);
+    fn the_core_fields_are_kept_and_the_next_segment_says_where_the_log_continues() {
+        let d = Damage::new(DamageKind::CompletedSegment, "damaged frame")
+            .at("wal-000002.log", 40)
+            .last_good(12);
+        let segs = [
+            seg("wal-000001.log", Some(1)),
+            seg("wal-000002.log", Some(10)),
+            seg("wal-000004.log", Some(36)),
+        ];
+        let r = DamageReport::new(&d, &segs);
+        assert_eq!(r.kind, "completed_segment");
         assert_eq!(
-            g.kind,
-            DamageKind::SegmentGap {
-                before: s1.name.clone(),
-                after: s3.name.clone()
-            }
+            (r.file.as_deref(), r.offset),
+            (Some("wal-000002.log"), Some(40))
         );
-        assert_eq!(g.last_good_lsn, Some(before_s2));
-        assert_eq!(g.first_lsn_after, s3.first_lsn);
-
-        // A segment holding the next one's frames.
-        let bytes2 = std::fs::read(&s2.path).unwrap();
-        std::fs::copy(&s3.path, &s2.path).unwrap();
-        let k = damage_of(&segs).kind;
-        let want = DamageKind::LsnDiscontinuity {
-            file: s2.name.clone(),
-            offset: 0,
-            expected: before_s2 + 1,
-            found: s3.first_lsn.unwrap(),
-        };
-        assert_eq!(k, want);
-
-        // An empty completed segment.
-        std::fs::write(&s2.path, b"").unwrap();
-        let e = damage_of(&segs);
-        assert_eq!(
-            e.kind,
-            DamageKind::EmptyCompletedSegment {
-                file: s2.name.clone()
-            }
-        );
-        assert_eq!(e.first_lsn_after, s3.first_lsn);
-        assert_eq!(
-            e.affected_text(),
-            format!("LSN {}..={}", before_s2 + 1, s3.first_lsn.unwrap() - 1)
-        );
-        std::fs::write(&s2.path, bytes2).unwrap();
-
-        // Both layouts.
-        std::fs::write(d.path().join(V1_FILENAME), b"").unwrap();
-        let both = crate::layout::segments(d.path()).unwrap();
-        assert_eq!(damage_of(&both).kind, DamageKind::BothLayouts);
+        assert_eq!((r.last_good_lsn, r.first_lsn_after), (Some(12), Some(36)));
+        assert!(!r.salvageable);
+        assert_eq!(r.affected_text(), "LSN 13..=35");
+        let mid = Damage::new(DamageKind::MidLog, "mid-log")
+            .at("wal-000004.log", 0)
+            .last_good(35)
+            .followed_by(37, 4);
+        let r = DamageReport::new(&mid, &segs);
+        assert_eq!(r.kind, "mid_log");
+        assert!(r.salvageable);
+        assert_eq!((r.first_lsn_after, r.frames_after), (Some(37), 4));
+        assert_eq!(DamageReport::new(&mid, &[]).affected_text(), "LSN 36");
     }
 
     #[test]
     fn affected_lsns_lie_between_the_intact_ones() {
-        assert_eq!(damage(Some(12), Some(36)).affected_text(), "LSN 13..=35");
-        assert_eq!(damage(Some(12), Some(14)).affected_text(), "LSN 13");
-        assert_eq!(damage(None, Some(36)).affected_text(), "the LSNs up to 35");
-        assert_eq!(damage(Some(12), None).affected_text(), "LSN 13 and later");
-        assert_eq!(damage(Some(12), Some(5)).affected(), None);
-        let d = damage(Some(12), Some(36)).describe();
-        assert!(d.contains("completed segment wal-000001.log"), "{d}");
+        assert_eq!(report(12, Some(36)).affected_text(), "LSN 13..=35");
+        assert_eq!(report(12, Some(14)).affected_text(), "LSN 13");
+        assert_eq!(report(0, Some(36)).affected_text(), "the LSNs up to 35");
+        assert_eq!(report(12, None).affected_text(), "LSN 13 and later");
+        assert_eq!(report(12, Some(5)).affected(), None);
+        let d = report(12, Some(36)).describe();
         assert!(d.contains("LSN 12") && d.contains("LSN 36"), "{d}");
     }
 }

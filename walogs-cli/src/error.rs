@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 use walogs_core::WalError;
 
-use crate::damage::Damage;
+use crate::damage::DamageReport;
+use crate::layout::SegmentFile;
 
 /// Success; for `verify`: the log is clean.
 pub const EXIT_OK: u8 = 0;
@@ -21,15 +22,28 @@ pub const EXIT_CORRUPT: u8 = 3;
 pub const EXIT_LOCKED: u8 = 4;
 /// The directory holds no walogs log: no segment file, no v1 `wal.log`, no `walogs.meta`.
 pub const EXIT_NO_LOG: u8 = 5;
+/// The directory holds, under a walogs file name, something walogs refuses to touch: a
+/// symbolic link, a FIFO, a socket, a device or a directory, or a file it would write that
+/// has other hard links ([`WalError::UnsafeFile`]). Nothing was read through it or changed.
+pub const EXIT_UNSAFE_FILE: u8 = 6;
 
 /// Why a command failed.
 #[derive(Debug)]
 pub enum CliError {
-    /// An error from the WAL itself.
+    /// An error from the WAL, or from reading the WAL directory through the core's file
+    /// system (whose I/O errors name their file).
     Wal(WalError),
-    /// An I/O error outside the WAL (reading an input file, writing output, ...).
+    /// The core refused a damaged log; `damage` is its description as shown here.
+    Corrupt {
+        /// The core's [`WalError::Corrupt`].
+        error: WalError,
+        /// Where, and which LSNs are around it.
+        damage: Box<DamageReport>,
+    },
+    /// An I/O error outside the WAL directory (reading stdin or an input file, writing
+    /// output, ...); `context` names the file.
     Io {
-        /// What was being done.
+        /// What was being done, naming the file.
         context: String,
         /// The OS error.
         source: io::Error,
@@ -43,21 +57,13 @@ pub enum CliError {
         /// The directory.
         dir: PathBuf,
     },
-    /// The core refused a damaged log, and reading it frame by frame located the damage
-    /// (when it could: damage between files, such as a metadata seal, has no frame position).
-    Damaged {
-        /// The core's [`WalError::Corrupt`].
-        error: WalError,
-        /// Where reading the segments in order stopped (boxed: keeps the error small).
-        damage: Option<Box<Damage>>,
-    },
     /// Whoever read our stdout closed it (`walogs dump DIR | head`): not a failure, the
     /// command just stops.
     StdoutClosed,
 }
 
 impl CliError {
-    /// An I/O error with what was being done.
+    /// An I/O error outside the WAL directory, with what was being done (naming the file).
     pub fn io(context: impl Into<String>, source: io::Error) -> Self {
         CliError::Io {
             context: context.into(),
@@ -65,13 +71,32 @@ impl CliError {
         }
     }
 
+    /// An error of the core's file system ([`walogs_core::vfs`]): it names its file already
+    /// (or is a refused entry, [`WalError::UnsafeFile`]).
+    pub fn fs(e: io::Error) -> Self {
+        CliError::Wal(WalError::from(e))
+    }
+
+    /// A [`WalError`], with the damage of a corrupt log described against `segments` (the
+    /// directory's listing, which says where the log continues after the damage).
+    pub fn wal(e: WalError, segments: &[SegmentFile]) -> Self {
+        match e.damage() {
+            Some(d) => CliError::Corrupt {
+                damage: Box::new(DamageReport::new(d, segments)),
+                error: e,
+            },
+            None => CliError::Wal(e),
+        }
+    }
+
     /// The exit code this error ends the process with.
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Wal(WalError::Corrupt { .. })
-            | CliError::Damaged { .. }
+            | CliError::Corrupt { .. }
             | CliError::Mismatch(_) => EXIT_CORRUPT,
             CliError::Wal(WalError::Locked { .. }) => EXIT_LOCKED,
+            CliError::Wal(WalError::UnsafeFile { .. }) => EXIT_UNSAFE_FILE,
             CliError::NoLog { .. } => EXIT_NO_LOG,
             CliError::StdoutClosed => EXIT_OK,
             _ => EXIT_FAILURE,
@@ -81,54 +106,80 @@ impl CliError {
     /// A short machine name of the error kind (the `kind` field of JSON errors).
     pub fn kind(&self) -> &'static str {
         match self {
-            CliError::Wal(e) => match e {
-                WalError::Io(_) => "io",
-                WalError::EntryTooLarge { .. } => "entry_too_large",
-                WalError::Corrupt { .. } => "corrupt",
-                WalError::Locked { .. } => "locked",
-                WalError::Poisoned { .. } => "poisoned",
-                WalError::ReadOnly => "read_only",
-                WalError::Closed => "closed",
-                WalError::LsnOutOfRange { .. } => "lsn_out_of_range",
-                WalError::InvalidArgument { .. } => "invalid_argument",
-                // Kinds added to the core later still get a name.
-                #[allow(unreachable_patterns)]
-                _ => "wal",
-            },
+            CliError::Wal(e) => wal_kind(e),
+            CliError::Corrupt { .. } => "corrupt",
             CliError::Io { .. } => "io",
             CliError::Usage(_) => "usage",
             CliError::Mismatch(_) => "mismatch",
             CliError::NoLog { .. } => "no_log",
-            CliError::Damaged { .. } => "corrupt",
             CliError::StdoutClosed => "stdout_closed",
         }
     }
 
-    /// The error as a JSON object: kind, message, and for corruption the file and offset
-    /// of the damage (and, when located by reading the frames, the `damage` object).
+    /// The error as a JSON object: kind, message, exit code, and what the error carries (the
+    /// path and errno of an I/O error, the refused entry, the damage of a corrupt log, the
+    /// range of an LSN out of range).
     pub fn to_json(&self) -> Value {
-        let message = match self {
-            // The location is in the `damage` object.
-            CliError::Damaged { error, .. } => error.to_string(),
-            e => e.to_string(),
-        };
-        let mut v =
-            json!({ "kind": self.kind(), "message": message, "exit_code": self.exit_code() });
+        let mut v = json!({ "kind": self.kind(), "message": self.to_string(), "exit_code": self.exit_code() });
         match self {
-            CliError::Wal(WalError::Corrupt { reason }) => {
-                let loc = Location::from_reason(reason);
-                v["file"] = json!(loc.file);
-                v["offset"] = json!(loc.offset);
-            }
-            CliError::Damaged { damage, .. } => {
-                v["file"] = json!(damage.as_deref().and_then(Damage::file));
-                v["offset"] = json!(damage.as_deref().and_then(Damage::offset));
+            CliError::Wal(e) => wal_fields(&mut v, e),
+            CliError::Corrupt { error, damage } => {
+                v["message"] = json!(error.to_string());
+                v["file"] = json!(damage.file);
+                v["offset"] = json!(damage.offset);
                 v["damage"] = json!(damage);
             }
             CliError::NoLog { dir } => v["dir"] = json!(dir.display().to_string()),
             _ => {}
         }
         v
+    }
+}
+
+/// The machine name of a [`WalError`].
+fn wal_kind(e: &WalError) -> &'static str {
+    match e {
+        WalError::Io(_) => "io",
+        WalError::EntryTooLarge { .. } => "entry_too_large",
+        WalError::Corrupt { .. } => "corrupt",
+        WalError::Locked { .. } => "locked",
+        WalError::Poisoned { .. } => "poisoned",
+        WalError::ReadOnly => "read_only",
+        WalError::Closed => "closed",
+        WalError::LsnOutOfRange { .. } => "lsn_out_of_range",
+        WalError::InvalidArgument { .. } => "invalid_argument",
+        WalError::Forked { .. } => "forked",
+        WalError::Timeout { .. } => "timeout",
+        WalError::UnsafeFile { .. } => "unsafe_file",
+        // Kinds added to the core later still get a name.
+        _ => "wal",
+    }
+}
+
+/// The fields of a [`WalError`] beyond its message, added to the JSON object `v`.
+fn wal_fields(v: &mut Value, e: &WalError) {
+    match e {
+        WalError::Io(_) => {
+            v["path"] = json!(e.io_path().map(|p| p.display().to_string()));
+            v["errno"] = json!(e.errno());
+        }
+        WalError::UnsafeFile { path, problem } => {
+            v["path"] = json!(path.display().to_string());
+            v["problem"] = json!(problem.to_string());
+        }
+        WalError::Locked { path } => v["path"] = json!(path.display().to_string()),
+        WalError::Corrupt { reason } => {
+            let d = DamageReport::new(reason, &[]);
+            v["file"] = json!(d.file);
+            v["offset"] = json!(d.offset);
+            v["damage"] = json!(d);
+        }
+        WalError::LsnOutOfRange { lsn, first, next } => {
+            v["lsn"] = json!(lsn);
+            v["first_lsn"] = json!(first);
+            v["next_lsn"] = json!(next);
+        }
+        _ => {}
     }
 }
 
@@ -144,12 +195,8 @@ impl fmt::Display for CliError {
                 dir.display(),
                 walogs_core::META_FILENAME
             ),
-            CliError::Damaged { error, damage } => {
-                write!(f, "{error}")?;
-                if let Some(d) = damage {
-                    write!(f, "\n  where: {}", d.describe())?;
-                }
-                Ok(())
+            CliError::Corrupt { error, damage } => {
+                write!(f, "{error}\n  where: {}", damage.describe())
             }
             CliError::StdoutClosed => f.write_str("stdout was closed"),
         }
@@ -160,40 +207,7 @@ impl std::error::Error for CliError {}
 
 impl From<WalError> for CliError {
     fn from(e: WalError) -> Self {
-        CliError::Wal(e)
-    }
-}
-
-/// The file and byte offset a corruption reason names, as far as they can be read from it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Location {
-    /// The first segment (or metadata) file named.
-    pub file: Option<String>,
-    /// The first `offset N` named.
-    pub offset: Option<u64>,
-}
-
-impl Location {
-    /// Extract the first file name (`wal-NNNNNN.log`, `wal.log` or `walogs.meta`) and the
-    /// first `offset N` from a [`WalError::Corrupt`] reason. Costs one pass over the text.
-    pub fn from_reason(reason: &str) -> Location {
-        let file = reason
-            .split(|c: char| c.is_whitespace() || c == ':' || c == ',' || c == '(' || c == ')')
-            .map(|w| w.rsplit('/').next().unwrap_or(w))
-            .find(|w| {
-                walogs_core::segment::parse_segment_filename(w).is_some()
-                    || *w == "wal.log"
-                    || *w == walogs_core::META_FILENAME
-            })
-            .map(str::to_string);
-        let offset = reason.match_indices("offset ").find_map(|(i, m)| {
-            let digits: String = reason[i + m.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        });
-        Location { file, offset }
+        CliError::wal(e, &[])
     }
 }
 
@@ -201,35 +215,51 @@ impl Location {
 mod tests {
     use super::*;
 
-    #[test]
-    fn locations_are_read_from_core_reasons() {
-        let l = Location::from_reason(
-            "mid-log damage in wal-000002.log at offset 4096: a valid frame (LSN 9) follows at offset 5000",
-        );
-        assert_eq!(l.file.as_deref(), Some("wal-000002.log"));
-        assert_eq!(l.offset, Some(4096));
-        let l = Location::from_reason(
-            "gap in segment sequence: wal-000001.log followed by wal-000003.log in /x",
-        );
-        assert_eq!(l.file.as_deref(), Some("wal-000001.log"));
-        assert_eq!(l.offset, None);
-        assert_eq!(Location::from_reason("nothing here"), Location::default());
+    fn corrupt() -> WalError {
+        WalError::Corrupt {
+            reason: Box::new(
+                walogs_core::Damage::new(walogs_core::DamageKind::CompletedSegment, "damaged")
+                    .at("wal-000001.log", 3),
+            ),
+        }
     }
 
     #[test]
     fn exit_codes_by_kind() {
-        let corrupt = WalError::Corrupt {
-            reason: Box::new(walogs_core::Damage::new(
-                walogs_core::DamageKind::CompletedSegment,
-                "wal-000001.log at offset 3",
-            )),
-        };
-        assert_eq!(CliError::from(corrupt).exit_code(), EXIT_CORRUPT);
+        assert_eq!(CliError::from(corrupt()).exit_code(), EXIT_CORRUPT);
         let locked = WalError::Locked {
             path: PathBuf::from("/x"),
         };
         assert_eq!(CliError::from(locked).exit_code(), EXIT_LOCKED);
+        let link = WalError::UnsafeFile {
+            path: PathBuf::from("/x/wal-000001.log"),
+            problem: walogs_core::vfs::FileProblem::NotRegular(
+                walogs_core::vfs::EntryKind::Symlink,
+            ),
+        };
+        assert_eq!(CliError::from(link).exit_code(), EXIT_UNSAFE_FILE);
         assert_eq!(CliError::Usage("x".into()).exit_code(), EXIT_FAILURE);
         assert_eq!(CliError::Mismatch("x".into()).exit_code(), EXIT_CORRUPT);
+    }
+
+    #[test]
+    fn json_errors_carry_the_fields_of_the_core_error() {
+        let v = CliError::from(corrupt()).to_json();
+        assert_eq!(v["kind"], "corrupt");
+        assert_eq!(
+            (v["file"].as_str(), v["offset"].as_u64()),
+            (Some("wal-000001.log"), Some(3))
+        );
+        assert_eq!(v["damage"]["kind"], "completed_segment");
+        let out = CliError::from(WalError::LsnOutOfRange {
+            lsn: 9,
+            first: 1,
+            next: 5,
+        })
+        .to_json();
+        assert_eq!(
+            (out["lsn"].as_u64(), out["next_lsn"].as_u64()),
+            (Some(9), Some(5))
+        );
     }
 }

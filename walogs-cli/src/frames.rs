@@ -1,17 +1,17 @@
 //! Reading one segment file's frames in order with the core's frame decoder
-//! ([`walogs_core::frame::decode`]), for the commands that must read a log the core refuses
-//! to open (to print or locate what lies before the damage).
+//! ([`walogs_core::frame::decode`]), for `dump` on a log the core refuses to open (to print
+//! what lies before the damage). Every frame kind the core writes is read: plain frames,
+//! batch frames (format extension 1, several entries) and unit member frames (extension 2,
+//! which the decoder hands out as one-entry frames).
 //!
 //! Memory: one read chunk plus the largest frame (at most 64 MiB, the format's limit).
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-
 use walogs_core::MAX_BATCH_SIZE;
 use walogs_core::frame::{self, Decoded, FRAME_HEADER_SIZE};
+use walogs_core::vfs::FsFile;
 
 use crate::error::CliError;
-use crate::layout::read_full_at;
+use crate::layout::{LogDir, read_full_at};
 
 /// Bytes read from the file at a time.
 const CHUNK: usize = 1 << 20;
@@ -30,18 +30,15 @@ pub enum Step<'a> {
     },
     /// The file ends exactly after the last frame.
     End,
-    /// The bytes at `offset` are no valid frame: damaged, or cut short by the end of the file.
-    Bad {
-        /// Byte offset of the first byte that is no valid frame.
-        offset: u64,
-    },
+    /// The bytes after the last frame are no valid frame: damaged, or cut short by the end
+    /// of the file.
+    Bad,
 }
 
 /// A forward reader of the frames of one segment file.
 #[derive(Debug)]
 pub struct FrameReader {
-    file: File,
-    path: PathBuf,
+    file: Box<dyn FsFile>,
     len: u64,
     buf: Vec<u8>,
     /// File offset of `buf[0]`.
@@ -51,14 +48,13 @@ pub struct FrameReader {
 }
 
 impl FrameReader {
-    /// Open `path` for reading from its start. Costs an open and a `stat`.
-    pub fn open(path: &Path) -> Result<FrameReader, CliError> {
-        let ctx = |e| CliError::io(format!("cannot read {}", path.display()), e);
-        let file = File::open(path).map_err(ctx)?;
-        let len = file.metadata().map_err(ctx)?.len();
+    /// Open the segment `name` of `log` for reading from its start. Costs an open and a
+    /// `stat`.
+    pub fn open(log: &LogDir, name: &str) -> Result<FrameReader, CliError> {
+        let file = log.open_file(name)?;
+        let len = file.len().map_err(CliError::fs)?;
         Ok(FrameReader {
             file,
-            path: path.to_path_buf(),
             len,
             buf: Vec::new(),
             base: 0,
@@ -66,7 +62,7 @@ impl FrameReader {
         })
     }
 
-    /// The next frame, the end of the file, or the offset where the frames stop being valid.
+    /// The next frame, the end of the file, or where the frames stop being valid.
     /// After `End` or `Bad` it keeps returning the same step.
     pub fn next_frame(&mut self) -> Result<Step<'_>, CliError> {
         let offset = self.pos;
@@ -74,17 +70,17 @@ impl FrameReader {
             return Ok(Step::End);
         }
         if self.fill(FRAME_HEADER_SIZE)? < FRAME_HEADER_SIZE {
-            return Ok(Step::Bad { offset });
+            return Ok(Step::Bad);
         }
         let start = (offset - self.base) as usize;
         let header = &self.buf[start..start + FRAME_HEADER_SIZE];
         let body_len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
         if body_len > MAX_BATCH_SIZE {
-            return Ok(Step::Bad { offset });
+            return Ok(Step::Bad);
         }
         let need = FRAME_HEADER_SIZE + body_len;
         if self.fill(need)? < need {
-            return Ok(Step::Bad { offset });
+            return Ok(Step::Bad);
         }
         let start = (offset - self.base) as usize;
         match frame::decode(&self.buf[start..start + need]) {
@@ -100,7 +96,7 @@ impl FrameReader {
                     entries,
                 })
             }
-            Decoded::Incomplete | Decoded::Damaged => Ok(Step::Bad { offset }),
+            Decoded::Incomplete | Decoded::Damaged => Ok(Step::Bad),
         }
     }
 
@@ -117,8 +113,11 @@ impl FrameReader {
         let have = self.buf.len();
         let target = want.max(CHUNK).min((self.len - self.pos) as usize);
         self.buf.resize(target, 0);
-        let got = read_full_at(&self.file, &mut self.buf[have..], self.base + have as u64)
-            .map_err(|e| CliError::io(format!("cannot read {}", self.path.display()), e))?;
+        let got = read_full_at(
+            self.file.as_ref(),
+            &mut self.buf[have..],
+            self.base + have as u64,
+        )?;
         self.buf.truncate(have + got);
         Ok(want.min(self.buf.len()))
     }
@@ -151,7 +150,8 @@ mod tests {
             .unwrap()
             .set_len(full - 1)
             .unwrap();
-        let mut r = FrameReader::open(&seg).unwrap();
+        let log = LogDir::open(d.path()).unwrap();
+        let mut r = FrameReader::open(&log, "wal-000001.log").unwrap();
         let mut offset = 0u64;
         for (i, &size) in sizes.iter().enumerate().take(sizes.len() - 1) {
             match r.next_frame().unwrap() {
@@ -168,7 +168,34 @@ mod tests {
             offset += (FRAME_HEADER_SIZE + size) as u64;
         }
         for _ in 0..2 {
-            assert!(matches!(r.next_frame().unwrap(), Step::Bad { offset: o } if o == offset));
+            assert!(matches!(r.next_frame().unwrap(), Step::Bad));
         }
+    }
+
+    /// An atomic batch is a unit of member frames: each is read as one entry at its LSN.
+    #[test]
+    fn unit_member_frames_are_read_one_entry_each() {
+        let d = tempfile::tempdir().unwrap();
+        let mut wal = walogs_core::WalOptions::new().open(d.path()).unwrap();
+        wal.append(b"solo").unwrap();
+        wal.append_batch(&[b"a".as_slice(), b"bb", b"ccc"]).unwrap();
+        wal.close().unwrap();
+        let log = LogDir::open(d.path()).unwrap();
+        let mut r = FrameReader::open(&log, "wal-000001.log").unwrap();
+        let mut seen = Vec::new();
+        while let Step::Frame {
+            first_lsn, entries, ..
+        } = r.next_frame().unwrap()
+        {
+            seen.push((first_lsn, entries.concat()));
+        }
+        assert!(matches!(r.next_frame().unwrap(), Step::End));
+        let want: Vec<(u64, Vec<u8>)> = vec![
+            (1, b"solo".to_vec()),
+            (2, b"a".to_vec()),
+            (3, b"bb".to_vec()),
+            (4, b"ccc".to_vec()),
+        ];
+        assert_eq!(seen, want);
     }
 }

@@ -1,85 +1,153 @@
-//! What the directory holds, read straight from the files without the core: the segment
-//! files in order with their sizes and the LSN of their first frame, and what lies past the
-//! last valid frame. Used by `info` (also when the core refuses to open a corrupt log) and
-//! to classify a tail as preallocated zeros or a torn write.
+//! What the directory holds, read straight from the files through the core's file-system seam
+//! ([`walogs_core::vfs`]): the segment files in order with their sizes and the LSN of their
+//! first frame, and what lies past the last valid frame. Used by `info` (also when the core
+//! refuses a log), to classify a tail as preallocated zeros or a torn write, and by the
+//! commands that read what the core refuses to open.
+//!
+//! Every file is opened the way the core opens it: relative to one descriptor of the
+//! directory, without following a link and without blocking, and only when it is a regular
+//! file. An entry under a walogs name that is something else (a link, a FIFO, a device, a
+//! directory) is listed with its type and never opened. Every I/O error names its file.
 
-use std::fs::File;
-use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use walogs_core::frame::{self, Decoded};
-use walogs_core::segment::parse_segment_filename;
+use walogs_core::frame::{self, Decoded, FRAME_HEADER_SIZE};
+use walogs_core::segment::{V1_FILENAME, parse_segment_filename};
+use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode, OsFs};
 
 use crate::error::CliError;
 
-/// Name of the single-file layout of walogs' first version.
-pub const V1_FILENAME: &str = "wal.log";
-
-/// One segment file.
+/// One segment file (or another entry under a segment file name).
 #[derive(Debug, Clone)]
 pub struct SegmentFile {
     /// File name (`wal-NNNNNN.log`, or `wal.log` for the v1 layout).
     pub name: String,
     /// Sequence number (1 for `wal.log`).
     pub seq: u64,
-    /// Full path.
-    pub path: PathBuf,
-    /// File size in bytes.
+    /// What the entry is, when it is not a regular file (walogs refuses to open it).
+    pub refused: Option<EntryKind>,
+    /// File size in bytes (0 for a refused entry).
     pub size: u64,
     /// LSN of the first entry, when the first frame is valid.
     pub first_lsn: Option<u64>,
 }
 
-/// The segment files of `dir`, oldest first. Costs a directory listing plus, per segment,
-/// one `stat` and a read of its first frame.
-pub fn segments(dir: &Path) -> Result<Vec<SegmentFile>, CliError> {
-    let rd = std::fs::read_dir(dir)
-        .map_err(|e| CliError::io(format!("cannot list {}", dir.display()), e))?;
-    let mut out = Vec::new();
-    for ent in rd {
-        let ent = ent.map_err(|e| CliError::io(format!("cannot list {}", dir.display()), e))?;
-        let name = ent.file_name().to_string_lossy().into_owned();
-        let seq = if name == V1_FILENAME {
-            1
-        } else if let Some(s) = parse_segment_filename(&name) {
-            s
-        } else {
-            continue;
-        };
-        let path = ent.path();
-        let size = ent
-            .metadata()
-            .map_err(|e| CliError::io(format!("cannot stat {}", path.display()), e))?
-            .len();
-        let first_lsn = first_frame_lsn(&path)
-            .map_err(|e| CliError::io(format!("cannot read {}", path.display()), e))?;
-        out.push(SegmentFile {
-            name,
-            seq,
-            path,
-            size,
-            first_lsn,
-        });
-    }
-    out.sort_by(|a, b| a.seq.cmp(&b.seq).then(a.name.cmp(&b.name)));
-    Ok(out)
+/// The WAL directory, opened once; every file is read through it.
+#[derive(Debug)]
+pub struct LogDir {
+    dir: Box<dyn Dir>,
 }
 
-/// LSN of the first entry of the segment at `path`, if its first frame is valid.
-fn first_frame_lsn(path: &Path) -> io::Result<Option<u64>> {
-    let file = File::open(path)?;
-    let mut header = [0u8; 16];
-    if read_full_at(&file, &mut header, 0)? < header.len() {
+impl LogDir {
+    /// Open the directory at `path` (a link to a directory is followed, as the core does).
+    /// Costs one `open`.
+    pub fn open(path: &Path) -> Result<LogDir, CliError> {
+        let dir = OsFs.open_dir(path).map_err(CliError::fs)?;
+        Ok(LogDir { dir })
+    }
+
+    /// The directory's path as resolved at open.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The path of the entry `name`.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Names of every entry. Costs one directory read.
+    pub fn names(&self) -> Result<Vec<String>, CliError> {
+        self.dir.list().map_err(CliError::fs)
+    }
+
+    /// What `name` is, without following a link (`None`: it does not exist).
+    pub fn kind(&self, name: &str) -> Result<Option<EntryKind>, CliError> {
+        self.dir.kind(name).map_err(CliError::fs)
+    }
+
+    /// Open the regular file `name` for reading (a link, FIFO, device, ... is refused).
+    pub fn open_file(&self, name: &str) -> Result<Box<dyn FsFile>, CliError> {
+        self.dir.open(name, OpenMode::Read).map_err(CliError::fs)
+    }
+
+    /// The names of the segment files (or the v1 `wal.log`), oldest first, without opening
+    /// them. Costs one directory read.
+    pub fn segment_names(&self) -> Result<Vec<String>, CliError> {
+        let mut named: Vec<(u64, String)> = self
+            .names()?
+            .into_iter()
+            .filter_map(|n| segment_seq(&n).map(|s| (s, n)))
+            .collect();
+        named.sort();
+        Ok(named.into_iter().map(|(_, n)| n).collect())
+    }
+
+    /// The segment files, oldest first. Costs a directory listing plus, per segment, a
+    /// `stat`, an open and a read of its first frame.
+    pub fn segments(&self) -> Result<Vec<SegmentFile>, CliError> {
+        let mut out = Vec::new();
+        for name in self.segment_names()? {
+            let seq = segment_seq(&name).unwrap_or(0);
+            let kind = self.kind(&name)?;
+            let Some(kind) = kind else {
+                // Removed since the listing (a live writer's checkpoint).
+                continue;
+            };
+            if kind != EntryKind::Regular {
+                out.push(SegmentFile {
+                    name,
+                    seq,
+                    refused: Some(kind),
+                    size: 0,
+                    first_lsn: None,
+                });
+                continue;
+            }
+            let file = match self.open_file(&name) {
+                Ok(f) => f,
+                Err(CliError::Wal(walogs_core::WalError::Io(e)))
+                    if e.kind() == std::io::ErrorKind::NotFound =>
+                {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let size = file.len().map_err(CliError::fs)?;
+            let first_lsn = first_frame_lsn(file.as_ref())?;
+            out.push(SegmentFile {
+                name,
+                seq,
+                refused: None,
+                size,
+                first_lsn,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The sequence number a segment file name stands for (1 for the v1 `wal.log`).
+pub fn segment_seq(name: &str) -> Option<u64> {
+    if name == V1_FILENAME {
+        Some(1)
+    } else {
+        parse_segment_filename(name)
+    }
+}
+
+/// LSN of the first entry of a segment, if its first frame is valid.
+fn first_frame_lsn(file: &dyn FsFile) -> Result<Option<u64>, CliError> {
+    let mut header = [0u8; FRAME_HEADER_SIZE];
+    if read_full_at(file, &mut header, 0)? < header.len() {
         return Ok(None);
     }
     let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    let limit = walogs_core::MAX_BATCH_SIZE;
-    if len > limit {
+    if len > walogs_core::MAX_BATCH_SIZE {
         return Ok(None);
     }
-    let mut buf = vec![0u8; 16 + len];
-    let n = read_full_at(&file, &mut buf, 0)?;
+    let mut buf = vec![0u8; FRAME_HEADER_SIZE + len];
+    let n = read_full_at(file, &mut buf, 0)?;
     Ok(match frame::decode(&buf[..n]) {
         Decoded::Frame { first_lsn, .. } => Some(first_lsn),
         _ => None,
@@ -87,14 +155,15 @@ fn first_frame_lsn(path: &Path) -> io::Result<Option<u64>> {
 }
 
 /// Read into `buf` at `offset` until it is full or the file ends; returns bytes read.
-pub fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub fn read_full_at(file: &dyn FsFile, buf: &mut [u8], offset: u64) -> Result<usize, CliError> {
     let mut done = 0;
     while done < buf.len() {
-        match file.read_at(&mut buf[done..], offset + done as u64) {
-            Ok(0) => break,
-            Ok(n) => done += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+        match file
+            .read_at(&mut buf[done..], offset + done as u64)
+            .map_err(CliError::fs)?
+        {
+            0 => break,
+            n => done += n,
         }
     }
     Ok(done)
@@ -111,22 +180,26 @@ pub enum TailBytes {
     /// A valid frame with the expected next LSN: a live writer appended after the log was
     /// opened for reading.
     Growing,
-    /// Non-zero bytes that are no valid continuation: a torn (partial) write.
-    Torn,
+    /// Non-zero bytes that are no valid continuation: a partial write.
+    Partial,
 }
 
-/// Classify the bytes of `path` from `offset` on; `next_lsn` is the LSN a continuation
-/// frame would carry. Reads the tail in 1 MiB chunks (the preallocated tail is at most a
-/// few MiB).
-pub fn classify_tail(path: &Path, offset: u64, next_lsn: u64) -> Result<TailBytes, CliError> {
-    let ctx = |e| CliError::io(format!("cannot read {}", path.display()), e);
-    let file = File::open(path).map_err(ctx)?;
-    let len = file.metadata().map_err(ctx)?.len();
+/// Classify the bytes of segment `name` from `offset` on; `next_lsn` is the LSN a
+/// continuation frame would carry. Reads the tail in 1 MiB chunks (the preallocated tail is
+/// at most a few MiB).
+pub fn classify_tail(
+    log: &LogDir,
+    name: &str,
+    offset: u64,
+    next_lsn: u64,
+) -> Result<TailBytes, CliError> {
+    let file = log.open_file(name)?;
+    let len = file.len().map_err(CliError::fs)?;
     if len <= offset {
         return Ok(TailBytes::Empty);
     }
     let mut head = vec![0u8; (len - offset).min(16 + 64 * 1024) as usize];
-    let n = read_full_at(&file, &mut head, offset).map_err(ctx)?;
+    let n = read_full_at(file.as_ref(), &mut head, offset)?;
     if let Decoded::Frame { first_lsn, .. } = frame::decode(&head[..n])
         && first_lsn == next_lsn
     {
@@ -136,12 +209,12 @@ pub fn classify_tail(path: &Path, offset: u64, next_lsn: u64) -> Result<TailByte
     let mut at = offset;
     while at < len {
         let want = ((len - at) as usize).min(chunk.len());
-        let n = read_full_at(&file, &mut chunk[..want], at).map_err(ctx)?;
+        let n = read_full_at(file.as_ref(), &mut chunk[..want], at)?;
         if n == 0 {
             break;
         }
         if chunk[..n].iter().any(|&b| b != 0) {
-            return Ok(TailBytes::Torn);
+            return Ok(TailBytes::Partial);
         }
         at += n as u64;
     }
@@ -155,10 +228,31 @@ mod tests {
     #[test]
     fn tails_are_classified() {
         let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("wal-000001.log");
-        std::fs::write(&p, [1u8, 2, 3, 0, 0, 0, 0]).unwrap();
-        assert_eq!(classify_tail(&p, 7, 1).unwrap(), TailBytes::Empty);
-        assert_eq!(classify_tail(&p, 3, 1).unwrap(), TailBytes::Zeros);
-        assert_eq!(classify_tail(&p, 2, 1).unwrap(), TailBytes::Torn);
+        std::fs::write(d.path().join("wal-000001.log"), [1u8, 2, 3, 0, 0, 0, 0]).unwrap();
+        let log = LogDir::open(d.path()).unwrap();
+        let at = |offset| classify_tail(&log, "wal-000001.log", offset, 1).unwrap();
+        assert_eq!(at(7), TailBytes::Empty);
+        assert_eq!(at(3), TailBytes::Zeros);
+        assert_eq!(at(2), TailBytes::Partial);
+    }
+
+    #[test]
+    fn entries_that_are_not_regular_files_are_listed_and_never_opened() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("wal-000001.log"), b"").unwrap();
+        std::fs::create_dir(d.path().join("wal-000002.log")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.path().join("wal-000003.log")).unwrap();
+        std::fs::write(d.path().join("notes.txt"), b"x").unwrap();
+        let segs = LogDir::open(d.path()).unwrap().segments().unwrap();
+        let seen: Vec<(&str, Option<EntryKind>)> =
+            segs.iter().map(|s| (s.name.as_str(), s.refused)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("wal-000001.log", None),
+                ("wal-000002.log", Some(EntryKind::Directory)),
+                ("wal-000003.log", Some(EntryKind::Symlink)),
+            ]
+        );
     }
 }

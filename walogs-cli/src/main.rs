@@ -1,22 +1,25 @@
 //! `walogs`: the command-line tool of the walogs write-ahead log.
 //!
 //! `info`, `dump`, `verify` open the log read-only (no lock, nothing changed on disk, read
-//! access is enough) and work while another process writes to it; `repair` and `append`
-//! take the write lock. Exit status: 0 ok/clean, 1 usage or I/O error, 2 torn tail
-//! (verify), 3 corruption, 4 locked, 5 no walogs log in the directory. `--json` prints
-//! machine-readable output on stdout. A closed stdout ends any command quietly.
+//! access is enough) and work while another process writes to it; `repair`, `append`,
+//! `purge` and `truncate` take the write lock. Exit status: 0 ok/clean, 1 usage or I/O
+//! error, 2 torn tail (verify), 3 corruption, 4 locked, 5 no walogs log in the directory,
+//! 6 an entry walogs refuses to touch (a link, FIFO, ... under a walogs file name).
+//! `--json` prints machine-readable output on stdout. A closed stdout ends any command
+//! quietly. Every file in the WAL directory is read the way the core reads it (no link
+//! followed, no blocking open), and every I/O error names its file.
 
+mod before_damage;
 mod cli;
 mod cmd;
 mod damage;
-mod diagnose;
 mod error;
 mod frames;
 mod layout;
-mod open;
 mod output;
 mod pattern;
 mod progress;
+mod purge_floor;
 mod tail;
 mod wal_dir;
 
@@ -51,6 +54,8 @@ fn main() -> ExitCode {
         Command::Verify(a) => cmd::verify::run(a, json),
         Command::Repair(a) => cmd::repair::run(a, json),
         Command::Append(a) => cmd::append::run(a, json),
+        Command::Purge(a) => cmd::purge::run(a, json),
+        Command::Truncate(a) => cmd::truncate::run(a, json),
         Command::Bench(a) => cmd::bench::run(a, json),
         Command::Help(a) => cmd::help::run(a),
     };

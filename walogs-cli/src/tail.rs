@@ -5,8 +5,10 @@
 use serde::Serialize;
 use walogs_core::{RecoveryReport, TailState};
 
+use crate::output::{count, lsn_range};
+
 use crate::error::CliError;
-use crate::layout::{self, SegmentFile, TailBytes};
+use crate::layout::{self, LogDir, SegmentFile, TailBytes};
 
 /// The state of the tail (serialized in snake case: `clean`, `preallocated`, ...).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -66,10 +68,18 @@ impl TailInfo {
     }
 }
 
-/// Inspect the tail the core reported, reading the bytes after the valid frames of the last
-/// segment file in `segments`. Costs a read of those bytes (at most a few MiB).
-pub fn inspect(report: &RecoveryReport, segments: &[SegmentFile]) -> Result<TailInfo, CliError> {
-    let last = segments.last();
+/// Inspect the tail the core reported, reading the bytes after the valid frames of the
+/// segment that was the last one when the core opened the log (`segments` is a listing made
+/// after that open). `writer_live`: a writer holds the lock; its open cut any torn write, so
+/// bytes that are no frame are its write in progress, not a torn one. Costs a read of those
+/// bytes (at most a few MiB).
+pub fn inspect(
+    report: &RecoveryReport,
+    log: &LogDir,
+    segments: &[SegmentFile],
+    writer_live: bool,
+) -> Result<TailInfo, CliError> {
+    let last = last_at_open(report, segments);
     let file = last.map(|s| s.name.clone());
     let TailState::TruncatedAt(offset) = report.tail else {
         return Ok(TailInfo {
@@ -80,14 +90,15 @@ pub fn inspect(report: &RecoveryReport, segments: &[SegmentFile]) -> Result<Tail
         });
     };
     let kind = match last {
-        Some(seg) => layout::classify_tail(&seg.path, offset, report.next_lsn.0)?,
+        Some(seg) => layout::classify_tail(log, &seg.name, offset, report.next_lsn.0)?,
         None => TailBytes::Empty,
     };
     let state = match kind {
         TailBytes::Empty => TailKind::Clean,
         TailBytes::Zeros => TailKind::Preallocated,
         TailBytes::Growing => TailKind::Growing,
-        TailBytes::Torn => TailKind::Torn,
+        TailBytes::Partial if writer_live => TailKind::Growing,
+        TailBytes::Partial => TailKind::Torn,
     };
     Ok(TailInfo {
         state,
@@ -95,4 +106,41 @@ pub fn inspect(report: &RecoveryReport, segments: &[SegmentFile]) -> Result<Tail
         offset: Some(offset),
         bytes: report.bytes_truncated,
     })
+}
+
+/// The segment that was the last one when the core opened the log. A live writer may have
+/// rotated since: every segment it started after the open begins at or after the report's
+/// next LSN, while the last one at the open began before it (or, when the open found it
+/// without a valid frame, right after those that did).
+fn last_at_open<'a>(
+    report: &RecoveryReport,
+    segments: &'a [SegmentFile],
+) -> Option<&'a SegmentFile> {
+    let next = report.next_lsn.0;
+    let began_before = segments
+        .iter()
+        .rposition(|s| s.first_lsn.is_some_and(|f| f < next));
+    match (report.tail, began_before) {
+        (TailState::TruncatedAt(0), Some(i)) => segments.get(i + 1).or(segments.last()),
+        (_, Some(i)) => segments.get(i),
+        (_, None) => segments.first(),
+    }
+}
+
+/// What a writable open cut or migrated, one sentence each, for people (empty when it
+/// changed nothing).
+pub fn recovery_notes(r: &RecoveryReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    if r.migrated_v1 {
+        notes.push("migrated the v1 wal.log to wal-000001.log".to_string());
+    }
+    if let TailState::TruncatedAt(offset) = r.tail {
+        notes.push(format!(
+            "recovery cut {} after the last valid frame (offset {offset} of the last segment: \
+             a killed writer's preallocated tail or a torn write); the log holds LSN {}",
+            count(r.bytes_truncated, "byte", "bytes"),
+            lsn_range(r.first_lsn.0, r.next_lsn.0)
+        ));
+    }
+    notes
 }

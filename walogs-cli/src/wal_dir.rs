@@ -1,22 +1,24 @@
-//! What a directory is before a command reads it as a log: that it exists, can be listed and
-//! entered, holds a walogs log at all, and that every file the core's read-only open reads
-//! can be opened; plus who holds its write lock and who may write it. Every failure names
-//! the path concerned and the OS error, so that no bare "Permission denied" reaches the user.
+//! What a directory is before a command reads it as a log: that it can be opened and listed,
+//! holds a walogs log at all, and its segment files; plus who holds its write lock and who may
+//! write it. Every failure names the path concerned and the OS error.
 //!
 //! Needs read access only: nothing is created or changed.
 
-use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
+use walogs_core::vfs::{IoAt, UnsafeFile};
+use walogs_core::{Wal, WalError, WalOptions};
 
 use crate::error::CliError;
-use crate::layout::{self, SegmentFile};
+use crate::layout::{LogDir, SegmentFile};
 
 /// A directory that holds a walogs log, with its segment files as they were listed.
 #[derive(Debug)]
 pub struct WalDir {
+    /// The directory, opened once.
+    pub log: LogDir,
     /// The segment files (or the v1 `wal.log`), oldest first.
     pub segments: Vec<SegmentFile>,
     /// Whether `walogs.meta` exists.
@@ -45,40 +47,45 @@ pub fn require_dir(dir: &Path) -> Result<std::fs::Metadata, CliError> {
 }
 
 /// Check that `dir` is a readable directory holding a walogs log (at least one segment file,
-/// a v1 `wal.log`, or `walogs.meta`) and that its files can be opened for reading. Costs a
-/// directory listing, and per segment a `stat`, an open and a read of its first frame.
+/// a v1 `wal.log`, or `walogs.meta`) and list its segments. Costs an open and a listing of
+/// the directory, and per segment a `stat`, an open and a read of its first frame.
 ///
-/// Errors: [`CliError::NoLog`] when the directory holds no log; [`CliError::Io`] naming the
-/// directory ("cannot list", "cannot open files in") or the file ("cannot read") otherwise.
+/// Errors: [`CliError::NoLog`] when the directory holds no log; otherwise the core's file
+/// system errors, which name the directory or file.
 pub fn open(dir: &Path) -> Result<WalDir, CliError> {
-    let meta = require_dir(dir)?;
-    std::fs::read_dir(dir)
-        .and_then(|mut rd| rd.try_for_each(|e| e.map(drop)))
-        .map_err(|e| CliError::io(format!("cannot list the directory {}", dir.display()), e))?;
+    let log = LogDir::open(dir)?;
+    log.names()?;
     // Listing needs read permission, opening the files in it search permission.
-    std::fs::metadata(dir.join(".")).map_err(|e| {
+    let meta = std::fs::metadata(log.path().join(".")).map_err(|e| {
         CliError::io(
-            format!("cannot open files in the directory {}", dir.display()),
+            format!(
+                "cannot open files in the directory {}",
+                log.path().display()
+            ),
             e,
         )
     })?;
-    let segments = layout::segments(dir)?;
-    let meta_path = dir.join(walogs_core::META_FILENAME);
-    let has_meta = meta_path.symlink_metadata().is_ok();
+    let segments = log.segments()?;
+    let has_meta = log.kind(walogs_core::META_FILENAME)?.is_some();
     if segments.is_empty() && !has_meta {
         return Err(CliError::NoLog {
             dir: dir.to_path_buf(),
         });
     }
-    if has_meta {
-        File::open(&meta_path)
-            .map_err(|e| CliError::io(format!("cannot read {}", meta_path.display()), e))?;
-    }
     Ok(WalDir {
+        log,
         segments,
         has_meta,
         mode: meta.permissions().mode() & 0o7777,
     })
+}
+
+/// Open the log in `dir` read-only (no lock, nothing changed on disk), salvaging mid-log
+/// damage in the last segment when `salvage` is set (in memory only). The core reads until
+/// two readings agree, so a live writer's appends are never taken for damage. Costs one
+/// full read of the log.
+pub fn open_read_only(dir: &Path, salvage: bool) -> Result<Wal, WalError> {
+    WalOptions::new().read_only(true).salvage(salvage).open(dir)
 }
 
 /// Who holds the write lock of a directory.
@@ -116,6 +123,10 @@ pub fn lock_state(dir: &Path) -> LockState {
     match walogs_core::lock_holder(dir) {
         Ok(None) => LockState::Free,
         Ok(Some(pid)) => LockState::Held(pid),
+        // The core's file system errors name their file already.
+        Err(e) if IoAt::of(&e).is_some() || UnsafeFile::of(&e).is_some() => {
+            LockState::Unknown(format!("cannot check the lock: {e}"))
+        }
         Err(e) => LockState::Unknown(format!(
             "cannot check the lock file {}: {e}",
             dir.join(walogs_core::LOCK_FILENAME).display()
@@ -123,7 +134,16 @@ pub fn lock_state(dir: &Path) -> LockState {
     }
 }
 
-/// Who besides the owner may write the directory (and so replace, remove or add its files).
+/// The permission bits of one file walogs keeps in the directory.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileMode {
+    /// The file name.
+    pub name: String,
+    /// Its permission bits, in octal (`"0600"`).
+    pub mode: String,
+}
+
+/// Who besides the owner may read or write the directory and its files.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Exposure {
     /// The directory's permission bits, in octal (`"0755"`).
@@ -132,34 +152,66 @@ pub struct Exposure {
     pub others_can_write: bool,
     /// Members of the directory's group may write it (`g+w`).
     pub group_can_write: bool,
-    /// Segment and metadata files every user may write.
+    /// The permission bits of every regular file walogs keeps there (segments,
+    /// `walogs.meta`, `walogs.lock`, `walogs.user`).
+    pub files: Vec<FileMode>,
+    /// Those files every user may write.
     pub files_others_can_write: Vec<String>,
 }
 
 impl Exposure {
-    /// Read the permission bits of `dir` and of its log files. Costs one `stat` per file.
-    pub fn of(dir: &Path, wal: &WalDir) -> Exposure {
-        let mut files: Vec<(String, PathBuf)> = wal
-            .segments
-            .iter()
-            .map(|s| (s.name.clone(), s.path.clone()))
-            .collect();
-        if wal.has_meta {
-            let name = walogs_core::META_FILENAME.to_string();
-            files.push((name.clone(), dir.join(name)));
-        }
-        let files_others_can_write = files
-            .into_iter()
-            .filter(|(_, p)| {
-                std::fs::symlink_metadata(p).is_ok_and(|m| m.permissions().mode() & 0o002 != 0)
+    /// Read the permission bits of the directory and of its log files (links and other
+    /// entries that are not regular files are left out). Costs one `lstat` per file.
+    pub fn of(wal: &WalDir) -> Exposure {
+        let names = wal.segments.iter().map(|s| s.name.as_str()).chain([
+            walogs_core::META_FILENAME,
+            walogs_core::LOCK_FILENAME,
+            walogs_core::USER_DATA_FILENAME,
+        ]);
+        let modes: Vec<(String, u32)> = names
+            .filter_map(|n| {
+                let m = std::fs::symlink_metadata(wal.log.join(n)).ok()?;
+                m.is_file()
+                    .then(|| (n.to_string(), m.permissions().mode() & 0o7777))
             })
-            .map(|(n, _)| n)
             .collect();
         Exposure {
             mode: format!("{:04o}", wal.mode),
             others_can_write: wal.mode & 0o002 != 0,
             group_can_write: wal.mode & 0o020 != 0,
-            files_others_can_write,
+            files_others_can_write: modes
+                .iter()
+                .filter(|(_, m)| m & 0o002 != 0)
+                .map(|(n, _)| n.clone())
+                .collect(),
+            files: modes
+                .into_iter()
+                .map(|(name, m)| FileMode {
+                    name,
+                    mode: format!("{m:04o}"),
+                })
+                .collect(),
+        }
+    }
+
+    /// The file modes for people: `0600 (all 5 files)`, or each mode with its files.
+    pub fn file_modes_text(&self) -> String {
+        let mut by_mode: Vec<(&str, Vec<&str>)> = Vec::new();
+        for f in &self.files {
+            match by_mode.iter_mut().find(|(m, _)| *m == f.mode) {
+                Some((_, names)) => names.push(&f.name),
+                None => by_mode.push((&f.mode, vec![&f.name])),
+            }
+        }
+        match by_mode.as_slice() {
+            [] => "no files".to_string(),
+            [(mode, names)] if names.len() == 1 => format!("{mode} ({})", names[0]),
+            [(mode, names)] => format!("{mode} (all {} files)", names.len()),
+            _ => by_mode
+                .iter()
+                .map(|(mode, names)| format!("{mode}: {}", names.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 
@@ -218,18 +270,38 @@ mod tests {
         std::fs::write(d.path().join("wal-000001.log"), b"").unwrap();
         mode(d.path(), 0o700);
         let w = open(d.path()).unwrap();
-        let x = Exposure::of(d.path(), &w);
+        let x = Exposure::of(&w);
         assert_eq!(x.mode, "0700");
         assert!(x.warnings(d.path()).is_empty());
         mode(d.path(), 0o1777);
         let w = open(d.path()).unwrap();
-        let x = Exposure::of(d.path(), &w);
+        let x = Exposure::of(&w);
         assert!(x.others_can_write && x.group_can_write);
         assert_eq!(x.mode, "1777");
         assert!(x.warnings(d.path())[0].contains("every user"));
         mode(d.path(), 0o770);
         let w = open(d.path()).unwrap();
-        assert!(Exposure::of(d.path(), &w).warnings(d.path())[0].contains("its group"));
+        assert!(Exposure::of(&w).warnings(d.path())[0].contains("its group"));
         mode(d.path(), 0o700);
+    }
+
+    #[test]
+    fn the_modes_of_the_log_files_are_listed() {
+        let d = tempfile::tempdir().unwrap();
+        let mut wal = WalOptions::new().open(d.path()).unwrap();
+        wal.append(b"x").unwrap();
+        wal.close().unwrap();
+        let x = Exposure::of(&open(d.path()).unwrap());
+        let names: Vec<&str> = x.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["wal-000001.log", "walogs.lock"]);
+        assert!(x.files.iter().all(|f| f.mode == "0600"), "{x:?}");
+        assert_eq!(x.file_modes_text(), "0600 (all 2 files)");
+        mode(&d.path().join("walogs.lock"), 0o646);
+        let x = Exposure::of(&open(d.path()).unwrap());
+        assert_eq!(x.files_others_can_write, ["walogs.lock"]);
+        assert_eq!(
+            x.file_modes_text(),
+            "0600: wal-000001.log; 0646: walogs.lock"
+        );
     }
 }

@@ -42,8 +42,11 @@ fn files_become_one_entry_each() {
     assert_eq!(got, vec![(1, big), (2, b"\x00\n\xff".to_vec())]);
 }
 
+/// `--batch K`: each batch is one unit (format extension 2: one member frame per entry, each
+/// with its own CRC, bit 62 of the LSN field set, `[index][count]` before the payload),
+/// written by one `pwrite`; a last batch of one entry is a plain frame. Every LSN is printed.
 #[test]
-fn batches_are_atomic_frames_and_lsns_are_all_printed() {
+fn batches_are_units_of_member_frames_and_lsns_are_all_printed() {
     let d = tempfile::tempdir().unwrap();
     let input: String = (1..=7).map(|i| format!("line {i}\n")).collect();
     let r = walogs_stdin(&["append", "--batch", "3", p(d.path())], input.as_bytes());
@@ -52,15 +55,59 @@ fn batches_are_atomic_frames_and_lsns_are_all_printed() {
     let got = read_all(d.path());
     assert_eq!(got.len(), 7);
     assert_eq!(got[6].1, b"line 7");
-    // Three frames: two batches of 3 and a single entry.
+    // (LSN, index, count) of every frame; plain frames have no unit.
     let seg = std::fs::read(last_segment(d.path())).unwrap();
+    let mut frames = Vec::new();
     let mut off = 0;
-    let mut frames = 0;
     while off < seg.len() {
-        off += 16 + u32::from_le_bytes(seg[off..off + 4].try_into().unwrap()) as usize;
-        frames += 1;
+        let len = u32::from_le_bytes(seg[off..off + 4].try_into().unwrap()) as usize;
+        let field = u64::from_le_bytes(seg[off + 8..off + 16].try_into().unwrap());
+        let unit = (field & (1 << 62) != 0).then(|| {
+            let word = |at: usize| u32::from_le_bytes(seg[at..at + 4].try_into().unwrap());
+            (word(off + 16), word(off + 20))
+        });
+        frames.push((field & !(1 << 62), unit));
+        off += 16 + len;
     }
-    assert_eq!(frames, 3);
+    let want: Vec<(u64, Option<(u32, u32)>)> = vec![
+        (1, Some((0, 3))),
+        (2, Some((1, 3))),
+        (3, Some((2, 3))),
+        (4, Some((0, 3))),
+        (5, Some((1, 3))),
+        (6, Some((2, 3))),
+        (7, None),
+    ];
+    assert_eq!(frames, want);
+}
+
+#[test]
+fn files_it_creates_get_the_mode_asked_for() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let private = d.path().join("private");
+    assert_eq!(walogs_stdin(&["append", p(&private)], b"x\n").code, 0);
+    assert_eq!(mode(&private), 0o700);
+    assert_eq!(mode(&last_segment(&private)), 0o600);
+    let shared = d.path().join("shared");
+    let r = walogs_stdin(&["append", "--mode", "0640", p(&shared)], b"x\n");
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(mode(&shared), 0o750);
+    for f in std::fs::read_dir(&shared).unwrap() {
+        let f = f.unwrap().path();
+        assert_eq!(mode(&f), 0o640, "{}", f.display());
+    }
+    let v = walogs(&["--json", "info", p(&shared)]).json();
+    assert_eq!(v["permissions"]["files"][0]["mode"], "0640");
+    // A mode without owner read and write is refused by the core; nothing is created.
+    let refused = d.path().join("refused");
+    let r = walogs_stdin(&["--json", "append", "--mode", "0440", p(&refused)], b"x\n");
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.json()["error"]["kind"], "invalid_argument");
+    assert!(!refused.exists());
+    let r = walogs(&["append", "--mode", "rw-r-----", p(&refused)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
 }
 
 #[test]

@@ -150,7 +150,8 @@ fn damage_in_an_older_segment_prints_the_entries_before_it() {
     assert_eq!(e["file"], dmg.file);
     assert_eq!(e["offset"], dmg.offset);
     assert_eq!(e["damage"]["last_good_lsn"], good);
-    assert_eq!(e["damage"]["completed_segment"], true);
+    assert_eq!(e["damage"]["kind"], "completed_segment");
+    assert_eq!(e["damage"]["salvageable"], false);
     assert_eq!(
         e["damage"]["first_lsn_after"],
         dmg.next_segment_lsn.unwrap()
@@ -200,5 +201,47 @@ fn mid_log_damage_in_the_last_segment_prints_up_to_it() {
     let (error, entries) = lines.split_last().unwrap();
     assert_eq!(entries.len() as u64, seg_first - 1);
     assert_eq!(entries.last().unwrap()["lsn"], seg_first - 1);
-    assert_eq!(error["error"]["damage"]["completed_segment"], false);
+    assert_eq!(error["error"]["damage"]["kind"], "mid_log");
+    assert_eq!(error["error"]["damage"]["salvageable"], true);
+}
+
+/// Damage in a completed segment of a log written in atomic batches (units of member frames)
+/// and purged up to an LSN whose bytes are still in the oldest segment: dump prints exactly
+/// the entries above the floor and before the damage.
+#[test]
+fn damage_after_batches_and_a_purge_prints_only_what_counts() {
+    let d = tempfile::tempdir().unwrap();
+    let mut wal = WalOptions::new()
+        .max_segment_size(Some(1024))
+        .open(d.path())
+        .unwrap();
+    let mut all = Vec::new();
+    for b in 0..40u64 {
+        let batch: Vec<Vec<u8>> = (0..3).map(|k| entry(b * 3 + k + 1)).collect();
+        wal.append_batch(&batch).unwrap();
+        all.extend(batch);
+    }
+    wal.purge_up_to(walogs_core::Lsn(5)).unwrap();
+    close(wal);
+    let segs = segments(d.path());
+    assert!(segs.len() >= 4);
+    assert!(
+        frames_of(&segs[0])[0].1 & !(1 << 62) <= 5,
+        "purged bytes remain on disk"
+    );
+    // Flip a payload byte of the second frame of the third segment (a member frame).
+    let (offset, field) = frames_of(&segs[2])[1];
+    flip_byte(&segs[2], offset + 30);
+    let damaged = field & !(1 << 62);
+    let r = walogs(&["--json", "dump", p(d.path())]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let mut lines = r.json_lines();
+    let error = lines.pop().unwrap();
+    assert_eq!(error["error"]["damage"]["kind"], "completed_segment");
+    let lsns: Vec<u64> = lines.iter().map(|l| l["lsn"].as_u64().unwrap()).collect();
+    assert_eq!(lsns, (6..damaged).collect::<Vec<_>>());
+    for l in &lines {
+        let lsn = l["lsn"].as_u64().unwrap() as usize;
+        assert_eq!(hex_decode(l["hex"].as_str().unwrap()), all[lsn - 1]);
+    }
 }

@@ -125,3 +125,43 @@ fn missing_directory_is_an_io_error() {
         "read-only commands create nothing"
     );
 }
+
+/// The purge floor, the durable LSN, the size of the user data and the files' modes, in JSON
+/// and for people.
+#[test]
+fn shows_the_purge_floor_durable_lsn_user_data_and_file_modes() {
+    let d = tempfile::tempdir().unwrap();
+    let v = {
+        healthy(d.path());
+        walogs(&["--json", "info", p(d.path())]).json()
+    };
+    assert_eq!(v["purged_up_to"], 0);
+    assert_eq!(v["durable_lsn"], ENTRIES);
+    assert_eq!(v["user_data_bytes"], 0);
+    let mut wal = WalOptions::new().open(d.path()).unwrap();
+    wal.purge_up_to(walogs_core::Lsn(37)).unwrap();
+    wal.set_user_data(b"term=3 vote=2").unwrap();
+    close(wal);
+    let r = walogs(&["--json", "info", p(d.path())]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["purged_up_to"], 37);
+    assert_eq!(v["first_lsn"], 38);
+    assert_eq!(v["durable_lsn"], ENTRIES);
+    assert_eq!(v["user_data_bytes"], 13);
+    let files = v["permissions"]["files"].as_array().unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    for want in ["walogs.meta", "walogs.lock", "walogs.user"] {
+        assert!(names.contains(&want), "{want} missing: {names:?}");
+    }
+    assert!(files.iter().all(|f| f["mode"] == "0600"), "{v}");
+    let t = walogs(&["info", p(d.path())]).stdout;
+    for want in [
+        "purged up to: LSN 37",
+        &format!("durable LSN : {ENTRIES}"),
+        "user data   : 13 bytes in walogs.user",
+        &format!("file modes  : 0600 (all {} files)", files.len()),
+    ] {
+        assert!(t.contains(want), "want {want:?}: {t}");
+    }
+}

@@ -6,7 +6,24 @@ mod common;
 
 use common::*;
 
-const READERS: [&str; 4] = ["info", "dump", "verify", "repair"];
+/// Every command that works on an existing log, with the options it needs (the directory
+/// comes last).
+const READERS: [&[&str]; 6] = [
+    &["info"],
+    &["dump"],
+    &["verify"],
+    &["repair"],
+    &["purge", "--up-to", "5"],
+    &["truncate", "--after", "5"],
+];
+
+/// `walogs [--json] CMD... DIR`.
+fn run_on(json: bool, cmd: &[&str], dir: &std::path::Path) -> Run {
+    let mut args: Vec<&str> = if json { vec!["--json"] } else { vec![] };
+    args.extend_from_slice(cmd);
+    args.push(p(dir));
+    walogs(&args)
+}
 
 /// A directory of someone else's files, including names close to walogs' own.
 fn foreign(dir: &std::path::Path) {
@@ -25,35 +42,42 @@ fn empty_and_foreign_directories_hold_no_log() {
         }
         let before = snapshot(d.path());
         for cmd in READERS {
-            let r = walogs(&[cmd, p(d.path())]);
+            let r = run_on(false, cmd, d.path());
             assert_eq!(
                 r.code, 5,
-                "{cmd} (foreign files: {fill}): {}{}",
+                "{cmd:?} (foreign files: {fill}): {}{}",
                 r.stdout, r.stderr
             );
             assert!(
                 r.stderr
                     .contains(&format!("{} holds no walogs log", d.path().display())),
-                "{cmd}: {}",
+                "{cmd:?}: {}",
                 r.stderr
             );
             assert!(
                 !r.stdout.contains("CLEAN") && !r.stdout.contains("entries"),
-                "{cmd} shows an empty log: {}",
+                "{cmd:?} shows an empty log: {}",
                 r.stdout
             );
-            let j = walogs(&["--json", cmd, p(d.path())]);
+            let j = run_on(true, cmd, d.path());
             assert_eq!(j.code, 5);
-            assert_eq!(j.json()["error"]["kind"], "no_log", "{cmd}");
-            assert_eq!(j.json()["error"]["exit_code"], 5, "{cmd}");
-            assert_eq!(snapshot(d.path()), before, "{cmd} changed the directory");
+            assert_eq!(j.json()["error"]["kind"], "no_log", "{cmd:?}");
+            assert_eq!(j.json()["error"]["exit_code"], 5, "{cmd:?}");
+            assert_eq!(snapshot(d.path()), before, "{cmd:?} changed the directory");
         }
     }
 }
 
 #[test]
-fn repair_creates_nothing() {
+fn repair_purge_and_truncate_create_nothing() {
     let d = tempfile::tempdir().unwrap();
+    for cmd in &READERS[4..] {
+        assert_eq!(run_on(false, cmd, d.path()).code, 5, "{cmd:?}");
+        assert!(snapshot(d.path()).is_empty(), "{cmd:?} created files");
+        let missing = d.path().join("missing");
+        assert_eq!(run_on(false, cmd, &missing).code, 1, "{cmd:?}");
+        assert!(!missing.exists(), "{cmd:?} created the directory");
+    }
     for flags in [&[][..], &["--salvage"][..], &["--dry-run"][..]] {
         let mut args = vec!["repair"];
         args.extend_from_slice(flags);
@@ -109,6 +133,7 @@ fn help_documents_every_exit_code() {
         "3 corruption",
         "4 the directory is locked",
         "5 ",
+        "6 refused",
     ] {
         assert!(h.stdout.contains(want), "{want:?} missing: {}", h.stdout);
     }

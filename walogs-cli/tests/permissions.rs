@@ -1,8 +1,9 @@
-//! Permissions: every I/O error names the file or directory concerned; a directory that
-//! cannot be listed or entered is reported as such; the read-only commands work for any
-//! user who can read the files and create nothing; `info` warns when others may write the
-//! directory. The unprivileged cases run the binary as uid/gid 65534 (root in CI drops its
-//! privileges with `setpriv`); where that is impossible they print why and skip.
+//! Permissions: every I/O error names the file or directory concerned, once (the core's
+//! errors name their file; the CLI adds no second copy); the read-only commands work for any
+//! user who can read the files and create nothing; `info` shows the files' modes and warns
+//! when others may write the directory. The unprivileged cases run the binary as uid/gid
+//! 65534 (root in CI drops its privileges with `setpriv`); where that is impossible they
+//! print why and skip.
 
 mod common;
 
@@ -24,12 +25,16 @@ fn shared_log() -> (tempfile::TempDir, std::path::PathBuf) {
     (d, wal)
 }
 
+/// The error says what was done to `path` (`what`, the core's operation) and why, and names
+/// the path once.
 fn assert_names(r: &Run, path: &Path, what: &str) {
     let want = format!("{what} {}: Permission denied (os error 13)", path.display());
     assert!(r.stderr.contains(&want), "want {want:?} in: {}", r.stderr);
-    assert!(
-        !r.stderr.contains("io error:"),
-        "unnamed I/O error: {}",
+    let shown = path.display().to_string();
+    assert_eq!(
+        r.stderr.matches(&shown).count(),
+        1,
+        "the path is named exactly once: {}",
         r.stderr
     );
     assert!(!r.stderr.contains("cannot check the lock"), "{}", r.stderr);
@@ -95,7 +100,14 @@ fn unreadable_files_are_named() {
             return;
         };
         assert_eq!(r.code, 1, "{cmd}: {}{}", r.stdout, r.stderr);
-        assert_names(&r, &seg, "cannot read");
+        assert_names(&r, &seg, "open");
+        let j = walogs_as_nobody(&["--json", cmd, p(&wal)]).unwrap();
+        let e = j.json_lines().pop().unwrap()["error"].take();
+        assert_eq!(
+            (e["kind"].as_str(), e["errno"].as_i64()),
+            (Some("io"), Some(13))
+        );
+        assert_eq!(e["path"], p(&seg));
     }
     set_mode(&seg, 0o644);
     // Damaged log plus unreadable metadata: the metadata file is named.
@@ -104,7 +116,7 @@ fn unreadable_files_are_named() {
         set_mode(&meta, 0o600);
         let r = walogs_as_nobody(&["verify", p(&wal)]).unwrap();
         assert_eq!(r.code, 1, "{}", r.stderr);
-        assert_names(&r, &meta, "cannot read");
+        assert_names(&r, &meta, "open");
         set_mode(&meta, 0o644);
     }
 }
@@ -117,23 +129,27 @@ fn writes_refused_by_permissions_are_named() {
         return;
     };
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let want = format!(
-        "cannot open {} for writing: Permission denied (os error 13)",
-        lock.display()
-    );
-    assert!(r.stderr.contains(&want), "{}", r.stderr);
+    assert_names(&r, &lock, "open for writing");
     // Without the lock file, creating it in the (root-owned) directory is what fails.
     std::fs::remove_file(&lock).unwrap();
     let before = snapshot(&wal);
-    let r = walogs_as_nobody(&["append", p(&wal)]).unwrap();
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_names(&r, &lock, "cannot create");
-    assert_eq!(snapshot(&wal), before);
+    for cmd in [
+        vec!["append"],
+        vec!["purge", "--up-to", "3"],
+        vec!["truncate", "--after", "3"],
+    ] {
+        let mut args = cmd.clone();
+        args.push(p(&wal));
+        let r = walogs_as_nobody(&args).unwrap();
+        assert_eq!(r.code, 1, "{cmd:?}: {}", r.stderr);
+        assert_names(&r, &lock, "open for writing");
+        assert_eq!(snapshot(&wal), before, "{cmd:?}");
+    }
     // A directory that does not exist yet, under one the user cannot write.
     let new = wal.join("new");
     let r = walogs_as_nobody(&["append", p(&new)]).unwrap();
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_names(&r, &new, "cannot create the directory");
+    assert_names(&r, &new, "create the directory");
 }
 
 #[test]
@@ -141,9 +157,9 @@ fn a_directory_that_cannot_be_listed_or_entered_says_so() {
     let (_d, wal) = shared_log();
     // (mode, what the error says): no read permission, then read but no search permission.
     for (mode, what) in [
-        (0o700, "cannot list the directory"),
-        (0o711, "cannot list the directory"),
-        (0o744, "cannot open files in the directory"),
+        (0o700, "open the directory"),
+        (0o711, "open the directory"),
+        (0o744, "list"),
     ] {
         set_mode(&wal, mode);
         for cmd in ["info", "repair", "verify", "dump"] {
@@ -159,17 +175,22 @@ fn a_directory_that_cannot_be_listed_or_entered_says_so() {
 
 #[test]
 fn errors_name_the_file_for_root_too() {
-    // Root bypasses permissions; a segment name that is a directory still fails to read.
+    // Root bypasses permissions; a directory under the next segment's name is refused (it is
+    // no regular file), named, and left alone.
     let d = tempfile::tempdir().unwrap();
     healthy(d.path());
-    let bogus = d.path().join("wal-000099.log");
+    let next =
+        walogs_core::segment::parse_segment_filename(&name(&last_segment(d.path()))).unwrap() + 1;
+    let bogus = d.path().join(walogs_core::segment::segment_filename(next));
     std::fs::create_dir(&bogus).unwrap();
     for cmd in ["info", "verify", "dump", "repair"] {
         let r = walogs(&[cmd, p(d.path())]);
-        assert_eq!(r.code, 1, "{cmd}: {}", r.stderr);
-        let want = format!("cannot read {}: Is a directory", bogus.display());
-        assert!(r.stderr.contains(&want), "{cmd}: {}", r.stderr);
-        assert!(!r.stderr.contains("io error:"), "{cmd}: {}", r.stderr);
+        assert_eq!(r.code, 6, "{cmd}: {}", r.stderr);
+        // `info` shows the listing with the error on stdout; the others say it on stderr.
+        let want = format!("refusing {}: it is a directory", bogus.display());
+        let said = format!("{}{}", r.stdout, r.stderr);
+        assert!(said.contains(&want), "{cmd}: {said}");
+        assert!(bogus.is_dir());
     }
 }
 
@@ -197,8 +218,16 @@ fn info_warns_when_others_can_write_the_directory() {
     assert_eq!(v["permissions"]["others_can_write"], false);
     assert_eq!(v["permissions"]["group_can_write"], true);
 
-    // A world-writable segment is named too.
+    // The files walogs made are private; a world-writable segment is named.
     set_mode(d.path(), 0o755);
+    let v = walogs(&["--json", "info", p(d.path())]).json();
+    let files = v["permissions"]["files"].as_array().unwrap();
+    assert_eq!(
+        files.len(),
+        segments(d.path()).len() + 2,
+        "segments, meta, lock: {v}"
+    );
+    assert!(files.iter().all(|f| f["mode"] == "0600"), "{v}");
     let seg = segments(d.path())[0].clone();
     set_mode(&seg, 0o666);
     let v = walogs(&["--json", "info", p(d.path())]).json();

@@ -10,7 +10,9 @@ use walogs_core::WalOptions;
 fn help_and_version_exit_0() {
     let h = walogs(&["--help"]);
     assert_eq!(h.code, 0);
-    for cmd in ["info", "dump", "verify", "repair", "append", "bench"] {
+    for cmd in [
+        "info", "dump", "verify", "repair", "append", "purge", "truncate", "bench",
+    ] {
         assert!(h.stdout.contains(cmd), "{cmd} missing from help");
     }
     assert!(h.stdout.contains("Exit status"));
@@ -29,6 +31,11 @@ fn usage_errors_exit_1() {
         &["append", "x", "--batch", "0"][..],
         &["append", "x", "--generate", "5", "--size", "9-3"][..],
         &["append", "x", "--generate", "5", "--file", "f"][..],
+        &["append", "x", "--mode", "rw"][..],
+        &["purge", "x"][..],
+        &["purge", "x", "--up-to", "-3"][..],
+        &["truncate", "x"][..],
+        &["truncate", "x", "--after", "z"][..],
     ] {
         let r = walogs(args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
@@ -78,7 +85,7 @@ fn exit_code_matrix() {
 #[test]
 fn every_subcommand_accepts_help() {
     for cmd in [
-        "info", "dump", "verify", "repair", "append", "bench", "help",
+        "info", "dump", "verify", "repair", "append", "purge", "truncate", "bench", "help",
     ] {
         let r = walogs(&[cmd, "--help"]);
         assert_eq!(r.code, 0, "{cmd} --help: {}", r.stderr);

@@ -77,7 +77,7 @@ fn mid_log_damage_in_the_last_segment_exits_3_not_2() {
     let v = r.json();
     assert_eq!(v["error"]["file"], file);
     assert_eq!(v["error"]["offset"], 0);
-    assert!(v["error"]["message"].as_str().unwrap().contains("mid-log"));
+    assert_eq!(v["damage"]["kind"], "mid_log");
     assert_eq!(snapshot(d.path()), before);
 }
 
@@ -125,43 +125,6 @@ fn usage_and_io_errors_exit_1() {
     assert_eq!(walogs(&["verify", p(&file)]).code, 1);
 }
 
-/// Verify and info while another process appends as fast as it can: never a false alarm
-/// (the core's read-only open can race with the appends; the CLI must see through it).
-#[test]
-fn no_false_alarm_beside_a_busy_writer_process() {
-    use std::io::{BufRead, BufReader};
-    let d = tempfile::tempdir().unwrap();
-    let mut child = spawn(
-        bin()
-            .args(["append", p(d.path()), "--generate", "0", "--size", "100"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null()),
-    );
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for _ in 0..2000 {
-        lines.next().unwrap().unwrap();
-    }
-    let drain = std::thread::spawn(move || for _ in lines {});
-    let mut results = Vec::new();
-    for _ in 0..10 {
-        let v = walogs(&["--json", "verify", "--generated", p(d.path())]);
-        let i = walogs(&["--json", "info", p(d.path())]);
-        results.push((v.code, i.code, v.stdout));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    drain.join().unwrap();
-    for (v, i, out) in results {
-        assert_eq!((v, i), (0, 0), "{out}");
-        let state =
-            serde_json::from_str::<serde_json::Value>(&out).unwrap()["tail"]["state"].clone();
-        assert!(
-            state == "preallocated" || state == "growing",
-            "tail {state} beside a live writer"
-        );
-    }
-}
-
 /// Damage in a completed segment: no cut applies (`--salvage` does not), and the verdict
 /// names the file, the offset, and the LSNs around the damage.
 #[test]
@@ -174,10 +137,10 @@ fn damage_in_a_completed_segment_names_the_lsns_and_no_salvage() {
     assert_eq!(r.code, 3, "{}", r.stdout);
     let v = r.json();
     let damage = &v["damage"];
-    assert_eq!(damage["kind"], "bad_frame");
+    assert_eq!(damage["kind"], "completed_segment");
     assert_eq!(damage["file"], dmg.file);
     assert_eq!(damage["offset"], dmg.offset);
-    assert_eq!(damage["completed_segment"], true);
+    assert_eq!(damage["salvageable"], false);
     assert_eq!(damage["last_good_lsn"], dmg.lsn - 1);
     assert_eq!(damage["first_lsn_after"], next);
     assert_eq!(v["remedy"]["action"], "restore");
@@ -209,7 +172,9 @@ fn mid_log_damage_offers_salvage_with_what_it_cuts() {
     let (file, frames, seg_first) = damaged_mid(d.path());
     let before = snapshot(d.path());
     let v = walogs(&["--json", "verify", p(d.path())]).json();
-    assert_eq!(v["damage"]["completed_segment"], false);
+    assert_eq!(v["damage"]["kind"], "mid_log");
+    assert_eq!(v["damage"]["salvageable"], true);
+    assert_eq!(v["damage"]["frames_after"], frames - 1);
     assert_eq!(v["damage"]["last_good_lsn"], seg_first - 1);
     assert_eq!(v["damage"]["first_lsn_after"], seg_first + 1);
     let remedy = &v["remedy"];

@@ -5,17 +5,18 @@
 //!
 //! Takes the write lock (exit 4 if another writer holds it). Each append is one write and
 //! one fdatasync; `--batch K` makes K entries one atomic batch (one write, one fdatasync).
+//! Files it creates get the core's default mode (0600, directories 0700) or `--mode`.
 
 use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
 
-use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Lsn, TailState, Wal, WalOptions};
+use walogs_core::{DEFAULT_FILE_MODE, DEFAULT_MAX_SEGMENT_SIZE, Lsn, WalOptions};
 
 use crate::cli::AppendArgs;
-use crate::diagnose::{self, Access};
 use crate::error::{CliError, EXIT_OK};
 use crate::output::{count, write_error};
 use crate::pattern::{self, SizeSpec};
+use crate::tail;
 
 /// Where entries come from.
 enum Source {
@@ -76,9 +77,13 @@ pub fn run(args: &AppendArgs, json: bool) -> Result<u8, CliError> {
     };
     let mut wal = WalOptions::new()
         .max_segment_size(args.max_segment_size.or(Some(DEFAULT_MAX_SEGMENT_SIZE)))
-        .open(&args.dir)
-        .map_err(|e| diagnose::open_error(&args.dir, Access::Write, e))?;
-    announce_recovery(&wal, json);
+        .file_mode(args.mode.map_or(DEFAULT_FILE_MODE, |m| m.0))
+        .open(&args.dir)?;
+    if !json {
+        for note in tail::recovery_notes(&wal.recovery_report()) {
+            eprintln!("walogs: {note}");
+        }
+    }
     let first = wal.next_lsn();
     let mut out = io::stdout().lock();
     let batch = args.batch as usize;
@@ -117,8 +122,7 @@ pub fn run(args: &AppendArgs, json: bool) -> Result<u8, CliError> {
         }
     }
     let last = wal.next_lsn();
-    wal.close()
-        .map_err(|e| diagnose::open_error(&args.dir, Access::Write, e))?;
+    wal.close()?;
     if !json && last > first {
         eprintln!(
             "appended {} (LSN {}..={}) to {}",
@@ -149,23 +153,4 @@ fn acknowledge(
         .map_err(write_error)?;
     }
     out.flush().map_err(write_error)
-}
-
-/// Tell the user (on stderr) what opening the log cut or migrated (append never salvages).
-fn announce_recovery(wal: &Wal, json: bool) {
-    let r = wal.recovery_report();
-    if json {
-        return;
-    }
-    if r.migrated_v1 {
-        eprintln!("walogs: migrated the v1 wal.log to wal-000001.log");
-    }
-    if let TailState::TruncatedAt(offset) = r.tail {
-        eprintln!(
-            "walogs: recovery cut {} after the last valid frame (offset {offset} of the last \
-             segment: a killed writer's preallocated tail or a torn write); the log holds LSN {}",
-            count(r.bytes_truncated, "byte", "bytes"),
-            crate::output::lsn_range(r.first_lsn.0, r.next_lsn.0)
-        );
-    }
 }

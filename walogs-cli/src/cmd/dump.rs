@@ -4,22 +4,22 @@
 //! largest frame.
 //!
 //! When the core refuses the log as damaged, the segments are read in order with the core's
-//! frame decoder instead ([`crate::damage`]): the entries before the damage are printed,
-//! then the error (exit 3; a final JSON error object with `--format json`). No entry past
-//! the damage is printed. A reader that closes stdout early ends the dump quietly (exit 0).
+//! frame decoder instead ([`crate::before_damage`]): the entries before the damage the core
+//! found are printed (none at or below the purge floor), then the error (exit 3; a final
+//! JSON error object with `--format json`). No entry past the damage is printed. A reader
+//! that closes stdout early ends the dump quietly (exit 0).
 
 use std::io::{self, BufWriter, Write};
 use std::ops::ControlFlow;
-use std::path::Path;
 
 use serde::Serialize;
 use walogs_core::{Lsn, Wal, WalError};
 
+use crate::before_damage::{self, Bound};
 use crate::cli::{DumpArgs, DumpFormat};
-use crate::damage::{self, Reading};
-use crate::diagnose::{self, Access};
 use crate::error::{CliError, EXIT_OK};
 use crate::output::write_error;
+use crate::purge_floor;
 use crate::wal_dir::{self, WalDir};
 
 /// Run `dump`; `json` (the global flag) selects the json format.
@@ -29,12 +29,12 @@ pub fn run(args: &DumpArgs, json: bool) -> Result<u8, CliError> {
     let format = if json { DumpFormat::Json } else { args.format };
     let to = args.to.unwrap_or(u64::MAX);
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let result = match crate::open::read_only(dir, false) {
-        Ok(wal) => print_opened(&wal, dir, args.from, to, format, &mut out),
+    let result = match wal_dir::open_read_only(dir, false) {
+        Ok(wal) => print_opened(&wal, args.from, to, format, &mut out),
         Err(error @ WalError::Corrupt { .. }) => {
             print_damaged(error, &probed, args.from, to, format, &mut out)
         }
-        Err(e) => Err(diagnose::open_error(dir, Access::Read, e)),
+        Err(e) => Err(e.into()),
     };
     // What was printed goes out before the error that follows it.
     let flushed = out.flush().map_err(write_error);
@@ -49,7 +49,6 @@ pub fn run(args: &DumpArgs, json: bool) -> Result<u8, CliError> {
 /// Print the entries `from..=to` of a log the core opened.
 fn print_opened(
     wal: &Wal,
-    dir: &Path,
     from: Option<u64>,
     to: u64,
     format: DumpFormat,
@@ -58,7 +57,7 @@ fn print_opened(
     let from = from.unwrap_or(wal.first_lsn().0);
     let mut cursor = wal.cursor_from(Lsn(from))?;
     while let Some(item) = cursor.next_entry() {
-        let (lsn, data) = item.map_err(|e| diagnose::read_error(dir, e))?;
+        let (lsn, data) = item?;
         if lsn.0 > to {
             break;
         }
@@ -67,8 +66,9 @@ fn print_opened(
     Ok(())
 }
 
-/// Print the entries `from..=to` that lie before the damage the core refused the log for,
-/// then fail with that error and where reading stopped.
+/// Print the entries `from..=to` that lie before the damage the core refused the log for
+/// (`error`), then fail with that error. Nothing is printed when the core's description
+/// leaves no entry known intact (damaged metadata: the purge floor is unknown).
 fn print_damaged(
     error: WalError,
     probed: &WalDir,
@@ -78,23 +78,22 @@ fn print_damaged(
     out: &mut impl Write,
 ) -> Result<(), CliError> {
     let from = from.unwrap_or(0);
-    let reading = damage::read(&probed.segments, |lsn, data| {
-        if lsn > to {
-            return Ok(ControlFlow::Break(()));
-        }
-        if lsn >= from {
-            write_entry(out, format, lsn, data).map_err(write_error)?;
-        }
-        Ok(ControlFlow::Continue(()))
-    })?;
-    let damage = match reading {
-        Reading::Damaged(d) => Some(d),
-        Reading::Stopped | Reading::Complete { .. } => None,
-    };
-    Err(CliError::Damaged {
-        error,
-        damage: damage.map(Box::new),
-    })
+    let bound = error.damage().and_then(Bound::of);
+    // A floor that cannot be read leaves nothing known to count: print nothing, and report
+    // the core's error (the one that matters) rather than this one.
+    let floor = purge_floor::read(&probed.log).unwrap_or(None);
+    if let (Some(bound), Some(floor)) = (bound, floor) {
+        before_damage::read(&probed.log, &probed.segments, floor, bound, |lsn, data| {
+            if lsn > to {
+                return Ok(ControlFlow::Break(()));
+            }
+            if lsn >= from {
+                write_entry(out, format, lsn, data).map_err(write_error)?;
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+    }
+    Err(CliError::wal(error, &probed.segments))
 }
 
 /// One line of the json format (fields in this order).

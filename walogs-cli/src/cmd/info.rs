@@ -1,27 +1,32 @@
-//! `walogs info DIR`: segments with sizes and LSN ranges, first/next LSN, tail state, lock
-//! holder, and a warning when others may write the directory. Opens read-only (no lock,
-//! read access is enough); when the core refuses a corrupt log, the segment listing is
-//! still shown, with the error.
+//! `walogs info DIR`: segments with sizes and LSN ranges, first/next LSN, the purge floor,
+//! the durable LSN, the size of the user data, tail state, lock holder, the permission bits
+//! of the files, and a warning when others may write the directory. Opens read-only (no
+//! lock, read access is enough); when the core refuses the log (damage, or an entry it will
+//! not touch such as a link or a FIFO under a segment name), the segment listing is still
+//! shown, with the error.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::Value;
-use walogs_core::{RecoveryReport, WalError};
+use walogs_core::segment::V1_FILENAME;
+use walogs_core::{RecoveryReport, Wal, WalError};
 
 use crate::cli::DirArg;
-use crate::diagnose::{self, Access};
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK};
-use crate::layout::{self, SegmentFile};
+use crate::error::{CliError, EXIT_OK};
+use crate::layout::SegmentFile;
 use crate::output::{self, lsn_range};
 use crate::progress::ReadProgress;
 use crate::tail::{self, TailInfo};
-use crate::wal_dir::{self, Exposure};
+use crate::wal_dir::{self, Exposure, LockState};
 
 /// One segment row.
 #[derive(Debug, Serialize)]
 struct SegmentRow {
     name: String,
+    /// What the entry is when it is not a regular file (walogs refuses it): `a symbolic
+    /// link`, `a named pipe (FIFO)`, ...
+    refused: Option<String>,
     size: u64,
     /// Bytes of valid frames (the size less a cut or preallocated tail).
     valid_bytes: Option<u64>,
@@ -39,6 +44,8 @@ enum Status {
     Ok,
     /// The core refused the log as corrupt.
     Corrupt,
+    /// The core refused an entry under a walogs file name (a link, FIFO, device, ...).
+    UnsafeFile,
 }
 
 /// Everything `info` reports.
@@ -52,6 +59,12 @@ struct Info {
     first_lsn: Option<u64>,
     next_lsn: Option<u64>,
     entries: Option<u64>,
+    /// The purge floor: every LSN at or below it is gone for good (0: nothing purged).
+    purged_up_to: Option<u64>,
+    /// The highest LSN known to be on disk.
+    durable_lsn: Option<u64>,
+    /// Bytes of user data (`walogs.user`; 0 when none was ever set).
+    user_data_bytes: Option<u64>,
     total_bytes: u64,
     tail: Option<TailInfo>,
     metadata_file: bool,
@@ -64,52 +77,80 @@ struct Info {
     error: Option<Value>,
 }
 
-/// Run `info`; returns the exit code (0, or 3 when the log is corrupt).
+/// What the read-only open of the core said.
+struct Opened {
+    report: RecoveryReport,
+    purged_up_to: u64,
+    durable_lsn: u64,
+    user_data_bytes: u64,
+}
+
+impl Opened {
+    fn of(wal: &Wal) -> Result<Opened, WalError> {
+        Ok(Opened {
+            report: wal.recovery_report(),
+            purged_up_to: wal.purged_up_to().0,
+            durable_lsn: wal.durable_lsn().0,
+            user_data_bytes: wal.user_data()?.len() as u64,
+        })
+    }
+}
+
+/// Run `info`; returns the exit code (0, 3 when the log is corrupt, 6 when the core refuses
+/// an entry of the directory).
 pub fn run(args: &DirArg, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
     let probed = wal_dir::open(dir)?;
     let lock = wal_dir::lock_state(dir);
-    let permissions = Exposure::of(dir, &probed);
+    let permissions = Exposure::of(&probed);
     let progress = ReadProgress::start(probed.segment_bytes(), json, "checking frames");
-    let opened = crate::open::read_only(dir, false);
+    let opened = wal_dir::open_read_only(dir, false).and_then(|w| Opened::of(&w));
     progress.finish();
-    let (report, error) = match opened {
-        Ok(wal) => (Some(wal.recovery_report()), None),
-        Err(e @ WalError::Corrupt { .. }) => (None, Some(CliError::Wal(e))),
-        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
-    };
     // Listed after the open, so that a live writer's newest segment is the one inspected.
-    let files = layout::segments(dir)?;
-    let tail = match &report {
-        Some(r) => Some(tail::inspect(r, &files)?),
+    let files = probed.log.segments()?;
+    let (opened, error) = match opened {
+        Ok(o) => (Some(o), None),
+        Err(e @ (WalError::Corrupt { .. } | WalError::UnsafeFile { .. })) => {
+            (None, Some(CliError::wal(e, &files)))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let report = opened.as_ref().map(|o| &o.report);
+    let tail = match report {
+        Some(r) => Some(tail::inspect(
+            r,
+            &probed.log,
+            &files,
+            matches!(lock, LockState::Held(_)),
+        )?),
         None => None,
+    };
+    let status = match &error {
+        None => Status::Ok,
+        Some(CliError::Wal(WalError::UnsafeFile { .. })) => Status::UnsafeFile,
+        Some(_) => Status::Corrupt,
     };
     let info = Info {
         dir: dir.display().to_string(),
-        status: if error.is_some() {
-            Status::Corrupt
-        } else {
-            Status::Ok
-        },
+        status,
         lock_holder: lock.holder(),
         lock_error: lock.problem(),
-        first_lsn: report.as_ref().map(|r| r.first_lsn.0),
-        next_lsn: report.as_ref().map(|r| r.next_lsn.0),
-        entries: report.as_ref().map(|r| r.next_lsn.0 - r.first_lsn.0),
+        first_lsn: report.map(|r| r.first_lsn.0),
+        next_lsn: report.map(|r| r.next_lsn.0),
+        entries: report.map(|r| r.next_lsn.0 - r.first_lsn.0),
+        purged_up_to: opened.as_ref().map(|o| o.purged_up_to),
+        durable_lsn: opened.as_ref().map(|o| o.durable_lsn),
+        user_data_bytes: opened.as_ref().map(|o| o.user_data_bytes),
         total_bytes: files.iter().map(|s| s.size).sum(),
         tail,
-        metadata_file: dir.join(walogs_core::META_FILENAME).exists(),
-        v1_layout: files.iter().any(|s| s.name == layout::V1_FILENAME),
+        metadata_file: probed.has_meta,
+        v1_layout: files.iter().any(|s| s.name == V1_FILENAME),
         warnings: permissions.warnings(dir),
         permissions,
-        segments: rows(&files, report.as_ref()),
+        segments: rows(&files, report),
         error: error.as_ref().map(CliError::to_json),
     };
-    let code = if error.is_some() {
-        EXIT_CORRUPT
-    } else {
-        EXIT_OK
-    };
+    let code = error.as_ref().map_or(EXIT_OK, CliError::exit_code);
     let printed = if json {
         output::json(&info)
     } else {
@@ -142,6 +183,7 @@ fn rows(files: &[SegmentFile], report: Option<&RecoveryReport>) -> Vec<SegmentRo
             };
             SegmentRow {
                 name: s.name.clone(),
+                refused: s.refused.map(|k| k.to_string()),
                 size: s.size,
                 valid_bytes,
                 first_lsn: s.first_lsn,
@@ -175,6 +217,29 @@ fn render(info: &Info) -> String {
             lsn_range(first, next)
         );
     }
+    if let Some(floor) = info.purged_up_to {
+        let purged = if floor == 0 {
+            "nothing purged".to_string()
+        } else {
+            format!("LSN {floor} (every entry at or below it is gone for good)")
+        };
+        let _ = writeln!(s, "  purged up to: {purged}");
+    }
+    if let Some(durable) = info.durable_lsn {
+        let _ = writeln!(s, "  durable LSN : {durable}");
+    }
+    if let Some(n) = info.user_data_bytes {
+        let user = if n == 0 {
+            "none".to_string()
+        } else {
+            format!(
+                "{} in {}",
+                output::count(n, "byte", "bytes"),
+                walogs_core::USER_DATA_FILENAME
+            )
+        };
+        let _ = writeln!(s, "  user data   : {user}");
+    }
     let _ = writeln!(
         s,
         "  segments    : {}, {}",
@@ -196,12 +261,22 @@ fn render(info: &Info) -> String {
             "  layout      : v1 single file wal.log (a writable open renames it)"
         );
     }
+    let _ = writeln!(
+        s,
+        "  file modes  : {}; directory {}",
+        info.permissions.file_modes_text(),
+        info.permissions.mode
+    );
     for w in &info.warnings {
         let _ = writeln!(s, "  WARNING     : {w}");
     }
     if let Some(e) = &info.error {
-        let msg = e["message"].as_str().unwrap_or("corrupt");
-        let _ = writeln!(s, "  CORRUPT     : {msg}");
+        let msg = e["message"].as_str().unwrap_or("refused");
+        let label = match info.status {
+            Status::UnsafeFile => "REFUSED     ",
+            _ => "CORRUPT     ",
+        };
+        let _ = writeln!(s, "  {label}: {msg}");
     }
     if !info.segments.is_empty() {
         let _ = writeln!(
@@ -219,7 +294,11 @@ fn render(info: &Info) -> String {
                 opt(r.first_lsn),
                 opt(r.last_lsn),
                 opt(r.entries),
-                if r.active { "  (active)" } else { "" }
+                match (&r.refused, r.active) {
+                    (Some(kind), _) => format!("  (REFUSED: {kind})"),
+                    (None, true) => "  (active)".to_string(),
+                    (None, false) => String::new(),
+                }
             );
         }
     }

@@ -6,5 +6,8 @@ pub mod bench;
 pub mod dump;
 pub mod help;
 pub mod info;
+pub mod log_change;
+pub mod purge;
 pub mod repair;
+pub mod truncate;
 pub mod verify;

@@ -5,7 +5,9 @@
 //!
 //! It first opens read-only to learn what the writable open will do (for `--dry-run` and
 //! `--save-cut`), then takes the write lock. A directory that holds no walogs log (or does
-//! not exist) is refused before anything is created in it (exit 5, or 1 when missing).
+//! not exist) is refused before anything is created in it (exit 5, or 1 when missing); so is
+//! one holding an entry the core will not touch (exit 6: a link, FIFO, ... under a walogs
+//! name, `walogs.lock` included), and nothing is changed through it.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -16,9 +18,9 @@ use serde_json::{Value, json};
 use walogs_core::{RecoveryReport, SalvageReport, TailState, WalError, WalOptions};
 
 use crate::cli::RepairArgs;
-use crate::diagnose::{self, Access};
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, Location};
-use crate::layout::{self, read_full_at};
+use crate::damage::DamageReport;
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK};
+use crate::layout::{LogDir, SegmentFile, read_full_at};
 use crate::output::{self, count};
 use crate::tail::{self, TailInfo, TailKind};
 use crate::wal_dir::{self, LockState};
@@ -80,8 +82,8 @@ struct Outcome {
 /// Run `repair`; returns the exit code (0 done or nothing to do, 3 refused, 4 locked).
 pub fn run(args: &RepairArgs, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
-    wal_dir::open(dir)?;
-    // An unreadable lock file is left to the writable open, whose error names it.
+    let probed = wal_dir::open(dir)?;
+    // An unreadable (or refused) lock file is left to the writable open, whose error names it.
     if let LockState::Held(_) = wal_dir::lock_state(dir) {
         return Err(WalError::Locked { path: dir.clone() }.into());
     }
@@ -98,32 +100,28 @@ pub fn run(args: &RepairArgs, json: bool) -> Result<u8, CliError> {
         error: None,
         hint: None,
     };
-    let plan = match crate::open::read_only(dir, args.salvage) {
+    let plan = match wal_dir::open_read_only(dir, args.salvage) {
         Ok(w) => w.recovery_report(),
-        Err(WalError::Corrupt { reason }) => {
-            refuse(&mut out, &reason, args.salvage);
+        Err(e) if e.damage().is_some() => {
+            refuse(&mut out, &e, &probed.segments, args.salvage);
             return output::finish(print(&out, json), EXIT_CORRUPT);
         }
-        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
+        Err(e) => return Err(e.into()),
     };
-    let files = layout::segments(dir)?;
-    out.tail = Some(tail::inspect(&plan, &files)?);
+    let files = probed.log.segments()?;
+    out.tail = Some(tail::inspect(&plan, &probed.log, &files, false)?);
     if args.dry_run {
         fill(&mut out, &plan);
         out.status = Status::DryRun;
         return output::finish(print(&out, json), EXIT_OK);
     }
     if let Some(path) = &args.save_cut {
-        save_cut(&plan, &files, path)?;
+        save_cut(&plan, &probed.log, out.tail.as_ref(), path)?;
         out.saved_to = Some(path.display().to_string());
     }
-    let wal = WalOptions::new()
-        .salvage(args.salvage)
-        .open(dir)
-        .map_err(|e| diagnose::open_error(dir, Access::Write, e))?;
+    let wal = WalOptions::new().salvage(args.salvage).open(dir)?;
     let done = wal.recovery_report();
-    wal.close()
-        .map_err(|e| diagnose::open_error(dir, Access::Write, e))?;
+    wal.close()?;
     fill(&mut out, &done);
     out.status = if done.bytes_truncated > 0 || done.migrated_v1 {
         Status::Repaired
@@ -141,15 +139,16 @@ fn fill(out: &mut Outcome, r: &RecoveryReport) {
     out.next_lsn = Some(r.next_lsn.0);
 }
 
-fn refuse(out: &mut Outcome, reason: &str, salvage: bool) {
-    let loc = Location::from_reason(reason);
+fn refuse(out: &mut Outcome, e: &WalError, segments: &[SegmentFile], salvage: bool) {
+    let Some(d) = e.damage() else { return };
+    let report = DamageReport::new(d, segments);
     out.status = Status::Refused;
-    out.hint = Some(if reason.starts_with("mid-log damage") && !salvage {
+    out.hint = Some(if d.kind.salvageable() && !salvage {
         format!(
             "valid entries follow the damage, so cutting it loses them; run `walogs repair --salvage {}` \
              to cut at offset {} anyway (add --save-cut FILE to keep the cut bytes)",
             out.dir,
-            loc.offset.map_or("?".to_string(), |o| o.to_string())
+            report.offset.map_or("?".to_string(), |o| o.to_string())
         )
     } else {
         "walogs repair cuts only the end of the last segment; this damage needs a person \
@@ -158,17 +157,20 @@ fn refuse(out: &mut Outcome, reason: &str, salvage: bool) {
     });
     out.error = Some(json!({
         "kind": "corrupt",
-        "message": reason,
-        "file": loc.file,
-        "offset": loc.offset,
+        "message": e.to_string(),
+        "file": report.file,
+        "offset": report.offset,
+        "damage": report,
     }));
 }
 
 /// Copy the bytes the writable open will cut (from the tail offset to the end of the last
-/// segment) to `path`. Costs one read and one write of those bytes, plus an fsync.
+/// segment, `tail.file`) to `path`. Costs one read and one write of those bytes, plus an
+/// fsync.
 fn save_cut(
     plan: &RecoveryReport,
-    files: &[layout::SegmentFile],
+    log: &LogDir,
+    tail: Option<&TailInfo>,
     path: &std::path::Path,
 ) -> Result<(), CliError> {
     let ctx = |e| {
@@ -178,14 +180,14 @@ fn save_cut(
         )
     };
     let mut dest = File::create(path).map_err(ctx)?;
-    if let (TailState::TruncatedAt(offset), Some(last)) = (plan.tail, files.last()) {
-        let src = File::open(&last.path)
-            .map_err(|e| CliError::io(format!("cannot read {}", last.path.display()), e))?;
+    if let (TailState::TruncatedAt(offset), Some(last)) =
+        (plan.tail, tail.and_then(|t| t.file.as_deref()))
+    {
+        let src = log.open_file(last)?;
         let mut buf = vec![0u8; 1 << 20];
         let mut at = offset;
         loop {
-            let n = read_full_at(&src, &mut buf, at)
-                .map_err(|e| CliError::io(format!("cannot read {}", last.path.display()), e))?;
+            let n = read_full_at(src.as_ref(), &mut buf, at)?;
             if n == 0 {
                 break;
             }

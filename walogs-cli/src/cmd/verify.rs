@@ -3,31 +3,33 @@
 //! full iteration that checks every entry again as it is read, the LSNs are dense, and
 //! (with `--generated`) every payload is the one `append --generate` wrote for its LSN.
 //!
-//! On corruption it says where the damage is (file, offset, the last intact LSN before it
-//! and the first after it), which LSNs it affects, and what applies: `repair --salvage` for
-//! mid-log damage in the last segment, nothing automatic for a completed segment.
+//! On corruption it reports the core's description of the damage (kind, file, offset, the
+//! last intact LSN before it and the first after it), which LSNs it affects, and what
+//! applies: `repair --salvage` for mid-log damage in the last segment (the core's salvaging
+//! read-only open says exactly what it would cut), a restore for damage in or between
+//! completed segments.
 //!
-//! Exit status: 0 clean, 2 torn tail, 3 corruption, 5 no walogs log in DIR, 1 usage or I/O
-//! error. Takes no lock and needs read access only: works while a writer has the log open.
+//! Exit status: 0 clean, 2 torn tail, 3 corruption, 5 no walogs log in DIR, 6 an entry the
+//! core refuses (a link, FIFO, ... under a walogs name), 1 usage or I/O error. Takes no lock
+//! and needs read access only: works while a writer has the log open (a writer's write in
+//! progress is never called torn).
 
 use std::fmt::Write as _;
-use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use walogs_core::{Lsn, Wal, WalError};
+use walogs_core::{DamageKind, Lsn, Wal, WalError};
 
 use crate::cli::VerifyArgs;
-use crate::damage::{self, Damage, Reading};
-use crate::diagnose::{self, Access};
-use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, EXIT_TORN, Location};
-use crate::layout::SegmentFile;
+use crate::damage::DamageReport;
+use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK, EXIT_TORN};
+use crate::layout::{LogDir, SegmentFile, segment_seq};
 use crate::output::{self, count, lsn_range};
 use crate::pattern;
 use crate::progress::{self, ReadProgress};
 use crate::tail::{self, TailInfo};
-use crate::wal_dir;
+use crate::wal_dir::{self, LockState};
 
 /// The verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,7 +51,7 @@ enum Remedy {
     /// and cutting there would discard the entries after it. `file` (or, when absent, the
     /// missing segments) must come back from a backup or replica.
     Restore {
-        /// The damaged segment.
+        /// The damaged (or missing) segment.
         file: Option<String>,
     },
     /// Mid-log damage in the last segment: `walogs repair --salvage` cuts the segment at
@@ -66,8 +68,8 @@ enum Remedy {
         /// LSN of the first of them.
         first_lsn_cut: u64,
     },
-    /// Every frame reads correctly, yet the files disagree (the metadata seal, missing
-    /// segments at the end): nothing can be cut automatically; a person must look.
+    /// Damage outside the frames (the metadata file, the user data, both layouts at once):
+    /// nothing can be cut automatically; a person must look.
     Inspect,
 }
 
@@ -90,8 +92,8 @@ struct Verdict {
     lock_holder: Option<String>,
     /// For `corrupt`: kind, message, file, offset (and lsn for a payload mismatch).
     error: Option<Value>,
-    /// For damage the core refused: where reading the segments in order stopped.
-    damage: Option<Damage>,
+    /// For damage the core refused: the core's description of it.
+    damage: Option<DamageReport>,
     /// For damage the core refused: what applies.
     remedy: Option<Remedy>,
 }
@@ -100,6 +102,7 @@ struct Verdict {
 pub fn run(args: &VerifyArgs, json: bool) -> Result<u8, CliError> {
     let dir = &args.dir;
     let probed = wal_dir::open(dir)?;
+    let lock = wal_dir::lock_state(dir);
     let mut v = Verdict {
         dir: dir.display().to_string(),
         status: Status::Clean,
@@ -111,18 +114,23 @@ pub fn run(args: &VerifyArgs, json: bool) -> Result<u8, CliError> {
         segments: probed.segments.len(),
         tail: None,
         generated_checked: args.generated,
-        lock_holder: wal_dir::lock_state(dir).holder(),
+        lock_holder: lock.holder(),
         error: None,
         damage: None,
         remedy: None,
     };
     let progress = ReadProgress::start(probed.segment_bytes(), json, "checking frames");
-    let opened = crate::open::read_only(dir, false);
+    let opened = wal_dir::open_read_only(dir, false);
     progress.finish();
+    // Listed after the open, so that a live writer's newest segment is the one inspected.
+    let files = probed.log.segments()?;
     match opened {
-        Ok(wal) => check(&wal, dir, args.generated, json, &mut v, &probed.segments)?,
-        Err(WalError::Corrupt { reason }) => corrupt(&mut v, &reason, dir, &probed.segments)?,
-        Err(e) => return Err(diagnose::open_error(dir, Access::Read, e)),
+        Ok(wal) => {
+            let writer_live = matches!(lock, LockState::Held(_));
+            check(&wal, &probed.log, &files, writer_live, args, json, &mut v)?;
+        }
+        Err(e) if e.damage().is_some() => corrupt(&mut v, &e, dir, &files),
+        Err(e) => return Err(e.into()),
     }
     let printed = if json {
         output::json(&v)
@@ -132,61 +140,54 @@ pub fn run(args: &VerifyArgs, json: bool) -> Result<u8, CliError> {
     output::finish(printed, v.exit_code)
 }
 
-/// Record the core's corruption `reason`, then locate the damage and what applies.
-fn corrupt(
-    v: &mut Verdict,
-    reason: &str,
-    dir: &Path,
-    segments: &[SegmentFile],
-) -> Result<(), CliError> {
-    let loc = Location::from_reason(reason);
+/// Record the core's corruption error `e` and what applies.
+fn corrupt(v: &mut Verdict, e: &WalError, dir: &Path, segments: &[SegmentFile]) {
+    let Some(d) = e.damage() else { return };
+    let report = DamageReport::new(d, segments);
     v.status = Status::Corrupt;
     v.exit_code = EXIT_CORRUPT;
     v.error = Some(json!({
         "kind": "corrupt",
-        "message": reason,
-        "file": loc.file,
-        "offset": loc.offset,
+        "message": e.to_string(),
+        "file": report.file,
+        "offset": report.offset,
     }));
-    let (damage, remedy) = locate(dir, segments)?;
-    v.damage = damage;
-    v.remedy = Some(remedy);
-    Ok(())
+    v.remedy = Some(remedy(dir, d.kind, &report));
+    v.damage = Some(report);
 }
 
-/// Read the segments in order to find the damage, and decide what applies: damage in the
-/// last segment is offered to a read-only salvaging open, whose report says exactly what
-/// `repair --salvage` would cut. Costs a read of the log up to the damage (plus, for the
-/// last segment, a salvaging read-only open).
-fn locate(dir: &Path, segments: &[SegmentFile]) -> Result<(Option<Damage>, Remedy), CliError> {
-    let reading = damage::read(segments, |_, _| Ok(ControlFlow::Continue(())))?;
-    let Reading::Damaged(mut d) = reading else {
-        return Ok((None, Remedy::Inspect));
-    };
-    if d.in_completed_segment() {
-        let file = match d.kind {
-            damage::DamageKind::SegmentGap { .. } => None,
-            _ => d.file().map(str::to_string),
-        };
-        return Ok((Some(d), Remedy::Restore { file }));
-    }
-    let salvaged = crate::open::read_only(dir, true)
-        .ok()
-        .and_then(|w| w.recovery_report().salvaged);
-    let remedy = match salvaged {
-        Some(s) => {
-            d.first_lsn_after = Some(s.first_lsn_cut.0);
-            Remedy::Salvage {
+/// What applies to damage of `kind`: mid-log damage is offered to a read-only salvaging
+/// open, whose report says exactly what `repair --salvage` would cut (costs one more read
+/// of the log); damage in or between segments needs a restore; anything else a person.
+fn remedy(dir: &Path, kind: DamageKind, report: &DamageReport) -> Remedy {
+    if kind.salvageable() {
+        let salvaged = wal_dir::open_read_only(dir, true)
+            .ok()
+            .and_then(|w| w.recovery_report().salvaged);
+        return match salvaged {
+            Some(s) => Remedy::Salvage {
                 file: s.file,
                 offset: s.offset,
                 bytes_cut: s.bytes_cut,
                 valid_frames_cut: s.valid_frames_cut,
                 first_lsn_cut: s.first_lsn_cut.0,
-            }
-        }
-        None => Remedy::Inspect,
-    };
-    Ok((Some(d), remedy))
+            },
+            None => Remedy::Inspect,
+        };
+    }
+    match kind {
+        DamageKind::CompletedSegment
+        | DamageKind::EmptyCompletedSegment
+        | DamageKind::LsnDiscontinuity
+        | DamageKind::SegmentGap
+        | DamageKind::SealMismatch
+        | DamageKind::BelowSeal => Remedy::Restore {
+            // Only a segment can be restored (a seal mismatch may name the metadata file:
+            // then segments are missing).
+            file: report.file.clone().filter(|f| segment_seq(f).is_some()),
+        },
+        _ => Remedy::Inspect,
+    }
 }
 
 fn mismatch(v: &mut Verdict, lsn: u64, message: String) {
@@ -201,14 +202,16 @@ fn mismatch(v: &mut Verdict, lsn: u64, message: String) {
     }));
 }
 
-/// Iterate every entry of an opened log and classify its tail.
+/// Iterate every entry of an opened log and classify its tail (`files`: the segments listed
+/// after the open; `writer_live`: a writer holds the lock).
 fn check(
     wal: &Wal,
-    dir: &Path,
-    generated: bool,
+    log: &LogDir,
+    files: &[SegmentFile],
+    writer_live: bool,
+    args: &VerifyArgs,
     json: bool,
     v: &mut Verdict,
-    files: &[SegmentFile],
 ) -> Result<(), CliError> {
     let report = wal.recovery_report();
     let (first, next) = (report.first_lsn.0, report.next_lsn.0);
@@ -222,11 +225,12 @@ fn check(
     while let Some(item) = cursor.next_entry() {
         let (lsn, data) = match item {
             Ok(x) => x,
-            Err(WalError::Corrupt { reason }) => {
+            Err(e) if e.damage().is_some() => {
                 pb.finish_and_clear();
-                return corrupt(v, &reason, dir, files);
+                corrupt(v, &e, &args.dir, files);
+                return Ok(());
             }
-            Err(e) => return Err(diagnose::read_error(dir, e)),
+            Err(e) => return Err(e.into()),
         };
         if lsn.0 != expected {
             pb.finish_and_clear();
@@ -234,7 +238,7 @@ fn check(
             mismatch(v, expected, msg);
             return Ok(());
         }
-        if generated && !pattern::matches(&mut scratch, lsn.0, data) {
+        if args.generated && !pattern::matches(&mut scratch, lsn.0, data) {
             pb.finish_and_clear();
             let msg = format!(
                 "the payload of LSN {} ({} bytes) is not the generated pattern of that LSN",
@@ -257,7 +261,7 @@ fn check(
         mismatch(v, expected, msg);
         return Ok(());
     }
-    let t = tail::inspect(&report, files)?;
+    let t = tail::inspect(&report, log, files, writer_live)?;
     if t.is_torn() {
         v.status = Status::TornTail;
         v.exit_code = EXIT_TORN;
@@ -270,10 +274,10 @@ fn check(
 fn remedy_text(r: &Remedy, dir: &str) -> String {
     match r {
         Remedy::Restore { file } => format!(
-            "nothing can be cut automatically: the damage is in a completed segment, and \
-             `walogs repair` (with or without --salvage) only ever cuts the end of the last \
-             segment. Restore {} from a backup or replica; `walogs dump` prints the entries \
-             before the damage.",
+            "nothing can be cut automatically: the damage is in or between completed \
+             segments, and `walogs repair` (with or without --salvage) only ever cuts the end \
+             of the last segment. Restore {} from a backup or replica; `walogs dump` prints \
+             the entries before the damage.",
             file.as_deref().unwrap_or("the missing segments")
         ),
         Remedy::Salvage {
@@ -288,9 +292,9 @@ fn remedy_text(r: &Remedy, dir: &str) -> String {
             output::bytes(*bytes_cut),
             count(*valid_frames_cut, "valid frame", "valid frames")
         ),
-        Remedy::Inspect => "nothing can be cut automatically: every frame reads correctly, \
-                            but the files disagree with each other (see the message above); \
-                            `walogs info` lists them."
+        Remedy::Inspect => "nothing can be cut automatically: the damage is not in the \
+                            frames of a segment (see the message above); `walogs info` lists \
+                            the files."
             .to_string(),
     }
 }
@@ -325,7 +329,7 @@ fn render(v: &Verdict) -> String {
             let _ = writeln!(s, "CORRUPT: {} ({at})", v.dir);
             let _ = writeln!(s, "  {}", e["message"].as_str().unwrap_or("corrupt"));
             if let Some(d) = &v.damage {
-                let _ = writeln!(s, "  where       : {}", d.describe());
+                let _ = writeln!(s, "  around it   : {}", d.describe());
                 let _ = writeln!(s, "  affected    : {}", d.affected_text());
             }
             if let Some(r) = &v.remedy {

@@ -385,3 +385,58 @@ pub fn damage_frame(dir: &Path, seg: usize, k: usize) -> Damaged {
         next_segment_lsn: segs.get(seg + 1).map(|s| frames_of(s)[0].1),
     }
 }
+
+/// Run `walogs ARGS` with empty stdin like [`walogs`], but fail the test (after killing the
+/// child) if it has not ended within `limit`: a guard against a command that hangs (on a
+/// FIFO, say), far above the time any such command takes.
+pub fn walogs_within<S: AsRef<std::ffi::OsStr>>(args: &[S], limit: std::time::Duration) -> Run {
+    use std::io::Read;
+    let mut child = spawn(
+        bin()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "walogs {:?} did not end within {limit:?}: it hangs",
+                args.iter()
+                    .map(|a| a.as_ref().to_owned())
+                    .collect::<Vec<_>>()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    Run {
+        code: status.code().expect("exited by a signal"),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// Make a FIFO at `path` (with `mkfifo`).
+pub fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo (coreutils)")
+        .success();
+    assert!(ok, "mkfifo {}", path.display());
+}

@@ -1,0 +1,286 @@
+//! The read-only commands beside a live writer process: `verify`, `info` and `dump` run
+//! again and again while another process appends (single entries and atomic batches, across
+//! rotations) never report damage that is not there, and never call the writer's write in
+//! progress a torn tail.
+//!
+//! Known core bug, tolerated here until it is fixed: a read-only open gives up after a fixed
+//! number of readings that all found "mid-log damage" at a different place (a writer
+//! appending faster than one reading takes), and reports the last of them as damage. Such a
+//! report is tolerated only in its exact shape (mid-log damage while the writer holds the
+//! lock, at an offset that now holds the next valid frame), and only while
+//! [`known_core_bug_a_read_only_open_takes_a_growing_tail_for_damage`] reproduces it: that
+//! test fails once the core no longer does, and the tolerance must then go.
+
+mod common;
+
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use serde_json::Value;
+use walogs_core::frame::{self, Decoded};
+use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode, OsFs};
+use walogs_core::{DamageKind, Wal, WalError, WalOptions};
+
+/// Whether a corrupt verdict (the `damage` object of `verify`, or `error.damage` of `info`)
+/// has the exact shape of the known core bug: mid-log damage in `dir` while `writer` holds
+/// the lock, at an offset that now holds a valid frame with the LSN right after the last good
+/// one (the append that was in flight).
+fn is_the_known_core_bug(dir: &Path, damage: &Value, holder: &Value, writer: u32) -> bool {
+    if damage["kind"] != "mid_log" || holder != &Value::String(writer.to_string()) {
+        return false;
+    }
+    let (Some(file), Some(offset), Some(last_good)) = (
+        damage["file"].as_str(),
+        damage["offset"].as_u64(),
+        damage["last_good_lsn"].as_u64(),
+    ) else {
+        return false;
+    };
+    let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
+    let Some(at) = bytes.get(offset as usize..) else {
+        return false;
+    };
+    matches!(frame::decode(at), Decoded::Frame { first_lsn, .. } if first_lsn == last_good + 1)
+}
+
+#[test]
+fn no_false_alarm_beside_a_busy_writer_process() {
+    let d = tempfile::tempdir().unwrap();
+    let mut child = spawn(
+        bin()
+            .args(["append", p(d.path()), "--generate", "0", "--size", "1-300"])
+            .args(["--batch", "3", "--max-segment-size", "262144"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null()),
+    );
+    let writer = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..2000 {
+        lines.next().unwrap().unwrap();
+    }
+    let drain = std::thread::spawn(move || for _ in lines {});
+    let mut runs = Vec::new();
+    for _ in 0..8 {
+        runs.push((
+            "verify",
+            walogs(&["--json", "verify", "--generated", p(d.path())]),
+        ));
+        runs.push(("info", walogs(&["--json", "info", p(d.path())])));
+        runs.push(("dump", walogs(&["--json", "dump", p(d.path())])));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drain.join().unwrap();
+    let mut tolerated = 0;
+    for (cmd, r) in &runs {
+        if r.code == 3 && *cmd != "dump" {
+            let v = r.json();
+            let (damage, holder) = match *cmd {
+                "verify" => (&v["damage"], &v["lock_holder"]),
+                _ => (&v["error"]["damage"], &v["lock_holder"]),
+            };
+            assert!(
+                is_the_known_core_bug(d.path(), damage, holder, writer),
+                "{cmd} reported damage beside a live writer: {}",
+                r.stdout
+            );
+            tolerated += 1;
+            continue;
+        }
+        if r.code == 3 {
+            let mut l = r.json_lines();
+            let e = l.pop().unwrap()["error"].take();
+            assert!(
+                is_the_known_core_bug(
+                    d.path(),
+                    &e["damage"],
+                    &Value::from(writer.to_string()),
+                    writer
+                ),
+                "dump reported damage beside a live writer: {e}"
+            );
+            tolerated += 1;
+            continue;
+        }
+        assert_eq!(r.code, 0, "{cmd}: {}{}", r.stdout, r.stderr);
+        match *cmd {
+            "verify" | "info" => {
+                let v = r.json();
+                assert_ne!(
+                    v["tail"]["state"], "torn",
+                    "{cmd} beside a live writer: {v}"
+                );
+                assert_eq!(v["lock_holder"], writer.to_string(), "{cmd}");
+            }
+            _ => {
+                let lsns: Vec<u64> = r
+                    .json_lines()
+                    .iter()
+                    .map(|l| l["lsn"].as_u64().unwrap())
+                    .collect();
+                assert!(lsns.len() >= 2000, "dump printed {} entries", lsns.len());
+                assert_eq!(lsns, (1..=lsns.len() as u64).collect::<Vec<_>>());
+            }
+        }
+    }
+    println!(
+        "{} read-only commands beside a live writer: {tolerated} reported the known core bug",
+        runs.len()
+    );
+}
+
+/// A file system that makes a writer append two entries every time a read-only open looks
+/// past the end of the valid frames of a segment (`next_data`, which only that look uses):
+/// every reading then finds a bad frame (the zeros past the end) followed by valid ones at a
+/// new place, which is what a writer appending as fast as the reader reads does.
+#[derive(Debug, Clone)]
+struct GrowingFs {
+    writer: Arc<Mutex<Wal>>,
+    /// Appends left before the writer stops (so that a core that reads on never loops).
+    left: Arc<AtomicU32>,
+}
+
+impl GrowingFs {
+    fn grow(&self) {
+        if self
+            .left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            let mut w = self.writer.lock().unwrap();
+            w.append(b"appended while the reader looked").unwrap();
+            w.append(b"and one more").unwrap();
+        }
+    }
+}
+
+impl FileSystem for GrowingFs {
+    fn open_dir(&self, path: &Path) -> io::Result<Box<dyn Dir>> {
+        Ok(Box::new(GrowingDir {
+            inner: OsFs.open_dir(path)?,
+            fs: self.clone(),
+        }))
+    }
+    fn kind(&self, path: &Path) -> io::Result<Option<bool>> {
+        OsFs.kind(path)
+    }
+    fn create_dir(&self, path: &Path, mode: u32) -> io::Result<()> {
+        OsFs.create_dir(path, mode)
+    }
+    fn sync_dir(&self, path: &Path) -> io::Result<()> {
+        OsFs.sync_dir(path)
+    }
+}
+
+#[derive(Debug)]
+struct GrowingDir {
+    inner: Box<dyn Dir>,
+    fs: GrowingFs,
+}
+
+impl Dir for GrowingDir {
+    fn path(&self) -> &Path {
+        self.inner.path()
+    }
+    fn open(&self, name: &str, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
+        let inner = self.inner.open(name, mode)?;
+        Ok(Box::new(GrowingFile {
+            inner,
+            fs: self.fs.clone(),
+        }))
+    }
+    fn list(&self) -> io::Result<Vec<String>> {
+        self.inner.list()
+    }
+    fn kind(&self, name: &str) -> io::Result<Option<EntryKind>> {
+        self.inner.kind(name)
+    }
+    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
+        self.inner.rename(from, to)
+    }
+    fn remove(&self, name: &str) -> io::Result<()> {
+        self.inner.remove(name)
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.inner.sync()
+    }
+}
+
+#[derive(Debug)]
+struct GrowingFile {
+    inner: Box<dyn FsFile>,
+    fs: GrowingFs,
+}
+
+impl FsFile for GrowingFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.inner.read_at(buf, offset)
+    }
+    fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
+        self.inner.write_all_at(buf, offset)
+    }
+    fn sync_data(&self) -> io::Result<()> {
+        self.inner.sync_data()
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.inner.set_len(len)
+    }
+    fn len(&self) -> io::Result<u64> {
+        self.inner.len()
+    }
+    fn allocate(&self, len: u64) -> io::Result<()> {
+        self.inner.allocate(len)
+    }
+    fn try_lock(&self) -> io::Result<bool> {
+        self.inner.try_lock()
+    }
+    fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
+        self.fs.grow();
+        self.inner.next_data(offset)
+    }
+}
+
+/// The known core bug, reproduced deterministically: a writer appends while each reading of
+/// a read-only open looks past the end of the frames, so no two readings find the same
+/// "damage", and the open reports the last one although every frame it names is valid. This
+/// test fails once the core no longer does; then remove the tolerance above (and this test).
+#[test]
+fn known_core_bug_a_read_only_open_takes_a_growing_tail_for_damage() {
+    let d = tempfile::tempdir().unwrap();
+    let dir: PathBuf = d.path().to_path_buf();
+    let mut wal = WalOptions::new().open(&dir).unwrap();
+    for i in 0..10u32 {
+        wal.append(&i.to_le_bytes()).unwrap();
+    }
+    let fs = GrowingFs {
+        writer: Arc::new(Mutex::new(wal)),
+        left: Arc::new(AtomicU32::new(1000)),
+    };
+    let opened = WalOptions::new()
+        .read_only(true)
+        .file_system(Arc::new(fs.clone()))
+        .open(&dir);
+    let appended = 1000 - fs.left.load(Ordering::SeqCst);
+    match opened {
+        Err(e @ WalError::Corrupt { .. }) => {
+            let damage = e.damage().unwrap();
+            assert_eq!(damage.kind, DamageKind::MidLog, "{e}");
+            println!(
+                "known core bug still reproduces: after {appended} looks past the end with \
+                 appends between them, the read-only open reported: {e}"
+            );
+        }
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(ro) => panic!(
+            "the core no longer reports a growing tail as damage (read-only open saw LSN {}..{} \
+             after {appended} looks past the end): remove the tolerance of the known core bug \
+             in tests/beside_writer.rs, and this test",
+            ro.first_lsn(),
+            ro.next_lsn()
+        ),
+    }
+}
