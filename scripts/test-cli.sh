@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the `walogs` command-line tool: lint (fmt, clippy, rustdoc), the integration tests
-# (every subcommand and exit code on healthy, torn and damaged logs; SIGKILL of a writer),
-# and a short run of the demo (scripts/demo.sh, the README's first command).
+# (every subcommand and exit code on healthy, torn and damaged logs; purge and truncate; links,
+# FIFOs and permissions in the WAL directory; the read-only commands beside a live writer
+# process; SIGKILL of a writer), and a short run of the demo (scripts/demo.sh, the README's
+# first command).
 #
 # Needs only Rust stable with rustfmt and clippy (added with rustup if missing).
 # Set WALOGS_SKIP_DEMO=1 to skip the demo (it builds the CLI in release mode).

@@ -144,3 +144,71 @@ pub fn recovery_notes(r: &RecoveryReport) -> Vec<String> {
     }
     notes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use walogs_core::Lsn;
+
+    fn report(tail: TailState, next: u64) -> RecoveryReport {
+        RecoveryReport {
+            tail,
+            bytes_truncated: 0,
+            salvaged: None,
+            migrated_v1: false,
+            segments: 0,
+            first_lsn: Lsn(1),
+            next_lsn: Lsn(next),
+            read_only: true,
+        }
+    }
+
+    fn seg(seq: u64, first_lsn: Option<u64>) -> SegmentFile {
+        SegmentFile {
+            name: walogs_core::segment::segment_filename(seq),
+            seq,
+            refused: None,
+            size: 0,
+            first_lsn,
+        }
+    }
+
+    #[test]
+    fn the_last_segment_at_the_open_is_found_after_a_rotation() {
+        let segs = [seg(1, Some(1)), seg(2, Some(50)), seg(3, Some(90))];
+        let last = |tail, next| last_at_open(&report(tail, next), &segs).map(|s| s.seq);
+        // The open saw segment 2 end at LSN 79; segment 3 was started after it.
+        assert_eq!(last(TailState::TruncatedAt(500), 80), Some(2));
+        assert_eq!(last(TailState::TruncatedAt(100), 95), Some(3));
+        // The open saw segment 3 without a frame; it has frames from LSN 90 on since.
+        assert_eq!(last(TailState::TruncatedAt(0), 90), Some(3));
+        let fresh = [seg(1, Some(1)), seg(2, None)];
+        let at_open = last_at_open(&report(TailState::TruncatedAt(0), 50), &fresh);
+        assert_eq!(at_open.map(|s| s.seq), Some(2));
+    }
+
+    #[test]
+    fn bytes_past_the_frames_are_a_write_in_progress_while_a_writer_holds_the_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let mut wal = walogs_core::WalOptions::new().open(d.path()).unwrap();
+        wal.append(b"entry").unwrap();
+        wal.close().unwrap();
+        let name = "wal-000001.log";
+        let path = d.path().join(name);
+        let end = std::fs::metadata(&path).unwrap().len();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend_from_slice(&[7u8; 10]);
+        std::fs::write(&path, bytes).unwrap();
+        let log = LogDir::open(d.path()).unwrap();
+        let segs = log.segments().unwrap();
+        let r = report(TailState::TruncatedAt(end), 2);
+        assert_eq!(
+            inspect(&r, &log, &segs, false).unwrap().state,
+            TailKind::Torn
+        );
+        assert_eq!(
+            inspect(&r, &log, &segs, true).unwrap().state,
+            TailKind::Growing
+        );
+    }
+}
