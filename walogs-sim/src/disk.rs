@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::rng::Rng;
+use crate::Rng;
 
 /// Sector size of the simulated device: the unit in which a write can tear.
 pub const SECTOR: u64 = 512;

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode};
 
+use crate::Rng;
 use crate::disk::{DataOp, DirOp, Disk, Entry, Inode, Resolution, normalize, resolve_file, split};
 use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
-use crate::rng::Rng;
 
 /// The disk state right after one mutating call: a crash point.
 #[derive(Debug, Clone)]
@@ -92,6 +92,7 @@ struct Inner {
     trace: Option<Vec<String>>,
     locks: HashMap<usize, u64>,
     next_handle: u64,
+    sync_delay: Option<std::time::Duration>,
 }
 
 /// A simulated file system. Cloning gives another handle to the same device.
@@ -146,6 +147,7 @@ impl SimFs {
                 trace: None,
                 locks: HashMap::new(),
                 next_handle: 1,
+                sync_delay: None,
             })),
         }
     }
@@ -269,6 +271,13 @@ impl SimFs {
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
+    }
+
+    /// Make every later `sync_data` wait this long (with no lock held) before it syncs, or
+    /// stop (`None`). A harness uses it to give threads that should be waiting for that sync
+    /// (a durability notification, say) time to run first if they are wrongly not waiting.
+    pub fn set_sync_delay(&self, delay: Option<std::time::Duration>) {
+        self.lock().sync_delay = delay;
     }
 
     /// Mark a file read-only (permission bits), for images.
@@ -437,6 +446,10 @@ impl FsFile for SimFile {
     }
 
     fn sync_data(&self) -> io::Result<()> {
+        let delay = self.fs.lock().sync_delay;
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
         let mut g = self.fs.lock();
         let desc = || format!("sync_data {}", self.path.display());
         let fault = g.enter(CallClass::Sync, desc, &self.path);

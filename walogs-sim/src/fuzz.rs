@@ -4,12 +4,15 @@
 
 use walogs_core::frame::{Decoded, decode};
 
-use crate::image::{batch_frame, check_image, image_from_bytes, plain_frame, raw_frame};
-use crate::rng::Rng;
+use crate::Rng;
+use crate::image::{
+    batch_frame, check_image, image_from_bytes, member_frame, plain_frame, raw_frame,
+};
 
 /// The decoder oracle: never panics (the caller notices), and a decoded frame re-encodes to
-/// exactly the bytes it was decoded from; `Incomplete` only when the input is shorter than
-/// the header or than the length the header declares.
+/// exactly the bytes it was decoded from (a unit member frame as the one entry it holds,
+/// with the index and count of its body prefix); `Incomplete` only when the input is
+/// shorter than the header or than the length the header declares.
 pub fn check_decode(bytes: &[u8]) -> Result<(), String> {
     match decode(bytes) {
         Decoded::Frame {
@@ -23,14 +26,27 @@ pub fn check_decode(bytes: &[u8]) -> Result<(), String> {
                     bytes.len()
                 ));
             }
-            if first_lsn == 0 || first_lsn >= 1 << 63 {
+            let batch = bytes[15] & 0x80 != 0;
+            let member = !batch && bytes[15] & 0x40 != 0;
+            let top = if batch { 1 << 63 } else { 1 << 62 };
+            if first_lsn == 0 || first_lsn >= top {
                 return Err(format!("decoded first LSN {first_lsn}"));
             }
-            let batch = bytes[15] & 0x80 != 0;
             let again = if batch {
                 batch_frame(first_lsn, &entries)
             } else if let [one] = entries.as_slice() {
-                plain_frame(first_lsn, one)
+                if member {
+                    let at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().expect("4"));
+                    let (index, count) = (at(16), at(20));
+                    if count < 2 || index >= count || u64::from(index) >= first_lsn {
+                        return Err(format!(
+                            "member {index} of a unit of {count} decoded at LSN {first_lsn}"
+                        ));
+                    }
+                    member_frame(first_lsn, index, count, one)
+                } else {
+                    plain_frame(first_lsn, one)
+                }
             } else {
                 return Err(format!("plain frame with {} entries", entries.len()));
             };
@@ -59,9 +75,24 @@ fn rand_bytes(rng: &mut Rng, max: usize) -> Vec<u8> {
     rng.bytes(n)
 }
 
-/// A random decoder input: a valid frame or batch, then maybe damaged.
+/// A random decoder input: a valid frame, batch or unit member, then maybe damaged.
 pub fn decode_input(rng: &mut Rng) -> Vec<u8> {
-    let mut v = match rng.below(4) {
+    let mut v = match rng.below(6) {
+        4 => {
+            let count = 2 + rng.below(6) as u32;
+            let index = rng.below(u64::from(count)) as u32;
+            let lsn = u64::from(index) + 1 + rng.below(1 << 40);
+            member_frame(lsn, index, count, &rand_bytes(rng, 200))
+        }
+        5 => {
+            // A member whose prefix may lie about its place, or whose LSN field carries
+            // both kind bits.
+            let mut body = (rng.next_u64() as u32 % 9).to_le_bytes().to_vec();
+            body.extend((rng.next_u64() as u32 % 9).to_le_bytes());
+            body.extend(rand_bytes(rng, 32));
+            let flags = if rng.chance(1, 4) { 3 << 62 } else { 1 << 62 };
+            raw_frame(rng.below(12) | flags, &body)
+        }
         0 => rand_bytes(rng, 64),
         1 => plain_frame(1 + rng.below(1 << 20), &rand_bytes(rng, 300)),
         2 => {
@@ -144,10 +175,12 @@ pub fn fuzz_open(seed: u64, n: u64, mut on_failure: impl FnMut(&[u8], &str)) -> 
     for _ in 0..n {
         let len = rng.index(200);
         let mut prog = rng.bytes(len);
-        // Bias the op bytes towards frames so that images reach deep into recovery.
+        // Bias the op bytes towards frames and units so that images reach deep into
+        // recovery.
         for b in prog.iter_mut().skip(4) {
             if rng.chance(1, 3) {
-                *b = (*b & 0xF0) | [0u8, 1, 2][rng.index(3)];
+                // A byte read as an op (`% 11`) becomes a frame, a batch or a unit.
+                *b = [0u8, 1, 2, 9][rng.index(4)] + 11 * rng.below(23) as u8;
             }
         }
         let (disk, ro) = image_from_bytes(&prog);

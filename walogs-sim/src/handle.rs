@@ -3,6 +3,7 @@
 //! bindings wrap) through the same calls.
 
 use std::path::Path;
+use std::time::Duration;
 
 use walogs_core::{Lsn, LsnRange, RecoveryReport, SharedWal, Wal, WalError, WalIter, WalOptions};
 
@@ -93,6 +94,75 @@ impl AnyWal {
         }
     }
 
+    /// `append_many` (not atomic across chunks; entries far below the chunk limit make one
+    /// unit).
+    pub fn append_many(&mut self, entries: &[Vec<u8>]) -> Result<LsnRange, WalError> {
+        match self {
+            AnyWal::Single(w) => w.append_many(entries),
+            AnyWal::Shared(w) => w.append_many(entries),
+        }
+    }
+
+    /// `purge_up_to`.
+    pub fn purge_up_to(&mut self, up_to: Lsn) -> Result<usize, WalError> {
+        match self {
+            AnyWal::Single(w) => w.purge_up_to(up_to),
+            AnyWal::Shared(w) => w.purge_up_to(up_to),
+        }
+    }
+
+    /// `purged_up_to`: the purge floor.
+    pub fn purged_up_to(&self) -> Lsn {
+        match self {
+            AnyWal::Single(w) => w.purged_up_to(),
+            AnyWal::Shared(w) => w.purged_up_to(),
+        }
+    }
+
+    /// `set_user_data`.
+    pub fn set_user_data(&mut self, data: &[u8]) -> Result<(), WalError> {
+        match self {
+            AnyWal::Single(w) => w.set_user_data(data),
+            AnyWal::Shared(w) => w.set_user_data(data),
+        }
+    }
+
+    /// `user_data`.
+    pub fn user_data(&self) -> Result<Vec<u8>, WalError> {
+        match self {
+            AnyWal::Single(w) => w.user_data(),
+            AnyWal::Shared(w) => w.user_data(),
+        }
+    }
+
+    /// `wait_durable`.
+    pub fn wait_durable(&self, lsn: Lsn, timeout: Option<Duration>) -> Result<(), WalError> {
+        match self {
+            AnyWal::Single(w) => w.wait_durable(lsn, timeout),
+            AnyWal::Shared(w) => w.wait_durable(lsn, timeout),
+        }
+    }
+
+    /// `on_durable`.
+    pub fn on_durable(
+        &self,
+        lsn: Lsn,
+        callback: impl FnOnce(Result<(), WalError>) + Send + 'static,
+    ) -> Result<(), WalError> {
+        match self {
+            AnyWal::Single(w) => w.on_durable(lsn, callback),
+            AnyWal::Shared(w) => w.on_durable(lsn, callback),
+        }
+    }
+
+    /// `read`.
+    pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
+        match self {
+            AnyWal::Single(w) => w.read(lsn),
+            AnyWal::Shared(w) => w.read(lsn),
+        }
+    }
+
     /// `sync`: everything appended is durable when it returns `Ok` (the durable LSN).
     pub fn sync(&mut self) -> Result<Lsn, WalError> {
         match self {
@@ -122,6 +192,14 @@ impl AnyWal {
         match self {
             AnyWal::Single(w) => w.iter(),
             AnyWal::Shared(w) => w.iter(),
+        }
+    }
+
+    /// `iter_from`.
+    pub fn iter_from(&self, from: Lsn) -> Result<WalIter, WalError> {
+        match self {
+            AnyWal::Single(w) => w.iter_from(from),
+            AnyWal::Shared(w) => w.iter_from(from),
         }
     }
 

@@ -1,10 +1,10 @@
 //! Directory images for fuzzing `open()`: an interpreter that turns arbitrary bytes into a
-//! WAL directory on a simulated [`Disk`] (mostly well-formed frames with LSNs that chain,
-//! plus damage, zero tails, huge length fields, stray files and metadata), and the oracle
-//! run on each image.
+//! WAL directory on a simulated [`Disk`] (mostly well-formed frames and units with LSNs that
+//! chain, plus damage, torn units, zero tails, huge length fields, stray files, metadata of
+//! both versions and user data files), and the oracle run on each image.
 //!
-//! The encoders here are written from the format description (SPEC §2 and the core's
-//! `frame` and `meta` module docs), independently of the core's own encoder.
+//! The encoders here are written from the format description (the core's `frame`, `meta`
+//! and `user_data` module docs), independently of the core's own encoders.
 
 use std::path::Path;
 
@@ -12,11 +12,13 @@ use walogs_core::{Lsn, WalOptions};
 
 use crate::disk::Disk;
 use crate::fs::SimFs;
+use crate::harness::frames::{decode_meta, user_value};
 
 /// The directory images live in.
 pub const IMAGE_DIR: &str = "/wal";
 
 const BATCH_FLAG: u64 = 1 << 63;
+const MEMBER_FLAG: u64 = 1 << 62;
 
 /// A plain frame: `[len u32][crc u32][lsn u64][data]`, CRC-32 over len ++ lsn ++ data.
 pub fn plain_frame(lsn: u64, data: &[u8]) -> Vec<u8> {
@@ -51,6 +53,30 @@ pub fn batch_frame(first: u64, entries: &[&[u8]]) -> Vec<u8> {
     raw_frame(first | BATCH_FLAG, &body)
 }
 
+/// A unit member frame (format extension 2): entry `index` of a unit of `count` entries, at
+/// `lsn`; body `[index u32][count u32][payload]`.
+pub fn member_frame(lsn: u64, index: u32, count: u32, payload: &[u8]) -> Vec<u8> {
+    let mut body = index.to_le_bytes().to_vec();
+    body.extend_from_slice(&count.to_le_bytes());
+    body.extend_from_slice(payload);
+    raw_frame(lsn | MEMBER_FLAG, &body)
+}
+
+/// The frames of a unit holding `entries` from `first` (one member frame each; a single
+/// entry is a plain frame), as the core writes an atomic batch, an `append_many` chunk or a
+/// group commit.
+pub fn unit_frames(first: u64, entries: &[&[u8]]) -> Vec<u8> {
+    if let [one] = entries {
+        return plain_frame(first, one);
+    }
+    let count = entries.len() as u32;
+    entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| member_frame(first + i as u64, i as u32, count, e))
+        .collect()
+}
+
 /// A version-1 `walogs.meta` recording that segment `seq` was sealed at LSN `last`.
 pub fn meta_file(seq: u64, last: u64) -> Vec<u8> {
     let mut b = Vec::with_capacity(36);
@@ -61,6 +87,49 @@ pub fn meta_file(seq: u64, last: u64) -> Vec<u8> {
     b.extend_from_slice(&0u32.to_le_bytes());
     let crc = crc32fast::hash(&b);
     b.extend_from_slice(&crc.to_le_bytes());
+    b
+}
+
+/// A version-2 `walogs.meta` (52 bytes): the seal, the purge `floor`, the deliberate cut
+/// `cut_lsn` and the flags (bit 0 relaxed, bit 1 a truncation under way).
+pub fn meta_file_v2(seq: u64, last: u64, floor: u64, cut_lsn: u64, flags: u32) -> Vec<u8> {
+    let mut b = Vec::with_capacity(52);
+    b.extend_from_slice(b"WALOGSMT");
+    b.extend_from_slice(&2u32.to_le_bytes());
+    b.extend_from_slice(&seq.to_le_bytes());
+    b.extend_from_slice(&last.to_le_bytes());
+    b.extend_from_slice(&floor.to_le_bytes());
+    b.extend_from_slice(&cut_lsn.to_le_bytes());
+    b.extend_from_slice(&flags.to_le_bytes());
+    let crc = crc32fast::hash(&b);
+    b.extend_from_slice(&crc.to_le_bytes());
+    b
+}
+
+/// One `walogs.user` slot: `[magic "WALOGSUD"][seq u64][len u32][crc u32][data]`, the
+/// CRC-32 over magic, seq, len and data.
+pub fn user_slot(seq: u64, data: &[u8]) -> Vec<u8> {
+    let mut b = b"WALOGSUD".to_vec();
+    b.extend_from_slice(&seq.to_le_bytes());
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    let mut h = crc32fast::Hasher::new();
+    h.update(&b);
+    h.update(data);
+    b.extend_from_slice(&h.finalize().to_le_bytes());
+    b.extend_from_slice(data);
+    b
+}
+
+/// A `walogs.user` file with these slots (`(seq, value)`, or `None` for an unwritten slot):
+/// slot `i` at `i * USER_SLOT` bytes.
+pub fn user_file(slots: &[Option<(u64, &[u8])>; 2]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        if let Some((seq, data)) = slot {
+            b.resize(i * crate::harness::frames::USER_SLOT, 0);
+            b.extend(user_slot(*seq, data));
+        }
+    }
     b
 }
 
@@ -104,7 +173,7 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
     let n_files = 1 + inp.byte() % 5;
     for i in 0..n_files {
         let kind = inp.byte();
-        let name = match kind % 10 {
+        let name = match kind % 12 {
             0..=5 => {
                 let seq = match inp.byte() % 16 {
                     14 => 999_999,
@@ -126,14 +195,52 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
                 continue;
             }
             8 => "walogs.meta.tmp".to_string(),
-            _ => "wal-00001.log".to_string(),
+            9 => "wal-00001.log".to_string(),
+            10 => {
+                // A version-2 metadata file: a floor and a cut near the LSNs written so far.
+                let seq = 1 + (inp.byte() % 4) as u64;
+                let last = next_lsn.saturating_sub(1) + (inp.byte() % 3) as u64;
+                let floor = next_lsn.saturating_sub((inp.byte() % 6) as u64);
+                let cut = match inp.byte() % 3 {
+                    0 => 0,
+                    1 => next_lsn.saturating_sub(1),
+                    _ => next_lsn.saturating_sub(2),
+                };
+                let body = meta_file_v2(seq, last, floor, cut, u32::from(inp.byte() % 4));
+                files.push((walogs_core::META_FILENAME.to_string(), body));
+                continue;
+            }
+            _ => {
+                // A user data file: each slot valid, damaged or absent.
+                let mut slots: [Option<(u64, Vec<u8>)>; 2] = [None, None];
+                for slot in &mut slots {
+                    if !inp.byte().is_multiple_of(3) {
+                        *slot = Some(((inp.byte() % 4) as u64, inp.take_upto(48)));
+                    }
+                }
+                let refs = [
+                    slots[0].as_ref().map(|(q, d)| (*q, d.as_slice())),
+                    slots[1].as_ref().map(|(q, d)| (*q, d.as_slice())),
+                ];
+                let mut body = user_file(&refs);
+                if !body.is_empty() && inp.byte().is_multiple_of(4) {
+                    let bit = inp.u32() as usize % (body.len() * 8);
+                    body[bit / 8] ^= 1 << (bit % 8);
+                }
+                if inp.byte().is_multiple_of(8) {
+                    let cut = inp.u32() as usize % (body.len() + 1);
+                    body.truncate(cut);
+                }
+                files.push((walogs_core::USER_DATA_FILENAME.to_string(), body));
+                continue;
+            }
         };
         let mut content = Vec::new();
         for _ in 0..24 {
             if inp.done() {
                 break;
             }
-            match inp.byte() % 9 {
+            match inp.byte() % 11 {
                 0 | 1 => {
                     let lsn = if inp.byte().is_multiple_of(8) {
                         inp.u16() as u64
@@ -181,11 +288,40 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
                     content.extend_from_slice(&lsn.to_le_bytes());
                     content.extend(inp.take_upto(64));
                 }
-                _ => {
+                8 => {
                     // A batch body that lies about its count or lengths, with a valid CRC.
                     let mut body = inp.u32().to_le_bytes().to_vec();
                     body.extend(inp.take_upto(48));
                     content.extend(raw_frame(next_lsn | BATCH_FLAG, &body));
+                }
+                9 => {
+                    // A whole unit of member frames.
+                    let n = 2 + inp.byte() % 4;
+                    let es: Vec<Vec<u8>> = (0..n).map(|_| inp.take_upto(40)).collect();
+                    let refs: Vec<&[u8]> = es.iter().map(Vec::as_slice).collect();
+                    content.extend(unit_frames(next_lsn, &refs));
+                    next_lsn += n as u64;
+                }
+                _ => {
+                    // A unit that is torn or lies: some of its members only, or members
+                    // whose index or count disagree, each with a valid CRC.
+                    let count = 2 + (inp.byte() % 4) as u32;
+                    let members = inp.byte();
+                    let mut written = 0;
+                    for i in 0..count {
+                        if members & (1 << i) == 0 {
+                            continue;
+                        }
+                        let (index, c) = match inp.byte() % 6 {
+                            0 => (inp.byte() as u32 % 8, count),
+                            1 => (i, inp.byte() as u32 % 8),
+                            _ => (i, count),
+                        };
+                        let data = inp.take_upto(24);
+                        content.extend(member_frame(next_lsn + u64::from(i), index, c, &data));
+                        written = i + 1;
+                    }
+                    next_lsn += u64::from(written);
                 }
             }
         }
@@ -201,22 +337,59 @@ pub fn image_from_bytes(data: &[u8]) -> (Disk, Vec<String>) {
     (disk, read_only)
 }
 
-/// `sealed_last_lsn + 1` of the image's metadata file, when it is a valid version-1 file.
+/// `sealed_last_lsn + 1` of the image's metadata file, when it is valid.
 pub fn meta_floor(disk: &Disk) -> Option<u64> {
     let files = disk.files_in(Path::new(IMAGE_DIR));
-    let b = files.get(walogs_core::META_FILENAME)?;
-    let ok = b.len() == 36
-        && b.starts_with(b"WALOGSMT")
-        && crc32fast::hash(&b[..32]).to_le_bytes() == b[32..36];
-    ok.then(|| u64::from_le_bytes(b[20..28].try_into().expect("8 bytes")) + 1)
+    decode_meta(files.get(walogs_core::META_FILENAME)?).map(|m| m.sealed_last_lsn + 1)
+}
+
+/// The purge floor of the image's metadata file, when it is a valid version-2 file.
+pub fn purge_floor(disk: &Disk) -> Option<u64> {
+    let files = disk.files_in(Path::new(IMAGE_DIR));
+    decode_meta(files.get(walogs_core::META_FILENAME)?)
+        .map(|m| m.floor)
+        .filter(|&f| f > 0)
+}
+
+/// What the image's user data must read as: `Some(Some(value))` for a file with a valid
+/// slot, `Some(None)` for a file with none (damage: an open must not call it empty), `None`
+/// without a file (empty).
+pub fn expected_user_data(disk: &Disk) -> Option<Option<Vec<u8>>> {
+    let files = disk.files_in(Path::new(IMAGE_DIR));
+    files
+        .get(walogs_core::USER_DATA_FILENAME)
+        .map(|b| user_value(b))
 }
 
 /// The fuzzing oracle for one image: opening it read-only, writable, and writable with
 /// salvage must never panic; when an open succeeds, iteration yields exactly the LSNs
-/// `first_lsn()..next_lsn()` without error, and a writable open then accepts an append at
-/// `next_lsn()`, closes, and reopens showing the same entries plus the new one.
-/// Returns a description of the first broken expectation.
+/// `first_lsn()..next_lsn()` without error, nothing at or below a valid metadata file's
+/// purge floor is served (`first_lsn()` and `next_lsn()` above it), `user_data()` is the
+/// value of the valid `walogs.user` slot with the higher sequence number (empty without the
+/// file; an open that succeeds with no valid slot must not read it as a value), and a
+/// writable open then accepts an append at `next_lsn()`, closes, and reopens showing the
+/// same entries plus the new one and the same user data; a user data value set then reads
+/// back after another reopen. Returns a description of the first broken expectation (noting
+/// when `walogs.meta` records a truncation under way).
 pub fn check_image(disk: &Disk, read_only_files: &[String]) -> Result<(), String> {
+    let files = disk.files_in(Path::new(IMAGE_DIR));
+    let truncating = files
+        .get(walogs_core::META_FILENAME)
+        .and_then(|b| decode_meta(b))
+        .is_some_and(|m| m.truncating);
+    check_opens(disk, read_only_files).map_err(|e| {
+        if truncating {
+            format!("{e} [walogs.meta records a truncation under way]")
+        } else {
+            e
+        }
+    })
+}
+
+/// [`check_image`] without the note on the metadata file.
+fn check_opens(disk: &Disk, read_only_files: &[String]) -> Result<(), String> {
+    let floor = purge_floor(disk);
+    let user = expected_user_data(disk);
     for (ro, salvage) in [(true, false), (false, false), (false, true)] {
         let fs = SimFs::new(disk.clone());
         for name in read_only_files {
@@ -232,6 +405,38 @@ pub fn check_image(disk: &Disk, read_only_files: &[String]) -> Result<(), String
         };
         let what = format!("read_only={ro} salvage={salvage}");
         let (first, next) = (wal.first_lsn().0, wal.next_lsn().0);
+        if let Some(f) = floor
+            && first <= f
+        {
+            return Err(format!(
+                "{what}: first_lsn {first} (next_lsn {next}) at or below the purge floor {f} of walogs.meta"
+            ));
+        }
+        let user_now = wal.user_data();
+        let want: Option<&[u8]> = match &user {
+            None => Some(b""),
+            Some(Some(v)) => Some(v),
+            Some(None) => None,
+        };
+        match (want, &user_now) {
+            (Some(w), Ok(v)) if v != w => {
+                return Err(format!(
+                    "{what}: user_data() read {} bytes, expected {} (the newest valid slot, or empty without walogs.user)",
+                    v.len(),
+                    w.len()
+                ));
+            }
+            (Some(_), Err(e)) => {
+                return Err(format!("{what}: user_data() failed on a valid value: {e}"));
+            }
+            (None, Ok(v)) => {
+                return Err(format!(
+                    "{what}: walogs.user has no valid slot, yet user_data() read {} bytes",
+                    v.len()
+                ));
+            }
+            _ => {}
+        }
         let mut got = Vec::new();
         for item in wal.iter() {
             got.push(
@@ -264,9 +469,8 @@ pub fn check_image(disk: &Disk, read_only_files: &[String]) -> Result<(), String
         }
         wal.close()
             .map_err(|e| format!("{what}: close failed: {e}"))?;
-        let again = opts
-            .clone()
-            .salvage(false)
+        let reopen = opts.clone().salvage(false);
+        let mut again = reopen
             .open(IMAGE_DIR)
             .map_err(|e| format!("{what}: reopen after a clean close failed: {e}"))?;
         let mut after = Vec::new();
@@ -278,6 +482,27 @@ pub fn check_image(disk: &Disk, read_only_files: &[String]) -> Result<(), String
             return Err(format!(
                 "{what}: reopen shows other entries than before the close"
             ));
+        }
+        if again.user_data().ok() != user_now.ok() {
+            return Err(format!("{what}: user data changed across a clean reopen"));
+        }
+        if again.set_user_data(b"fuzz-user").is_ok() {
+            again
+                .close()
+                .map_err(|e| format!("{what}: close after set_user_data failed: {e}"))?;
+            let last = reopen
+                .clone()
+                .read_only(true)
+                .open(IMAGE_DIR)
+                .map_err(|e| format!("{what}: reopen after set_user_data failed: {e}"))?;
+            match last.user_data() {
+                Ok(v) if v == b"fuzz-user" => {}
+                other => {
+                    return Err(format!(
+                        "{what}: after set_user_data the reopened user data is {other:?}"
+                    ));
+                }
+            }
         }
     }
     Ok(())

@@ -27,12 +27,13 @@
 pub mod disk;
 pub mod fault;
 pub mod fs;
-pub mod rng;
 
 pub use disk::{Disk, Resolution, SECTOR};
 pub use fault::{CallClass, FaultKind, FaultPlan, FiredFault};
 pub use fs::{CallCounts, Lies, SimFs, Snapshot};
-pub use rng::Rng;
+/// The one seeded generator of the walogs test suites (SplitMix64), shared with every
+/// other harness through `walogs-testkit`.
+pub use walogs_testkit::Rng;
 pub mod fuzz;
 pub mod handle;
 pub mod harness;

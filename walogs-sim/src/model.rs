@@ -3,22 +3,47 @@
 //!
 //! Under the default policy every acknowledged entry is durable. Under a relaxed policy
 //! (`Durability::Interval`, `Manual`, `None`) an acknowledged entry is durable only once a
-//! successful `sync()`, rotation, clean close or syncing append covered it (or the handle's
-//! `durable_lsn()` said so); [`Model::durable`] is that watermark. A power loss may lose the
+//! successful `sync()`, rotation, clean close, syncing append or `set_user_data` covered it,
+//! or the handle's `durable_lsn()` or a durability notification (`wait_durable`,
+//! `on_durable`) said so; [`Model::durable`] is that watermark. A power loss may lose the
 //! acknowledged entries above it, as a suffix, and their LSNs are then handed out again
 //! (the documented cost of those policies); it may never lose one at or below it, return a
 //! wrong payload, or hand out an LSN at or below it again.
+//!
+//! Log control adds four facts: the purge floor (nothing at or below an acknowledged
+//! `purge_up_to` is ever served again, and `next_lsn()` stays above it), a purge or a
+//! truncation in flight (after a crash it is either not done or done, never half of it: a
+//! truncation leaves the old log or the new one, a purge leaves every entry or starts the log
+//! above its floor), and the user data (the acknowledged value, or the one being set, never
+//! anything else; once the new value is visible, every entry appended before it is too).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+use walogs_core::{Lsn, WalError};
+
 use crate::handle::AnyWal;
+
+/// A durability notification: `wait_durable` returned `Ok`, or an `on_durable` callback ran
+/// with `Ok`, for entry `lsn` (holding `payload`) when the simulator had made `counter`
+/// mutating calls. From that call on, every crash state must hold the entry (and every
+/// acknowledged entry before it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The simulator's mutating-call counter when the notification arrived.
+    pub counter: u64,
+    /// The entry said to be durable.
+    pub lsn: u64,
+    /// Its payload (so a notice never vouches for a later entry that reuses the LSN after a
+    /// truncation).
+    pub payload: Vec<u8>,
+}
 
 /// What the driver knows: every acknowledged entry, and what was in flight.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
-    /// Acknowledged entries by LSN (entries removed by an acknowledged `truncate_after` are
-    /// dropped; checkpointed ones stay and may be missing from the front).
+    /// Acknowledged entries by LSN (entries removed by an acknowledged `truncate_after` or
+    /// `purge_up_to` are dropped; checkpointed ones stay and may be missing from the front).
     pub entries: BTreeMap<u64, Vec<u8>>,
     /// Highest LSN ever acknowledged (or seen after a recovery) and not truncated away.
     pub max_acked: u64,
@@ -28,11 +53,27 @@ pub struct Model {
     /// Highest `checkpoint` argument issued (acknowledged or in flight): entries at or below
     /// it may be gone from the front of the log.
     pub ckpt: u64,
-    /// The append or atomic batch in flight (not acknowledged): first LSN and payloads. It
-    /// may be present, entirely, or absent, entirely.
+    /// The append, atomic batch or `append_many` in flight (not acknowledged): first LSN and
+    /// payloads. It may be present, entirely, or absent, entirely (an `append_many` of the
+    /// harnesses' sizes is one unit).
     pub inflight: Option<(u64, Vec<Vec<u8>>)>,
-    /// A `truncate_after(k)` in flight: entries after `k` may be missing, as a suffix.
+    /// A `truncate_after(k)` in flight: the log may end at `k` instead (every entry after it
+    /// gone), or be as it was.
     pub truncating: Option<u64>,
+    /// The purge floor: the highest acknowledged `purge_up_to` (or the floor a recovery
+    /// reported). Nothing at or below it may be served; `next_lsn()` stays above it.
+    pub floor: u64,
+    /// A `purge_up_to(p)` in flight: the log may start above `p` instead, or be as it was.
+    pub purging: Option<u64>,
+    /// The acknowledged user data (empty before the first `set_user_data`).
+    pub user: Vec<u8>,
+    /// A `set_user_data` in flight: its value.
+    pub user_inflight: Option<Vec<u8>>,
+    /// Every durability notification so far (see [`Model::notified_by`]).
+    pub notices: Vec<Notice>,
+    /// Whether a purge past the end was ever issued: the log's LSNs may jump at a purge
+    /// floor (named in the messages of failed opens, for classifying them).
+    pub restarted: bool,
 }
 
 impl Model {
@@ -70,31 +111,83 @@ impl Model {
         self.truncating = None;
     }
 
+    /// Record an acknowledged `purge_up_to(up_to)`: the floor only rises.
+    pub fn purged(&mut self, up_to: u64) {
+        self.floor = self.floor.max(up_to);
+        let floor = self.floor;
+        self.entries.retain(|&l, _| l > floor);
+        self.purging = None;
+    }
+
+    /// Record an acknowledged `set_user_data(value)` (it made every entry appended before
+    /// it durable).
+    pub fn user_set(&mut self, value: Vec<u8>) {
+        self.user = value;
+        self.user_inflight = None;
+        self.synced(self.max_acked);
+    }
+
+    /// The model as a crash after mutating call `call` must see it: the notifications that
+    /// had arrived by then make their entries durable (a notice counts only while its entry
+    /// is still the one it was given for).
+    pub fn notified_by(&self, notices: &[Notice], call: u64) -> Model {
+        let mut m = self.clone();
+        for n in notices.iter().filter(|n| n.counter <= call) {
+            if m.entries.get(&n.lsn) == Some(&n.payload) {
+                m.synced(n.lsn);
+            }
+        }
+        m
+    }
+
     /// The LSN `next_lsn()` must stay above: the durable watermark, lowered by a truncation
-    /// in flight.
+    /// in flight, and the purge floor.
     pub fn lsn_floor(&self) -> u64 {
         let floor = self.durable.min(self.max_acked);
-        match self.truncating {
+        let kept = match self.truncating {
             Some(k) => floor.min(k),
             None => floor,
+        };
+        kept.max(self.floor)
+    }
+
+    /// A failed open, noting what the directory went through that may explain it.
+    pub fn open_failed(&self, e: impl fmt::Display) -> Violation {
+        Violation::FailedOpen(format!("{e}{}", self.note()))
+    }
+
+    /// `" (the log restarted above a purge floor)"` when a purge past the end was issued.
+    pub fn note(&self) -> &'static str {
+        if self.restarted {
+            " (the log restarted above a purge floor)"
+        } else {
+            ""
         }
     }
 
     /// After a checked recovery: what is in the log now is the new baseline (an entry seen
-    /// after recovery is on disk and must stay).
+    /// after recovery is on disk and must stay; so is the floor and the user data).
     pub fn rebase(&mut self, rec: &Recovered) {
+        let floor = self.floor.max(rec.floor);
         // Checkpointed entries below the log's start stay known: a checkpoint whose unlink
         // never became durable (a failed directory fsync) may bring them back.
         self.entries
-            .retain(|&l, _| l < rec.first_lsn && l <= self.ckpt);
+            .retain(|&l, _| l < rec.first_lsn && l <= self.ckpt && l > floor);
         self.entries.extend(rec.entries.iter().cloned());
         // A checked recovery kept everything at or below the floor, so this only lowers
         // `max_acked` when a truncation in flight happened or a relaxed policy lost unsynced
         // entries (their LSNs are free again). A successful open makes what it found durable.
         self.max_acked = rec.next_lsn - 1;
         self.durable = rec.next_lsn - 1;
+        self.floor = floor;
+        if let Ok(u) = &rec.user {
+            self.user = u.clone();
+        }
         self.inflight = None;
         self.truncating = None;
+        self.purging = None;
+        self.user_inflight = None;
+        self.notices.clear();
     }
 }
 
@@ -107,6 +200,10 @@ pub struct Recovered {
     pub first_lsn: u64,
     /// `next_lsn()`.
     pub next_lsn: u64,
+    /// `purged_up_to()`.
+    pub floor: u64,
+    /// `user_data()` (the error as text).
+    pub user: Result<Vec<u8>, String>,
 }
 
 /// A broken guarantee.
@@ -180,21 +277,47 @@ pub fn read_all(wal: &AnyWal) -> Result<Recovered, Violation> {
         entries,
         first_lsn: wal.first_lsn().0,
         next_lsn: wal.next_lsn().0,
+        floor: wal.purged_up_to().0,
+        user: wal.user_data().map_err(|e| e.to_string()),
     })
 }
 
-/// Check a recovered WAL against the model: every acknowledged entry present and
-/// byte-identical (except checkpointed ones at the front, a suffix cut by an in-flight
-/// truncation, and a suffix of unsynced entries under a relaxed policy), LSNs dense, at most
-/// the in-flight append or batch beyond them (entirely or not at all), and `next_lsn()`
-/// above every durable acknowledged LSN ([`Model::lsn_floor`]).
+/// Check a recovered WAL against the model (see [`check_recovered`]); also that reads at
+/// the purge floor are refused.
 pub fn check(wal: &AnyWal, m: &Model) -> Result<Recovered, Violation> {
     let rec = read_all(wal)?;
     check_recovered(&rec, m)?;
+    if m.floor > 0 {
+        match wal.read(Lsn(m.floor)) {
+            Err(WalError::LsnOutOfRange { .. }) => {}
+            other => {
+                return Err(Violation::Other(format!(
+                    "read(LSN {}) at the purge floor returned {:?} instead of LsnOutOfRange",
+                    m.floor,
+                    other.map(|d| d.len())
+                )));
+            }
+        }
+        if !matches!(
+            wal.iter_from(Lsn(m.floor)),
+            Err(WalError::LsnOutOfRange { .. })
+        ) {
+            return Err(Violation::Other(format!(
+                "iter_from(LSN {}) at the purge floor did not fail with LsnOutOfRange",
+                m.floor
+            )));
+        }
+    }
     Ok(rec)
 }
 
-/// [`check`] on entries already read.
+/// Check a recovered WAL against the model: every acknowledged entry present and
+/// byte-identical (except checkpointed ones at the front, the front a purge in flight
+/// removed when it took effect, the suffix a truncation in flight cut when it took effect,
+/// and a suffix of unsynced entries under a relaxed policy), LSNs dense, at most the in-flight
+/// append or batch beyond them (entirely or not at all), nothing at or below the purge floor,
+/// `next_lsn()` above every durable acknowledged LSN and the floor ([`Model::lsn_floor`]),
+/// and the user data the acknowledged or the in-flight value.
 pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
     let (first, next) = (rec.first_lsn, rec.next_lsn);
     if next < first || rec.entries.len() as u64 != next - first {
@@ -211,15 +334,47 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
             )));
         }
     }
-    let cut_after = m.truncating.unwrap_or(u64::MAX);
+    if first <= m.floor && first < next {
+        return Err(Violation::Other(format!(
+            "LSN {first} is served although everything up to LSN {} was purged",
+            m.floor
+        )));
+    }
+    let user = match &rec.user {
+        Ok(u) => u,
+        Err(e) => return Err(Violation::Other(format!("user_data() failed: {e}"))),
+    };
+    let new_user_visible = m.user_inflight.as_ref().is_some_and(|n| n == user);
+    if *user != m.user && !new_user_visible {
+        return Err(Violation::Other(format!(
+            "user data of {} bytes is neither the acknowledged value ({} bytes) nor the one being set ({:?} bytes)",
+            user.len(),
+            m.user.len(),
+            m.user_inflight.as_ref().map(Vec::len)
+        )));
+    }
+    // Once the new user data is visible, so is every entry appended before it.
+    let durable = if new_user_visible && *user != m.user {
+        m.max_acked
+    } else {
+        m.durable
+    };
+    let purged = m.purging.filter(|&p| first > p);
+    let cut = m.truncating.filter(|&k| next <= k + 1);
     for (&lsn, data) in &m.entries {
         if lsn < first {
-            if lsn > m.ckpt {
+            if lsn > m.ckpt && purged.is_none_or(|p| lsn > p) {
                 return Err(Violation::AckLost(lsn));
             }
         } else if lsn >= next {
-            if lsn <= cut_after && lsn <= m.durable {
-                return Err(Violation::AckLost(lsn));
+            if lsn <= durable && cut.is_none_or(|k| lsn <= k) {
+                return Err(match m.truncating {
+                    Some(k) if lsn <= k => Violation::Context(
+                        Box::new(Violation::AckLost(lsn)),
+                        format!("at or below the cut of truncate_after({k}) in flight"),
+                    ),
+                    _ => Violation::AckLost(lsn),
+                });
             }
         } else if rec.entries[(lsn - first) as usize].1 != *data {
             return Err(Violation::WrongPayload(lsn));
@@ -253,7 +408,9 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
             }
         }
     }
-    let floor = m.lsn_floor();
+    let floor = m
+        .lsn_floor()
+        .max(if new_user_visible { durable } else { 0 });
     if next <= floor {
         return Err(Violation::LsnReuse {
             next,
@@ -261,4 +418,128 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(l: u64) -> Vec<u8> {
+        format!("entry {l}").into_bytes()
+    }
+
+    /// Entries `range` acknowledged and durable.
+    fn model(range: std::ops::RangeInclusive<u64>) -> Model {
+        let mut m = Model::default();
+        for l in range {
+            m.ack(l, &[entry(l)]);
+        }
+        m
+    }
+
+    fn rec(range: std::ops::RangeInclusive<u64>, floor: u64, user: &[u8]) -> Recovered {
+        Recovered {
+            entries: range.clone().map(|l| (l, entry(l))).collect(),
+            first_lsn: *range.start(),
+            next_lsn: range.end() + 1,
+            floor,
+            user: Ok(user.to_vec()),
+        }
+    }
+
+    #[test]
+    fn a_truncation_in_flight_is_old_or_new_never_half() {
+        let mut m = model(1..=6);
+        m.truncating = Some(2);
+        assert_eq!(check_recovered(&rec(1..=6, 0, b""), &m), Ok(()), "old log");
+        assert_eq!(check_recovered(&rec(1..=2, 0, b""), &m), Ok(()), "new log");
+        let half = check_recovered(&rec(1..=4, 0, b""), &m);
+        assert_eq!(half, Err(Violation::AckLost(5)), "half done");
+        let below = check_recovered(&rec(1..=1, 0, b""), &m).unwrap_err();
+        assert!(
+            below.to_string().contains("truncate_after(2) in flight"),
+            "{below}"
+        );
+    }
+
+    #[test]
+    fn nothing_at_or_below_the_purge_floor_is_served_and_a_purge_is_whole() {
+        let mut m = model(1..=6);
+        m.purged(3);
+        assert_eq!(check_recovered(&rec(4..=6, 3, b""), &m), Ok(()));
+        assert!(
+            check_recovered(&rec(3..=6, 3, b""), &m).is_err(),
+            "LSN 3 served"
+        );
+        let mut m = model(1..=6);
+        m.purging = Some(3);
+        assert_eq!(check_recovered(&rec(1..=6, 0, b""), &m), Ok(()), "not done");
+        assert_eq!(check_recovered(&rec(4..=6, 3, b""), &m), Ok(()), "done");
+        assert_eq!(
+            check_recovered(&rec(2..=6, 0, b""), &m),
+            Err(Violation::AckLost(1)),
+            "a segment deleted before the floor was durable"
+        );
+        // Past the end: the log restarts above the floor, never below it.
+        let mut m = model(1..=2);
+        m.purged(9);
+        let empty = Recovered {
+            entries: Vec::new(),
+            first_lsn: 5,
+            next_lsn: 5,
+            floor: 0,
+            user: Ok(Vec::new()),
+        };
+        assert!(matches!(
+            check_recovered(&empty, &m),
+            Err(Violation::LsnReuse { next: 5, .. })
+        ));
+    }
+
+    #[test]
+    fn user_data_is_the_old_or_the_new_value_and_never_ahead_of_the_log() {
+        let mut m = model(1..=3);
+        m.user_set(b"old".to_vec());
+        m.user_inflight = Some(b"new".to_vec());
+        assert_eq!(check_recovered(&rec(1..=3, 0, b"old"), &m), Ok(()));
+        assert_eq!(check_recovered(&rec(1..=3, 0, b"new"), &m), Ok(()));
+        assert!(
+            check_recovered(&rec(1..=3, 0, b"nld"), &m).is_err(),
+            "a mix"
+        );
+        assert!(check_recovered(&rec(1..=3, 0, b""), &m).is_err(), "older");
+        // Under a relaxed policy entry 3 need not survive, unless the new value did.
+        let mut m = Model::default();
+        m.ack_as(1, &[entry(1), entry(2)], true);
+        m.ack_as(3, &[entry(3)], false);
+        m.user_inflight = Some(b"new".to_vec());
+        assert_eq!(check_recovered(&rec(1..=2, 0, b""), &m), Ok(()));
+        assert_eq!(
+            check_recovered(&rec(1..=2, 0, b"new"), &m),
+            Err(Violation::AckLost(3))
+        );
+    }
+
+    #[test]
+    fn a_notification_makes_its_entry_durable_from_the_call_it_arrived_at() {
+        let mut m = Model::default();
+        m.ack_as(1, &[entry(1), entry(2)], false);
+        let n = Notice {
+            counter: 10,
+            lsn: 2,
+            payload: entry(2),
+        };
+        let before = m.notified_by(std::slice::from_ref(&n), 9);
+        assert_eq!(check_recovered(&rec(1..=1, 0, b""), &before), Ok(()));
+        let after = m.notified_by(std::slice::from_ref(&n), 10);
+        assert_eq!(
+            check_recovered(&rec(1..=1, 0, b""), &after),
+            Err(Violation::AckLost(2))
+        );
+        // A notice for an entry a truncation replaced vouches for nothing.
+        m.truncated(1);
+        m.ack_as(2, &[b"other".to_vec()], false);
+        let later = m.notified_by(&[n], 99);
+        assert_eq!(later.durable, 0);
+    }
 }

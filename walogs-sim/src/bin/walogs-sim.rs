@@ -86,6 +86,7 @@ fn power_loss_cfg(a: &Args) -> Result<PowerLossConfig, String> {
         lies: lies(a)?,
         journaled: journaled(a)?,
         durability: durability(a)?,
+        control: control(a),
     })
 }
 
@@ -98,6 +99,7 @@ fn bitrot_cfg(a: &Args) -> Result<BitRotConfig, String> {
         kind: a.handle(HandleKind::Single)?,
         durability: durability(a)?,
         threads: threads(a)?,
+        control: control(a),
     })
 }
 
@@ -140,7 +142,18 @@ fn fault_cfg(a: &Args) -> Result<FaultConfig, String> {
         classes,
         segment_size: a.num("seg", 200)?,
         threads: threads(a)?,
+        control: control(a),
+        prefix: match a.get("prefix") {
+            None => FaultConfig::default().prefix,
+            Some(p) => Op::parse_all(p).ok_or_else(|| format!("bad prefix={p}"))?,
+        },
     })
+}
+
+/// `ops=classic|control`: the workload alphabet of the exhaustive sweeps (a `repro` takes
+/// `ops=` as the workload's codes instead).
+fn control(a: &Args) -> bool {
+    a.get("ops") == Some("control")
 }
 
 /// `dirs=any|journaled`: how directory operations survive a crash.

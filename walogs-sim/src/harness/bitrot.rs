@@ -8,14 +8,16 @@
 //! is a torn final write):
 //!
 //! * refuse with [`WalError::Corrupt`] — always allowed;
-//! * open, cutting the log at the rotted frame, only when that frame is in the last
-//!   segment, `tail_state()` says `TruncatedAt(offset of the rotted frame)`, and either no
-//!   valid frame follows it in that segment or the directory is marked relaxed and
-//!   `recovery_report().salvaged` reports the valid frames it cut.
+//! * open, cutting the log at the rotted write, only when it is in the last segment,
+//!   `tail_state()` says `TruncatedAt(offset of its first frame)`, and either no valid frame
+//!   follows it in that segment or the directory is marked relaxed and
+//!   `recovery_report().salvaged` reports the valid frames it cut. A write is a frame, or a
+//!   whole unit of member frames (an atomic batch, an `append_many` chunk): a unit with a
+//!   rotted member is cut whole, as a torn unit would be, never kept in part.
 //!
 //! Never allowed: another error, a wrong payload, a missing acknowledged entry that precedes
-//! the rotted frame, the rotted frame's entries read back, an entry never written, or an
-//! append after the open that does not get `next_lsn()`.
+//! the rotted write, an entry of it read back, an entry never written, or an append after
+//! the open that does not get `next_lsn()`.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -23,6 +25,7 @@ use std::path::Path;
 
 use walogs_core::{Durability, TailState, WalError};
 
+use crate::Rng;
 use crate::disk::{Disk, Entry, Resolution, normalize};
 use crate::fs::SimFs;
 use crate::handle::HandleKind;
@@ -30,7 +33,6 @@ use crate::harness::frames::{Frame, meta_relaxed, scan, segments};
 use crate::harness::power_loss::{CrashPoint, PowerLossConfig, record};
 use crate::harness::{Tally, hash_str};
 use crate::model::{Model, Violation, read_all};
-use crate::rng::Rng;
 use crate::workload::{Codes, Op, WAL_DIR, all_workloads_over, durability_name};
 
 /// Settings of the bit-rot harness.
@@ -51,6 +53,8 @@ pub struct BitRotConfig {
     pub durability: Durability,
     /// Worker threads.
     pub threads: usize,
+    /// Run the log-control alphabet (see [`PowerLossConfig::control`]).
+    pub control: bool,
 }
 
 impl Default for BitRotConfig {
@@ -63,6 +67,7 @@ impl Default for BitRotConfig {
             kind: HandleKind::Single,
             durability: Durability::EveryAppend,
             threads: 1,
+            control: false,
         }
     }
 }
@@ -75,6 +80,7 @@ impl BitRotConfig {
             segment_size: self.segment_size,
             kind: self.kind,
             durability: self.durability,
+            control: self.control,
             ..PowerLossConfig::default()
         }
     }
@@ -93,6 +99,9 @@ pub struct BitRotReport {
     pub cut_tail: u64,
     /// Opens of a relaxed directory that cut (and reported) valid frames after the rot.
     pub cut_salvaged: u64,
+    /// Opens that did not read the rotted frame (before the log's start, or removed by the
+    /// truncation in flight).
+    pub not_read: u64,
 }
 
 impl BitRotReport {
@@ -102,6 +111,7 @@ impl BitRotReport {
         self.refused += o.refused;
         self.cut_tail += o.cut_tail;
         self.cut_salvaged += o.cut_salvaged;
+        self.not_read += o.not_read;
     }
 
     /// The harness's figure: one line.
@@ -109,17 +119,20 @@ impl BitRotReport {
         self.states.line(
             "bitrot",
             &format!(
-                "flipped crash states ({} workloads of 1-{} ops, handle {}, durability {}, {} flips per acknowledged frame \
-                 per distinct crash image, seed {}; {} refused as Corrupt, {} cut as a torn tail, {} cut with valid frames after it and reported)",
+                "flipped crash states ({} workloads of 1-{} ops over {}, handle {}, durability {}, {} flips per acknowledged frame \
+                 per distinct crash image, seed {}; {} refused as Corrupt, {} cut as a torn tail, {} cut with valid frames after it and reported, \
+                 {} not read (purged, or cut by the truncation in flight))",
                 self.workloads,
                 cfg.max_len,
+                Codes(cfg.power_loss().alphabet()),
                 cfg.kind.name(),
                 durability_name(cfg.durability),
                 cfg.flips,
                 cfg.seed,
                 self.refused,
                 self.cut_tail,
-                self.cut_salvaged
+                self.cut_salvaged,
+                self.not_read
             ),
         )
     }
@@ -134,6 +147,10 @@ pub enum Verdict {
     CutTail,
     /// Cut at the rotted frame with valid frames after it, reported as salvaged.
     CutSalvaged,
+    /// Opened without reading the rotted frame: it lies before the log's start (purged or
+    /// checkpointed, or the purge in flight took effect), or the truncation in flight took
+    /// effect and removed it.
+    NotRead,
 }
 
 /// One flip: which segment, which frame, which byte, which bits.
@@ -145,7 +162,11 @@ pub struct Flip {
     pub name: String,
     /// The rotted frame (as it was before the flip).
     pub frame: Frame,
-    /// Valid frames after it in the same segment.
+    /// The write it belongs to: its unit's LSNs (its own for a plain or batch frame).
+    pub unit: std::ops::Range<u64>,
+    /// Offset of that write's first frame.
+    pub unit_offset: usize,
+    /// Valid frames after that write in the same segment.
     pub frames_after: usize,
     /// Whether the segment is the newest on the disk.
     pub in_last_segment: bool,
@@ -155,21 +176,43 @@ pub struct Flip {
     pub mask: u8,
 }
 
-/// Acknowledged frames whose entries the model says are durable: `(seq, name, frame,
-/// valid frames after it)`.
-fn durable_frames(disk: &Disk, model: &Model) -> Vec<(u64, String, Frame, usize)> {
+/// One acknowledged frame whose entries the model says are durable, with its write.
+#[derive(Debug, Clone)]
+struct DurableFrame {
+    seq: u64,
+    name: String,
+    frame: Frame,
+    /// Offset of the first frame of its unit (its own offset outside units).
+    unit_offset: usize,
+    /// Valid frames after its unit in the segment.
+    after: usize,
+}
+
+/// Acknowledged frames whose entries the model says are durable.
+fn durable_frames(disk: &Disk, model: &Model) -> Vec<DurableFrame> {
     let mut out = Vec::new();
     for (seq, (name, bytes)) in segments(disk) {
         let (frames, _) = scan(&bytes);
-        let n = frames.len();
-        for (i, f) in frames.into_iter().enumerate() {
+        for f in &frames {
             let acked = f
                 .lsns()
                 .zip(&f.entries)
                 .all(|(l, e)| l <= model.durable && model.entries.get(&l).is_some_and(|m| m == e));
-            if acked {
-                out.push((seq, name.clone(), f, n - i - 1));
+            if !acked {
+                continue;
             }
+            let unit = f.unit_lsns();
+            let same_unit = |g: &Frame| g.member.is_some() && g.unit_lsns() == unit;
+            let members: Vec<&Frame> = frames.iter().filter(|g| same_unit(g)).collect();
+            let unit_offset = members.first().map_or(f.offset, |g| g.offset);
+            let unit_end = members.last().map_or(f.offset, |g| g.offset);
+            out.push(DurableFrame {
+                seq,
+                name: name.clone(),
+                frame: f.clone(),
+                unit_offset,
+                after: frames.iter().filter(|g| g.offset > unit_end).count(),
+            });
         }
     }
     out
@@ -223,9 +266,9 @@ pub fn check_flipped(
             rec.entries.len()
         )));
     }
-    let rotted = flip.frame.lsns();
+    let rotted = flip.unit.clone();
     for (lsn, data) in &rec.entries {
-        if rotted.contains(lsn) {
+        if flip.frame.lsns().contains(lsn) {
             return Err(Violation::Other(format!(
                 "LSN {lsn} of the rotted frame was read back"
             )));
@@ -246,19 +289,41 @@ pub fn check_flipped(
             }
         }
     }
-    // Everything acknowledged before the rotted frame is still there.
-    if let Some((&lost, _)) = model
-        .entries
-        .range(..rotted.start)
-        .find(|&(&l, _)| l >= next || (l < first && l > model.ckpt))
-    {
-        return Err(Violation::AckLost(lost));
+    // A rotted frame wholly before the log's start, or removed by a truncation in flight
+    // that took effect, is not read: the open is right not to see the rot, as long as
+    // nothing acknowledged is missing.
+    let purged = model.purging.filter(|&p| first > p);
+    let cut = model.truncating.filter(|&k| next <= k + 1);
+    let not_read = flip.frame.lsns().end <= first || cut.is_some_and(|k| flip.frame.first_lsn > k);
+    // Everything acknowledged before `up_to` is still there, except what a checkpoint, or a
+    // purge or truncation in flight that took effect, removed.
+    let lost = |up_to: u64| {
+        model
+            .entries
+            .range(..up_to)
+            .find(|&(&l, _)| {
+                if l < first {
+                    l > model.ckpt && purged.is_none_or(|p| l > p)
+                } else {
+                    l >= next && cut.is_none_or(|k| l <= k)
+                }
+            })
+            .map(|(&l, _)| l)
+    };
+    if not_read && lost(u64::MAX).is_none() {
+        return Ok(Verdict::NotRead);
     }
-    // The open succeeded, so it cut the log at the rotted frame: allowed only as a torn
-    // tail of the last segment (or, after a relaxed writer, reported as salvaged).
-    if next > rotted.start {
+    if let Some(l) = lost(rotted.start) {
+        return Err(Violation::AckLost(l));
+    }
+    // The open succeeded, so it cut the log at the rotted write: allowed only as a torn
+    // tail of the last segment (or, after a relaxed writer, reported as salvaged), and a
+    // unit only whole.
+    // (A log cut below its purge floor restarts right above the floor.)
+    if next > rotted.start.max(rec.floor + 1) {
         return Err(Violation::Other(format!(
-            "the rotted frame (LSNs {rotted:?}) is gone but next_lsn() is {next}"
+            "the rotted frame (LSNs {:?}) is gone but next_lsn() is {next}: its write (LSNs {rotted:?}) was cut in part",
+            flip.frame.lsns()
         )));
     }
     let report = wal.recovery_report();
@@ -268,10 +333,10 @@ pub fn check_flipped(
             flip.name
         )));
     }
-    if report.tail != TailState::TruncatedAt(flip.frame.offset as u64) {
+    if report.tail != TailState::TruncatedAt(flip.unit_offset as u64) {
         return Err(Violation::Other(format!(
-            "the log was cut at the rotted frame (offset {}) but tail_state() is {:?}",
-            flip.frame.offset, report.tail
+            "the log was cut at the rotted write (offset {}) but tail_state() is {:?}",
+            flip.unit_offset, report.tail
         )));
     }
     let verdict = match (flip.frames_after, lenient) {
@@ -328,24 +393,24 @@ pub fn flips_of(
     let disk = point.disk.crash(point_resolution(cfg, &codes, p));
     let last_seq = segments(&disk).keys().next_back().copied();
     let mut out = Vec::new();
-    for (fi, (seq, name, frame, after)) in
-        durable_frames(&disk, &point.model).into_iter().enumerate()
-    {
+    for (fi, d) in durable_frames(&disk, &point.model).into_iter().enumerate() {
         let mut rng = Rng::new(Rng::mix(
             cfg.seed ^ hash_str(&codes),
             ((p as u64) << 20) | fi as u64,
         ));
         for j in 0..cfg.flips {
-            let (offset, mask) = choose_flip(&frame, j, &mut rng);
+            let (offset, mask) = choose_flip(&d.frame, j, &mut rng);
             out.push((
                 fi,
                 j,
                 Flip {
-                    seq,
-                    name: name.clone(),
-                    frame: frame.clone(),
-                    frames_after: after,
-                    in_last_segment: Some(seq) == last_seq,
+                    seq: d.seq,
+                    name: d.name.clone(),
+                    unit: d.frame.unit_lsns(),
+                    unit_offset: d.unit_offset,
+                    frame: d.frame.clone(),
+                    frames_after: d.after,
+                    in_last_segment: Some(d.seq) == last_seq,
                     offset,
                     mask,
                 },
@@ -382,6 +447,7 @@ fn run_workload(ops: &[Op], cfg: &BitRotConfig, rep: &mut BitRotReport) {
                 Ok(Verdict::Refused) => rep.refused += 1,
                 Ok(Verdict::CutTail) => rep.cut_tail += 1,
                 Ok(Verdict::CutSalvaged) => rep.cut_salvaged += 1,
+                Ok(Verdict::NotRead) => rep.not_read += 1,
                 Err(_) => {}
             }
             let r = r.map(drop).map_err(|v| {
@@ -404,7 +470,7 @@ fn run_workload(ops: &[Op], cfg: &BitRotConfig, rep: &mut BitRotReport) {
 
 /// Run every workload on `cfg.threads` threads.
 pub fn run(cfg: &BitRotConfig) -> BitRotReport {
-    let workloads = all_workloads_over(Op::alphabet(cfg.durability), cfg.max_len);
+    let workloads = all_workloads_over(cfg.power_loss().alphabet(), cfg.max_len);
     let threads = cfg.threads.max(1);
     let parts: Vec<BitRotReport> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..threads)

@@ -1,18 +1,24 @@
-//! Fault injection: for every workload of up to `max_len` operations, fail its N-th write,
-//! sync or metadata call (every N, with EIO and with ENOSPC), and check that
+//! Fault injection: for every workload of up to `max_len` operations (the classic alphabet,
+//! or the log-control one after a fixed prefix: [`FaultConfig::control`]), fail its N-th
+//! write, sync, metadata or read call (every N, with EIO and with ENOSPC), and check that
 //!
 //! * the operation that hit the fault returns an error (only the best-effort PID write of
 //!   the lock file may swallow one);
-//! * a failed write or sync of a segment (or a failed directory fsync) poisons the handle:
-//!   every later mutation returns [`walogs_core::WalError::Poisoned`] until a reopen;
+//! * a failed write or sync of a segment or of `walogs.user` (or a failed directory fsync)
+//!   poisons the handle: every later mutation returns
+//!   [`walogs_core::WalError::Poisoned`] until a reopen;
 //! * no error comes without a fault, and no LSN is acknowledged twice;
-//! * right after a call failed, the handle's `next_lsn()` is what it was before the call,
-//!   and every segment file still holds exactly the valid frames it held before, with
+//! * right after a call failed, the handle's `next_lsn()` is what it was before the call (a
+//!   failed purge may have moved it past its floor), and after a failed append, batch,
+//!   `append_many`, rotation, sync or user data write every segment file still holds
+//!   exactly the valid frames it held before, with
 //!   nothing but zeros after them (a failed append leaves no partial frame for a later
 //!   recovery to cut: guarantee 9 holds in place, not just after a reopen);
 //! * reopening in place (no crash) and reopening after a power loss (several resolutions)
-//!   both show exactly the acknowledged entries plus at most the failed one, and accept
-//!   appends again.
+//!   both show exactly the acknowledged entries plus at most the failed one (a failed
+//!   truncation or purge done or not done, never half; a failed user data write the old or
+//!   the new value), and accept appends again; a reopen inside the workload is checked the
+//!   same way and becomes the new baseline.
 //!
 //! A separate check ("fsyncgate") reopens in place after the fault, appends, and then loses
 //! power: after a failed fdatasync Linux may have dropped the data while the page cache still
@@ -20,15 +26,18 @@
 
 use walogs_core::WalError;
 
+use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
 use crate::fs::SimFs;
 use crate::handle::{AnyWal, HandleKind};
 use crate::harness::frames::{scan, segments};
 use crate::harness::{Tally, hash_str, open_and_check, setup};
-use crate::model::{Model, Violation, check_recovered};
-use crate::rng::Rng;
-use crate::workload::{Action, Codes, Op, OpResult, WAL_DIR, all_workloads, run_action};
+use crate::model::{Model, Violation, check, check_recovered};
+use crate::workload::{
+    Action, Codes, LogView, Op, OpResult, Setup, WAL_DIR, all_workloads, all_workloads_over,
+    run_action,
+};
 
 /// Settings of the fault harness.
 #[derive(Debug, Clone)]
@@ -47,6 +56,25 @@ pub struct FaultConfig {
     pub segment_size: u64,
     /// Worker threads.
     pub threads: usize,
+    /// Run the log-control alphabet ([`Op::CONTROL`]) after [`FaultConfig::prefix`]
+    /// instead of the classic alphabet.
+    pub control: bool,
+    /// Operations run before each log-control workload (faults hit them too), so that
+    /// truncations and purges find units and segments to cut.
+    pub prefix: Vec<Op>,
+}
+
+impl FaultConfig {
+    /// Every workload of the sweep.
+    pub fn workloads(&self) -> Vec<Vec<Op>> {
+        if !self.control {
+            return all_workloads(self.max_len);
+        }
+        all_workloads_over(&Op::CONTROL, self.max_len)
+            .into_iter()
+            .map(|w| self.prefix.iter().copied().chain(w).collect())
+            .collect()
+    }
 }
 
 impl Default for FaultConfig {
@@ -59,6 +87,8 @@ impl Default for FaultConfig {
             classes: CallClass::ALL.to_vec(),
             segment_size: 200,
             threads: 1,
+            control: false,
+            prefix: vec![Op::Batch, Op::Many],
         }
     }
 }
@@ -92,19 +122,31 @@ impl FaultReport {
     /// The harness's figures, one line per tally: the fault runs, the state right after the
     /// failed calls, then the fsyncgate check.
     pub fn lines(&self, cfg: &FaultConfig) -> [String; 3] {
-        let workloads: usize = (1..=cfg.max_len as u32)
-            .map(|k| crate::workload::Op::ALL.len().pow(k))
-            .sum();
+        let workloads = cfg.workloads().len();
         let classes: Vec<&str> = cfg.classes.iter().map(|c| c.name()).collect();
         let kinds: Vec<&str> = cfg.kinds.iter().map(|k| k.name()).collect();
+        let over = if cfg.control {
+            format!(
+                "{} then 1-{} ops over {}",
+                Codes(&cfg.prefix),
+                cfg.max_len,
+                Codes(&Op::CONTROL)
+            )
+        } else {
+            format!("1-{} ops over {}", cfg.max_len, Codes(&Op::ALL))
+        };
+        let name = if cfg.control {
+            "faults[control]"
+        } else {
+            "faults"
+        };
         [
             self.runs.line(
-                "faults",
+                name,
                 &format!(
-                    "fault runs (EIO and ENOSPC at every {} call of {workloads} workloads of 1-{} ops, \
+                    "fault runs (EIO and ENOSPC at every {} call of {workloads} workloads of {over}, \
                      handles {}, seed {}; {} poisoning checks, {} power-loss recoveries)",
                     classes.join("/"),
-                    cfg.max_len,
                     kinds.join("+"),
                     cfg.seed,
                     self.poison_checked,
@@ -112,11 +154,15 @@ impl FaultReport {
                 ),
             ),
             self.in_place.line(
-                "faults-in-place",
+                &format!("{name}-in-place"),
                 "failed calls (next_lsn() and every segment's frames and tail checked right after the failure)",
             ),
             self.fsyncgate.line(
-                "fsyncgate",
+                &if cfg.control {
+                    "fsyncgate[control]".to_string()
+                } else {
+                    "fsyncgate".to_string()
+                },
                 "runs (reopen in place after a failed sync, append, power loss)",
             ),
         ]
@@ -153,11 +199,28 @@ fn must_poison(f: &FiredFault, action: &Action) -> bool {
 /// Whether a failure of this call, made by an open handle, must poison it: a write or sync
 /// of a segment, or a fsync of the WAL directory.
 pub(crate) fn must_poison_call(f: &FiredFault) -> bool {
+    let user = f.path.rsplit('/').next() == Some(walogs_core::USER_DATA_FILENAME);
     match f.plan.class {
-        CallClass::Write => is_segment(&f.path),
-        CallClass::Sync => is_segment(&f.path) || f.path == WAL_DIR,
+        CallClass::Write => is_segment(&f.path) || user,
+        CallClass::Sync => is_segment(&f.path) || user || f.path == WAL_DIR,
         _ => false,
     }
+}
+
+/// Open the directory in place after a fault (no crash), check it against `model` (with
+/// the failed call's effect in flight) and make what it holds the new baseline.
+fn reopen_checked(
+    st: &Setup,
+    model: &mut Model,
+    failed: &mut Option<(u64, Vec<Vec<u8>>)>,
+) -> Result<AnyWal, Violation> {
+    let w = st
+        .open()
+        .map_err(|e| model.open_failed(format!("reopen in place after the fault: {e}")))?;
+    model.inflight = failed.take();
+    let rec = check(&w, model)?;
+    model.rebase(&rec);
+    Ok(w)
 }
 
 /// Whether walogs may ignore a failure of this call: the PID note in the lock file, and
@@ -223,7 +286,17 @@ pub fn run_faulted(
     for (i, &op) in ops.iter().enumerate() {
         fs.set_tag(i as u64 + 1);
         let fired_before = fs.fired().is_some();
-        let action = Action::of(op, i, &model);
+        if fired_before && wal.is_none() {
+            // The fault failed an open: open again (no fault left) and take it as the base.
+            match reopen_checked(&st, &mut model, &mut failed) {
+                Ok(w) => wal = Some(w),
+                Err(v) => {
+                    fail(&mut out, v, &fs);
+                    return out;
+                }
+            }
+        }
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
         let watch = !fired_before && action.is_mutation();
         let segs_before = (watch && leaves_frames(&action)).then(|| segments(&fs.disk()));
         let next_before = wal.as_ref().filter(|_| watch).map(|w| w.next_lsn().0);
@@ -236,7 +309,10 @@ pub fn run_faulted(
             let moved = match (next_before, wal.as_ref()) {
                 (Some(n), Some(w)) if !matches!(action, Action::TruncateAfter(_)) => {
                     let now = w.next_lsn().0;
-                    (now != n).then(|| {
+                    // A purge whose floor was durable before the failure starts the log
+                    // above it.
+                    let purged = matches!(action, Action::PurgeUpTo(p) if now == p + 1 && p >= n);
+                    (now != n && !purged).then(|| {
                         format!("next_lsn() is {now} after `{action}` failed, it was {n} ({e})")
                     })
                 }
@@ -270,6 +346,17 @@ pub fn run_faulted(
                 } else {
                     if matches!(action, Action::Reopen) {
                         poisoned = false;
+                        if fs.fired().is_some() {
+                            // The reopen is the baseline from here on (checked first).
+                            drop(wal.take());
+                            match reopen_checked(&st, &mut model, &mut failed) {
+                                Ok(w) => wal = Some(w),
+                                Err(v) => {
+                                    fail(&mut out, v, &fs);
+                                    return out;
+                                }
+                            }
+                        }
                     }
                     // A later acknowledgement of the same LSN replaces the failed entry.
                     if failed
@@ -388,7 +475,13 @@ pub fn run_faulted(
 fn leaves_frames(action: &Action) -> bool {
     matches!(
         action,
-        Action::Append(_) | Action::Batch(_) | Action::Rotate | Action::Sync
+        Action::Append(_)
+            | Action::Batch(_)
+            | Action::Many(_)
+            | Action::Rotate
+            | Action::Sync
+            | Action::SetUserData(_)
+            | Action::WaitDurable(_)
     )
 }
 
@@ -442,7 +535,7 @@ fn run_unit(ops: &[Op], kind: HandleKind, cfg: &FaultConfig, rep: &mut FaultRepo
     let mut model = Model::default();
     let mut wal = None;
     for (i, &op) in ops.iter().enumerate() {
-        let action = Action::of(op, i, &model);
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
         let _ = run_action(&mut wal, &st, &mut model, &action, None);
     }
     let counts = fs.counts();
@@ -477,7 +570,8 @@ fn run_unit(ops: &[Op], kind: HandleKind, cfg: &FaultConfig, rep: &mut FaultRepo
 
 /// Run every fault of every workload on `cfg.threads` threads.
 pub fn run(cfg: &FaultConfig) -> FaultReport {
-    let units: Vec<(Vec<Op>, HandleKind)> = all_workloads(cfg.max_len)
+    let units: Vec<(Vec<Op>, HandleKind)> = cfg
+        .workloads()
         .into_iter()
         .flat_map(|w| cfg.kinds.iter().map(move |&k| (w.clone(), k)))
         .collect();

@@ -205,9 +205,7 @@ pub fn options(fs: &SimFs, segment_size: u64, preallocate: bool) -> WalOptions {
 /// Open the WAL and check it against `model`; then check that it accepts a write
 /// at `next_lsn()`. Returns the open handle and what it holds.
 pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered), Violation> {
-    let mut wal = setup
-        .open()
-        .map_err(|e| Violation::FailedOpen(e.to_string()))?;
+    let mut wal = setup.open().map_err(|e| model.open_failed(e))?;
     let rec = check(&wal, model)?;
     match wal.append(b"after-recovery") {
         Ok(l) if l.0 == rec.next_lsn => {}
@@ -230,6 +228,7 @@ pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered
 /// [`Setup::with_durability`]).
 pub fn setup(fs: &SimFs, segment_size: u64, preallocate: bool, kind: HandleKind) -> Setup {
     Setup {
+        fs: fs.clone(),
         opts: options(fs, segment_size, preallocate),
         kind,
         durability: walogs_core::Durability::EveryAppend,

@@ -2,24 +2,30 @@
 //! workload of up to `max_len` operations, each resolved several ways, then (optionally)
 //! every crash point inside the open that recovers it, resolved again.
 //!
-//! Under a relaxed durability policy ([`PowerLossConfig::durability`]) the workloads also
-//! call `sync()`, the directory is marked relaxed (so recovery is lenient), and the oracle
-//! allows the loss of acknowledged entries that no sync covered (see [`crate::model`]).
-//! After every recovery the first append must get the LSN `next_lsn()` announced.
+//! Two alphabets: the classic one (appends, batches, rotation, checkpoint, reopen) and the
+//! log-control one ([`PowerLossConfig::control`]: `append_many`, truncations at unit
+//! boundaries and inside units, across segments, purges inside the log, at a segment
+//! boundary and past the end, user data, reopens). Under a relaxed durability policy
+//! ([`PowerLossConfig::durability`]) the workloads also call `sync()` (and, with the
+//! log-control alphabet, wait for durability notifications), the directory is marked
+//! relaxed (so recovery is lenient), and the oracle allows the loss of acknowledged entries
+//! that no sync, `durable_lsn()` or notification covered (see [`crate::model`]); a
+//! notification counts from the simulator call at which it arrived. After every recovery
+//! the first append must get the LSN `next_lsn()` announced.
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use walogs_core::Durability;
 
+use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
 use crate::handle::HandleKind;
 use crate::harness::{Tally, hash_str, setup};
 use crate::model::{Model, Violation};
-use crate::rng::Rng;
 use crate::workload::{
-    Action, Codes, Op, OpResult, Setup, all_workloads_over, durability_name, run_action,
+    Action, Codes, LogView, Op, OpResult, Setup, all_workloads_over, durability_name, run_action,
 };
 
 /// Settings of the exhaustive harness.
@@ -48,12 +54,23 @@ pub struct PowerLossConfig {
     /// The durability policy of the workloads' handles (a relaxed one adds `sync()` to the
     /// operations).
     pub durability: Durability,
+    /// Run the log-control alphabet ([`Op::CONTROL`]) instead of the classic one.
+    pub control: bool,
 }
 
 impl PowerLossConfig {
     /// The handle options of a run on `fs`.
     pub fn setup(&self, fs: &SimFs) -> Setup {
         setup(fs, self.segment_size, true, self.kind).with_durability(self.durability)
+    }
+
+    /// The operations the workloads are made of.
+    pub fn alphabet(&self) -> &'static [Op] {
+        if self.control {
+            Op::control_alphabet(self.durability)
+        } else {
+            Op::alphabet(self.durability)
+        }
     }
 }
 
@@ -70,6 +87,7 @@ impl Default for PowerLossConfig {
             lies: Lies::default(),
             journaled: false,
             durability: Durability::EveryAppend,
+            control: false,
         }
     }
 }
@@ -104,10 +122,11 @@ impl PowerLossReport {
             self.crash.line(
                 name,
                 &format!(
-                    "crash states ({} workloads of 1-{} ops, handle {}, durability {}, {} crash points x {} resolutions, \
+                    "crash states ({} workloads of 1-{} ops over {}, handle {}, durability {}, {} crash points x {} resolutions, \
                      {} distinct disk images, directory operations {dirs}, seed {})",
                     self.workloads,
                     cfg.max_len,
+                    Codes(cfg.alphabet()),
                     cfg.kind.name(),
                     durability_name(cfg.durability),
                     self.crash_points,
@@ -136,6 +155,8 @@ pub struct CrashPoint {
     pub model: Model,
     /// The call just made (or `end of workload`).
     pub desc: String,
+    /// The simulator's mutating-call counter at that point.
+    pub call: u64,
 }
 
 /// Run `ops` on a fresh simulated device, recording a crash point after every mutating
@@ -160,7 +181,7 @@ pub fn record(
     }
     for (i, &op) in ops.iter().enumerate() {
         fs.set_tag(i as u64 + 1);
-        let action = Action::of(op, i, &model);
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
         let mut during = Model::default();
         let r = run_action(&mut wal, &setup, &mut model, &action, Some(&mut during));
         models.push(during);
@@ -173,23 +194,27 @@ pub fn record(
             }
         }
     }
+    // Close before taking the last point: under an interval policy the flusher may still be
+    // syncing (a clean close changes nothing the model does not allow).
+    drop(wal);
     fs.record(false);
     let mut points: Vec<CrashPoint> = fs
         .take_snapshots()
         .into_iter()
         .map(|s| CrashPoint {
-            model: models[s.tag as usize].clone(),
+            model: models[s.tag as usize].notified_by(&model.notices, s.call),
             disk: s.disk,
             desc: s.desc,
+            call: s.call,
         })
         .collect();
     points.push(CrashPoint {
         disk: fs.disk(),
+        call: fs.counts().mutating(),
         model,
         desc: "end of workload".to_string(),
     });
     let t = fs.take_trace();
-    drop(wal);
     Ok((points, t))
 }
 
@@ -244,7 +269,7 @@ pub fn recover(
         }
         Err(e) => {
             open_trace = fs.take_trace();
-            Err(Violation::FailedOpen(e.to_string()))
+            Err(model.open_failed(e))
         }
     };
     let snaps = fs.take_snapshots().into_iter().map(|s| s.disk).collect();
@@ -338,7 +363,7 @@ pub fn run_workload(ops: &[Op], cfg: &PowerLossConfig, report: &mut PowerLossRep
 
 /// Run the whole exhaustive sweep on `cfg.threads` threads.
 pub fn run(cfg: &PowerLossConfig) -> PowerLossReport {
-    let workloads = all_workloads_over(Op::alphabet(cfg.durability), cfg.max_len);
+    let workloads = all_workloads_over(cfg.alphabet(), cfg.max_len);
     let threads = cfg.threads.max(1);
     let mut parts: Vec<PowerLossReport> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -440,6 +465,34 @@ pub fn describe(disk: &Disk) -> Vec<String> {
     disk.files_in(std::path::Path::new(crate::workload::WAL_DIR))
         .into_iter()
         .map(|(name, bytes)| {
+            if name == walogs_core::META_FILENAME {
+                return match crate::harness::frames::decode_meta(&bytes) {
+                    Some(m) => format!(
+                        "  disk: {name} {} bytes [v{} sealed seg {} at LSN {}, floor {}, cut {}{}{}]",
+                        bytes.len(),
+                        m.version,
+                        m.sealed_seq,
+                        m.sealed_last_lsn,
+                        m.floor,
+                        m.cut_lsn,
+                        if m.relaxed { ", relaxed" } else { "" },
+                        if m.truncating { ", truncating" } else { "" }
+                    ),
+                    None => format!("  disk: {name} {} bytes [not valid]", bytes.len()),
+                };
+            }
+            if name == walogs_core::USER_DATA_FILENAME {
+                let slot = |i| {
+                    crate::harness::frames::user_slot(&bytes, i)
+                        .map_or("-".to_string(), |(seq, d)| format!("seq {seq}, {} B", d.len()))
+                };
+                return format!(
+                    "  disk: {name} {} bytes [slot 0: {}; slot 1: {}]",
+                    bytes.len(),
+                    slot(0),
+                    slot(1)
+                );
+            }
             if walogs_core::segment::parse_segment_filename(&name).is_none() {
                 return format!("  disk: {name} {} bytes", bytes.len());
             }

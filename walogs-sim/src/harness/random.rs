@@ -1,5 +1,7 @@
 //! Long random seeded runs: random operations (appends of 0 B to 9 KiB, atomic batches,
-//! rotations, checkpoints, suffix truncations, reopens) on tiny segments, with a power loss
+//! `append_many`, rotations, checkpoints, truncations at any LSN of the live range, purges
+//! from below the floor to past the end, user data up to 64 KiB, durability notifications,
+//! reopens) on tiny segments, with a power loss
 //! at a random file-system call of about one operation in five, sometimes a second one
 //! inside the recovering open, and the oracle after every recovery. The run goes on, on
 //! the recovered directory, so crashes pile up on the same log.
@@ -10,12 +12,12 @@
 
 use walogs_core::Durability;
 
+use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
 use crate::handle::{AnyWal, HandleKind};
 use crate::harness::{Tally, open_and_check, setup};
 use crate::model::{Model, Violation};
-use crate::rng::Rng;
 use crate::workload::{Action, OpResult, RELAXED, Setup, durability_name, payload, run_action};
 
 /// Settings of the random harness.
@@ -126,18 +128,23 @@ fn payload_len(rng: &mut Rng) -> usize {
 fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model, relaxed: bool) -> Action {
     let first = wal.first_lsn().0;
     let next = wal.next_lsn().0;
-    match rng.below(if relaxed { 88 } else { 80 }) {
-        0..=39 => Action::Append(payload(step, 0, payload_len(rng))),
-        40..=53 => {
+    let entries = |rng: &mut Rng, n: usize| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|k| payload(step, k, payload_len(rng).min(700)))
+            .collect()
+    };
+    match rng.below(if relaxed { 94 } else { 86 }) {
+        0..=34 => Action::Append(payload(step, 0, payload_len(rng))),
+        35..=44 => {
             let n = 2 + rng.index(4);
-            Action::Batch(
-                (0..n)
-                    .map(|k| payload(step, k, payload_len(rng).min(700)))
-                    .collect(),
-            )
+            Action::Batch(entries(rng, n))
         }
-        54..=61 => Action::Rotate,
-        62..=69 => {
+        45..=49 => {
+            let n = 1 + rng.index(5);
+            Action::Many(entries(rng, n))
+        }
+        50..=55 => Action::Rotate,
+        56..=61 => {
             let upto = if model.max_acked == 0 || rng.chance(1, 2) {
                 model.max_acked
             } else {
@@ -146,11 +153,25 @@ fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model, relaxe
             };
             Action::Checkpoint(upto)
         }
-        70..=74 => {
+        62..=67 => {
             let lo = first.saturating_sub(1);
             Action::TruncateAfter(lo + rng.below(next - lo))
         }
-        75..=79 => Action::Reopen,
+        68..=72 => {
+            // From below the floor (a no-op) to a little past the end.
+            let lo = first.saturating_sub(2);
+            Action::PurgeUpTo(lo + rng.below(next + 4 - lo))
+        }
+        73..=76 => {
+            let len = match rng.below(10) {
+                0 => 0,
+                1 => walogs_core::MAX_USER_DATA,
+                _ => rng.index(2000),
+            };
+            Action::SetUserData(payload(step, 9, len))
+        }
+        77..=80 => Action::WaitDurable(rng.below(next)),
+        81..=85 => Action::Reopen,
         _ => Action::Sync,
     }
 }
@@ -233,8 +254,7 @@ impl Run {
             match opened {
                 Ok(w) => drop(w),
                 Err(e) => {
-                    let v =
-                        Violation::Context(Box::new(Violation::FailedOpen(e.to_string())), context);
+                    let v = Violation::Context(Box::new(model.open_failed(e)), context);
                     rep.crash.record(Err(v), || self.repro());
                     return Err(());
                 }
@@ -307,6 +327,10 @@ impl Run {
             rep.ops += 1;
             let crash = self.rng.chance(1, 5);
             if self.trace {
+                if std::env::var_os("WALOGS_SIM_FULL_TRACE").is_some() {
+                    self.log
+                        .extend(crate::harness::power_loss::describe(&fs.disk()));
+                }
                 self.log.push(format!("  step {step}: {}", action));
             }
             fs.record(crash);
@@ -319,7 +343,8 @@ impl Run {
                 // A crash point after any call of the operation, or after it returned.
                 let k = self.rng.index(snaps.len() + 1);
                 let (disk, m) = if k < snaps.len() {
-                    (snaps[k].disk.clone(), during)
+                    let m = during.notified_by(&model.notices, snaps[k].call);
+                    (snaps[k].disk.clone(), m)
                 } else {
                     (fs.disk(), model.clone())
                 };
@@ -351,8 +376,9 @@ impl Run {
             };
             if !ok {
                 let v = Violation::Other(format!(
-                    "step {step} {} failed without any crash: {r:?}",
-                    action
+                    "step {step} {} failed without any crash: {r:?}{}",
+                    action,
+                    model.note()
                 ));
                 rep.crash.record(Err(v), || self.repro());
                 return;

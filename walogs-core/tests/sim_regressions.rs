@@ -1,16 +1,15 @@
-//! Minimal reproductions of the walogs-core bugs the harnesses found, B1-B6, all fixed in the
-//! core now (B3-B6 in d9b3c93, B1-B2 in ad98f83; each verified with `WALOGS_SIM_STRICT=1`).
-//! Each test asserts the fixed behaviour and fails on the core before its fix; they stay as
-//! regression tests. A bug found later and not fixed yet gets an entry in
-//! `src/harness/known.rs` (with its reproduction) and an `#[ignore]`d test here;
-//! `known_bugs_still_reproduce` fails once the core fixes it.
+//! Regression tests of the walogs-core bugs the power-loss simulator (`walogs-sim`) found,
+//! B1-B7, all fixed. Each runs the bug's minimal reproduction on the simulated file system
+//! and asserts the fixed behaviour; each fails on the core before its fix. They live beside
+//! the core so that `cargo test -p walogs-core` runs them. (Open bugs the simulator still
+//! tolerates are listed, with their reproductions, in `walogs-sim/src/harness/known.rs`;
+//! when one is fixed its reproduction moves here.)
 
 use std::path::Path;
 
 use walogs_core::{Lsn, WalError, WalOptions};
 use walogs_sim::disk::{DirOp, Resolution};
 use walogs_sim::handle::{AnyWal, HandleKind};
-use walogs_sim::harness::known;
 use walogs_sim::{FaultKind, SimFs};
 
 const DIR: &str = "/wal";
@@ -26,8 +25,8 @@ fn entries(fs: &SimFs) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
     wal.iter().map(|r| r.map(|(l, d)| (l.0, d))).collect()
 }
 
-/// B1 (fixed in ad98f83: the seal is written through `write_meta`, and the in-memory seal is
-/// updated as soon as it is durable): three appends; `rotate()` fails with ENOSPC creating `wal-000002.log` after it
+/// B1 (fixed: the seal is written through `write_meta`, and the in-memory seal is updated as
+/// soon as it is durable): three appends; `rotate()` fails with ENOSPC creating `wal-000002.log` after it
 /// renamed a `walogs.meta` sealing segment 1 at LSN 3; the handle stays usable;
 /// `truncate_after(Lsn(1))` returns `Ok(2)`; `close()`; the next open must succeed and
 /// show entry 1 only. (The variant through a power loss and a reopen is fixed: the
@@ -63,14 +62,14 @@ fn b1_check() -> Result<(), String> {
     Ok(())
 }
 
-/// B2 (fixed in ad98f83: a directory fsync between the metadata rename and the create of
-/// the next segment): three appends; `rotate()` fails creating `wal-000002.log` after its metadata rename
+/// B2 (fixed: a directory fsync between the metadata rename and the create of the next
+/// segment): three appends; `rotate()` fails creating `wal-000002.log` after its metadata rename
 /// (walogs.meta now seals segment 1 at LSN 3); one more append (LSN 4, acknowledged) goes
 /// to segment 1; a second `rotate()` renames a new walogs.meta (seal at 4) and creates
 /// `wal-000002.log`; the power loss right after the create keeps the create and loses that
 /// rename. Every entry is on disk, but open must not refuse the directory. The random
-/// harness found it: `cargo run --release -p walogs-sim -- repro random
-/// seed=14501930884421675662 steps=300 dirs=any` (with the core before ad98f83).
+/// harness found it (`walogs-sim repro random seed=14501930884421675662 steps=300
+/// dirs=any`, with the core before the fix).
 fn b2_check() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
@@ -140,30 +139,11 @@ fn step<T>(what: &str, r: Result<T, WalError>) -> Result<T, String> {
     r.map_err(|e| format!("{what}: {e}"))
 }
 
-/// Every tolerated bug must still reproduce: when the core fixes one, this fails until its
-/// entry in `known.rs` is deleted and its test above un-ignored (then CI is strict for it).
-#[test]
-fn known_bugs_still_reproduce() {
-    let mut fixed = Vec::new();
-    for bug in known::KNOWN {
-        match (bug.check)() {
-            Err(e) => println!("{} still reproduces: {e}", bug.id),
-            Ok(()) => fixed.push(bug.id),
-        }
-    }
-    assert!(
-        fixed.is_empty(),
-        "fixed in the core, delete from walogs-sim/src/harness/known.rs and un-ignore its test: {fixed:?}"
-    );
-}
-
 /// B3 (fixed: a writable open now fsyncs the directory and its parent): the open that
 /// creates the WAL fails because the fsync of the WAL directory fails
 /// (after creating `wal-000001.log`); the retried open finds the file in the (cached)
 /// listing and never fsyncs the directory, so an acknowledged append vanishes with its
 /// file at the next power loss. Same for `sync_dir /` after creating the WAL directory.
-/// `cargo run --release -p walogs-sim -- repro faults ops=s handle=wal seg=200 res=3
-/// fault=sync:2:eio fault-seed=1104815783269015399`
 #[test]
 fn b3_open_after_failed_directory_fsync_makes_entries_durable() {
     for needle in ["sync_dir /wal", "sync_dir /"] {
@@ -192,8 +172,6 @@ fn b3_open_after_failed_directory_fsync_makes_entries_durable() {
 /// is acknowledged after it, and a power loss turns the lost frame into mid-log damage
 /// in front of an acknowledged entry (open refuses, or the entry is lost). Fixed by cutting
 /// the frame (`set_len(offset)`) when its fdatasync fails, as is done when the write fails.
-/// `cargo run --release -p walogs-sim -- repro faults ops=s handle=wal seg=200 res=3
-/// fault=sync:4:enospc fault-seed=9566809871858026260` (see its "fsyncgate check" line).
 #[test]
 fn b4_failed_fdatasync_leaves_nothing_a_reopen_builds_on() {
     let mut bad = Vec::new();
@@ -291,7 +269,7 @@ fn failed_preallocation_fails_nothing() {
 /// B6 (fixed: segments after the seal must start above it): a `walogs.meta` whose
 /// `sealed_last_lsn` is at or above LSNs held by a later segment made `next_lsn()` jump to
 /// the metadata floor, so `first_lsn..next_lsn` named LSNs that do not exist and the next
-/// append left a gap. Found by the structured fuzzer (`repro fuzz-open`).
+/// append left a gap. Found by the simulator's structured fuzzer.
 #[test]
 fn b6_meta_floor_above_a_later_segment_is_refused_or_dense() {
     let seg = walogs_sim::image::plain_frame(1, b"only");
@@ -328,4 +306,19 @@ fn failed_fdatasync_poisons_and_loses_nothing_acknowledged() {
             "seed {seed}: {got:?}"
         );
     }
+}
+
+/// B7 (fixed): `SharedWal::next_lsn()` counted an append that failed. One append, then an
+/// append whose segment write fails with EIO: `next_lsn()` must still be 2.
+#[test]
+fn b7_shared_next_lsn_unchanged_after_failed_append() {
+    let fs = SimFs::default();
+    let wal = opts(&fs).open_shared(DIR).unwrap();
+    assert_eq!(wal.append(b"one").unwrap(), Lsn(1));
+    fs.set_fault_on("write_all_at /wal/wal-000001.log", FaultKind::Eio, 0);
+    assert!(
+        wal.append(b"two").is_err(),
+        "the append whose write failed returned Ok"
+    );
+    assert_eq!(wal.next_lsn(), Lsn(2));
 }
