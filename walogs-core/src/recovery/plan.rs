@@ -257,7 +257,14 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                 Some((off, f)) => (off, f),
                 None => (d, next),
             };
-            let after = find_valid_after(file.as_ref(), d + 1, file_len, first + 1, Some(first))?;
+            let mut after =
+                find_valid_after(file.as_ref(), d + 1, file_len, first + 1, Some(first))?;
+            // A read-only open beside a live writer: the "damage" may be a frame the writer was
+            // writing when it was read, complete by the time the later frame was found. Then
+            // the snapshot simply ends before it (what was readable when the scan got there).
+            if opts.read_only && after.is_some() && valid_frame_at(file.as_ref(), d, file_len)? {
+                after = None;
+            }
             match after {
                 Some((off, lsn, frames)) if !opts.salvage && !lenient => {
                     return Err(WalError::corrupt(
@@ -536,4 +543,14 @@ fn check_seal(meta: Option<Meta>, segments: &[SegmentInfo]) -> Result<(), WalErr
         ));
     }
     Ok(())
+}
+
+/// Whether a complete, valid frame lies at `offset` of `file` now (read afresh).
+fn valid_frame_at(
+    file: &dyn crate::vfs::FsFile,
+    offset: u64,
+    file_len: u64,
+) -> Result<bool, WalError> {
+    let mut r = FrameReader::new(offset, file.len()?.max(file_len));
+    Ok(matches!(r.next_frame(file)?, Step::Frame { .. }))
 }
