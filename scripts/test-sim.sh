@@ -2,21 +2,32 @@
 # CI run of the simulated crash-safety harnesses (walogs-sim) and a short coverage-guided
 # fuzz of the two libFuzzer targets in fuzz/. Each harness prints its figures one line per
 # tally (states checked, seeds, violations); they are repeated in a summary at the end.
-# Budget: about 90 s on 2 cores including the builds. Full sizes: scripts/soak-sim.sh.
+# Budget: about 100 s on 2 cores including the builds. Full sizes: scripts/soak-sim.sh.
 #
 #   power-loss      every crash point of every workload of up to 4 operations, 4 resolutions
 #                   each, then every crash point inside the recovering open (2 resolutions);
 #                   3-op variants with the shared handle and with in-order directories;
-#                   relaxed durability (Manual, 3 ops; Interval(0), 2 ops) with sync() calls
-#   random          150 seeded runs x 300 operations, tiny segments, crashes pile up, for
-#                   unordered and in-order directory operations; 100 runs under relaxed policies
-#   faults          EIO/ENOSPC at every write/sync/metadata/read call of every 3-op workload;
-#                   faults-in-place: next_lsn() and the segment files right after each failure
-#   concurrent      2-6 threads appending to one SharedWal (group-commit followers): every
-#                   crash point of 40 runs, and 300 runs with one fault each
+#                   relaxed durability (Manual, 3 ops; Interval(1 ms), 1 op) with sync() calls
+#   power-loss[control]  the log-control workloads: every crash point of every workload of
+#                   up to 3 of append/batch/append_many/truncate (inside a unit, at a
+#                   boundary, across segments)/purge (inside, segment boundary, past the
+#                   end)/user data/reopen; 2-op variants on the shared handle and under Manual
+#                   (with sync() and durability notifications)
+#   random          150 seeded runs x 300 operations (log control included), tiny segments,
+#                   crashes pile up, for unordered and in-order directory operations; 100
+#                   runs under relaxed policies
+#   faults          EIO/ENOSPC at every write/sync/metadata/read call of every 3-op workload,
+#                   and of every log-control workload of 2 ops after a batch and an
+#                   append_many; faults-in-place: next_lsn() and the segment files right
+#                   after each failure; fsyncgate
+#   concurrent      2-6 threads appending to one SharedWal (group-commit followers), a
+#                   watcher waiting for durability, a truncate_after between the halves:
+#                   every crash point of 40 runs, and 300 runs with one fault each
 #   bitrot          a bit or byte of every acknowledged frame flipped in every crash state of
-#                   every 4-op workload (and 3-op Manual workloads on the shared handle)
-#   core bugs       regression tests of the fixed core bugs; the open ones must still reproduce
+#                   every 4-op workload (3-op Manual workloads on the shared handle, 3-op
+#                   log-control workloads)
+#   known bugs      every tolerated core bug still reproduces (the fixed ones, B1-B7, are
+#                   regression tests in walogs-core/tests/sim_regressions.rs)
 #   fuzz            structured fuzzer (in the tests) + libFuzzer, FUZZ_SECS (20) per target
 #
 # Needs: Rust stable and a C++ compiler for libFuzzer's runtime (g++ installed if missing).

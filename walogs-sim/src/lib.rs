@@ -13,16 +13,24 @@
 //!
 //! The harnesses drive the real walogs-core through it and check an oracle after every
 //! crash ([`model::check`]): [`harness::power_loss`] (every crash point of every short
-//! workload, then every crash point inside the recovering open),
-//! [`harness::random`] (long seeded runs, crashes piling up on one log, also inside
-//! recovery) and [`harness::faults`] (a fault at every call of every short workload). Each
-//! reports a [`harness::Tally`] that prints as one line, and every violation comes with a
-//! one-line reproduction (`walogs-sim repro ...`). [`image`] and [`fuzz`] turn arbitrary
-//! bytes into directory images for fuzzing `open()` (also used by the libFuzzer targets in
-//! `fuzz/`). Known, reported core bugs are listed in [`harness::known`].
+//! workload, then every crash point inside the recovering open), [`harness::random`] (long
+//! seeded runs, crashes piling up on one log, also inside recovery), [`harness::faults`] (a
+//! fault at every call of every short workload), [`harness::concurrent`] (many threads on
+//! one `SharedWal`) and [`harness::bitrot`] (flipped bits in acknowledged frames). The
+//! workloads cover the whole mutating surface: appends, atomic batches, `append_many`,
+//! rotation, checkpoint, `truncate_after` (inside units and across segments), `purge_up_to`
+//! (inside the log, at a segment boundary, past the end), `set_user_data`, `sync` and the
+//! durability notifications. The oracle ([`model`]) tracks what is acknowledged, durable
+//! and in flight, the purge floor and the user data. Each harness reports a
+//! [`harness::Tally`] that prints as one line, and every violation comes with a one-line
+//! reproduction (`walogs-sim repro ...`). [`image`] and [`fuzz`] turn arbitrary bytes into
+//! directory images (segments with plain, batch and unit member frames, both metadata
+//! versions, user data) for fuzzing `open()` (also used by the libFuzzer targets in
+//! `fuzz/`). Known, reported core bugs are listed in [`harness::known`], each with its
+//! reproduction; the fixed ones are regression tests in `walogs-core/tests/sim_regressions.rs`.
 //!
-//! Costs: everything is in memory and single-threaded per run; the exhaustive harness
-//! checks about 150,000 crash states per second per core.
+//! Costs: everything is in memory; the exhaustive harness checks about 75,000 crash states
+//! per second on two cores.
 
 pub mod disk;
 pub mod fault;

@@ -1,11 +1,11 @@
 //! `walogs-sim`: run the harnesses at any scale, and reproduce one failing state.
 //!
 //! ```text
-//! walogs-sim power-loss [max-len=4] [res=4] [rres=2] [seed=1] [seg=200] [handle=wal] [durability=D] [dirs=any|journaled] [threads=N]
+//! walogs-sim power-loss [ops=classic|control] [max-len=4] [res=4] [rres=2] [seed=1] [seg=200] [handle=wal] [durability=D] [dirs=any|journaled] [threads=N]
 //! walogs-sim random     [runs=100] [steps=300] [seed=1] [relaxed=0|1] [dirs=any|journaled] [threads=N]
-//! walogs-sim faults     [max-len=3] [seed=1] [res=3] [handle=wal|shared|both] [reads=1] [threads=N]
+//! walogs-sim faults     [ops=classic|control] [prefix=tm] [max-len=3] [seed=1] [res=3] [handle=wal|shared|both] [reads=1] [threads=N]
 //! walogs-sim concurrent [runs=40] [appenders=6] [calls=6] [res=3] [faults=0|1] [seed=1] [threads=N]
-//! walogs-sim bitrot     [max-len=3] [flips=2] [seed=1] [seg=200] [handle=wal] [durability=D] [threads=N]
+//! walogs-sim bitrot     [ops=classic|control] [max-len=3] [flips=2] [seed=1] [seg=200] [handle=wal] [durability=D] [threads=N]
 //! walogs-sim fuzz       [target=decode|open] [secs=10] [seed=1]
 //! walogs-sim known      (the tolerated core bugs; fails if one no longer reproduces)
 //! walogs-sim repro power-loss ops=.. seg=.. handle=.. durability=.. seed=.. point=.. res=.. [rpoint=.. rres=..]
@@ -15,9 +15,15 @@
 //! walogs-sim repro bitrot ops=.. seg=.. handle=.. durability=.. seed=.. point=.. frame=.. flip=..
 //! walogs-sim repro fuzz-open hex=..
 //! ```
-//! `D` is `every-append` (the default), `interval-<N>ms`, `manual` or `none`; `lie=file|dir|both`
+//! `ops=control` runs the log-control alphabet (`s` append, `t` batch, `m` append_many, `x`
+//! cut the newest entry, `z` keep only the oldest, `p` purge the oldest, `g` purge to a
+//! segment boundary, `e` purge past the end, `d` user data, `o` reopen; relaxed policies add
+//! `y` sync and `w` wait for durability); the classic one is `s b t r c o` (`b` a 3 KiB
+//! append, `r` rotate, `c` checkpoint). In a `repro`, `ops=` is the workload's codes.
+//! `D` is `every-append` (the default), `interval-<N>ms` (N > 0; the flusher thread makes
+//! such runs not replay exactly), `manual` or `none`; `lie=file|dir|both`
 //! (power-loss, random, concurrent) makes the simulated disk ignore syncs: the harness must
-//! then fail.
+//! then fail. `WALOGS_SIM_FULL_TRACE=1` makes `repro random` print the disk before every step.
 //! Each harness prints its figures (one line per tally, then an indented timing line) and
 //! exits non-zero on any violation. `WALOGS_SIM_STRICT=1` also counts the known core bugs.
 //! A concurrent run's schedule is not replayed: `repro concurrent` reruns its seed until
@@ -533,7 +539,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((cmd, rest)) = args.split_first() else {
         eprintln!(
-            "usage: walogs-sim power-loss|random|faults|fuzz|known|repro ... (see the crate docs)"
+            "usage: walogs-sim power-loss|random|faults|concurrent|bitrot|fuzz|known|repro ... (see the crate docs)"
         );
         return ExitCode::from(2);
     };

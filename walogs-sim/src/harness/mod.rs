@@ -3,14 +3,15 @@
 //!
 //! | harness | what it runs | what it checks after each crash or fault |
 //! |---|---|---|
-//! | [`power_loss`] | every crash point of every workload of a few operations, any durability policy (relaxed ones add `sync()`) | [`crate::model::check`]: acknowledged (under a relaxed policy: synced) entries present and exact, dense LSNs, at most the in-flight call extra, `next_lsn()` above the durable floor, the first append gets `next_lsn()`; also crashes inside the recovering open |
-//! | [`random`] | long seeded runs, crashes piling up on one log, optionally under relaxed policies | the same oracle, carried from recovery to recovery |
-//! | [`faults`] | EIO/ENOSPC at every call of every short workload | errors only with a fault, poisoning, no partial frame and an unchanged `next_lsn()` right after the failed call, then the oracle after an in-place reopen and after power losses; fsyncgate |
-//! | [`concurrent`] | many threads appending to one `SharedWal` (group-commit followers), with power loss at every call or one fault | every append acknowledged before a crash point (by the simulator's call counter) survives every crash state from that point on, at its LSN; `durable_lsn()` claims likewise |
-//! | [`bitrot`] | one bit or byte of an acknowledged, durable frame flipped in every crash state of every short workload | `Corrupt`, or a torn-tail cut of exactly the rotted frame in the last segment (reported as salvaged when valid frames followed after a relaxed writer); never a wrong payload or a lost entry before the rot |
+//! | [`power_loss`] | every crash point of every workload of a few operations, over the classic alphabet or the log-control one (`append_many`, truncations inside units and at boundaries, purges inside/at a segment boundary/past the end, user data), any durability policy (relaxed ones add `sync()` and durability notifications) | [`crate::model::check`]: acknowledged (under a relaxed policy: synced or notified) entries present and exact, dense LSNs, at most the in-flight call extra, a truncation or purge in flight done or not (never half), nothing at or below the purge floor, user data old or new, `next_lsn()` above the durable floor, the first append gets `next_lsn()`; also crashes inside the recovering open |
+//! | [`random`] | long seeded runs of every operation, crashes piling up on one log, optionally under relaxed policies | the same oracle, carried from recovery to recovery |
+//! | [`faults`] | EIO/ENOSPC at every call of every short workload (classic, and log control after a prefix) | errors only with a fault, poisoning, no partial frame and an unchanged `next_lsn()` right after the failed call, then the oracle after an in-place reopen and after power losses; fsyncgate |
+//! | [`concurrent`] | many threads appending to one `SharedWal` (group-commit followers), a watcher waiting for durability, a truncation between the halves of the run, with power loss at every call or one fault | every append acknowledged before a crash point (by the simulator's call counter) survives every crash state from that point on, at its LSN, unless the truncation removed it; `durable_lsn()` claims and notifications likewise; the truncation old or new |
+//! | [`bitrot`] | one bit or byte of an acknowledged, durable frame flipped in every crash state of every short workload (either alphabet) | `Corrupt`, or a torn-tail cut of exactly the rotted write (a whole unit) in the last segment (reported as salvaged when valid frames followed after a relaxed writer); never a wrong payload or a lost entry before the rot |
 //!
-//! [`frames`] reads segment files independently of the core (for the oracles), [`known`]
-//! lists the tolerated, reported core bugs with their reproductions.
+//! [`frames`] reads segment files, `walogs.meta` and `walogs.user` independently of the
+//! core (for the oracles), [`known`] lists the tolerated, reported core bugs with their
+//! reproductions.
 
 pub mod bitrot;
 pub mod concurrent;
