@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Test the Go package (bindings/go, cgo over libwalogs.so): build the library (make lib),
-# gofmt, go vet, `go test -race` (every method and error, 16-goroutine group commit, Close
-# racing every call, use after Close, descriptor leaks, ErrLocked, ErrPoisoned via
-# RLIMIT_FSIZE, SIGKILLed child), the examples (the README's quickstart with its exact output,
-# its ErrLocked branch and pkg-config linking against `make install`; the SIGKILL recovery
-# demo), then a short benchmark run printing the figures: no-fsync Append and a bare getter
-# per call, no-fsync Append vs the Rust path measured in the same run, durable appends from 1
-# and 16 goroutines. Standard library only: no module downloads (GOPROXY=off). Idempotent;
-# runs from any directory; exits non-zero on any failure.
+# the parity check of the C, Python and Go surfaces (scripts/check-parity.sh, and its
+# self-test: removing a name makes it fail), gofmt, go vet, `go test -race` (every method
+# and error, log control, durability waits and callbacks, damage as data, file modes and
+# unsafe files, 16-goroutine group commit, Close racing every call, use after Close,
+# descriptor leaks, zero allocations per Append, ErrLocked, ErrPoisoned via RLIMIT_FSIZE,
+# SIGKILLed child), the examples (the README's quickstart with its exact output, its
+# ErrLocked branch and pkg-config linking against `make install`; the SIGKILL recovery demo;
+# the Raft log-control walkthrough with its exact output), then a short benchmark run
+# printing the figures: no-fsync Append and a bare getter per call, no-fsync Append vs the
+# Rust path measured in the same run, durable appends from 1 and 16 goroutines. Standard
+# library only: no module downloads (GOPROXY=off). Idempotent; runs from any directory;
+# exits non-zero on any failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -45,6 +49,12 @@ if ! make -s --no-print-directory lib >"$OUT/make-lib.log" 2>&1; then
   exit 1
 fi
 ls target/c/lib/libwalogs.so >/dev/null
+
+# ---- parity of the surfaces -----------------------------------------------------------------
+step "scripts/check-parity.sh (every exported C function has its Python and Go names, or a reason)"
+scripts/check-parity.sh
+scripts/check-parity.sh --self-test
+echo "check-parity: 2 passed, 0 failed" | tee -a "$LOG"
 
 # ---- format, vet ----------------------------------------------------------------------------
 step "gofmt -l (must print nothing)"
@@ -109,6 +119,28 @@ grep -q 'child killed by SIGKILL' <<<"$out"
 grep -q 'tail:            truncated at byte' <<<"$out"
 grep -q 'lsn 6: written just before the crash' <<<"$out"
 echo "crash: 1 passed, 0 failed" | tee -a "$LOG"
+
+step "examples/go/raftlog (log control as a Raft node uses it: examples/c/raft_log.c in Go)"
+(cd examples/go && go build -o "$OUT/raftlog" ./raftlog)
+out=$("$OUT/raftlog" "$OUT/run/raftlog")
+echo "$out"
+expected_raft='hard state at open: term 0, voted for 0
+acknowledged up to lsn 5
+lsn 5 before the sync: not durable yet
+cut 2 entries after lsn 3, appended lsn 4..5
+entries for a follower from lsn 2 (at most 3):
+  lsn 2: y=2
+  lsn 3: x=3
+  lsn 4: z=40
+after a snapshot at 4: oldest lsn 5, purged up to 4
+after installing a snapshot at 100: next append got lsn 101
+after reopen: term 3, voted for 2, entries:
+  lsn 101: after the snapshot'
+if [[ $out != "$expected_raft" ]]; then
+  printf 'raftlog printed something else; expected:\n%s\n' "$expected_raft" >&2
+  exit 1
+fi
+echo "raftlog: 1 passed, 0 failed" | tee -a "$LOG"
 
 step "examples/go/quickstart against an installed walogs (-tags walogs_pkgconfig)"
 PREFIX=$OUT/prefix

@@ -6,9 +6,13 @@ package walogs
 // None of these functions keeps a pointer it was given after it returns, and none calls
 // back into Go. Declaring both lets the compiler leave the output variables and the
 // caller's byte slices where they are (on the stack) instead of moving them to the heap
-// for the call: a successful Append allocates nothing. (Go >= 1.24.)
+// for the call: a successful Append allocates nothing. (Go >= 1.24.) Not listed, because
+// they run OnDurable callbacks (Go code) on the calling thread in some cases:
+// walogs_on_durable, walogs_shutdown and walogs_close.
 #cgo noescape walogs_last_error
 #cgo nocallback walogs_last_error
+#cgo noescape walogs_last_damage
+#cgo nocallback walogs_last_damage
 #cgo noescape walogs_options_new
 #cgo nocallback walogs_options_new
 #cgo noescape walogs_open
@@ -29,6 +33,22 @@ package walogs
 #cgo nocallback walogs_checkpoint
 #cgo noescape walogs_truncate_after
 #cgo nocallback walogs_truncate_after
+#cgo noescape walogs_purge_up_to
+#cgo nocallback walogs_purge_up_to
+#cgo noescape walogs_purged_up_to
+#cgo nocallback walogs_purged_up_to
+#cgo noescape walogs_set_user_data
+#cgo nocallback walogs_set_user_data
+#cgo noescape walogs_user_data
+#cgo nocallback walogs_user_data
+#cgo noescape walogs_wait_durable
+#cgo nocallback walogs_wait_durable
+#cgo noescape walogs_read_range
+#cgo nocallback walogs_read_range
+#cgo noescape walogs_range_len
+#cgo nocallback walogs_range_len
+#cgo noescape walogs_range_get
+#cgo nocallback walogs_range_get
 #cgo noescape walogs_next_lsn
 #cgo nocallback walogs_next_lsn
 #cgo noescape walogs_first_lsn
@@ -103,9 +123,12 @@ func (w *WAL) call(op string, f func(h *C.walogs_wal) C.walogs_status) error {
 
 // lastError is the *Error of a call that failed with st. It must run on the OS thread that
 // made the call, with no walogs call in between (cCall guarantees both); walogs_last_error
-// itself never changes the last error, so the length and the copy agree.
+// and walogs_last_damage never change the last error, so the length and the copy agree.
 func lastError(st C.walogs_status) error {
 	e := &Error{Code: Code(st), Errno: syscall.Errno(C.walogs_last_errno())}
+	if e.Code == CodeCorrupt {
+		e.Damage = lastDamage()
+	}
 	var n C.size_t
 	C.walogs_last_error(nil, 0, &n)
 	if n > 0 {

@@ -1,16 +1,18 @@
 package walogs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"sync"
 	"testing"
+	"time"
 )
 
 // closeRaceCalls is every WAL method, called with arguments under which it succeeds on an
 // open WAL holding at least one entry.
-func closeRaceCalls(w *WAL) map[string]func() error {
+func closeRaceCalls(w *WAL, onDurableFailures chan<- error) map[string]func() error {
 	buf := make([]byte, 64)
 	return map[string]func() error{
 		"Append":         func() error { _, err := w.Append([]byte("x")); return err },
@@ -30,6 +32,26 @@ func closeRaceCalls(w *WAL) map[string]func() error {
 		"ReadInto":       func() error { _, err := w.ReadInto(1, buf); return err },
 		"TailState":      func() error { _, err := w.TailState(); return err },
 		"RecoveryReport": func() error { _, err := w.RecoveryReport(); return err },
+		"PurgeUpTo":      func() error { _, err := w.PurgeUpTo(0); return err },
+		"PurgedUpTo":     func() error { _, err := w.PurgedUpTo(); return err },
+		"SetUserData":    func() error { return w.SetUserData([]byte("user data")) },
+		"UserData":       func() error { _, err := w.UserData(); return err },
+		"ReadRange":      func() error { _, err := w.ReadRange(1, 20, 1<<20); return err },
+		// Lsn 1 is durable once Sync ran (DurabilityNone): until then this blocks in C.
+		"WaitDurable": func() error { return w.WaitDurable(context.Background(), 1) },
+		"WaitDurableCtx": func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			return w.WaitDurable(ctx, 1)
+		},
+		"OnDurable": func() error {
+			return w.OnDurable(1, func(err error) {
+				if err != nil && !errors.Is(err, ErrClosed) {
+					onDurableFailures <- err
+				}
+				_, _ = w.NextLSN() // calling back in, also while Close runs the callback
+			})
+		},
 		"Iter": func() error {
 			it, err := w.Iter(0, NoCopy())
 			if err != nil {
@@ -58,7 +80,8 @@ func TestCloseRacesEveryCall(t *testing.T) {
 	if _, err := w.Append([]byte("first")); err != nil {
 		t.Fatal(err)
 	}
-	calls := closeRaceCalls(w)
+	onDurableFailures := make(chan error, 1000)
+	calls := closeRaceCalls(w, onDurableFailures)
 	var warmedUp, stopped sync.WaitGroup
 	failures := make(chan error, len(calls))
 	for name, call := range calls {
@@ -93,6 +116,11 @@ func TestCloseRacesEveryCall(t *testing.T) {
 	close(failures)
 	for err := range failures {
 		t.Error(err)
+	}
+	// Every callback has run by now (Close runs what is pending): nil or ErrClosed only.
+	close(onDurableFailures)
+	for err := range onDurableFailures {
+		t.Errorf("OnDurable callback: %v", err)
 	}
 	if err := w.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)

@@ -12,7 +12,13 @@
 // (group commit). One writer per directory: a second Open of a directory another handle
 // holds, in this process or another, fails with ErrLocked.
 //
-// Errors are *Error values carrying the C status (Code), the library's message and the OS
-// errno; compare them with errors.Is against ErrLocked, ErrClosed, ErrCorrupt, ErrPoisoned,
-// ErrTooLarge and the other sentinels.
+// Log control: TruncateAfter drops the newest entries (at any LSN), PurgeUpTo the oldest
+// (for good, also past the end of the log); SetUserData keeps a small durable blob next to
+// the log; ReadRange reads a bounded batch; WaitDurable and OnDurable tell when an entry is
+// durable (OnDurable callbacks run on a thread of the library; see OnDurable).
+//
+// Errors are *Error values carrying the C status (Code), the library's message, the OS
+// errno and, for ErrCorrupt, the damage as data (Error.Damage); compare them with errors.Is
+// against ErrLocked, ErrClosed, ErrCorrupt, ErrPoisoned, ErrTooLarge and the other
+// sentinels.
 package walogs

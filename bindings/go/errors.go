@@ -25,6 +25,9 @@ const (
 	CodeClosed          Code = C.WALOGS_CLOSED
 	CodeCorrupt         Code = C.WALOGS_CORRUPT
 	CodeLSNOutOfRange   Code = C.WALOGS_LSN_OUT_OF_RANGE
+	CodeForked          Code = C.WALOGS_FORKED
+	CodeUnsafeFile      Code = C.WALOGS_UNSAFE_FILE
+	CodeTimeout         Code = C.WALOGS_TIMEOUT
 	CodeIO              Code = C.WALOGS_IO
 	CodePanic           Code = C.WALOGS_PANIC
 )
@@ -49,6 +52,10 @@ type Error struct {
 	Message string
 	// Errno is the OS error number for CodeIO failures, 0 otherwise.
 	Errno syscall.Errno
+	// Damage is what is damaged and where, for CodeCorrupt failures (read with
+	// walogs_last_damage on the thread of the failed call); nil for every other code. Use
+	// its fields rather than parsing Message.
+	Damage *Damage
 }
 
 // Error returns "walogs: " followed by the message (or the code's description).
@@ -82,11 +89,11 @@ func (e *Error) Unwrap() error {
 // Sentinels for errors.Is. Each matches every *Error with its Code.
 var (
 	// ErrInvalidArgument: an argument the call cannot accept (an empty path or batch, a
-	// path containing NUL, a zero sync interval, a truncation point inside an atomic
-	// batch, ...). Nothing was changed.
+	// path containing NUL, a zero sync interval, a file mode without owner read and write,
+	// a ReadRange of no entries, a nil callback or context, ...). Nothing was changed.
 	ErrInvalidArgument = &Error{Code: CodeInvalidArgument}
-	// ErrTooLarge: an entry over MaxEntrySize or an atomic batch over MaxBatchSize.
-	// Nothing was written.
+	// ErrTooLarge: an entry over MaxEntrySize, an atomic batch over MaxBatchSize, or user
+	// data over MaxUserData. Nothing was written.
 	ErrTooLarge = &Error{Code: CodeEntryTooLarge}
 	// ErrBufferTooSmall: ReadInto's buffer cannot hold the entry.
 	ErrBufferTooSmall = &Error{Code: CodeBufferTooSmall}
@@ -97,13 +104,24 @@ var (
 	ErrPoisoned = &Error{Code: CodePoisoned}
 	// ErrReadOnly: a mutating call on a WAL opened WithReadOnly.
 	ErrReadOnly = &Error{Code: CodeReadOnly}
-	// ErrClosed: the WAL (or iterator) was closed.
+	// ErrClosed: the WAL was closed (also: the next Next of an iterator made from it).
 	ErrClosed = &Error{Code: CodeClosed}
-	// ErrCorrupt: damage walogs will not repair silently (the message names the file and
-	// byte offset); see WithSalvage.
+	// ErrCorrupt: damage walogs will not repair silently; Error.Damage says what and
+	// where (the message names the file and byte offset too); see WithSalvage.
 	ErrCorrupt = &Error{Code: CodeCorrupt}
-	// ErrLSNOutOfRange: an LSN outside the entries the WAL holds.
+	// ErrLSNOutOfRange: an LSN outside the entries the WAL holds (purged, checkpointed or
+	// truncated away, or not handed out yet).
 	ErrLSNOutOfRange = &Error{Code: CodeLSNOutOfRange}
+	// ErrForked: the WAL was opened by another process and this one inherited it across
+	// fork(); nothing was done. Open the WAL anew in this process.
+	ErrForked = &Error{Code: CodeForked}
+	// ErrUnsafeFile: a file in the WAL directory is a symbolic link, FIFO, socket, device
+	// or directory under a walogs file name, or a file walogs would write has other hard
+	// links. Nothing was read from, written to or removed through it.
+	ErrUnsafeFile = &Error{Code: CodeUnsafeFile}
+	// ErrTimeout: the C library's wait for durability gave up. (WaitDurable takes a
+	// context and returns the context's error instead.)
+	ErrTimeout = &Error{Code: CodeTimeout}
 	// ErrIO: the operating system failed; Error.Errno says how.
 	ErrIO = &Error{Code: CodeIO}
 	// ErrPanic: a bug in walogs (a caught panic); close and reopen the WAL.

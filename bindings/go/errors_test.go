@@ -1,6 +1,7 @@
 package walogs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -40,15 +41,37 @@ func TestErrorType(t *testing.T) {
 		ErrBufferTooSmall: CodeBufferTooSmall, ErrLocked: CodeLocked, ErrPoisoned: CodePoisoned,
 		ErrReadOnly: CodeReadOnly, ErrClosed: CodeClosed, ErrCorrupt: CodeCorrupt,
 		ErrLSNOutOfRange: CodeLSNOutOfRange, ErrIO: CodeIO, ErrPanic: CodePanic, ErrNullArgument: CodeNullArgument,
+		ErrForked: CodeForked, ErrUnsafeFile: CodeUnsafeFile, ErrTimeout: CodeTimeout,
 	}
 	// The codes are the C ABI's numbers.
 	want := map[Code]int32{CodeNullArgument: 100, CodeInvalidArgument: 101, CodeEntryTooLarge: 102,
 		CodeBufferTooSmall: 103, CodeLocked: 200, CodePoisoned: 201, CodeReadOnly: 202, CodeClosed: 203,
-		CodeCorrupt: 204, CodeLSNOutOfRange: 205, CodeIO: 300, CodePanic: 900}
+		CodeCorrupt: 204, CodeLSNOutOfRange: 205, CodeForked: 206, CodeUnsafeFile: 207, CodeTimeout: 208,
+		CodeIO: 300, CodePanic: 900}
 	for s, c := range sentinels {
 		if s.Code != c || int32(c) != want[c] {
 			t.Fatalf("sentinel %v has code %d, want %d", s, s.Code, want[c])
 		}
+		if s.Code.String() == Code(12345).String() {
+			t.Fatalf("the library does not describe code %d", s.Code)
+		}
+	}
+	if len(sentinels) != len(want) {
+		t.Fatalf("%d sentinels, %d codes", len(sentinels), len(want))
+	}
+	// The damage kinds are the C ABI's numbers, and each has its own name.
+	kinds := map[DamageKind]uint32{DamageCompletedSegment: 1, DamageMidLog: 2, DamageLSNDiscontinuity: 3,
+		DamageSegmentGap: 4, DamageEmptyCompletedSegment: 5, DamageSealMismatch: 6, DamageBelowSeal: 7,
+		DamageMetadata: 8, DamageMixedLayout: 9, DamageChangedWhileReading: 10, DamageUserData: 11, DamageOther: 999}
+	names := map[string]bool{}
+	for k, n := range kinds {
+		if uint32(k) != n || names[k.String()] || strings.HasPrefix(k.String(), "DamageKind(") {
+			t.Fatalf("damage kind %d (%q), want number %d with a name of its own", uint32(k), k, n)
+		}
+		names[k.String()] = true
+	}
+	if DamageKind(12).String() != "DamageKind(12)" {
+		t.Fatalf("DamageKind(12).String() = %q", DamageKind(12))
 	}
 }
 
@@ -181,6 +204,21 @@ func TestErrCorruptAndSalvage(t *testing.T) {
 	if !strings.Contains(err.Error(), filepath.Base(seg)) {
 		t.Fatalf("ErrCorrupt message %q does not name %s", err, filepath.Base(seg))
 	}
+	var we *Error
+	if !errors.As(err, &we) || we.Damage == nil {
+		t.Fatalf("ErrCorrupt without Damage: %#v", err)
+	}
+	d := *we.Damage
+	if d.Kind != DamageMidLog || !d.Salvageable || !d.HasFile || d.File != filepath.Base(seg) ||
+		!d.HasOffset || d.Offset == 0 || d.Offset > uint64(mid) || !d.HasLastGoodLSN ||
+		d.LastGoodLSN == 0 || !d.HasFirstLSNAfter || d.FirstLSNAfter <= d.LastGoodLSN+1 || d.FramesAfter == 0 {
+		t.Fatalf("damage of a flipped byte at %d of %s: %+v", mid, filepath.Base(seg), d)
+	}
+	// A read-only open reports the same damage.
+	_, err = Open(dir, WithReadOnly())
+	if !errors.As(err, &we) || we.Damage == nil || *we.Damage != d {
+		t.Fatalf("read-only Open: %#v, want the same damage %+v", err, d)
+	}
 	s := openT(t, dir, WithSalvage())
 	rep, err := s.RecoveryReport()
 	if err != nil {
@@ -192,6 +230,11 @@ func TestErrCorruptAndSalvage(t *testing.T) {
 		rep.NextLSN >= n || rep.NextLSN < 2 {
 		t.Fatalf("salvage report: %+v (damage at byte %d of %d)", rep, mid, len(data))
 	}
+	// The salvage cut exactly what the damage described.
+	if rep.SalvageOffset != d.Offset || rep.SalvageFirstLSNCut != d.FirstLSNAfter ||
+		rep.SalvageValidFramesCut != d.FramesAfter || rep.NextLSN != d.LastGoodLSN+1 {
+		t.Fatalf("salvage report %+v does not match the damage %+v", rep, d)
+	}
 	first, all := readAll(t, s)
 	if first != 1 || uint64(len(all)) != rep.NextLSN-1 {
 		t.Fatalf("after salvage: first %d, %d entries, report %+v", first, len(all), rep)
@@ -199,4 +242,84 @@ func TestErrCorruptAndSalvage(t *testing.T) {
 	for i := range all {
 		checkEqual(t, fmt.Sprintf("salvaged lsn %d", i+1), all[i], payload(fmt.Sprint(i+1), 100))
 	}
+}
+
+// Damage as data for other kinds: a bad frame in a completed segment (not salvageable), a
+// segment changed under an open WAL (found by a read), and no Damage on other failures.
+func TestDamageKinds(t *testing.T) {
+	dir := walDir(t)
+	w := openT(t, dir, WithPreallocate(false))
+	appendN(t, w, 1, 5)
+	if err := w.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, w, 6, 5)
+	segs := segments(t, dir)
+	if len(segs) != 2 {
+		t.Fatalf("segments %v", segs)
+	}
+	data, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Change a payload byte of lsn 3 in place (the file keeps its size): the open WAL
+	// verified it before, so a read finds that the file changed underneath.
+	at := bytes.Index(data, []byte("e3|"))
+	if at < 0 {
+		t.Fatal("lsn 3's payload not found in the first segment")
+	}
+	data[at+5] ^= 0x20
+	if err := os.WriteFile(segs[0], data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.Read(3)
+	var we *Error
+	if !errors.Is(err, ErrCorrupt) || !errors.As(err, &we) || we.Damage == nil ||
+		we.Damage.Kind != DamageChangedWhileReading || we.Damage.File != filepath.Base(segs[0]) {
+		t.Fatalf("Read of an entry changed under the WAL = %#v (damage %+v), want DamageChangedWhileReading in %s",
+			err, damageOf(err), filepath.Base(segs[0]))
+	}
+	if _, err := w.Read(7); err != nil {
+		t.Fatalf("Read of an intact entry in the other segment: %v", err)
+	}
+	// An iterator meets it too.
+	it, err := w.Iter(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for it.Next() {
+	}
+	if d := damageOf(it.Err()); d == nil || d.Kind != DamageChangedWhileReading {
+		t.Fatalf("iterator over the changed entry ended with %v (damage %+v)", it.Err(), d)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Open(dir)
+	d := damageOf(err)
+	if !errors.Is(err, ErrCorrupt) || d == nil || d.Kind != DamageCompletedSegment || d.Salvageable ||
+		d.File != filepath.Base(segs[0]) || !d.HasOffset || d.Offset == 0 || d.Offset > uint64(at) {
+		t.Fatalf("Open with a bad frame in a completed segment = %v, damage %+v", err, d)
+	}
+	if _, err := Open(dir, WithSalvage()); !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("salvage of a completed segment's damage = %v, want ErrCorrupt", err)
+	}
+
+	// Other failures carry no damage.
+	w2 := openT(t, walDir(t))
+	if _, err := w2.Read(9); !errors.Is(err, ErrLSNOutOfRange) || damageOf(err) != nil {
+		t.Fatalf("Read out of range = %v with damage %+v, want no damage", err, damageOf(err))
+	}
+	if _, err := Open(w2.Dir()); !errors.Is(err, ErrLocked) || damageOf(err) != nil {
+		t.Fatalf("Open of a locked WAL = %v with damage %+v, want no damage", err, damageOf(err))
+	}
+}
+
+func damageOf(err error) *Damage {
+	var we *Error
+	if errors.As(err, &we) {
+		return we.Damage
+	}
+	return nil
 }

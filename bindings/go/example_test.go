@@ -95,3 +95,44 @@ func printAll(w *walogs.WAL) {
 		log.Fatal(err)
 	}
 }
+
+// Acknowledge entries once they are durable: append a burst under DurabilityManual,
+// register a callback per entry, make them all durable with one Sync. The callbacks run on
+// the WAL's notifier thread; here they report on a channel.
+func ExampleWAL_OnDurable() {
+	base, err := os.MkdirTemp("", "walogs-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(base)
+	w, err := walogs.Open(filepath.Join(base, "wal"), walogs.WithDurability(walogs.DurabilityManual))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+
+	acked := make(chan uint64, 3)
+	for _, cmd := range []string{"x=1", "y=2", "z=3"} {
+		lsn, err := w.Append([]byte(cmd))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := w.OnDurable(lsn, func(err error) {
+			if err == nil {
+				acked <- lsn
+			}
+		}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if _, err := w.Sync(); err != nil { // one fdatasync for the three entries
+		log.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		fmt.Println("durable:", <-acked)
+	}
+	// Output:
+	// durable: 1
+	// durable: 2
+	// durable: 3
+}

@@ -36,15 +36,17 @@ func NoCopy() IterOption {
 //	if err := it.Err(); err != nil { ... }
 //
 // It reads a snapshot of the segment list taken by Iter, through its own file handles:
-// entries appended afterwards are not seen, and it stays usable after the WAL is closed. A
-// segment deleted meanwhile by Checkpoint, before the iterator reached it, makes Next fail
-// with ErrIO. A TruncateAfter meanwhile is not detected as such: Next may return entries
-// it cut (from its read buffer, up to 256 KiB) and, once appends have reused the space,
-// entries written after the cut, with no error until a frame does not fit (ErrCorrupt). Do
-// not iterate across a TruncateAfter. An Iterator is meant for one goroutine at a time; its methods are
-// nonetheless serialized by a mutex, so calling them concurrently cannot corrupt memory (a
-// NoCopy view read during another goroutine's Next can: see NoCopy). The C iterator (its
-// file handles and buffers) is freed as soon as Next returns false, else by Close.
+// entries appended afterwards are not seen. It reads its WAL's log: once the WAL is closed,
+// its next Next returns false and Err matches ErrClosed. Concurrent log control: a
+// TruncateAfter below its position stops it with ErrLSNOutOfRange at the cut (it never
+// returns removed entries, nor entries appended later under their LSNs); a PurgeUpTo past
+// its position makes an iterator made with from 0 go on from the new oldest entry, and one
+// made with an explicit from stop with ErrLSNOutOfRange; a segment deleted by Checkpoint
+// before the iterator read it stops it with ErrIO (ENOENT). An Iterator is meant for one
+// goroutine at a time; its methods are nonetheless serialized by a mutex, so calling them
+// concurrently cannot corrupt memory (a NoCopy view read during another goroutine's Next
+// can: see NoCopy). The C iterator (its file handles and buffers) is freed as soon as Next
+// returns false, else by Close.
 type Iterator struct {
 	mu     sync.Mutex
 	it     *C.walogs_iter
@@ -55,8 +57,8 @@ type Iterator struct {
 }
 
 // Iter returns an iterator starting at LSN from (inclusive); from 0 means the oldest entry
-// kept. from may equal NextLSN (no entries); outside the entries kept it is
-// ErrLSNOutOfRange. Entries are copied for the caller unless NoCopy is given. Close the
+// kept (and keeps meaning it: a concurrent PurgeUpTo never makes such an iterator fail).
+// from may equal NextLSN (no entries); outside the entries kept it is ErrLSNOutOfRange. Entries are copied for the caller unless NoCopy is given. Close the
 // iterator when done (a finalizer frees a forgotten one eventually). Nil options are
 // ignored.
 func (w *WAL) Iter(from uint64, opts ...IterOption) (*Iterator, error) {
@@ -93,7 +95,9 @@ func (it *Iterator) free() {
 }
 
 // Next advances to the next entry and reports whether there is one. It returns false at the
-// end, after a failure (see Err) and after Close (also on a nil *Iterator).
+// end, after a failure (see Err: ErrClosed once the WAL was closed, ErrLSNOutOfRange at a
+// later truncation, ErrCorrupt with Error.Damage for a file damaged after the open, ...)
+// and after Close (also on a nil *Iterator).
 func (it *Iterator) Next() bool {
 	if it == nil {
 		return false

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 )
 
@@ -18,133 +17,25 @@ const MaxEntrySize = C.WALOGS_MAX_ENTRY_SIZE
 // bytes per entry plus 4.
 const MaxBatchSize = C.WALOGS_MAX_BATCH_SIZE
 
-// Durability says when appended entries are fdatasync'd.
-type Durability uint32
-
-const (
-	// DurabilityEveryAppend: every append (or batch, or group-commit group) is fdatasync'd
-	// before it returns. A power loss loses nothing acknowledged. The default.
-	DurabilityEveryAppend Durability = C.WALOGS_DURABILITY_EVERY_APPEND
-	// DurabilityInterval: appends return after the write; an append that finds the last
-	// fdatasync older than the interval (WithSyncInterval) syncs before returning.
-	DurabilityInterval Durability = C.WALOGS_DURABILITY_INTERVAL
-	// DurabilityManual: nothing is fdatasync'd until Sync (or a rotation, or Close).
-	DurabilityManual Durability = C.WALOGS_DURABILITY_MANUAL
-	// DurabilityNone: like Manual, for callers that never Sync. A process crash loses
-	// nothing acknowledged under any policy; a power loss may lose what was not synced.
-	DurabilityNone Durability = C.WALOGS_DURABILITY_NONE
-)
-
-type options struct {
-	maxSegmentSize    uint64
-	setMaxSegmentSize bool
-	durability        Durability
-	intervalMs        uint64
-	setDurability     bool
-	readOnly          bool
-	salvage           bool
-	preallocate       bool
-}
-
-// Option configures Open.
-type Option func(*options)
-
-// WithMaxSegmentSize rotates to a new segment before an append that would grow the active
-// one past size bytes; 0 means never rotate automatically. Default 64 MiB.
-func WithMaxSegmentSize(size uint64) Option {
-	return func(o *options) {
-		o.setMaxSegmentSize = true
-		o.maxSegmentSize = size
-	}
-}
-
-// WithDurability chooses when appends are fdatasync'd (default DurabilityEveryAppend).
-// DurabilityInterval needs WithSyncInterval instead.
-func WithDurability(d Durability) Option {
-	return func(o *options) {
-		o.setDurability = true
-		o.durability = d
-		o.intervalMs = 0
-	}
-}
-
-// WithSyncInterval selects DurabilityInterval: an append that finds the last fdatasync
-// older than d syncs before returning (there is no timer thread). d is rounded up to whole
-// milliseconds; d <= 0 makes Open fail with ErrInvalidArgument.
-func WithSyncInterval(d time.Duration) Option {
-	return func(o *options) {
-		o.setDurability = true
-		o.durability = DurabilityInterval
-		o.intervalMs = 0
-		if d > 0 {
-			o.intervalMs = uint64(d / time.Millisecond)
-			if d%time.Millisecond != 0 {
-				o.intervalMs++
-			}
-		}
-	}
-}
-
-// WithReadOnly opens without the write lock and changes nothing on disk; every mutating
-// call returns ErrReadOnly. The recovery report says what a writable open would do.
-func WithReadOnly() Option {
-	return func(o *options) { o.readOnly = true }
-}
-
-// WithSalvage cuts mid-log damage in the last segment (losing the valid frames after it,
-// reported in the RecoveryReport) instead of failing with ErrCorrupt.
-func WithSalvage() Option {
-	return func(o *options) { o.salvage = true }
-}
-
-// WithPreallocate turns preallocation of the active segment (1 MiB fallocate steps) on or
-// off. Default on.
-func WithPreallocate(on bool) Option {
-	return func(o *options) { o.preallocate = on }
-}
-
-// open makes the C options object from o and opens dir with it: a sequence of C calls that
-// stops at the first failure, whose status it returns (run inside one cCall, so the error
-// read afterwards is that failure's).
-func (o *options) open(dir *C.char, out **C.walogs_wal) C.walogs_status {
-	var opts *C.walogs_options
-	if st := C.walogs_options_new(&opts); st != C.WALOGS_OK {
-		return st
-	}
-	defer C.walogs_options_free(opts)
-	st := C.walogs_status(C.WALOGS_OK)
-	if o.setMaxSegmentSize {
-		st = C.walogs_options_set_max_segment_size(opts, C.uint64_t(o.maxSegmentSize))
-	}
-	if st == C.WALOGS_OK && o.setDurability {
-		st = C.walogs_options_set_durability(opts, C.walogs_durability(o.durability), C.uint64_t(o.intervalMs))
-	}
-	if st == C.WALOGS_OK {
-		st = C.walogs_options_set_read_only(opts, C.bool(o.readOnly))
-	}
-	if st == C.WALOGS_OK {
-		st = C.walogs_options_set_salvage(opts, C.bool(o.salvage))
-	}
-	if st == C.WALOGS_OK {
-		st = C.walogs_options_set_preallocate(opts, C.bool(o.preallocate))
-	}
-	if st == C.WALOGS_OK {
-		st = C.walogs_open(dir, opts, out)
-	}
-	return st
-}
-
 // WAL is an open write-ahead log. All its methods may be called from any number of
-// goroutines at once; concurrent appends share writes and fdatasyncs (group commit) and
-// each returns once its own entry is durable. Close waits for calls in flight; calls after
-// Close return ErrClosed (so do calls on a nil *WAL).
+// goroutines at once, and from OnDurable callbacks; concurrent appends share writes and
+// fdatasyncs (group commit) and each returns once its own entry is durable. Close shuts the
+// WAL down, then waits for calls in flight; calls after Close return ErrClosed (so do calls
+// on a nil *WAL).
 type WAL struct {
 	// mu guards ptr: every call holds the read lock for the duration of its C call (see
-	// call), Close takes the write lock, so walogs_close never runs while another call uses
-	// the handle.
+	// call), Close takes the write lock before it frees the handle, so walogs_close never
+	// runs while another call uses the handle.
 	mu  sync.RWMutex
 	ptr *C.walogs_wal
 	dir string
+	// closeMu serializes Close: only Close (and the finalizer, once nothing can call
+	// Close any more) frees the handle, so a Close holding closeMu may use ptr without mu.
+	closeMu sync.Mutex
+	// callbacks knows which threads are running an OnDurable callback of this WAL right
+	// now (Close called from one must not free the handle there). Shared with the
+	// callbacks themselves, which do not keep the WAL reachable.
+	callbacks *callbackThreads
 }
 
 // Open opens (creating it and missing parents, unless read-only) the WAL in directory dir.
@@ -167,8 +58,9 @@ func Open(dir string, opts ...Option) (*WAL, error) {
 	if err := cCall(func() C.walogs_status { return o.open(cdir, &h) }); err != nil {
 		return nil, err
 	}
-	w := &WAL{ptr: h, dir: dir}
-	// A leak net only: a WAL dropped without Close still releases its lock and flushes.
+	w := &WAL{ptr: h, dir: dir, callbacks: newCallbackThreads()}
+	// A leak net only: a WAL dropped without Close still releases its lock, flushes and
+	// runs its pending OnDurable callbacks.
 	runtime.SetFinalizer(w, (*WAL).finalize)
 	return w, nil
 }
@@ -188,24 +80,68 @@ func (w *WAL) Dir() string {
 	return w.dir
 }
 
-// Close writes what concurrent appends queued, cuts the preallocated tail, fdatasyncs,
-// releases the directory lock and frees the handle. It waits for calls in flight. The
-// handle is gone even when the error is not nil (the final write or fdatasync failed;
+// Close shuts the WAL down and frees its handle. First, holding no lock of the WAL, it
+// stops the DurabilityInterval flusher, writes what concurrent appends queued, cuts the
+// preallocated tail, fdatasyncs, releases the directory lock and runs every OnDurable
+// callback still pending (nil for the entries durable by then, ErrClosed for the others);
+// from then on every call fails with ErrClosed, so a blocked WaitDurable returns and a
+// callback calling back into the WAL gets ErrClosed instead of waiting for Close. Then it
+// waits for the calls in flight and frees the handle (and the segment files kept open for
+// readers). Iterators made from the WAL end with ErrClosed at their next Next.
+//
+// The handle is gone even when the error is not nil (the final write or fdatasync failed;
 // entries acknowledged under DurabilityEveryAppend are durable anyway). Calling Close
-// again (or on a nil *WAL) returns nil. Iterators stay valid.
+// again (or on a nil *WAL) returns nil; concurrent Closes wait for each other. Called from
+// an OnDurable callback of this WAL, Close shuts the WAL down at once and returns the
+// outcome, and a goroutine of its own frees the handle (the library's handle cannot be
+// freed on the thread running its callback).
 func (w *WAL) Close() error {
 	if w == nil {
 		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	if w.callbacks.runningHere() {
+		return w.closeFromCallback()
+	}
+	w.closeMu.Lock()
+	defer w.closeMu.Unlock()
+	w.mu.RLock()
 	h := w.ptr
+	w.mu.RUnlock()
 	if h == nil {
 		return nil
 	}
+	// walogs_shutdown may run while other threads use the handle; closeMu keeps it from
+	// being freed meanwhile. Taking mu's write lock first would deadlock with a call that
+	// waits for the shutdown: a blocked WaitDurable, or a callback (which shutdown waits
+	// for) calling back into the WAL.
+	err := cCall(func() C.walogs_status { return C.walogs_shutdown(h) })
+	w.mu.Lock()
 	w.ptr = nil
+	w.mu.Unlock()
 	runtime.SetFinalizer(w, nil)
-	return cCall(func() C.walogs_status { return C.walogs_close(h) })
+	if cerr := cCall(func() C.walogs_status { return C.walogs_close(h) }); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// closeFromCallback is Close called from an OnDurable callback of w, on the thread running
+// it: walogs_close must not run there, and a Close on another goroutine may hold closeMu
+// while its walogs_shutdown waits for this very callback. So it only shuts the handle down
+// (which walogs allows from a callback), under mu's read lock so that the handle cannot be
+// freed meanwhile, and leaves the freeing to a goroutine that runs Close the ordinary way.
+func (w *WAL) closeFromCallback() error {
+	w.mu.RLock()
+	h := w.ptr
+	var err error
+	if h != nil {
+		err = cCall(func() C.walogs_status { return C.walogs_shutdown(h) })
+	}
+	w.mu.RUnlock()
+	if h != nil {
+		go w.Close()
+	}
+	return err
 }
 
 // Append appends one entry and returns its LSN (1, 2, 3, ...). Under the default
@@ -220,16 +156,17 @@ func (w *WAL) Append(data []byte) (uint64, error) {
 	return uint64(lsn), err
 }
 
-// AppendBatch appends entries atomically: one frame, one write, one fdatasync; after a
-// crash either every entry is in the log or none is. It returns the first and last LSN.
+// AppendBatch appends entries atomically: one unit (a frame per entry, each with its own
+// CRC), one write, one fdatasync; after a crash either every entry is in the log or none
+// is. It returns the first and last LSN. TruncateAfter may later cut inside the batch.
 // The total (payloads + 4 bytes per entry + 4) must fit MaxBatchSize, else ErrTooLarge and
 // nothing is written. An empty batch is ErrInvalidArgument.
 func (w *WAL) AppendBatch(entries [][]byte) (first, last uint64, err error) {
 	return w.appendBatch("AppendBatch", entries, true)
 }
 
-// AppendMany appends entries with consecutive LSNs in as few atomic frames as possible,
-// any number and total size. Not atomic as a whole: if a frame fails, the frames before it
+// AppendMany appends entries with consecutive LSNs in as few atomic units as possible,
+// any number and total size. Not atomic as a whole: if a unit fails, the units before it
 // stay in the log and the error is returned; after a crash a prefix may survive. An empty
 // batch is ErrInvalidArgument.
 func (w *WAL) AppendMany(entries [][]byte) (first, last uint64, err error) {
@@ -285,7 +222,8 @@ func (w *WAL) NextLSN() (uint64, error) {
 	return uint64(lsn), err
 }
 
-// FirstLSN is the oldest LSN still in the log (NextLSN when the log is empty).
+// FirstLSN is the oldest LSN still in the log (NextLSN when the log is empty): past the
+// purge floor and the checkpointed segments.
 func (w *WAL) FirstLSN() (uint64, error) {
 	var lsn C.uint64_t
 	err := w.call("FirstLSN", func(h *C.walogs_wal) C.walogs_status { return C.walogs_first_lsn(h, &lsn) })
@@ -307,7 +245,8 @@ func (w *WAL) Rotate() error {
 
 // Checkpoint deletes, oldest first, every completed segment whose entries all have
 // lsn <= appliedUpTo (never the active segment) and returns how many it deleted. LSNs are
-// never reused afterwards.
+// never reused afterwards. Whole segments only: PurgeUpTo makes entries unreadable up to an
+// exact LSN.
 func (w *WAL) Checkpoint(appliedUpTo uint64) (int, error) {
 	var n C.size_t
 	err := w.call("Checkpoint", func(h *C.walogs_wal) C.walogs_status {
@@ -317,9 +256,14 @@ func (w *WAL) Checkpoint(appliedUpTo uint64) (int, error) {
 }
 
 // TruncateAfter durably removes every entry after keepUpTo (the next append gets
-// keepUpTo+1) and returns how many it removed. Below the oldest kept entry it is
-// ErrLSNOutOfRange; a point inside an atomic batch (or inside a frame that group commit
-// wrote for several concurrent appends) is ErrInvalidArgument.
+// keepUpTo+1) and returns how many it removed (0 when keepUpTo is at or past the newest).
+// It works at any LSN of the log, also inside an atomic batch, an AppendMany unit or a
+// write group commit made for several concurrent appends. Below the oldest kept entry
+// (e.g. below the purge floor) it is ErrLSNOutOfRange. A crash at any point leaves the old
+// or the new log. WaitDurable calls and OnDurable callbacks for removed LSNs end with
+// ErrLSNOutOfRange; an iterator made before stops with ErrLSNOutOfRange at the cut. (Only
+// the batch frames written by earlier walogs 0.2 builds cannot be cut inside:
+// ErrInvalidArgument.)
 func (w *WAL) TruncateAfter(keepUpTo uint64) (uint64, error) {
 	var n C.uint64_t
 	err := w.call("TruncateAfter", func(h *C.walogs_wal) C.walogs_status {
@@ -343,7 +287,7 @@ func (w *WAL) IsReadOnly() (bool, error) {
 	return bool(b), err
 }
 
-// Read returns a copy of entry lsn. ErrLSNOutOfRange when lsn was checkpointed or
+// Read returns a copy of entry lsn. ErrLSNOutOfRange when lsn was purged, checkpointed or
 // truncated away or not written yet. Works on read-only and poisoned WALs.
 func (w *WAL) Read(lsn uint64) ([]byte, error) {
 	buf := make([]byte, 256)

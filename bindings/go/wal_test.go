@@ -2,6 +2,7 @@ package walogs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -186,15 +187,21 @@ func TestAppendBatch(t *testing.T) {
 	if got, _ := w.Read(last2); !bytes.Equal(got, payload("m3", 5)) {
 		t.Fatalf("AppendMany entry: %q", got)
 	}
-	// Truncating inside the atomic batch is refused; before or after it is fine.
-	_, err = w.TruncateAfter(first + 1)
-	if !errors.Is(err, ErrInvalidArgument) {
-		t.Fatalf("TruncateAfter inside an atomic batch = %v, want ErrInvalidArgument", err)
+	// Truncating inside the atomic batch: a batch is atomic against a crash during its
+	// append, and can be cut later on request.
+	if n, err := w.TruncateAfter(first + 1); err != nil || n != last2-first-1 {
+		t.Fatalf("TruncateAfter inside an atomic batch = %d, %v; want %d removed", n, err, last2-first-1)
 	}
-	var we *Error
-	if !errors.As(err, &we) || we.Message == "" || we.Code != CodeInvalidArgument {
-		t.Fatalf("error %#v: want an *Error with a message", err)
+	if lsn, err := w.Append([]byte("after the cut")); err != nil || lsn != first+2 {
+		t.Fatalf("Append after the cut = %d, %v; want %d", lsn, err, first+2)
 	}
+	_, all := readAll(t, w) // dense LSNs up to NextLSN
+	if want := int(first + 2); len(all) != want {
+		t.Fatalf("%d entries after the cut and one append, want %d", len(all), want)
+	}
+	checkEqual(t, "the batch's first entry", all[first-1], batch[0])
+	checkEqual(t, "the batch's second entry", all[first], batch[1])
+	checkEqual(t, "the entry after the cut", all[first+1], []byte("after the cut"))
 	for _, empty := range [][][]byte{nil, {}} {
 		if _, _, err := w.AppendBatch(empty); !errors.Is(err, ErrInvalidArgument) {
 			t.Fatalf("AppendBatch(empty) = %v, want ErrInvalidArgument", err)
@@ -383,6 +390,15 @@ func TestUseAfterClose(t *testing.T) {
 		"Iter":           func() error { _, err := w.Iter(0); return err },
 		"TailState":      func() error { _, err := w.TailState(); return err },
 		"RecoveryReport": func() error { _, err := w.RecoveryReport(); return err },
+		"PurgeUpTo":      func() error { _, err := w.PurgeUpTo(1); return err },
+		"PurgedUpTo":     func() error { _, err := w.PurgedUpTo(); return err },
+		"SetUserData":    func() error { return w.SetUserData([]byte("u")) },
+		"UserData":       func() error { _, err := w.UserData(); return err },
+		"ReadRange":      func() error { _, err := w.ReadRange(1, 10, 1<<20); return err },
+		"WaitDurable":    func() error { return w.WaitDurable(context.Background(), 1) },
+		"OnDurable": func() error {
+			return w.OnDurable(1, func(error) { t.Error("a callback refused after Close ran") })
+		},
 	}
 	for name, call := range calls {
 		err := call()
@@ -394,13 +410,15 @@ func TestUseAfterClose(t *testing.T) {
 			t.Errorf("%s after Close: message %q does not name the call", name, err)
 		}
 	}
-	// The iterator outlives the WAL.
-	n := 0
-	for it.Next() {
-		n++
+	// An iterator reads its WAL's log: after Close its next Next ends it with ErrClosed.
+	if it.Next() {
+		t.Fatalf("iterator after WAL.Close returned lsn %d", it.LSN())
 	}
-	if n != 2 || it.Err() != nil {
-		t.Fatalf("iterator after WAL.Close saw %d entries, err %v", n, it.Err())
+	if err := it.Err(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("iterator after WAL.Close: Err() = %v, want ErrClosed", err)
+	}
+	if it.Next() || it.it != nil {
+		t.Fatal("an iterator ended by ErrClosed must stay over, its C iterator freed")
 	}
 	it.Close()
 	// The lock was released: the directory opens again.
@@ -520,9 +538,24 @@ func TestNilAndEmptyInputs(t *testing.T) {
 	if _, err := nilWAL.Iter(0); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Iter on a nil *WAL = %v, want ErrClosed", err)
 	}
+	if err := nilWAL.OnDurable(1, func(error) { t.Error("a callback refused on a nil *WAL ran") }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("OnDurable on a nil *WAL = %v, want ErrClosed", err)
+	}
+	if err := nilWAL.WaitDurable(context.Background(), 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("WaitDurable on a nil *WAL = %v, want ErrClosed", err)
+	}
+	if _, err := nilWAL.ReadRange(1, 1, 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("ReadRange on a nil *WAL = %v, want ErrClosed", err)
+	}
 	var zero WAL
 	if _, err := zero.NextLSN(); !errors.Is(err, ErrClosed) {
 		t.Fatalf("NextLSN on a zero WAL = %v, want ErrClosed", err)
+	}
+	if err := zero.OnDurable(1, func(error) {}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("OnDurable on a zero WAL = %v, want ErrClosed", err)
+	}
+	if err := zero.Close(); err != nil {
+		t.Fatalf("Close of a zero WAL = %v, want nil", err)
 	}
 	var nilIt *Iterator
 	if nilIt.Next() || nilIt.LSN() != 0 || nilIt.Data() != nil || nilIt.Err() != nil || nilIt.Close() != nil {

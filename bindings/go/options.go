@@ -1,0 +1,145 @@
+package walogs
+
+// #include "walogs.h"
+import "C"
+
+import (
+	"io/fs"
+	"time"
+)
+
+// Durability says when appended entries are fdatasync'd.
+type Durability uint32
+
+const (
+	// DurabilityEveryAppend: every append (or batch, or group-commit group) is fdatasync'd
+	// before it returns. A power loss loses nothing acknowledged. The default.
+	DurabilityEveryAppend Durability = C.WALOGS_DURABILITY_EVERY_APPEND
+	// DurabilityInterval: appends return after the write; a background thread (started
+	// by a writable Open, stopped by Close) fdatasyncs whatever is not yet durable once per
+	// interval (WithSyncInterval), so an entry becomes durable within about one interval
+	// without a further append. A power loss may lose about one interval of entries.
+	DurabilityInterval Durability = C.WALOGS_DURABILITY_INTERVAL
+	// DurabilityManual: nothing is fdatasync'd until Sync (or a rotation, or Close).
+	DurabilityManual Durability = C.WALOGS_DURABILITY_MANUAL
+	// DurabilityNone: like Manual, for callers that never Sync. A process crash loses
+	// nothing acknowledged under any policy; a power loss may lose what was not synced.
+	DurabilityNone Durability = C.WALOGS_DURABILITY_NONE
+)
+
+type options struct {
+	maxSegmentSize    uint64
+	setMaxSegmentSize bool
+	durability        Durability
+	intervalMs        uint64
+	setDurability     bool
+	readOnly          bool
+	salvage           bool
+	preallocate       bool
+	fileMode          uint32
+	setFileMode       bool
+}
+
+// Option configures Open.
+type Option func(*options)
+
+// WithMaxSegmentSize rotates to a new segment before an append that would grow the active
+// one past size bytes; 0 means never rotate automatically. Default 64 MiB.
+func WithMaxSegmentSize(size uint64) Option {
+	return func(o *options) {
+		o.setMaxSegmentSize = true
+		o.maxSegmentSize = size
+	}
+}
+
+// WithDurability chooses when appends are fdatasync'd (default DurabilityEveryAppend).
+// DurabilityInterval needs WithSyncInterval instead.
+func WithDurability(d Durability) Option {
+	return func(o *options) {
+		o.setDurability = true
+		o.durability = d
+		o.intervalMs = 0
+	}
+}
+
+// WithSyncInterval selects DurabilityInterval: a background thread fdatasyncs what is
+// not yet durable once every d (one thread per open WAL). d is rounded up to whole
+// milliseconds; d <= 0 makes Open fail with ErrInvalidArgument.
+func WithSyncInterval(d time.Duration) Option {
+	return func(o *options) {
+		o.setDurability = true
+		o.durability = DurabilityInterval
+		o.intervalMs = 0
+		if d > 0 {
+			o.intervalMs = uint64(d / time.Millisecond)
+			if d%time.Millisecond != 0 {
+				o.intervalMs++
+			}
+		}
+	}
+}
+
+// WithReadOnly opens without the write lock and changes nothing on disk; every mutating
+// call returns ErrReadOnly. The recovery report says what a writable open would do.
+func WithReadOnly() Option {
+	return func(o *options) { o.readOnly = true }
+}
+
+// WithSalvage cuts mid-log damage in the last segment (losing the valid frames after it,
+// reported in the RecoveryReport) instead of failing with ErrCorrupt.
+func WithSalvage() Option {
+	return func(o *options) { o.salvage = true }
+}
+
+// WithPreallocate turns preallocation of the active segment (1 MiB fallocate steps) on or
+// off. Default on.
+func WithPreallocate(on bool) Option {
+	return func(o *options) { o.preallocate = on }
+}
+
+// WithFileMode sets the permission bits of the files walogs creates (segments,
+// walogs.meta, walogs.lock, walogs.user), applied exactly: the process umask neither
+// narrows nor widens them. A directory walogs creates gets search permission wherever read
+// is granted (0640 gives directories 0750). Default 0600 (directories 0700). mode must
+// grant the owner read and write (0600) and hold nothing but permission bits (0777), else
+// Open fails with ErrInvalidArgument. Existing files keep their permissions.
+func WithFileMode(mode fs.FileMode) Option {
+	return func(o *options) {
+		o.setFileMode = true
+		o.fileMode = uint32(mode)
+	}
+}
+
+// open makes the C options object from o and opens dir with it: a sequence of C calls that
+// stops at the first failure, whose status it returns (run inside one cCall, so the error
+// read afterwards is that failure's).
+func (o *options) open(dir *C.char, out **C.walogs_wal) C.walogs_status {
+	var opts *C.walogs_options
+	if st := C.walogs_options_new(&opts); st != C.WALOGS_OK {
+		return st
+	}
+	defer C.walogs_options_free(opts)
+	st := C.walogs_status(C.WALOGS_OK)
+	if o.setMaxSegmentSize {
+		st = C.walogs_options_set_max_segment_size(opts, C.uint64_t(o.maxSegmentSize))
+	}
+	if st == C.WALOGS_OK && o.setDurability {
+		st = C.walogs_options_set_durability(opts, C.walogs_durability(o.durability), C.uint64_t(o.intervalMs))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_options_set_read_only(opts, C.bool(o.readOnly))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_options_set_salvage(opts, C.bool(o.salvage))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_options_set_preallocate(opts, C.bool(o.preallocate))
+	}
+	if st == C.WALOGS_OK && o.setFileMode {
+		st = C.walogs_options_set_file_mode(opts, C.uint32_t(o.fileMode))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_open(dir, opts, out)
+	}
+	return st
+}
