@@ -368,6 +368,10 @@ impl Engine {
         let r = {
             let mut w = inner.lock_writer();
             if w.is_closed() {
+                // Closed before (maybe from a callback, or by a close running beside this
+                // one): still wait for every callback to have run before returning.
+                drop(w);
+                inner.watch.join_notifier();
                 return Ok(());
             }
             let mut q = inner.gc.lock();
