@@ -7,8 +7,9 @@
 #      abi3 extension; the Rust build goes to the shared target/ so compiled deps are reused);
 #      then checks the installed wheel (abi3 tag, py.typed, the .pyi stubs);
 #   3. pytest on bindings/python/tests: every method and exception, bad input, threads and
-#      group commit, every blocking call releasing the GIL (test_gil.py), SIGKILL recovery,
-#      and the typing checks (mypy --strict on
+#      group commit, log control and durability callbacks, file modes, forked children
+#      (test_fork.py), every blocking call releasing the GIL (test_gil.py), SIGKILL recovery,
+#      the README's examples, and the typing checks (mypy --strict on
 #      tests/typing/usage.py, mypy rejecting tests/typing/bad_usage.py, stubtest);
 #      a skipped test counts as a failure here (WALOGS_NO_SKIP=1);
 #   4. a quick run of bench/bench.py (Python vs Rust vs sqlite3, threads vs one thread),
@@ -49,7 +50,9 @@ PY=$VENV/bin/python
 # ---- Rust lints of the binding (its own workspace: the root one excludes it) ---------------
 step "cargo fmt --check, cargo clippy -D warnings (bindings/python workspace)"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
-(cd "$PKG" && cargo fmt --all -- --check)
+# Only the binding's own packages: `--all` would also walk walogs-core's path dependencies
+# (the simulator, the torture harness, ...), which other suites check.
+(cd "$PKG" && cargo fmt -p walogs-python -p walogs-python-rust-baseline -- --check)
 (cd "$PKG" && PYO3_PYTHON=$PY cargo clippy --quiet --workspace --all-targets -- -D warnings)
 
 # ---- 2. pip install ./bindings/python ------------------------------------------------------

@@ -1,15 +1,19 @@
-//! Checking and converting Python arguments: bytes-like data, paths, LSNs, the durability
-//! policy. Every wrong type is a `TypeError` naming the argument and the type received;
-//! every wrong value is a `ValueError`. None of these touch the disk.
+//! Checking and converting Python arguments: bytes-like data, paths, LSNs, counts, file
+//! modes, durations, the durability policy. Every wrong type is a `TypeError` naming the
+//! argument and the type received; every value that cannot even be handed to the core (a
+//! negative count, a non-finite duration) is a `ValueError`. Values the core refuses are
+//! left to the core (`InvalidArgumentError`, which is a `ValueError` too). None of these
+//! touch the disk.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyMemoryView, PyString};
-use walogs_core::{Durability, MAX_ENTRY_SIZE};
+use walogs_core::Durability;
 
 use crate::errors::too_large;
 
@@ -32,11 +36,16 @@ pub(crate) fn is_single_buffer(obj: &Bound<'_, PyAny>) -> bool {
 /// The bytes of a bytes-like argument, as a `bytes` object whose contents stay fixed while
 /// the GIL is released.
 ///
-/// `bytes` is used as is (no copy). Any other object supporting the buffer protocol
-/// (`bytearray`, `memoryview`, `array.array`, numpy arrays, `mmap`, ...) is copied once, in
-/// C order, after its size was checked against [`MAX_ENTRY_SIZE`] so that an oversize
-/// buffer is refused without copying it. `what` names the argument in error messages.
-pub(crate) fn bytes_arg<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
+/// `bytes` is used as is (no copy; the core checks its size). Any other object supporting
+/// the buffer protocol (`bytearray`, `memoryview`, `array.array`, numpy arrays, `mmap`, ...)
+/// is copied once, in C order, after its size was checked against `max` (the core's limit
+/// for this argument, raising the error the core would raise) so that an oversize buffer is
+/// refused without copying it. `what` names the argument in error messages.
+pub(crate) fn bytes_arg<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+    max: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
     let py = obj.py();
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.clone());
@@ -53,29 +62,40 @@ pub(crate) fn bytes_arg<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bo
         ))
     })?;
     let size: usize = view.getattr("nbytes")?.extract()?;
-    if size > MAX_ENTRY_SIZE {
-        return Err(too_large(py, size, MAX_ENTRY_SIZE));
+    if size > max {
+        return Err(too_large(py, size, max));
     }
     Ok(view.call_method0("tobytes")?.cast_into::<PyBytes>()?)
 }
 
 /// A path argument: `str`, `bytes` or any `os.PathLike` (resolved with `os.fspath`).
+///
+/// An object that is none of these is a `TypeError` naming its type. An exception raised
+/// by the object's own `__fspath__` (or `os.fspath`'s complaint about what it returned)
+/// propagates unchanged, as it does from `open()`.
 pub(crate) fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     static FSPATH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let py = obj.py();
-    let fspath = FSPATH.import(py, "os", "fspath")?;
-    let resolved = fspath.call1((obj,)).map_err(|_| {
-        PyTypeError::new_err(format!(
+    let path_like = obj.is_instance_of::<PyString>()
+        || obj.is_instance_of::<PyBytes>()
+        || obj.get_type().hasattr(intern!(py, "__fspath__"))?;
+    if !path_like {
+        return Err(PyTypeError::new_err(format!(
             "path must be a str, bytes or os.PathLike object, not {}",
             type_name(obj)
-        ))
-    })?;
+        )));
+    }
+    let resolved = FSPATH.import(py, "os", "fspath")?.call1((obj,))?;
     #[cfg(unix)]
     if let Ok(b) = resolved.cast::<PyBytes>() {
         use std::os::unix::ffi::OsStrExt;
-        return Ok(PathBuf::from(std::ffi::OsStr::from_bytes(b.as_bytes())));
+        let path = PathBuf::from(std::ffi::OsStr::from_bytes(b.as_bytes()));
+        return non_empty(path);
     }
-    let path: PathBuf = resolved.extract()?;
+    non_empty(resolved.extract()?)
+}
+
+fn non_empty(path: PathBuf) -> PyResult<PathBuf> {
     if path.as_os_str().is_empty() {
         return Err(PyValueError::new_err("path must not be empty"));
     }
@@ -108,6 +128,33 @@ impl FromPyObject<'_, '_> for LsnArg {
 
     fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
         u64_arg(&ob, "lsn").map(LsnArg)
+    }
+}
+
+/// A count argument (`int`, 0 ..= the largest `usize`); `what` names it in error messages.
+pub(crate) fn count_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
+    let n = u64_arg(obj, what)?;
+    usize::try_from(n).map_err(|_| {
+        PyValueError::new_err(format!("{what} must fit this machine's usize, got {n}"))
+    })
+}
+
+/// The `file_mode` argument: permission bits as an `int` (e.g. `0o640`). Which modes are
+/// acceptable is the core's rule (`InvalidArgumentError` at open); here only a value that is
+/// not a 32-bit mode at all is a `ValueError`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileMode(pub u32);
+
+impl FromPyObject<'_, '_> for FileMode {
+    type Error = PyErr;
+
+    fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        let n = u64_arg(&ob, "file_mode")?;
+        u32::try_from(n).map(FileMode).map_err(|_| {
+            PyValueError::new_err(format!(
+                "file_mode must be permission bits such as 0o600 or 0o640, got {n:#o}"
+            ))
+        })
     }
 }
 
@@ -169,7 +216,7 @@ pub(crate) fn durability_arg(
                     "durability='interval' needs interval=<seconds between fdatasyncs>",
                 ));
             };
-            return Ok(Durability::Interval(seconds_arg(i)?));
+            return Ok(Durability::Interval(seconds_arg(i, "interval")?));
         }
         other => {
             return Err(PyValueError::new_err(format!(
@@ -185,25 +232,27 @@ pub(crate) fn durability_arg(
     Ok(policy)
 }
 
-/// A duration in seconds: an `int`/`float` >= 0, or a `datetime.timedelta`.
-fn seconds_arg(obj: &Bound<'_, PyAny>) -> PyResult<Duration> {
+/// A duration in seconds: an `int`/`float` >= 0, or a `datetime.timedelta`; `what` names it
+/// in error messages. Zero is a duration like any other (whether it is acceptable is the
+/// core's rule).
+pub(crate) fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
     let secs: f64 = if let Ok(total) = obj.call_method0("total_seconds") {
         total.extract()?
     } else if obj.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(
-            "interval must be a number of seconds, not bool",
-        ));
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a number of seconds, not bool"
+        )));
     } else {
         obj.extract().map_err(|_| {
             PyTypeError::new_err(format!(
-                "interval must be a number of seconds or a datetime.timedelta, not {}",
+                "{what} must be a number of seconds or a datetime.timedelta, not {}",
                 type_name(obj)
             ))
         })?
     };
     Duration::try_from_secs_f64(secs).map_err(|_| {
         PyValueError::new_err(format!(
-            "interval must be a finite number of seconds >= 0, got {secs}"
+            "{what} must be a finite number of seconds >= 0, got {secs}"
         ))
     })
 }

@@ -3,8 +3,9 @@
 //! The exception classes are plain Python (`walogs/_errors.py`, so they can derive from both
 //! `WalogsError` and a standard exception such as `ValueError` or `OSError`); they are looked
 //! up once and cached. Each exception carries the core's message (which names the file and
-//! byte offset where the core knows them) plus structured attributes.
-
+//! byte offset where the core knows them) plus structured attributes read from the core's
+//! typed error (never parsed from the message). The errno of an OS error is the core's
+//! (`WalError::errno`, the one errno table of walogs).
 
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyRuntimeError;
@@ -44,6 +45,7 @@ static CLOSED: ErrorClass = ErrorClass::new("ClosedError");
 static OUT_OF_RANGE: ErrorClass = ErrorClass::new("LsnOutOfRangeError");
 static INVALID: ErrorClass = ErrorClass::new("InvalidArgumentError");
 static FORKED: ErrorClass = ErrorClass::new("ForkedError");
+static TIMEOUT: ErrorClass = ErrorClass::new("WalogsTimeoutError");
 static UNSAFE_FILE: ErrorClass = ErrorClass::new("UnsafeFileError");
 static WALOGS_ERROR: ErrorClass = ErrorClass::new("WalogsError");
 
@@ -83,11 +85,6 @@ where
         .unwrap_or_else(|_| py.None().into_bound(py))
 }
 
-/// The `ClosedError` raised by every call on a closed WAL.
-pub(crate) fn closed_error(py: Python<'_>) -> PyErr {
-    to_pyerr(py, WalError::Closed)
-}
-
 /// The `EntryTooLargeError` for an entry of `size` bytes (checked before copying it).
 pub(crate) fn too_large(py: Python<'_>, size: usize, max: usize) -> PyErr {
     to_pyerr(py, WalError::EntryTooLarge { size, max })
@@ -106,6 +103,8 @@ fn damage_kind(kind: DamageKind) -> &'static str {
         DamageKind::Metadata => "metadata",
         DamageKind::MixedLayout => "mixed_layout",
         DamageKind::ChangedWhileReading => "changed_while_reading",
+        DamageKind::UserData => "user_data",
+        // A kind added to the core later: still a `CorruptError`, with every other field.
         _ => "other",
     }
 }
@@ -115,11 +114,15 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
     let message = err.to_string();
     let errno = err.errno();
     match err {
-        WalError::Io(_) => match errno {
-            // `OSError(errno, strerror)` sets `.errno` and `.strerror`.
-            Some(code) => build(py, &OS_ERROR, (code, message), &[]),
-            None => build(py, &OS_ERROR, (message,), &[]),
-        },
+        WalError::Io(_) => {
+            // `OSError(errno, strerror, filename)` sets `.errno`, `.strerror` and `.filename`.
+            let file = err.io_path().map(|p| p.as_os_str().to_owned());
+            match (errno, file) {
+                (Some(code), Some(file)) => build(py, &OS_ERROR, (code, message, file), &[]),
+                (Some(code), None) => build(py, &OS_ERROR, (code, message), &[]),
+                (None, file) => build(py, &OS_ERROR, (message,), &[("filename", obj(py, file))]),
+            }
+        }
         WalError::EntryTooLarge { size, max } => build(
             py,
             &ENTRY_TOO_LARGE,
@@ -178,6 +181,12 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
             &FORKED,
             (message,),
             &[("opened_by", obj(py, opened_by))],
+        ),
+        WalError::Timeout { lsn, durable } => build(
+            py,
+            &TIMEOUT,
+            (message,),
+            &[("lsn", obj(py, lsn)), ("durable", obj(py, durable))],
         ),
         WalError::UnsafeFile { path, problem } => build(
             py,

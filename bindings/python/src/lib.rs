@@ -2,13 +2,17 @@
 //!
 //! It wraps the thread-safe [`walogs_core::SharedWal`] as `walogs.Wal` and releases the GIL
 //! around every call that can block (disk I/O, the log's internal locks), so appends from
-//! many Python threads share fdatasyncs (group commit). The exception classes and small
-//! value types live in the pure-Python half (`python/walogs/`).
+//! many Python threads share fdatasyncs (group commit). It translates only: what a call does
+//! and when it fails is the core's. The exception classes and small value types live in the
+//! pure-Python half (`python/walogs/`).
 //!
-//! Module map: `wal` (the `Wal` class), `iter` (`WalIterator`), `convert` (argument
-//! checking), `errors` (core errors to Python exceptions), `report` (value types).
+//! Module map (each depends only on those after it): `wal` (the `Wal` class), `iter`
+//! (`WalIterator`), `durable` (`on_durable` callbacks on the notifier thread), `convert`
+//! (argument checking), `report` (value types), `errors` (core errors to Python
+//! exceptions).
 
 mod convert;
+mod durable;
 mod errors;
 mod iter;
 mod report;
@@ -23,9 +27,11 @@ fn _walogs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<iter::WalIterator>()?;
     m.add("MAX_ENTRY_SIZE", walogs_core::MAX_ENTRY_SIZE)?;
     m.add("MAX_BATCH_SIZE", walogs_core::MAX_BATCH_SIZE)?;
+    m.add("MAX_USER_DATA", walogs_core::MAX_USER_DATA)?;
     m.add(
         "DEFAULT_MAX_SEGMENT_SIZE",
         walogs_core::DEFAULT_MAX_SEGMENT_SIZE,
     )?;
+    durable::install_hooks(m)?;
     Ok(())
 }

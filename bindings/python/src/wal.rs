@@ -1,19 +1,27 @@
 //! `walogs.Wal`: the Python handle over a thread-safe [`SharedWal`].
+//!
+//! Each method converts its arguments (`convert`), calls the core with the GIL released
+//! when the call can block, and translates the outcome (`errors`, `report`). Whether a call
+//! is allowed (closed, forked child, read-only, ...) is the core's rule: the infallible core
+//! getters are preceded by `ensure_usable`, so they raise like every other call.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyRange};
-use walogs_core::{DEFAULT_MAX_SEGMENT_SIZE, Lsn, SharedWal, WalError, WalOptions};
+use walogs_core::{
+    DEFAULT_FILE_MODE, DEFAULT_MAX_SEGMENT_SIZE, Lsn, MAX_ENTRY_SIZE, MAX_USER_DATA, SharedWal,
+    WalError, WalOptions,
+};
 
 use crate::convert::{
-    DurabilityName, LsnArg, SegmentSize, bytes_arg, durability_arg, is_single_buffer, path_arg,
-    type_name,
+    DurabilityName, FileMode, LsnArg, SegmentSize, bytes_arg, count_arg, durability_arg,
+    is_single_buffer, path_arg, seconds_arg, type_name, u64_arg,
 };
-use crate::errors::{IntoPyResult, closed_error};
+use crate::durable;
+use crate::errors::{IntoPyResult, to_pyerr};
 use crate::iter::WalIterator;
 use crate::report;
 
@@ -24,27 +32,28 @@ use crate::report;
 /// final write. Every method may be called from any thread: each one releases the GIL
 /// while it waits for the disk or for the log's internal locks, and concurrent appends
 /// share one write and one fdatasync (group commit). After `close()` every method raises
-/// `ClosedError`.
+/// `ClosedError`. A `Wal` inherited by a child of `os.fork()` belongs to the parent: every
+/// call in the child raises `ForkedError`, and closing or finalizing it there writes
+/// nothing.
 #[pyclass(frozen, module = "walogs", name = "Wal")]
 pub struct Wal {
     inner: SharedWal,
-    /// Set by `close()` (and on drop); shared with iterators.
-    closed: Arc<AtomicBool>,
+    /// The path as given to the constructor (after `os.fspath`).
     path: PathBuf,
-    read_only: bool,
 }
 
 impl Drop for Wal {
     /// A handle garbage-collected without `close()` closes here (iterators keep their WAL
     /// alive, so none is left behind). Closing writes and fdatasyncs, so the GIL is released
     /// around it like around every other blocking call; errors cannot be raised from a
-    /// destructor and are dropped (call `close()` to see them).
+    /// destructor and are dropped (call `close()` to see them). A closed handle, or one
+    /// inherited across `fork()`, has nothing to close: nothing is done and nothing reported.
     fn drop(&mut self) {
-        if self.closed.swap(true, Ordering::AcqRel) {
+        if self.inner.ensure_usable().is_err() {
             return;
         }
         let wal = &self.inner;
-        // `None`: the interpreter is shutting down; close without it.
+        // `None`: the interpreter cannot be attached to; close without it.
         if Python::try_attach(|py| py.detach(|| wal.close())).is_none() {
             let _ = wal.close();
         }
@@ -52,43 +61,43 @@ impl Drop for Wal {
 }
 
 impl Wal {
-    /// The core handle, or `ClosedError`.
-    fn core(&self, py: Python<'_>) -> PyResult<&SharedWal> {
-        if self.closed.load(Ordering::Acquire) {
-            return Err(closed_error(py));
-        }
+    /// The core handle, once the core says it takes calls (else `ClosedError` or
+    /// `ForkedError`): for the core's infallible getters.
+    fn usable(&self, py: Python<'_>) -> PyResult<&SharedWal> {
+        self.inner.ensure_usable().py_err(py)?;
         Ok(&self.inner)
     }
+}
 
-    /// An iterator from `from` (`None`: from the oldest entry) that keeps `slf` alive.
-    fn iterator_from(slf: &Bound<'_, Self>, from: Option<u64>) -> PyResult<WalIterator> {
-        let py = slf.py();
-        let this = slf.get();
-        let wal = this.core(py)?;
-        let cursor = py.detach(|| match from {
-            Some(lsn) => wal.cursor_from(Lsn(lsn)),
-            None => {
-                // A checkpoint racing with us may move the first LSN; start again then.
-                let mut tries = 0;
-                loop {
-                    match wal.cursor_from(wal.first_lsn()) {
-                        Err(WalError::LsnOutOfRange { .. }) if tries < 3 => tries += 1,
-                        r => break r,
-                    }
-                }
-            }
-        });
-        Ok(WalIterator::new(
-            cursor.py_err(py)?,
-            this.closed.clone(),
-            slf.clone().unbind(),
-        ))
+/// The LSNs `first..=last` as a Python `range`.
+fn lsn_range(py: Python<'_>, first: Lsn, last: Lsn) -> PyResult<Bound<'_, PyRange>> {
+    match (isize::try_from(first.0), isize::try_from(last.0 + 1)) {
+        (Ok(a), Ok(b)) => PyRange::new(py, a, b),
+        _ => Err(PyOverflowError::new_err(
+            "LSN range does not fit a Python range",
+        )),
     }
 }
 
 #[pymethods]
 impl Wal {
     /// Open (or create) the WAL in `path`.
+    ///
+    /// `path` is a `str`, `bytes` or `os.PathLike`; missing directories are created. Options
+    /// (keyword-only): `max_segment_size` (bytes; `None`: never rotate automatically),
+    /// `durability` (a `walogs.Durability` or its string) with `interval` (seconds or a
+    /// `timedelta`, only with `"interval"`), `read_only` (no lock, nothing changed),
+    /// `salvage` (cut mid-log damage in the last segment instead of refusing),
+    /// `preallocate` (reserve segment space ahead), `file_mode` (permission bits of the
+    /// files walogs creates, applied exactly whatever the umask; directories it creates get
+    /// search permission wherever read is granted: `0o640` gives directories `0o750`;
+    /// default `0o600`, directories `0o700`; existing files keep theirs).
+    ///
+    /// Raises `LockedError` (another handle holds the directory), `CorruptError` (damage
+    /// walogs will not repair silently), `InvalidArgumentError` (a zero `interval`, a
+    /// `file_mode` without owner read and write or with bits beyond `0o777`),
+    /// `UnsafeFileError`, `WalogsOSError`; `TypeError`/`ValueError` for arguments of the wrong
+    /// type or sign. Cost: reads and verifies every segment (the GIL is released).
     #[new]
     #[pyo3(signature = (
         path,
@@ -99,10 +108,12 @@ impl Wal {
         read_only = false,
         salvage = false,
         preallocate = true,
+        file_mode = FileMode(DEFAULT_FILE_MODE),
     ))]
     #[pyo3(
         text_signature = "(path, *, max_segment_size=67108864, durability='every_append', \
-                             interval=None, read_only=False, salvage=False, preallocate=True)"
+                             interval=None, read_only=False, salvage=False, preallocate=True, \
+                             file_mode=0o600)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -114,6 +125,7 @@ impl Wal {
         read_only: bool,
         salvage: bool,
         preallocate: bool,
+        file_mode: FileMode,
     ) -> PyResult<Self> {
         let path = path_arg(path)?;
         let options = WalOptions::new()
@@ -121,25 +133,33 @@ impl Wal {
             .durability(durability_arg(&durability, interval)?)
             .read_only(read_only)
             .salvage(salvage)
-            .preallocate(preallocate);
+            .preallocate(preallocate)
+            .file_mode(file_mode.0);
         let inner = py.detach(|| options.open_shared(&path)).py_err(py)?;
-        Ok(Wal {
-            inner,
-            closed: Arc::new(AtomicBool::new(false)),
-            path,
-            read_only,
-        })
+        Ok(Wal { inner, path })
     }
 
-    /// Append one entry; returns its LSN once it is durable.
+    /// Append one entry; returns its LSN once it is durable (under the default policy).
+    ///
+    /// `data` is any bytes-like object (`bytes` is used as is; other buffers are copied
+    /// once). Raises `EntryTooLargeError` over `MAX_ENTRY_SIZE` (nothing written),
+    /// `PoisonedError`, `ReadOnlyError`, `WalogsOSError` (which poisons). Cost: one write
+    /// and one fdatasync, shared with concurrent appends from other threads.
     fn append(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let data = bytes_arg(data, "data")?;
+        let data = bytes_arg(data, "data", MAX_ENTRY_SIZE)?;
         let bytes: &[u8] = data.as_bytes();
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         Ok(py.detach(|| wal.append(bytes)).py_err(py)?.0)
     }
 
     /// Append several entries; returns their LSNs as a `range`.
+    ///
+    /// `atomic=True`: one write and one fdatasync, and after a crash all of them are in the
+    /// log or none is (at most `MAX_BATCH_SIZE` bytes in total). `atomic=False`: any number
+    /// and size, in as few writes as possible; after a crash a prefix of them may survive.
+    /// Each entry is its own frame on disk either way (so `truncate_after` may cut inside a
+    /// batch later). Raises `InvalidArgumentError` for no entries, `EntryTooLargeError`
+    /// (nothing written), and what `append` raises.
     #[pyo3(signature = (entries, *, atomic = true))]
     fn append_batch<'py>(
         &self,
@@ -148,24 +168,24 @@ impl Wal {
         atomic: bool,
     ) -> PyResult<Bound<'py, PyRange>> {
         if is_single_buffer(entries) {
-            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            return Err(PyTypeError::new_err(format!(
                 "entries must be an iterable of bytes-like objects, not a single {} \
                  (wrap it in a list, or use append())",
                 type_name(entries)
             )));
         }
         let iter = entries.try_iter().map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err(format!(
+            PyTypeError::new_err(format!(
                 "entries must be an iterable of bytes-like objects, not {}",
                 type_name(entries)
             ))
         })?;
         let mut held: Vec<Bound<'py, PyBytes>> = Vec::new();
         for (i, item) in iter.enumerate() {
-            held.push(bytes_arg(&item?, &format!("entries[{i}]"))?);
+            held.push(bytes_arg(&item?, &format!("entries[{i}]"), MAX_ENTRY_SIZE)?);
         }
         let slices: Vec<&[u8]> = held.iter().map(|b| b.as_bytes()).collect();
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         let range = py
             .detach(|| {
                 if atomic {
@@ -175,122 +195,260 @@ impl Wal {
                 }
             })
             .py_err(py)?;
-        let start = isize::try_from(range.first.0);
-        let stop = isize::try_from(range.last.0 + 1);
-        match (start, stop) {
-            (Ok(a), Ok(b)) => PyRange::new(py, a, b),
-            _ => Err(pyo3::exceptions::PyOverflowError::new_err(
-                "LSN range does not fit a Python range",
-            )),
-        }
+        lsn_range(py, range.first, range.last)
     }
 
     /// Make every appended entry durable; returns the durable LSN.
+    ///
+    /// Needed only under the `interval`, `manual` and `none` policies. Raises
+    /// `ReadOnlyError` on a read-only handle, `PoisonedError`, `WalogsOSError` (which
+    /// poisons). Cost: one fdatasync if anything is pending.
     fn sync(&self, py: Python<'_>) -> PyResult<u64> {
-        let wal = self.core(py)?;
-        if self.read_only {
-            // Nothing to make durable (as `walogs_core::Wal::sync` on a read-only handle).
-            return Ok(wal.durable_lsn().0);
-        }
+        let wal = &self.inner;
         Ok(py.detach(|| wal.sync()).py_err(py)?.0)
     }
 
-    /// The highest LSN known to be durable (0: none).
+    /// The highest LSN known to be durable (0: none). Lock-free.
     fn durable_lsn(&self, py: Python<'_>) -> PyResult<u64> {
-        Ok(self.core(py)?.durable_lsn().0)
+        Ok(self.usable(py)?.durable_lsn().0)
     }
 
     fn __iter__(slf: &Bound<'_, Self>) -> PyResult<WalIterator> {
-        Self::iterator_from(slf, None)
+        let py = slf.py();
+        let wal = &slf.get().inner;
+        let cursor = py.detach(|| wal.cursor()).py_err(py)?;
+        Ok(WalIterator::new(cursor, slf.clone().into_any().unbind()))
     }
 
     /// Iterate `(lsn, data)` from `lsn` (inclusive).
+    ///
+    /// `lsn` may equal `next_lsn()` (an empty iterator); outside `first_lsn()..=next_lsn()`
+    /// it raises `LsnOutOfRangeError`. Cost: an index lookup; no scan from the start.
     fn iter_from(slf: &Bound<'_, Self>, lsn: LsnArg) -> PyResult<WalIterator> {
-        Self::iterator_from(slf, Some(lsn.0))
+        let py = slf.py();
+        let wal = &slf.get().inner;
+        let cursor = py.detach(|| wal.cursor_from(Lsn(lsn.0))).py_err(py)?;
+        Ok(WalIterator::new(cursor, slf.clone().into_any().unbind()))
     }
 
-    /// Read one entry.
+    /// Read one entry; returns its `bytes`.
+    ///
+    /// Raises `LsnOutOfRangeError` for an LSN the WAL does not hold, `CorruptError` for
+    /// damage found while reading. Cost: one open and reads of at most ~64 KiB plus the
+    /// entry; never waits for an append.
     fn read<'py>(&self, py: Python<'py>, lsn: LsnArg) -> PyResult<Bound<'py, PyBytes>> {
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         let data = py.detach(|| wal.read(Lsn(lsn.0))).py_err(py)?;
         Ok(PyBytes::new(py, &data))
     }
 
+    /// Read consecutive entries; returns a list of `(lsn, data)`.
+    ///
+    /// Up to `max_entries` entries from `from_lsn`, stopping before their total size would
+    /// exceed `max_bytes`, but at least one when `from_lsn` holds one (even if it alone is
+    /// larger). `from_lsn == next_lsn()` gives `[]`. Raises `LsnOutOfRangeError` outside
+    /// `first_lsn()..=next_lsn()`, `InvalidArgumentError` for `max_entries=0`,
+    /// `CorruptError` for damage found while reading. Cost: an index lookup, then sequential
+    /// reads; each entry is copied twice (into the core's buffer, then into its `bytes`).
+    fn read_range<'py>(
+        &self,
+        py: Python<'py>,
+        from_lsn: &Bound<'py, PyAny>,
+        max_entries: &Bound<'py, PyAny>,
+        max_bytes: &Bound<'py, PyAny>,
+    ) -> PyResult<Vec<(u64, Bound<'py, PyBytes>)>> {
+        let from = Lsn(u64_arg(from_lsn, "from_lsn")?);
+        let max_entries = count_arg(max_entries, "max_entries")?;
+        let max_bytes = count_arg(max_bytes, "max_bytes")?;
+        let wal = &self.inner;
+        let entries = py
+            .detach(|| wal.read_range(from, max_entries, max_bytes))
+            .py_err(py)?;
+        Ok(entries
+            .into_iter()
+            .map(|(lsn, data)| (lsn.0, PyBytes::new(py, &data)))
+            .collect())
+    }
+
     /// Seal the active segment and start the next one (no-op when it is empty).
     fn rotate(&self, py: Python<'_>) -> PyResult<()> {
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         py.detach(|| wal.rotate()).py_err(py)
     }
 
     /// Delete completed segments whose entries are all `<= lsn`; returns how many.
     fn checkpoint(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<usize> {
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         py.detach(|| wal.checkpoint(Lsn(lsn.0))).py_err(py)
     }
 
     /// Remove every entry after `lsn`, durably; returns how many were removed.
+    ///
+    /// Works at any LSN of the log, inside an atomic batch too; the next append gets
+    /// `lsn + 1`. At or past the last entry: 0. Raises `LsnOutOfRangeError` below the oldest
+    /// entry; waits and callbacks for removed LSNs end with `LsnOutOfRangeError`.
     fn truncate_after(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<u64> {
-        let wal = self.core(py)?;
+        let wal = &self.inner;
         py.detach(|| wal.truncate_after(Lsn(lsn.0))).py_err(py)
+    }
+
+    /// Purge every entry up to and including `lsn`; returns how many segment files were
+    /// deleted.
+    ///
+    /// At once and for good (also after a reopen or a crash), the oldest entry is `lsn + 1`
+    /// and reading below it raises `LsnOutOfRangeError`. `lsn` may be at or past the end of
+    /// the log: the log is then empty and the next append gets `lsn + 1` (a Raft log
+    /// restarting after a snapshot). Below `purged_up_to()` it does nothing; LSNs are never
+    /// reused. Raises `ReadOnlyError`, `PoisonedError`, `WalogsOSError`. Cost: the metadata
+    /// file (write, fdatasync, rename, directory fsync), a rotation when the active segment
+    /// holds only purged entries, an unlink and a directory fsync per deleted segment.
+    fn purge_up_to(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<usize> {
+        let wal = &self.inner;
+        py.detach(|| wal.purge_up_to(Lsn(lsn.0))).py_err(py)
+    }
+
+    /// The purge floor: every LSN at or below it is gone (0: nothing purged). Lock-free.
+    fn purged_up_to(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.usable(py)?.purged_up_to().0)
+    }
+
+    /// Replace the durable user data with `data` (any bytes-like object).
+    ///
+    /// A blob of up to `MAX_USER_DATA` bytes (64 KiB) kept beside the log, replaced
+    /// atomically (after a crash it is the old or the new value) and durable when this
+    /// returns. Every entry appended before the call is made durable first. Raises
+    /// `EntryTooLargeError` over the limit (nothing changed), `ReadOnlyError`,
+    /// `PoisonedError`, `WalogsOSError` (which poisons). Cost: an fdatasync of the log if
+    /// anything is pending, then one write and one fdatasync of `walogs.user`.
+    fn set_user_data(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let data = bytes_arg(data, "data", MAX_USER_DATA)?;
+        let bytes: &[u8] = data.as_bytes();
+        let wal = &self.inner;
+        py.detach(|| wal.set_user_data(bytes)).py_err(py)
+    }
+
+    /// The durable user data as `bytes` (`b""` before the first `set_user_data`).
+    ///
+    /// Survives reopen; a read-only handle sees the value at open. Cost: one copy.
+    fn user_data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let wal = &self.inner;
+        let data = py.detach(|| wal.user_data()).py_err(py)?;
+        Ok(PyBytes::new(py, &data))
+    }
+
+    /// Block until entry `lsn` is durable; returns `None`.
+    ///
+    /// `timeout`: seconds (or a `timedelta`) to wait at most; `None` waits without limit
+    /// (and cannot be interrupted by a signal: pass a timeout to stay responsive). The GIL
+    /// is released while waiting. `lsn=0` returns at once. Raises `WalogsTimeoutError` (a
+    /// `TimeoutError`) when the time is up (the entry may still become durable later),
+    /// `LsnOutOfRangeError` for an LSN never handed out or truncated meanwhile,
+    /// `PoisonedError` (the error that poisoned the log), `ClosedError` if the WAL closes
+    /// first. Under the relaxed policies an entry becomes durable by `sync()`, a rotation,
+    /// the `interval` flusher or `close()`. Cost: nothing when already durable, else a wait
+    /// on a condition variable.
+    #[pyo3(signature = (lsn, timeout = None))]
+    fn wait_durable(
+        &self,
+        py: Python<'_>,
+        lsn: LsnArg,
+        timeout: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let timeout = match timeout.filter(|t| !t.is_none()) {
+            Some(t) => Some(seconds_arg(t, "timeout")?),
+            None => None,
+        };
+        let wal = &self.inner;
+        py.detach(|| wal.wait_durable(Lsn(lsn.0), timeout))
+            .py_err(py)
+    }
+
+    /// Call `callback` once entry `lsn` is durable; returns `None` at once.
+    ///
+    /// `callback(None)` when the entry is durable; `callback(exc)` with the `walogs`
+    /// exception that ends the wait (`PoisonedError`, `ClosedError`, or
+    /// `LsnOutOfRangeError` when the entry was truncated away). It runs once, on the WAL's
+    /// notifier thread with the GIL taken (never on the caller's thread, never with a walogs
+    /// lock held: it may call the WAL); `close()` runs the callbacks still pending. An
+    /// exception raised by `callback` goes to `sys.unraisablehook` and changes nothing else.
+    /// The WAL holds `callback` until it has run (so a callback referring to the WAL, or to
+    /// a module holding it, keeps the WAL open until then). A callback that becomes due
+    /// while the interpreter exits is not called. Raises `LsnOutOfRangeError` at once (and never calls
+    /// `callback`) for an LSN never handed out, `TypeError` if `callback` is not callable.
+    /// Cost: a registration; the first one starts the notifier thread.
+    fn on_durable(&self, py: Python<'_>, lsn: LsnArg, callback: &Bound<'_, PyAny>) -> PyResult<()> {
+        if !callback.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "callback must be callable, not {}",
+                type_name(callback)
+            )));
+        }
+        let callback = durable::callback(callback.clone().unbind());
+        let wal = &self.inner;
+        py.detach(|| wal.on_durable(Lsn(lsn.0), callback))
+            .py_err(py)
     }
 
     /// What the open found at the end of the last segment.
     fn tail_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         let tail = py.detach(|| wal.tail_state());
         report::tail_state(py, tail)
     }
 
     /// What the open found and did.
     fn recovery_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         let r = py.detach(|| wal.recovery_report());
         report::recovery_report(py, &r)
     }
 
     /// The LSN the next append gets.
     fn next_lsn(&self, py: Python<'_>) -> PyResult<u64> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         Ok(py.detach(|| wal.next_lsn()).0)
     }
 
     /// The oldest LSN still in the log (`next_lsn()` when it is empty).
     fn first_lsn(&self, py: Python<'_>) -> PyResult<u64> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         Ok(py.detach(|| wal.first_lsn()).0)
     }
 
     /// Segment files in use (completed + active).
     fn segment_count(&self, py: Python<'_>) -> PyResult<usize> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         Ok(py.detach(|| wal.segment_count()))
     }
 
-    /// Close: write what is queued, fdatasync, release the lock. Idempotent.
+    /// Close: write what is queued, fdatasync, release the lock, run the pending
+    /// `on_durable` callbacks. Idempotent. In a forked child it raises `ForkedError` and
+    /// does nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            return Ok(());
-        }
         let wal = &self.inner;
         py.detach(|| wal.close()).py_err(py)
     }
 
-    /// Whether `close()` was called.
+    /// Whether `close()` was called (`ForkedError` in a forked child).
     #[getter]
-    fn closed(&self) -> bool {
-        self.closed.load(Ordering::Acquire)
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        match self.inner.ensure_usable() {
+            Ok(()) => Ok(false),
+            Err(WalError::Closed) => Ok(true),
+            Err(e) => Err(to_pyerr(py, e)),
+        }
     }
 
     /// Whether the WAL was opened with `read_only=True`.
     #[getter]
     fn read_only(&self) -> bool {
-        self.read_only
+        self.inner.is_read_only()
     }
 
     /// Whether an earlier failed write or sync poisoned the handle.
     #[getter]
     fn poisoned(&self, py: Python<'_>) -> PyResult<bool> {
-        let wal = self.core(py)?;
+        let wal = self.usable(py)?;
         Ok(py.detach(|| wal.is_poisoned()))
     }
 
@@ -302,7 +460,7 @@ impl Wal {
 
     /// `with wal:` returns the WAL itself; entering a closed WAL raises `ClosedError`.
     fn __enter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Self>> {
-        slf.get().core(py)?;
+        slf.get().usable(py)?;
         Ok(slf)
     }
 
@@ -322,12 +480,18 @@ impl Wal {
 
     fn __repr__(&self, py: Python<'_>) -> String {
         let path = self.path.display();
-        if self.closed.load(Ordering::Acquire) {
-            return format!("<walogs.Wal {path:?} closed>");
+        match self.inner.ensure_usable() {
+            Ok(()) => {
+                let wal = &self.inner;
+                let next = py.detach(|| wal.next_lsn());
+                let mode = if wal.is_read_only() { " read-only" } else { "" };
+                format!("<walogs.Wal {path:?}{mode} next_lsn={next}>")
+            }
+            Err(WalError::Closed) => format!("<walogs.Wal {path:?} closed>"),
+            Err(WalError::Forked { opened_by }) => {
+                format!("<walogs.Wal {path:?} of process {opened_by} (inherited across fork)>")
+            }
+            Err(e) => format!("<walogs.Wal {path:?} ({e})>"),
         }
-        let wal = &self.inner;
-        let next = py.detach(|| wal.next_lsn());
-        let mode = if self.read_only { " read-only" } else { "" };
-        format!("<walogs.Wal {path:?}{mode} next_lsn={next}>")
     }
 }

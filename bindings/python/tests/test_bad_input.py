@@ -4,6 +4,7 @@ nothing is written; no input crashes the interpreter."""
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,10 @@ def test_batch_iterable_that_raises_writes_nothing(wal: walogs.Wal) -> None:
     assert list(wal) == []
 
 
-@pytest.mark.parametrize("method", ["read", "iter_from", "checkpoint", "truncate_after"])
+LSN_METHODS = ["read", "iter_from", "checkpoint", "truncate_after", "purge_up_to", "wait_durable"]
+
+
+@pytest.mark.parametrize("method", LSN_METHODS)
 @pytest.mark.parametrize("value", ["1", 1.0, None, True, b"1"])
 def test_lsn_wrong_type(wal: walogs.Wal, method: str, value: Any) -> None:
     wal.append(b"a")
@@ -67,7 +71,7 @@ def test_lsn_wrong_type(wal: walogs.Wal, method: str, value: Any) -> None:
     assert list(wal) == [(1, b"a")]
 
 
-@pytest.mark.parametrize("method", ["read", "iter_from", "checkpoint", "truncate_after"])
+@pytest.mark.parametrize("method", LSN_METHODS)
 @pytest.mark.parametrize("value", [-1, 2**64, -(2**70)])
 def test_lsn_out_of_u64(wal: walogs.Wal, method: str, value: int) -> None:
     wal.append(b"a")
@@ -82,13 +86,37 @@ def test_path_wrong_type(path: Any) -> None:
         walogs.Wal(path)
 
 
-def test_path_fspath_that_raises(tmp_path: Path) -> None:
+def test_path_fspath_that_raises_propagates_its_exception(tmp_path: Path) -> None:
+    """As with open(): the exception of the object's own __fspath__ is not replaced."""
+    error = RuntimeError("no path today")
+
     class Bad:
         def __fspath__(self) -> str:
-            raise RuntimeError("no")
+            raise error
 
-    with pytest.raises(TypeError, match="path must be"):
+    with pytest.raises(RuntimeError) as exc:
         walogs.Wal(Bad())  # type: ignore[arg-type]
+    assert exc.value is error
+    with pytest.raises(RuntimeError) as exc_open:
+        open(Bad())  # type: ignore[call-overload]
+    assert exc_open.value is error
+
+    class Raises(os.PathLike[str]):
+        def __fspath__(self) -> str:
+            raise TypeError("my own TypeError")
+
+    with pytest.raises(TypeError, match="^my own TypeError$"):
+        walogs.Wal(Raises())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_path_fspath_returning_a_wrong_type(tmp_path: Path) -> None:
+    class Wrong:
+        def __fspath__(self) -> int:
+            return 5
+
+    with pytest.raises(TypeError, match=r"Wrong.__fspath__\(\) to return str or bytes, not int"):
+        walogs.Wal(Wrong())  # type: ignore[arg-type]
 
 
 def test_empty_path() -> None:
@@ -116,6 +144,11 @@ def test_empty_path() -> None:
         ({"read_only": "yes"}, TypeError, "read_only"),
         ({"salvage": 1}, TypeError, "salvage"),
         ({"preallocate": None}, TypeError, "preallocate"),
+        ({"file_mode": "0o640"}, TypeError, "file_mode must be an int, not str"),
+        ({"file_mode": 0o640 + 0.5}, TypeError, "file_mode must be an int"),
+        ({"file_mode": True}, TypeError, "file_mode must be an int, not bool"),
+        ({"file_mode": -1}, ValueError, "file_mode must be between 0 and"),
+        ({"file_mode": 2**40}, ValueError, "file_mode must be permission bits"),
         ({"bogus": 1}, TypeError, "bogus"),
     ],
 )

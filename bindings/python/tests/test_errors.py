@@ -26,9 +26,13 @@ def test_exception_hierarchy() -> None:
         walogs.ClosedError,
         walogs.LsnOutOfRangeError,
         walogs.InvalidArgumentError,
+        walogs.ForkedError,
+        walogs.UnsafeFileError,
+        walogs.WalogsTimeoutError,
     ):
         assert issubclass(cls, walogs.WalogsError)
     assert issubclass(walogs.WalogsOSError, OSError)
+    assert issubclass(walogs.WalogsTimeoutError, TimeoutError)
     assert issubclass(walogs.EntryTooLargeError, ValueError)
     assert issubclass(walogs.InvalidArgumentError, ValueError)
     assert issubclass(walogs.LsnOutOfRangeError, IndexError)
@@ -87,13 +91,17 @@ def test_empty_batch_is_invalid_argument(wal: walogs.Wal) -> None:
         assert "at least one entry" in exc.value.reason
 
 
-def test_truncate_inside_an_atomic_batch_is_invalid(wal: walogs.Wal) -> None:
-    wal.append_batch([b"a", b"b", b"c"])
-    with pytest.raises(walogs.InvalidArgumentError) as exc:
-        wal.truncate_after(1)
-    assert "atomic batch" in str(exc.value)
-    assert wal.next_lsn() == 4
-    assert wal.truncate_after(0) == 3
+def test_truncate_inside_an_atomic_batch(wal_dir: Path) -> None:
+    """A batch is atomic against crashes during its append; it can be cut later on request,
+    also across a reopen."""
+    with walogs.Wal(wal_dir) as wal:
+        assert wal.append_batch([b"a", b"b", b"c"]) == range(1, 4)
+        assert wal.truncate_after(1) == 2
+        assert wal.next_lsn() == 2
+        assert list(wal) == [(1, b"a")]
+        assert wal.append(b"B") == 2
+    with walogs.Wal(wal_dir) as wal:
+        assert list(wal) == [(1, b"a"), (2, b"B")]
 
 
 def test_lsn_out_of_range(wal: walogs.Wal) -> None:
@@ -134,18 +142,29 @@ def test_closed_error_on_every_call(wal_dir: Path) -> None:
         wal.rotate,
         lambda: wal.checkpoint(1),
         lambda: wal.truncate_after(0),
+        lambda: wal.purge_up_to(1),
+        wal.purged_up_to,
+        lambda: wal.set_user_data(b"u"),
+        wal.user_data,
+        lambda: wal.read_range(1, 10, 100),
+        lambda: wal.wait_durable(1),
+        lambda: wal.wait_durable(1, timeout=0),
+        lambda: wal.on_durable(1, print),
         wal.tail_state,
         wal.recovery_report,
         wal.next_lsn,
         wal.first_lsn,
         wal.segment_count,
         lambda: wal.poisoned,
-        lambda: next(it),
         wal.__enter__,
     ]
     for call in calls:
         with pytest.raises(walogs.ClosedError, match="closed"):
             call()
+    # An iterator made before the close: its next step raises, then it has ended.
+    with pytest.raises(walogs.ClosedError):
+        next(it)
+    assert list(it) == []
     assert wal.closed
     wal.close()  # close stays idempotent; inspecting a closed WAL does not raise
     assert (wal.closed, wal.read_only, "closed" in repr(wal)) == (True, False, True)
@@ -193,10 +212,13 @@ def test_read_only_refuses_writes(wal_dir: Path) -> None:
             ro.rotate,
             lambda: ro.checkpoint(1),
             lambda: ro.truncate_after(0),
+            lambda: ro.purge_up_to(1),
+            lambda: ro.set_user_data(b"x"),
         ):
             with pytest.raises(walogs.ReadOnlyError):
                 call()
-        assert ro.sync() == 1
+        with pytest.raises(walogs.ReadOnlyError):
+            ro.sync()  # nothing a read-only handle could make durable
         assert list(ro) == [(1, b"a")]
         # A read-only handle takes no lock: a writer can open beside it.
         with walogs.Wal(wal_dir) as w:
@@ -213,6 +235,17 @@ def test_os_error_keeps_errno(tmp_path: Path) -> None:
     with pytest.raises(walogs.WalogsOSError) as exc:
         walogs.Wal(tmp_path / "missing", read_only=True)
     assert exc.value.errno == errno.ENOENT
+    assert str(tmp_path / "missing") in exc.value.strerror
+
+
+def test_os_error_names_the_file_it_happened_on(tmp_path: Path) -> None:
+    """`filename` is the path the core reports for the failed operation."""
+    f = tmp_path / "file"
+    f.write_bytes(b"")
+    with pytest.raises(walogs.WalogsOSError) as exc:
+        walogs.Wal(f / "wal")
+    assert (exc.value.errno, exc.value.filename) == (errno.ENOTDIR, str(f / "wal"))
+    assert str(f / "wal") in exc.value.strerror
 
 
 def _frame(lsn: int, data: bytes) -> bytes:
@@ -242,13 +275,84 @@ def test_corrupt_mid_log_damage_names_file_and_offset(wal_dir: Path) -> None:
     second = len(_frame(1, b"one"))
     raw[second + 16] ^= 0xFF  # a data byte of entry 2; entry 3 stays valid after it
     seg.write_bytes(raw)
-    with pytest.raises(walogs.CorruptError) as exc:
-        walogs.Wal(wal_dir)
-    assert seg.name in exc.value.reason
-    assert str(second) in exc.value.reason
-    assert exc.value.reason in str(exc.value)
+    for read_only in (False, True):
+        with pytest.raises(walogs.CorruptError) as exc:
+            walogs.Wal(wal_dir, read_only=read_only)
+        e = exc.value
+        assert (e.kind, e.file, e.offset, e.salvageable) == ("mid_log", seg.name, second, True)
+        assert (e.last_good_lsn, e.first_lsn_after, e.frames_after) == (1, 3, 1)
+        assert seg.name in e.reason and str(second) in e.reason
+        assert e.reason in str(e)
     # Nothing was changed by the refused open.
     assert seg.read_bytes() == raw
+
+
+def _three_segments(wal_dir: Path) -> list[Path]:
+    with walogs.Wal(wal_dir) as w:
+        for i in range(1, 7):
+            w.append(b"entry %d" % i)
+            if i % 2 == 0:
+                w.rotate()
+    return segments(wal_dir)[:3]
+
+
+def test_corrupt_completed_segment_is_not_salvageable(wal_dir: Path) -> None:
+    first = _three_segments(wal_dir)[0]
+    raw = bytearray(first.read_bytes())
+    offset = len(_frame(1, b"entry 1"))
+    raw[offset + 16] ^= 0xFF  # entry 2, the last of the first (completed) segment
+    first.write_bytes(raw)
+    for salvage in (False, True):
+        with pytest.raises(walogs.CorruptError) as exc:
+            walogs.Wal(wal_dir, salvage=salvage)
+        e = exc.value
+        assert (e.kind, e.file, e.offset, e.salvageable) == (
+            "completed_segment",
+            first.name,
+            offset,
+            False,
+        )
+        assert e.last_good_lsn == 1
+    assert first.read_bytes() == raw
+
+
+def test_corrupt_segment_gap(wal_dir: Path) -> None:
+    middle = _three_segments(wal_dir)[1]
+    middle.unlink()
+    with pytest.raises(walogs.CorruptError) as exc:
+        walogs.Wal(wal_dir)
+    e = exc.value
+    assert (e.kind, e.salvageable, e.frames_after) == ("segment_gap", False, 0)
+    assert isinstance(e.reason, str) and e.reason
+
+
+def test_corrupt_user_data(wal_dir: Path) -> None:
+    with walogs.Wal(wal_dir) as w:
+        w.append(b"a")
+        w.set_user_data(b"vote")
+    user = wal_dir / "walogs.user"
+    user.write_bytes(b"\xee" * user.stat().st_size)  # no valid slot left
+    with pytest.raises(walogs.CorruptError) as exc:
+        walogs.Wal(wal_dir)
+    assert (exc.value.kind, exc.value.file, exc.value.salvageable) == ("user_data", "walogs.user", False)
+
+
+def test_unsafe_file_is_refused_and_left_alone(tmp_path: Path) -> None:
+    wal_dir = tmp_path / "wal"
+    with walogs.Wal(wal_dir) as w:
+        w.append(b"a")
+    seg = segments(wal_dir)[0]
+    outside = tmp_path / "outside"
+    outside.write_bytes(seg.read_bytes())
+    seg.unlink()
+    seg.symlink_to(outside)
+    for read_only in (False, True):
+        with pytest.raises(walogs.UnsafeFileError) as exc:
+            walogs.Wal(wal_dir, read_only=read_only)
+        assert exc.value.path == str(seg)
+        assert "link" in exc.value.problem
+        assert str(seg) in str(exc.value)
+    assert seg.is_symlink() and outside.read_bytes() == _frame(1, b"a")
 
 
 def test_salvage_cuts_mid_log_damage(wal_dir: Path) -> None:
@@ -341,7 +445,9 @@ def test_damage_found_while_reading_an_open_wal(wal_dir: Path) -> None:
             for lsn, _ in it:
                 got.append(lsn)
         assert got == list(range(1, per_segment + 1))
-        assert seg.name in exc.value.reason and "offset 0" in exc.value.reason
+        e = exc.value
+        assert (e.kind, e.file, e.offset, e.salvageable) == ("changed_while_reading", seg.name, 0, False)
+        assert seg.name in e.reason and "offset 0" in e.reason
         with pytest.raises(StopIteration):
             next(it)
         with pytest.raises(walogs.CorruptError, match=seg.name):

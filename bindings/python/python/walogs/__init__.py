@@ -30,12 +30,14 @@ from walogs._errors import (
     UnsafeFileError,
     WalogsError,
     WalogsOSError,
+    WalogsTimeoutError,
 )
 from walogs._types import Durability, RecoveryReport, SalvageReport, TailState
 from walogs._walogs import (
     DEFAULT_MAX_SEGMENT_SIZE,
     MAX_BATCH_SIZE,
     MAX_ENTRY_SIZE,
+    MAX_USER_DATA,
     Wal,
     WalIterator,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "DEFAULT_MAX_SEGMENT_SIZE",
     "MAX_BATCH_SIZE",
     "MAX_ENTRY_SIZE",
+    "MAX_USER_DATA",
     "ClosedError",
     "CorruptError",
     "Durability",
@@ -56,12 +59,13 @@ __all__ = [
     "LsnOutOfRangeError",
     "PoisonedError",
     "ReadOnlyError",
-    "UnsafeFileError",
     "RecoveryReport",
     "SalvageReport",
     "TailState",
+    "UnsafeFileError",
     "Wal",
     "WalIterator",
     "WalogsError",
     "WalogsOSError",
+    "WalogsTimeoutError",
 ]

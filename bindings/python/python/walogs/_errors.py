@@ -3,7 +3,8 @@
 Every error is a :class:`WalogsError`. Where a standard exception fits too, the class also
 derives from it, so generic handlers work: :class:`EntryTooLargeError` and
 :class:`InvalidArgumentError` are ``ValueError``\\ s, :class:`LsnOutOfRangeError` is an
-``IndexError``, and :class:`WalogsOSError` is an ``OSError`` whose ``errno`` is kept.
+``IndexError``, :class:`WalogsOSError` is an ``OSError`` whose ``errno`` is kept, and
+:class:`WalogsTimeoutError` is a ``TimeoutError``.
 
 The native module creates these with the core's message (which names the file and byte
 offset where it knows them) and sets the structured attributes listed on each class.
@@ -19,14 +20,16 @@ class WalogsError(Exception):
 class WalogsOSError(WalogsError, OSError):
     """An operating-system error (disk full, permission denied, I/O error, ...).
 
-    ``errno`` and ``strerror`` are set as on any ``OSError`` (``errno`` is ``None`` when the
-    OS gave no code). A failed write or sync also poisons the handle: later writes raise
-    :class:`PoisonedError`.
+    ``errno``, ``strerror`` and ``filename`` are set as on any ``OSError``: ``errno`` is the
+    OS error number (``None`` when there is none), ``strerror`` the message (which names the
+    operation and the file), ``filename`` the file or directory the error happened on
+    (``None`` when not known). A failed write or sync also poisons the handle: later writes
+    raise :class:`PoisonedError`.
     """
 
 
 class EntryTooLargeError(WalogsError, ValueError):
-    """An entry (or an atomic batch) is larger than the format allows. Nothing was written.
+    """An entry, an atomic batch or the user data is larger than allowed. Nothing was written.
 
     Attributes: ``size`` (bytes offered) and ``max`` (the limit it exceeded).
     """
@@ -39,13 +42,14 @@ class CorruptError(WalogsError):
     """The directory holds damage walogs will not repair silently.
 
     A bad frame in a completed segment, a bad frame followed by valid ones, an LSN
-    discontinuity, a gap in segment numbers, a damaged metadata file. Opening with
-    ``salvage=True`` cuts mid-log damage in the last segment instead of refusing.
+    discontinuity, a gap in segment numbers, a damaged metadata or user-data file. Opening
+    with ``salvage=True`` cuts mid-log damage in the last segment instead of refusing.
 
-    The damage is data: ``kind`` (``"mid_log"``, ``"completed_segment"``,
-    ``"lsn_discontinuity"``, ``"segment_gap"``, ``"empty_completed_segment"``,
-    ``"seal_mismatch"``, ``"below_seal"``, ``"metadata"``, ``"mixed_layout"``,
-    ``"changed_while_reading"``), ``file`` (name inside the WAL directory, or ``None``),
+    The damage is data (read these attributes; never parse the message): ``kind``
+    (``"mid_log"``, ``"completed_segment"``, ``"lsn_discontinuity"``, ``"segment_gap"``,
+    ``"empty_completed_segment"``, ``"seal_mismatch"``, ``"below_seal"``, ``"metadata"``,
+    ``"mixed_layout"``, ``"changed_while_reading"``, ``"user_data"``; ``"other"`` for a kind
+    this version does not name), ``file`` (name inside the WAL directory, or ``None``),
     ``offset`` (byte offset, or ``None``), ``last_good_lsn`` (last entry known intact before
     the damage, or ``None``), ``first_lsn_after`` (first LSN of a valid frame after it, or
     ``None``), ``frames_after`` (valid frames after it), ``salvageable`` (whether
@@ -92,7 +96,9 @@ class ClosedError(WalogsError):
 
 
 class LsnOutOfRangeError(WalogsError, IndexError):
-    """A read, iteration start or truncation named an LSN the WAL does not hold.
+    """An LSN the WAL does not hold: a read, iteration start or truncation outside it, a wait
+    or callback for an LSN never handed out or removed by a truncation, or an iterator whose
+    next entry was truncated or purged since it started.
 
     Attributes: ``lsn`` (asked for), ``first`` (oldest LSN kept) and ``next`` (the LSN the
     next append gets); the WAL holds ``range(first, next)``.
@@ -114,6 +120,18 @@ class ForkedError(WalogsError):
     opened_by: int
 
 
+class WalogsTimeoutError(WalogsError, TimeoutError):
+    """:meth:`Wal.wait_durable` gave up: the entry was not durable within the timeout.
+
+    It may still become durable later. Attributes: ``lsn`` (waited for) and ``durable`` (the
+    durable LSN when the wait ended). Being a ``TimeoutError`` it is an ``OSError`` too, with
+    ``errno`` ``None``.
+    """
+
+    lsn: int
+    durable: int
+
+
 class UnsafeFileError(WalogsError):
     """A file in the WAL directory is not something walogs will touch.
 
@@ -127,7 +145,8 @@ class UnsafeFileError(WalogsError):
 
 
 class InvalidArgumentError(WalogsError, ValueError):
-    """An argument the operation cannot accept (an empty batch, a truncation point inside an
-    atomic batch, ...). Nothing was changed. ``reason`` says what was wrong."""
+    """An argument the operation cannot accept (an empty batch, a zero sync interval, a file
+    mode without owner read and write, ``max_entries=0``, ...). Nothing was changed.
+    ``reason`` says what was wrong."""
 
     reason: str

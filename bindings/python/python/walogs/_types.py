@@ -20,8 +20,9 @@ class Durability(str, enum.Enum):
     returns. A power loss loses nothing acknowledged. The default."""
 
     INTERVAL = "interval"
-    """Appends return after the write; an append that finds the last fdatasync older than
-    ``interval`` seconds syncs first. A power loss may lose about one interval of entries."""
+    """Appends return after the write; a background thread fdatasyncs what was appended
+    within about ``interval`` seconds (> 0), and an append that finds the last fdatasync
+    older than that syncs first. A power loss may lose about one interval of entries."""
 
     MANUAL = "manual"
     """Nothing is fdatasync'd until :meth:`Wal.sync` (or a rotation, or a clean close)."""

@@ -2,23 +2,34 @@
 
 import datetime
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import Final, Literal, Union, final
 
 from typing_extensions import Buffer, Self
 
+from walogs._errors import WalogsError
 from walogs._types import Durability, RecoveryReport, TailState
 
-__all__ = ["DEFAULT_MAX_SEGMENT_SIZE", "MAX_BATCH_SIZE", "MAX_ENTRY_SIZE", "Wal", "WalIterator"]
+__all__ = [
+    "DEFAULT_MAX_SEGMENT_SIZE",
+    "MAX_BATCH_SIZE",
+    "MAX_ENTRY_SIZE",
+    "MAX_USER_DATA",
+    "Wal",
+    "WalIterator",
+]
 
 _Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
 _DurabilityName = Union[Durability, Literal["every_append", "interval", "manual", "none"]]
+_Seconds = Union[float, datetime.timedelta]
 
 MAX_ENTRY_SIZE: Final[int]
 """Largest payload of one entry: 16 MiB."""
 MAX_BATCH_SIZE: Final[int]
 """Largest total size of one atomic batch: 64 MiB."""
+MAX_USER_DATA: Final[int]
+"""Largest user data (``Wal.set_user_data``): 64 KiB."""
 DEFAULT_MAX_SEGMENT_SIZE: Final[int]
 """Default ``max_segment_size``: 64 MiB."""
 
@@ -42,10 +53,11 @@ class Wal:
         *,
         max_segment_size: int | None = ...,
         durability: _DurabilityName = ...,
-        interval: float | datetime.timedelta | None = ...,
+        interval: _Seconds | None = ...,
         read_only: bool = ...,
         salvage: bool = ...,
         preallocate: bool = ...,
+        file_mode: int = ...,
     ) -> Self: ...
     def append(self, data: Buffer) -> int: ...
     def append_batch(self, entries: Iterable[Buffer], *, atomic: bool = ...) -> range: ...
@@ -54,9 +66,18 @@ class Wal:
     def __iter__(self) -> WalIterator: ...
     def iter_from(self, lsn: int) -> WalIterator: ...
     def read(self, lsn: int) -> bytes: ...
+    def read_range(
+        self, from_lsn: int, max_entries: int, max_bytes: int
+    ) -> list[tuple[int, bytes]]: ...
     def rotate(self) -> None: ...
     def checkpoint(self, lsn: int) -> int: ...
     def truncate_after(self, lsn: int) -> int: ...
+    def purge_up_to(self, lsn: int) -> int: ...
+    def purged_up_to(self) -> int: ...
+    def set_user_data(self, data: Buffer) -> None: ...
+    def user_data(self) -> bytes: ...
+    def wait_durable(self, lsn: int, timeout: _Seconds | None = ...) -> None: ...
+    def on_durable(self, lsn: int, callback: Callable[[WalogsError | None], object]) -> None: ...
     def tail_state(self) -> TailState: ...
     def recovery_report(self) -> RecoveryReport: ...
     def next_lsn(self) -> int: ...

@@ -12,3 +12,8 @@ walogs.Wal(123)  # E: not a path
 walogs.Wal("/tmp/x", durability="sometimes")  # E: unknown durability
 walogs.Wal("/tmp/x", 1024)  # E: options are keyword-only
 name: int = wal.path  # E: path is a str
+wal.on_durable(1, lambda: None)  # E: the callback takes the outcome
+wal.wait_durable(1, timeout="1")  # E: timeout is seconds or a timedelta
+pairs: list[bytes] = wal.read_range(1, 10, 100)  # E: read_range gives (lsn, data) pairs
+walogs.Wal("/tmp/x", file_mode="0o640")  # E: file_mode is an int
+wal.set_user_data("text")  # E: str is not a buffer

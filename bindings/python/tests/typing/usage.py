@@ -39,6 +39,43 @@ def inspect(wal: Wal) -> dict[int, bytes]:
     return out
 
 
+def log_control(wal: Wal) -> None:
+    lsn = wal.append(b"entry")
+    wal.wait_durable(lsn)
+    wal.wait_durable(lsn, timeout=0.5)
+    wal.wait_durable(lsn, datetime.timedelta(seconds=1))
+    outcomes: list[walogs.WalogsError | None] = []
+    wal.on_durable(lsn, outcomes.append)
+
+    def report(outcome: BaseException | None) -> None:
+        if outcome is not None:
+            raise outcome
+
+    wal.on_durable(lsn, report)
+    entries: list[tuple[int, bytes]] = wal.read_range(1, max_entries=10, max_bytes=1 << 20)
+    assert entries[0][0] == 1
+    wal.set_user_data(b"term=1")
+    wal.set_user_data(bytearray(b"term=2"))
+    blob: bytes = wal.user_data()
+    assert blob == b"term=2" and len(blob) <= walogs.MAX_USER_DATA
+    deleted: int = wal.purge_up_to(lsn)
+    floor: int = wal.purged_up_to()
+    assert deleted >= 0 and floor == lsn
+    try:
+        wal.wait_durable(wal.next_lsn() + 1, timeout=0)
+    except walogs.LsnOutOfRangeError:
+        pass
+    except walogs.WalogsTimeoutError as e:
+        waited: tuple[int, int] = (e.lsn, e.durable)
+        assert waited[0] > 0
+
+
+def damage(e: walogs.CorruptError) -> str:
+    where: tuple[str | None, int | None] = (e.file, e.offset)
+    lsns: tuple[int | None, int | None, int] = (e.last_good_lsn, e.first_lsn_after, e.frames_after)
+    return f"{e.kind} {where} {lsns} {e.salvageable}"
+
+
 def main(root: Path) -> int:
     with Wal(root / "a", max_segment_size=None, durability=Durability.EVERY_APPEND) as wal:
         lsns = fill(wal)
@@ -57,6 +94,8 @@ def main(root: Path) -> int:
         assert where == str(root / "a")
     manual = Wal(str(root / "b"), durability="manual", salvage=False, preallocate=False)
     manual.close()
+    with Wal(root / "e", file_mode=0o640) as shared:
+        log_control(shared)
     timed = Wal(os.fsencode(root / "c"), durability="interval", interval=0.5)
     timed.close()
     later = Wal(root / "d", durability="interval", interval=datetime.timedelta(seconds=1))
