@@ -367,9 +367,10 @@ impl Wal {
     ///
     /// `callback(None)` when the entry is durable; `callback(exc)` with the `walogs`
     /// exception that ends the wait (`PoisonedError`, `ClosedError`, or
-    /// `LsnOutOfRangeError` when the entry was truncated away). It runs once, on the WAL's
-    /// notifier thread with the GIL taken (never on the caller's thread, never with a walogs
-    /// lock held: it may call the WAL); `close()` runs the callbacks still pending. An
+    /// `LsnOutOfRangeError` when the entry was truncated away). It runs once, with the GIL
+    /// taken, on the WAL's notifier thread (only if the OS refuses that thread, on the
+    /// thread registering it or closing the WAL), never with a walogs lock held: it may call
+    /// the WAL. `close()` runs the callbacks still pending before it returns. An
     /// exception raised by `callback` goes to `sys.unraisablehook` and changes nothing else.
     /// The WAL holds `callback` until it has run (so a callback referring to the WAL, or to
     /// a module holding it, keeps the WAL open until then). A callback that becomes due
