@@ -403,6 +403,36 @@ def test_a_callback_holding_the_last_reference_closes_the_wal(wal_dir: Path) -> 
         assert list(again) == [(1, b"a")]
 
 
+_POISONED_WHILE_PENDING = """
+import resource, signal, sys, threading, walogs
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+wal = walogs.Wal(sys.argv[1], durability="manual", preallocate=False)
+lsn = wal.append(b"a" * 100)  # written, not durable
+got = []
+done = threading.Event()
+wal.on_durable(lsn, lambda outcome: (got.append(outcome), done.set()))
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, hard))
+try:
+    wal.append(b"b" * 8000)
+except walogs.WalogsOSError:
+    pass
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+assert done.wait(60)
+print(type(got[0]).__name__, "write" in got[0].reason)
+try:
+    wal.wait_durable(lsn)
+except walogs.PoisonedError as e:
+    print("wait:", type(e).__name__)
+"""
+
+
+def test_a_poisoned_log_ends_waits_and_callbacks_with_the_poison(wal_dir: Path) -> None:
+    p = run_python(_POISONED_WHILE_PENDING, str(wal_dir))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines() == ["PoisonedError True", "wait: PoisonedError"]
+
+
 _EXIT_WITH_PENDING_CALLBACKS = """
 import functools, sys, walogs
 wal = walogs.Wal(sys.argv[1], durability="manual")
