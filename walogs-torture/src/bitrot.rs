@@ -3,14 +3,20 @@
 //! options, read everything back and classify the outcome; then truncate each segment at
 //! every offset and do the same.
 //!
+//! The log holds single appends (plain frames) and atomic batches, which are *units* of
+//! member frames (one per entry, see [`crate::unit`]). A unit is one write: recovery cannot
+//! tell a torn unit from a truncated one and drops it whole, so the harness treats a unit as
+//! one atomic piece, as it treats a plain frame.
+//!
 //! Outcomes of a flip: a clean `Corrupt` error; intact (everything read back); torn-tail (the
-//! last frame of the last segment cut, as a torn write would be, and reported by
-//! `tail_state`); SILENT LOSS (an entry of a non-final frame missing without an error);
+//! last unit of the last segment cut, as a torn write would be, and reported by
+//! `tail_state`); SILENT LOSS (an entry of a non-final unit missing without an error);
 //! WRONG PAYLOAD (bytes or LSNs that were never written). The last two must never happen.
 //!
 //! Truncating the last segment at offset `o` is what a lost unsynced tail looks like: the
-//! only right outcome is exactly the frames that end at or before `o` (a "clean prefix").
-//! Truncating a completed segment must be `Corrupt`.
+//! only right outcome is exactly the units that end at or before `o` (a "clean prefix"),
+//! with the tail reported cut unless `o` is a unit boundary. Truncating a completed segment
+//! must be `Corrupt`.
 //!
 //! The sweep runs on the simulator's in-memory file system (`walogs_sim::fs::SimFs`) for speed; every 50th case is repeated on real
 //! files (the `OsFs` of walogs-core) and must be classified the same.
@@ -20,9 +26,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use walogs_core::vfs::{FileSystem, OsFs};
-use walogs_core::{Lsn, META_FILENAME, TailState, WalError, WalOptions, frame, segment};
+use walogs_core::{Lsn, META_FILENAME, TailState, WalError, WalOptions, segment};
 
 use crate::payload::PayloadSpec;
+use crate::unit;
 use crate::util::ScratchDir;
 use walogs_sim::fs::SimFs;
 
@@ -40,9 +47,9 @@ pub enum Outcome {
     OtherError,
     /// Everything read back.
     Intact,
-    /// Only the last frame of the last segment was cut, and `tail_state` says so.
+    /// Only the last unit of the last segment was cut, and `tail_state` says so.
     TornTail,
-    /// (Truncation of the last segment) exactly the frames before the cut.
+    /// (Truncation of the last segment) exactly the units before the cut.
     CleanPrefix,
     /// Entries missing without an error.
     SilentLoss,
@@ -105,8 +112,13 @@ pub struct BitRotReport {
     pub completed_truncations: Counts,
     /// Cases repeated on real files.
     pub cross_checked: u64,
-    /// Frame start offsets of each segment, by file name.
-    pub frame_starts: Vec<(String, Vec<u64>)>,
+    /// Unit start offsets of each segment, by file name.
+    pub unit_starts: Vec<(String, Vec<u64>)>,
+    /// Multi-entry units (atomic batches) in the log.
+    pub multi_units: u64,
+    /// Truncations of the last segment inside a multi-entry unit (at a member boundary or
+    /// not), each of which must drop the whole unit.
+    pub cuts_inside_units: u64,
     /// Every case that broke a promise or disagreed with the real-file run.
     pub problems: Vec<Problem>,
     /// The seed the log was written with.
@@ -148,7 +160,7 @@ impl BitRotReport {
         let c = &self.flips;
         let m = &self.meta_flips;
         format!(
-            "bit-rot: {} flips over {} segments ({} bytes, {} entries): {} corrupt, {} torn-tail, {} intact, {} silent loss, {} wrong payload, {} other errors; \
+            "bit-rot: {} flips over {} segments ({} bytes, {} entries, {} atomic batches as units of member frames): {} corrupt, {} torn-tail, {} intact, {} silent loss, {} wrong payload, {} other errors; \
              metadata file: {} flips, {} corrupt; {} cases repeated on real files",
             c.total,
             self.files.len().saturating_sub(1),
@@ -158,6 +170,7 @@ impl BitRotReport {
                 .map(|(_, l)| l)
                 .sum::<usize>(),
             self.entries,
+            self.multi_units,
             c.get(Outcome::Corrupt),
             c.get(Outcome::TornTail),
             c.get(Outcome::Intact),
@@ -175,9 +188,10 @@ impl BitRotReport {
         let l = &self.last_truncations;
         let c = &self.completed_truncations;
         format!(
-            "truncation: {} offsets: last segment {} clean prefix, {} other; completed segments {} corrupt, {} silent loss, {} wrong payload, {} other",
+            "truncation: {} offsets: last segment {} clean prefix ({} inside a unit, each dropping the whole unit), {} other; completed segments {} corrupt, {} silent loss, {} wrong payload, {} other",
             l.total + c.total,
             l.get(Outcome::CleanPrefix),
+            self.cuts_inside_units,
             l.total - l.get(Outcome::CleanPrefix),
             c.get(Outcome::Corrupt),
             c.get(Outcome::SilentLoss),
@@ -204,13 +218,15 @@ impl BitRotReport {
     }
 }
 
-/// The generated log: files, entries, and the layout of the last segment.
+/// The generated log: files, entries, and the layout of its segments.
 struct Log {
     files: Vec<(String, Vec<u8>)>,
     entries: Vec<(u64, Vec<u8>)>,
-    /// Per segment (by file index): frame ends `(end offset, entries up to and including
-    /// this frame, counted over the whole log)`.
+    /// Per segment (by file index): unit ends `(end offset, entries up to and including
+    /// this unit, counted over the whole log)`.
     frames: Vec<Vec<(u64, usize)>>,
+    /// Per segment: `(start, end)` offsets of its multi-entry units.
+    multi: Vec<Vec<(u64, u64)>>,
 }
 
 fn build(seed: u64) -> Result<Log, String> {
@@ -228,7 +244,9 @@ fn build(seed: u64) -> Result<Log, String> {
     while wal.segment_count() < 3 || frames_in_third < 6 {
         let first = wal.next_lsn().0;
         let count = if i % 4 == 3 { 3 } else { 1 };
-        let batch: Vec<Vec<u8>> = (first..first + count).map(|l| spec.payload(l)).collect();
+        let batch: Vec<Vec<u8>> = (first..first + count)
+            .map(|l| spec.payload(crate::payload::FIRST_EPOCH, l))
+            .collect();
         wal.append_batch(&batch).map_err(|e| e.to_string())?;
         entries.extend((first..).zip(batch));
         if wal.segment_count() == 3 {
@@ -243,28 +261,30 @@ fn build(seed: u64) -> Result<Log, String> {
         .filter(|(n, _)| n != walogs_core::LOCK_FILENAME)
         .collect();
     let mut frames = Vec::new();
+    let mut multi = Vec::new();
     let mut seen = 0usize;
     for (name, data) in &files {
         if segment::parse_segment_filename(name).is_none() {
             continue;
         }
+        let (fs_, end) = unit::frames(data);
+        if end != data.len() as u64 {
+            return Err(format!("{name} does not decode at offset {end}"));
+        }
         let mut ends = Vec::new();
-        let mut off = 0usize;
-        while off < data.len() {
-            match frame::decode(&data[off..]) {
-                frame::Decoded::Frame {
-                    entries: e,
-                    frame_len,
-                    ..
-                } => {
-                    off += frame_len;
-                    seen += e.len();
-                    ends.push((off as u64, seen));
-                }
-                other => return Err(format!("{name} at {off} does not decode: {other:?}")),
+        let mut multis = Vec::new();
+        for u in unit::units(&fs_) {
+            if !u.complete {
+                return Err(format!("{name}: incomplete unit at {}", u.offset));
+            }
+            seen += (u.last_lsn - u.first_lsn + 1) as usize;
+            ends.push((u.end, seen));
+            if u.last_lsn > u.first_lsn {
+                multis.push((u.offset, u.end));
             }
         }
         frames.push(ends);
+        multi.push(multis);
     }
     if frames.len() != 3 || seen != entries.len() {
         return Err(format!(
@@ -277,6 +297,7 @@ fn build(seed: u64) -> Result<Log, String> {
         files,
         entries,
         frames,
+        multi,
     })
 }
 
@@ -338,6 +359,7 @@ pub fn run(seed: u64, work: &Path) -> Result<BitRotReport, String> {
             .map(|(n, d)| (n.clone(), d.len()))
             .collect(),
         entries: log.entries.len() as u64,
+        multi_units: log.multi.iter().map(|m| m.len() as u64).sum(),
         seed,
         ..BitRotReport::default()
     };
@@ -349,14 +371,14 @@ pub fn run(seed: u64, work: &Path) -> Result<BitRotReport, String> {
             .chain(log.frames[k].iter().map(|f| f.0))
             .take(log.frames[k].len())
             .collect();
-        rep.frame_starts.push((log.files[fi].0.clone(), starts));
+        rep.unit_starts.push((log.files[fi].0.clone(), starts));
     }
     let dir = Path::new(DIR);
     let seg_names: Vec<usize> = (0..log.files.len())
         .filter(|&i| segment::parse_segment_filename(&log.files[i].0).is_some())
         .collect();
     let last_seg = *seg_names.last().expect("three segments");
-    // Entries before the last frame of the log.
+    // Entries before the last unit of the log.
     let before_last_frame = log.frames[2]
         .iter()
         .rev()
@@ -486,6 +508,9 @@ pub fn run(seed: u64, work: &Path) -> Result<BitRotReport, String> {
                     .last()
                     .map_or(before_seg, |f| f.1);
                 let at_boundary = off == 0 || log.frames[k].iter().any(|(end, _)| *end == off);
+                if log.multi[k].iter().any(|&(a, b)| a < off && off < b) {
+                    rep.cuts_inside_units += 1;
+                }
                 run_case(
                     files,
                     keep,

@@ -24,9 +24,10 @@ use crate::handle::{self, Handle};
 
 use crate::ledger::{Ledger, Violation};
 use crate::mount::LoopMount;
+use crate::payload::FIRST_EPOCH;
 use crate::payload::PayloadSpec;
 use crate::protocol::{ErrKind, Event};
-use crate::residue::{Snapshot, next_lsn_moved};
+use crate::residue::{Removal, Rule, Snapshot, next_lsn_moved};
 use crate::verify::inspect;
 
 /// Size of the file system image.
@@ -255,7 +256,17 @@ impl Case<'_> {
         if r.is_err() {
             let after = Snapshot::take(&self.dir);
             let left = match (&before, &after) {
-                (Ok(b), Ok(a)) => b.compare(a, may_remove).err().map(|r| r.0),
+                (Ok(b), Ok(a)) => {
+                    let rule = Rule {
+                        may_cut: false,
+                        may_remove: if may_remove {
+                            Removal::Oldest
+                        } else {
+                            Removal::None
+                        },
+                    };
+                    b.compare(a, rule).err().map(|r| r.0)
+                }
                 (Err(e), _) | (_, Err(e)) => Some(format!("cannot read the directory: {e}")),
             };
             let moved = wal.next_lsn().0;
@@ -291,7 +302,7 @@ impl Case<'_> {
     fn append(&mut self, wal: &mut dyn Handle, count: u64) -> bool {
         let first = wal.next_lsn().0;
         let entries: Vec<Vec<u8>> = (first..first + count)
-            .map(|l| self.spec.payload(l))
+            .map(|l| self.spec.payload(FIRST_EPOCH, l))
             .collect();
         self.ledger.apply(&Event::Try { first, count });
         let r = self.guarded(wal, false, |w| {
@@ -331,13 +342,13 @@ impl Case<'_> {
     }
 
     fn check(&mut self, writable: bool, when: &str) -> bool {
-        match inspect(&self.dir, &self.spec, writable) {
+        match inspect(&self.dir, writable, |l, d| self.ledger.matches(l, d)) {
             Ok(rec) => {
-                let vs: Vec<Violation> = self.ledger.check(&rec);
+                let (vs, matched): (Vec<Violation>, _) = self.ledger.check(&rec);
                 for v in vs {
                     self.bad(format!("{when}: {v}"));
                 }
-                self.ledger.settle(&rec);
+                self.ledger.settle(&rec, matched);
                 true
             }
             Err(e) => {
@@ -399,7 +410,7 @@ fn run_mounted(m: &LoopMount, seed: u64, rep: &mut EnospcReport) -> Result<(), S
                 let mut case = Case {
                     spec,
                     dir: m.mnt().join("wal"),
-                    ledger: Ledger::starting_at(1),
+                    ledger: Ledger::starting_at(spec, 1),
                     errors: 0,
                     violations: Vec::new(),
                     label: &label,
@@ -505,7 +516,7 @@ fn level_case(
         let errors = case.errors;
         case.errors = 0;
         let first = wal.next_lsn().0;
-        let retry = wal.append(&case.spec.payload(first));
+        let retry = wal.append(&case.spec.payload(FIRST_EPOCH, first));
         match retry {
             Ok(l) => {
                 case.ledger.apply(&Event::Ok {

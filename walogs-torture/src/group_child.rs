@@ -3,29 +3,38 @@
 //!
 //! Each thread appends single entries and atomic batches of tagged payloads
 //! ([`crate::tagged`]), printing `tried` before the call and `acked` (with the LSNs) only
-//! after it returned `Ok`, or `refused` after an error. Thread 0 also rotates and
-//! checkpoints now and then (operations that flush the queue as a leader). All threads start
-//! together (a barrier) and each thread's operations follow from the seed, the run and the
-//! thread; which appends share a group is up to the scheduler.
+//! after it returned `Ok`, or `refused` after an error. Thread 0 also runs the maintenance
+//! and log control now and then: rotations and checkpoints (operations that flush the queue
+//! as a leader), truncations (preferably inside the newest multi-entry unit on disk, which
+//! concurrent single appends make a group commit), purges (inside, at and past the end),
+//! user data, `on_durable` callbacks, `wait_durable` waits and syncs. A truncation or purge
+//! holds the `quiesce` lock exclusively while appends and read-backs hold it shared, so
+//! every append (and its report) is wholly before or after it: what the log must hold then
+//! follows from the order of the lines. All threads start together (a barrier) and each
+//! thread's operations follow from the seed, the run and the thread; which appends share a
+//! group is up to the scheduler.
 //!
 //! [`ChildMode::Kill`]: runs until killed (or `ops` operations per thread, or 60 s); any
 //! error stops it (exit 2), a read of wrong bytes too (exit 3). [`ChildMode::Script`]:
 //! `ops` operations per thread, going on after errors; then, if anything failed, a
-//! [`Event::Residue`] check of the directory before any reopen (whole valid frames then only
+//! [`Event::Residue`] check of the directory before any reopen (whole valid units then only
 //! zeros, the last frame on disk the last one acknowledged, `next_lsn()` right after it),
 //! whether the handle is poisoned, and `close`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::{Barrier, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use walogs_core::{Lsn, SharedWal, TailState};
+use walogs_core::{Lsn, MAX_USER_DATA, SharedWal, WalError};
+use walogs_testkit::Rng;
 
-use crate::child::{ChildConfig, ChildMode, Out};
-use crate::protocol::{Event, RESIDUE_SEPARATOR};
-use crate::residue::{next_lsn_moved, scan_tail};
-use crate::rng::{Rng, mix};
+use crate::child::{ChildConfig, ChildMode, Out, ready};
+use crate::draw::{self, between, percent};
+use crate::payload::{epoch_of, user_value};
+use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
+use crate::residue::{Snapshot, next_lsn_moved, scan_tail};
 use crate::tagged::{Tag, TaggedSpec};
+use crate::unit;
 
 /// What the threads share.
 struct Shared<'a> {
@@ -34,7 +43,8 @@ struct Shared<'a> {
     out: Out,
     spec: TaggedSpec,
     start: Barrier,
-    /// Highest LSN acknowledged to any thread (the log's last LSN at open before any).
+    /// Highest LSN acknowledged to any thread and not truncated since (the log's last LSN
+    /// at open before any).
     max_acked: AtomicU64,
     /// Some call failed (kill mode: every thread stops).
     failed: AtomicBool,
@@ -42,11 +52,28 @@ struct Shared<'a> {
     bad_read: AtomicBool,
     /// Acknowledged `(lsn, tag)` pairs a thread may read back (kill mode), newest last.
     acked: Mutex<Vec<(u64, Tag)>>,
+    /// Shared by appends and read-backs, exclusive for truncations and purges.
+    quiesce: RwLock<()>,
+    /// `keep` of the latest truncation (`u64::MAX`: none): the log's last unit may end
+    /// there on purpose.
+    last_cut: AtomicU64,
+    /// Thread 0's log-control state.
+    control: Mutex<Control>,
+}
+
+/// Thread 0's log-control state.
+struct Control {
+    /// Truncations made.
+    cuts: u64,
+    /// The current cut generation (named like a payload epoch).
+    epoch: u64,
+    /// User data values set.
+    users: u64,
 }
 
 /// Run the concurrent workload; returns the process exit code.
 pub fn run(cfg: &ChildConfig) -> i32 {
-    let out = Out(std::io::stdout());
+    let out = Out::new();
     let wal = match cfg.options().open_shared(&cfg.dir) {
         Ok(w) => w,
         Err(e) => {
@@ -55,14 +82,9 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         }
     };
     let base = wal.next_lsn().0;
-    out.emit(Event::Ready {
-        first: wal.first_lsn().0,
-        next: base,
-        torn_at: match wal.tail_state() {
-            TailState::Clean => None,
-            TailState::TruncatedAt(o) => Some(o),
-        },
-    });
+    out.emit(ready(wal.first_lsn(), wal.next_lsn(), wal.tail_state()));
+    let epoch = epoch_of(cfg.run, 0);
+    out.emit(Event::Epoch { from: base, epoch });
     let sh = Shared {
         cfg,
         wal,
@@ -73,6 +95,13 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         failed: AtomicBool::new(false),
         bad_read: AtomicBool::new(false),
         acked: Mutex::new(Vec::new()),
+        quiesce: RwLock::new(()),
+        last_cut: AtomicU64::new(u64::MAX),
+        control: Mutex::new(Control {
+            cuts: 0,
+            epoch,
+            users: 0,
+        }),
     };
     std::thread::scope(|s| {
         for t in 0..cfg.threads {
@@ -101,27 +130,30 @@ pub fn run(cfg: &ChildConfig) -> i32 {
     }
 }
 
-/// After a failure, with every thread done: the newest segment holds whole frames then
-/// zeros, its last frame is the last acknowledged one, and `next_lsn()` follows it.
+/// After a failure, with every thread done: the newest segment holds whole units then
+/// zeros, its last frame is the last acknowledged one (unless a purge removed it), and
+/// `next_lsn()` follows it (or the purge floor).
 fn residue(sh: &Shared<'_>) -> Option<String> {
     let acked = sh.max_acked.load(Ordering::SeqCst);
+    let floor = sh.wal.purged_up_to().0;
     let mut problems = Vec::new();
-    match scan_tail(&sh.cfg.dir) {
+    let cut = Some(sh.last_cut.load(Ordering::SeqCst)).filter(|&c| c != u64::MAX);
+    match scan_tail(&sh.cfg.dir, cut) {
         Err(r) => problems.push(r.0),
-        Ok(Some(last)) if last != acked => problems.push(format!(
+        Ok(Some(last)) if last != acked && floor < acked => problems.push(format!(
             "the last frame on disk ends at LSN {last}, but the last acknowledged LSN is {acked}"
         )),
         Ok(_) => {}
     }
-    // Before the failed group, `next_lsn()` followed the last acknowledged entry.
-    problems.extend(next_lsn_moved(acked + 1, sh.wal.next_lsn().0));
+    // Before the failed call, `next_lsn()` followed the last acknowledged entry.
+    problems.extend(next_lsn_moved(acked.max(floor) + 1, sh.wal.next_lsn().0));
     (!problems.is_empty()).then(|| problems.join(RESIDUE_SEPARATOR))
 }
 
 fn worker(sh: &Shared<'_>, thread: u32) {
     let cfg = sh.cfg;
     let kill = cfg.mode == ChildMode::Kill;
-    let mut rng = Rng::new(mix(cfg.seed, mix(cfg.run, u64::from(thread) + 0x7448)));
+    let mut rng = draw::stream(cfg.seed, (cfg.run << 32) ^ (u64::from(thread) + 0x7448));
     let mut seq = 0u64;
     let deadline = Instant::now() + Duration::from_secs(60);
     sh.start.wait();
@@ -130,10 +162,13 @@ fn worker(sh: &Shared<'_>, thread: u32) {
             break;
         }
         let roll = rng.below(100);
-        let ok = match roll {
-            0..80 => append(sh, thread, &mut seq, 1),
-            80..92 => append(sh, thread, &mut seq, rng.range(2, 4)),
-            _ if thread == 0 => maintain(sh, &mut rng),
+        let ok = match (thread, roll) {
+            (0, 0..62) | (1.., 0..80) => append(sh, thread, &mut seq, 1),
+            (0, 62..72) | (1.., 80..92) => {
+                let n = between(&mut rng, 2, 4);
+                append(sh, thread, &mut seq, n)
+            }
+            (0, _) => control(sh, &mut rng),
             _ if kill => read_back(sh, &mut rng),
             _ => append(sh, thread, &mut seq, 1),
         };
@@ -143,7 +178,7 @@ fn worker(sh: &Shared<'_>, thread: u32) {
     }
 }
 
-/// Append `count` tagged entries of `thread` (one frame), reporting before and after.
+/// Append `count` tagged entries of `thread` (one write), reporting before and after.
 fn append(sh: &Shared<'_>, thread: u32, seq: &mut u64, count: u64) -> bool {
     let first_seq = *seq;
     *seq += count;
@@ -155,6 +190,7 @@ fn append(sh: &Shared<'_>, thread: u32, seq: &mut u64, count: u64) -> bool {
         })
         .collect();
     let entries: Vec<Vec<u8>> = tags.iter().map(|&t| sh.spec.payload(t)).collect();
+    let _shared = sh.quiesce.read().unwrap_or_else(|p| p.into_inner());
     sh.out.emit(Event::Tried {
         thread,
         seq: first_seq,
@@ -188,7 +224,7 @@ fn append(sh: &Shared<'_>, thread: u32, seq: &mut u64, count: u64) -> bool {
                 thread,
                 seq: first_seq,
                 count,
-                kind: crate::protocol::ErrKind::of(&e),
+                kind: ErrKind::of(&e),
                 msg: e.to_string(),
             });
             false
@@ -196,43 +232,241 @@ fn append(sh: &Shared<'_>, thread: u32, seq: &mut u64, count: u64) -> bool {
     }
 }
 
-/// Thread 0's rotations and checkpoints (a checkpoint keeps up to `keep` newest entries).
-fn maintain(sh: &Shared<'_>, rng: &mut Rng) -> bool {
-    if rng.chance(50) {
-        return match sh.wal.rotate() {
-            Ok(()) => {
-                sh.out.emit(Event::Done {
-                    op: "rotate".into(),
-                });
-                true
-            }
-            Err(e) => {
-                sh.out.fail("rotate", &e);
-                false
-            }
-        };
-    }
-    let upto = sh
-        .max_acked
-        .load(Ordering::SeqCst)
-        .saturating_sub(rng.below(sh.cfg.keep + 1));
-    sh.out.emit(Event::Checkpoint { upto });
-    match sh.wal.checkpoint(Lsn(upto)) {
-        Ok(n) => {
+/// Report `r` of operation `op` as `done` (with `detail`) or `fail`; whether it succeeded.
+fn report<T>(
+    sh: &Shared<'_>,
+    op: &str,
+    r: Result<T, WalError>,
+    detail: impl Fn(&T) -> String,
+) -> bool {
+    match r {
+        Ok(v) => {
+            let d = detail(&v);
             sh.out.emit(Event::Done {
-                op: format!("checkpoint {n}"),
+                op: if d.is_empty() {
+                    op.to_string()
+                } else {
+                    format!("{op} {d}")
+                },
             });
             true
         }
         Err(e) => {
-            sh.out.fail("checkpoint", &e);
+            sh.out.fail(op, &e);
             false
         }
     }
 }
 
+/// Thread 0's maintenance and log control; whether it succeeded (or failed as provoked).
+fn control(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    match rng.below(100) {
+        0..20 => report(sh, "rotate", sh.wal.rotate(), |()| String::new()),
+        20..38 => {
+            let upto = sh
+                .max_acked
+                .load(Ordering::SeqCst)
+                .saturating_sub(rng.below(sh.cfg.keep + 1));
+            sh.out.emit(Event::Checkpoint { upto });
+            report(sh, "checkpoint", sh.wal.checkpoint(Lsn(upto)), |n| {
+                n.to_string()
+            })
+        }
+        38..55 => truncate(sh, rng),
+        55..65 => purge(sh, rng),
+        65..75 => set_user(sh, rng),
+        75..85 => watch(sh, rng),
+        85..93 => {
+            let lsn = sh.max_acked.load(Ordering::SeqCst);
+            if lsn > 0 && lsn >= sh.wal.first_lsn().0 {
+                let r = sh.wal.wait_durable(Lsn(lsn), sh.cfg.wait_timeout());
+                durable(sh, lsn, "wait", r.err());
+            }
+            true
+        }
+        _ => match sh.wal.sync() {
+            Ok(l) => {
+                sh.out.emit(Event::Done { op: "sync".into() });
+                if l.0 > 0 {
+                    durable(sh, l.0, "sync", None);
+                }
+                true
+            }
+            Err(e) => {
+                sh.out.fail("sync", &e);
+                false
+            }
+        },
+    }
+}
+
+/// Report that `lsn` is durable (`err` `None`) or why the wait for it ended.
+fn durable(sh: &Shared<'_>, lsn: u64, how: &str, err: Option<WalError>) {
+    let epoch = sh.control.lock().unwrap_or_else(|p| p.into_inner()).epoch;
+    sh.out.emit(Event::Durable {
+        lsn,
+        epoch,
+        how: how.into(),
+        outcome: err.map(|e| ErrKind::of(&e)),
+    });
+}
+
+/// With every append stopped: `truncate_after` inside the newest multi-entry unit on disk
+/// (a group commit or a batch), near the end, or anywhere back.
+fn truncate(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    let _alone = sh.quiesce.write().unwrap_or_else(|p| p.into_inner());
+    let first = sh.wal.first_lsn().0;
+    let next = sh.wal.next_lsn().0;
+    if next <= first {
+        return true;
+    }
+    let newest_unit = Snapshot::take(&sh.cfg.dir).ok().and_then(|s| {
+        s.segments
+            .iter()
+            .rev()
+            .filter_map(|(_, b)| b.as_deref())
+            .find_map(|b| {
+                unit::units(&unit::frames(b).0)
+                    .into_iter()
+                    .rev()
+                    .find(|u| u.last_lsn > u.first_lsn && u.first_lsn >= first)
+            })
+    });
+    let keep = match (rng.below(100), newest_unit) {
+        (0..50, Some(u)) => between(rng, u.first_lsn, u.last_lsn - 1),
+        (0..80, _) => (next - 1).saturating_sub(rng.below(4)).max(first - 1),
+        _ => between(rng, first - 1, next - 1),
+    };
+    let in_unit = Snapshot::take(&sh.cfg.dir).is_ok_and(|s| {
+        s.segments
+            .iter()
+            .filter_map(|(_, b)| b.as_deref())
+            .any(|b| unit::splits_unit(b, keep + 1))
+    });
+    let mut c = sh.control.lock().unwrap_or_else(|p| p.into_inner());
+    let epoch = epoch_of(sh.cfg.run, c.cuts + 1);
+    sh.out.emit(Event::Cut {
+        keep,
+        epoch,
+        in_unit,
+    });
+    let segments = sh.wal.segment_count();
+    match sh.wal.truncate_after(Lsn(keep)) {
+        Ok(removed) => {
+            c.cuts += 1;
+            c.epoch = epoch;
+            sh.last_cut.store(keep, Ordering::SeqCst);
+            let acked = sh.max_acked.load(Ordering::SeqCst);
+            sh.max_acked.store(acked.min(keep), Ordering::SeqCst);
+            sh.acked
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .retain(|(l, _)| *l <= keep);
+            sh.out.emit(Event::Done {
+                op: format!(
+                    "truncate {removed} {}",
+                    segments.saturating_sub(sh.wal.segment_count())
+                ),
+            });
+            true
+        }
+        Err(e) => {
+            sh.out.fail("truncate", &e);
+            false
+        }
+    }
+}
+
+/// With every append stopped: `purge_up_to` inside the log, at its end or past it.
+fn purge(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    let _alone = sh.quiesce.write().unwrap_or_else(|p| p.into_inner());
+    let first = sh.wal.first_lsn().0;
+    let next = sh.wal.next_lsn().0;
+    let upto = match rng.below(100) {
+        0..50 if next > first => between(rng, first, next - 1),
+        0..80 => next - 1,
+        _ => next - 1 + between(rng, 1, 5),
+    };
+    sh.out.emit(Event::Purge { upto });
+    let r = sh.wal.purge_up_to(Lsn(upto));
+    if r.is_ok() {
+        sh.acked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(l, _)| *l > upto);
+    }
+    report(sh, "purge", r, |n| n.to_string())
+}
+
+/// `set_user_data` with a fresh value, or (one time in twenty) one byte over the limit.
+fn set_user(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    let key = {
+        let mut c = sh.control.lock().unwrap_or_else(|p| p.into_inner());
+        c.users += 1;
+        (sh.cfg.run << 24) | c.users
+    };
+    let max = if sh.cfg.mode == ChildMode::Kill {
+        MAX_USER_DATA as u64
+    } else {
+        4096
+    };
+    let len = if percent(rng, 5) {
+        MAX_USER_DATA as u64 + 1
+    } else {
+        draw::log_uniform(rng, 0, max)
+    };
+    let covered = sh.max_acked.load(Ordering::SeqCst);
+    sh.out.emit(Event::User { key, len });
+    match sh
+        .wal
+        .set_user_data(&user_value(sh.cfg.seed, key, len as usize))
+    {
+        Ok(()) => {
+            sh.out.emit(Event::Done { op: "user".into() });
+            if covered > 0 {
+                durable(sh, covered, "user", None);
+            }
+            true
+        }
+        Err(e) => {
+            sh.out.fail("user", &e);
+            matches!(e, WalError::EntryTooLarge { .. }) && len > MAX_USER_DATA as u64
+        }
+    }
+}
+
+/// `on_durable` for the newest acknowledged entry; the callback reports its outcome.
+fn watch(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    let newest = sh.max_acked.load(Ordering::SeqCst);
+    let first = sh.wal.first_lsn().0.max(1);
+    if newest < first {
+        return true;
+    }
+    let lsn = between(rng, first.max(newest.saturating_sub(6)), newest);
+    let epoch = sh.control.lock().unwrap_or_else(|p| p.into_inner()).epoch;
+    sh.out.emit(Event::Watch { lsn, epoch });
+    let r = sh.wal.on_durable(Lsn(lsn), move |r| {
+        Out::new().emit(Event::Durable {
+            lsn,
+            epoch,
+            how: "callback".into(),
+            outcome: r.err().map(|e| ErrKind::of(&e)),
+        });
+    });
+    if let Err(e) = r {
+        sh.out.emit(Event::Durable {
+            lsn,
+            epoch,
+            how: "callback".into(),
+            outcome: Some(ErrKind::of(&e)),
+        });
+    }
+    true
+}
+
 /// Read back an acknowledged entry of any thread and check it is that thread's payload.
 fn read_back(sh: &Shared<'_>, rng: &mut Rng) -> bool {
+    let _shared = sh.quiesce.read().unwrap_or_else(|p| p.into_inner());
     let pick = {
         let a = sh.acked.lock().unwrap_or_else(|p| p.into_inner());
         if a.is_empty() {
@@ -248,8 +482,8 @@ fn read_back(sh: &Shared<'_>, rng: &mut Rng) -> bool {
             sh.bad_read.store(true, Ordering::SeqCst);
             false
         }
-        // A concurrent checkpoint may have deleted it.
-        Err(_) if sh.wal.first_lsn().0 > lsn => true,
+        // A concurrent checkpoint deleted it (the read is then out of range).
+        Err(WalError::LsnOutOfRange { .. }) => true,
         Err(e) => {
             sh.out.fail("read", &e);
             false

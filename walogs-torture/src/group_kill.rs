@@ -13,19 +13,21 @@ use std::time::Instant;
 
 use walogs_core::TailState;
 
+use crate::draw;
 use crate::group_ledger::GroupLedger;
-use crate::kill::{KillConfig, KillReport, Killed, TailWatch, child_command, spawn_and_kill};
+use crate::kill::{
+    Control, Keep, KillConfig, KillReport, Killed, TailWatch, child_command, spawn_and_kill,
+};
 use crate::ledger::Violation;
 use crate::protocol::Event;
-use crate::rng::{Rng, mix};
 use crate::tagged::{TaggedLog, TaggedSpec, inspect_tagged};
 
 /// Run `cfg.kills` kill cycles of concurrent children. Stops early after 10 violations.
 pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillReport {
     let spec = TaggedSpec::new(cfg.seed, cfg.max_len);
     let start = Instant::now();
-    let mut rng = Rng::new(mix(cfg.seed, 0x6B_696C_6C47));
-    let mut ledger = GroupLedger::starting_at(1);
+    let mut rng = draw::stream(cfg.seed, 0x6B_696C_6C47);
+    let mut ledger = GroupLedger::starting_at(cfg.seed, 1);
     let mut tail = TailWatch {
         last: TailState::Clean,
     };
@@ -33,19 +35,25 @@ pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> Ki
         threads: cfg.threads,
         ..KillReport::default()
     };
+    let keep = Keep::from_env();
     for run in 0..cfg.kills {
+        keep.before(&cfg.dir);
         let (delay, after_ready) = cfg.draw_delay(&mut rng);
         let before = (
             ledger.acked_entries,
             ledger.acked_appends,
             ledger.acked_batches,
         );
+        let control_before = control_of(&ledger);
+        let notes_before = (ledger.notes.reports, ledger.notes.callbacks);
         ledger.begin(run as u32);
         let mut violations = Vec::new();
         let mut ready = false;
+        let mut last_lines = Vec::new();
         match spawn_and_kill(child_command(cfg, run, true), delay, after_ready) {
             Err(v) => violations.push(v),
             Ok(Killed { status, lines }) => {
+                last_lines = lines.clone();
                 let killed = status.code().is_none();
                 if killed {
                     rep.kills += 1;
@@ -55,7 +63,8 @@ pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> Ki
                     && code != 0
                 {
                     violations.push(Violation::Failure(format!(
-                        "child {run} exited with {code} before the kill; last lines: {:?}",
+                        "child {run} exited with {code} before the kill; its errors: {:?}; last lines: {:?}",
+                        crate::kill::error_lines(&lines),
                         &lines[lines.len().saturating_sub(3)..]
                     )));
                 }
@@ -82,26 +91,55 @@ pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> Ki
         rep.acked_entries += ledger.acked_entries - before.0;
         rep.acked_frames += ledger.acked_appends - before.1;
         rep.acked_batches += ledger.acked_batches - before.2;
+        rep.control.add(control_of(&ledger).since(control_before));
+        rep.durable_reports.0 += ledger.notes.reports - notes_before.0;
+        rep.durable_reports.1 += ledger.notes.callbacks - notes_before.1;
         let in_flight = ledger.in_flight();
+        let uncertain = ledger.has_uncertain();
         rep.in_flight += u64::from(in_flight > 0);
         rep.max_in_flight = rep.max_in_flight.max(in_flight);
+        if crate::kill::never_created(&cfg.dir, ledger.max_acked()) {
+            // The first child died before its open created the directory.
+            rep.violations
+                .extend(violations.into_iter().map(|v| (run, v)));
+            rep.elapsed = start.elapsed();
+            progress(&rep);
+            continue;
+        }
         match inspect_tagged(&cfg.dir, &spec, false) {
             Ok(log) => {
                 rep.in_flight_entries_recovered += ledger.recovered_unacked(&log);
                 record_sizes(&mut rep, &log, &spec);
-                violations.extend(ledger.check(&log, false, None));
-                violations.extend(tail.check_kill(&cfg.dir, log.tail, in_flight > 0, ready));
-                ledger.settle(&log);
+                let (vs, matched) = ledger.check(&log, false, None);
+                violations.extend(vs);
+                violations.extend(tail.check_kill(
+                    &cfg.dir,
+                    log.tail,
+                    uncertain,
+                    ready,
+                    ledger.cut_tail,
+                ));
+                ledger.settle(&log, &matched);
             }
-            Err(e) => violations.push(Violation::Failure(format!(
-                "open after kill {run} failed: {e}"
-            ))),
+            Err(e) => {
+                violations.push(Violation::Failure(format!(
+                    "open after kill {run} failed: {e} (the child's last lines: {:?})",
+                    &last_lines[last_lines.len().saturating_sub(8)..]
+                )));
+                // One finding per directory that no longer opens: go on with a fresh one.
+                let found: Vec<(u64, Violation)> =
+                    violations.iter().map(|v| (run, v.clone())).collect();
+                keep.after(&cfg.dir, run, &found);
+                crate::kill::restart(&cfg.dir, &mut rep.restarts);
+                ledger = GroupLedger::starting_at(cfg.seed, 1);
+                tail.last = TailState::Clean;
+            }
         }
         rep.violations
             .extend(violations.into_iter().map(|v| (run, v)));
         rep.elapsed = start.elapsed();
         progress(&rep);
-        if rep.violations.len() >= 10 {
+        if rep.violations.len() >= 10 || keep.after(&cfg.dir, run, &rep.violations) {
             break;
         }
     }
@@ -111,6 +149,7 @@ pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> Ki
         Ok(log) => rep.violations.extend(
             ledger
                 .check(&log, false, None)
+                .0
                 .into_iter()
                 .map(|v| (cfg.kills, v)),
         ),
@@ -121,6 +160,15 @@ pub(crate) fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> Ki
     }
     rep.elapsed = start.elapsed();
     rep
+}
+
+/// The log-control counters of `ledger`.
+fn control_of(ledger: &GroupLedger) -> Control {
+    Control {
+        cuts: ledger.cuts_done,
+        purges: ledger.purges_done,
+        users: ledger.users_done,
+    }
 }
 
 /// Widen the report's verified entry-size range by the entries of `log`.

@@ -12,6 +12,9 @@
 //! appends only as the whole failed frame after the last acknowledged one
 //! ([`GroupLedger::check`]); appends resume after the reopen.
 //!
+//! Thread 0 also truncates (inside group-commit units when it can), purges, sets user data
+//! and registers durability callbacks, so failures land in those calls too.
+//!
 //! Which appends share a group is up to the scheduler, so a run is reproduced by its seed,
 //! plan and N up to that grouping; the shim's sync delay makes groups with followers the
 //! common case, and the figure counts the runs whose failed frame held entries of several
@@ -23,7 +26,7 @@ use std::path::Path;
 use walogs_core::WalOptions;
 
 use crate::group_ledger::GroupLedger;
-use crate::ledger::Violation;
+use crate::ledger::{Violation, provoked};
 use crate::protocol::{ErrKind, Event};
 use crate::shim::Fault;
 use crate::sweep::{ChildRun, Ctx, SweepReport, tear};
@@ -68,8 +71,9 @@ pub(crate) fn make_template(
     {
         return Err(format!("the template does not read back: {log:?}"));
     }
-    let mut ledger = GroupLedger::starting_at(1);
-    ledger.settle(&log);
+    let mut ledger = GroupLedger::starting_at(spec.seed, 1);
+    let matched = ledger.clone();
+    ledger.settle(&log, &matched);
     Ok((next, ledger))
 }
 
@@ -97,6 +101,7 @@ fn judge_run(ctx: &Ctx<'_>, fault: &Fault, rep: &mut SweepReport, bad: &mut dyn 
         .clone()
         .expect("a concurrent sweep has a tagged template");
     ledger.begin(0);
+    ledger.notes.faults = report.fired;
     for e in &events {
         for v in ledger.apply(e) {
             bad(v);
@@ -111,7 +116,9 @@ fn judge_run(ctx: &Ctx<'_>, fault: &Fault, rep: &mut SweepReport, bad: &mut dyn 
         .iter()
         .filter_map(|e| match e {
             Event::Refused { kind, msg, .. } => Some(("append", kind, msg.as_str())),
-            Event::Fail { op, kind, msg } => Some((op.as_str(), kind, msg.as_str())),
+            Event::Fail { op, kind, msg } if !provoked(op, kind) => {
+                Some((op.as_str(), kind, msg.as_str()))
+            }
             _ => None,
         })
         .collect();
@@ -153,6 +160,11 @@ fn judge_run(ctx: &Ctx<'_>, fault: &Fault, rep: &mut SweepReport, bad: &mut dyn 
     } else {
         if io == 1 || (io == 0 && named) {
             rep.clean_errors += 1;
+            let op = errors
+                .iter()
+                .find(|(_, k, _)| **k == injected)
+                .map_or("a group commit (its leader returned Ok)", |(op, _, _)| op);
+            *rep.failed_in.entry(op.to_string()).or_default() += 1;
         } else {
             bad(Violation::Failure(format!(
                 "{io} calls returned the injected io:{} (expected the leader's, or none and the errno in the poisoning reason); errors: {errors:?}",
@@ -202,7 +214,13 @@ fn judge_run(ctx: &Ctx<'_>, fault: &Fault, rep: &mut SweepReport, bad: &mut dyn 
         Ok(l) => l,
         Err(e) => return bad(Violation::Failure(format!("reopen failed: {e}"))),
     };
-    for v in ledger.check(&log, true, failed_frame.as_ref().map(|f| f.span())) {
+    for v in ledger
+        .check(&log, true, failed_frame.as_ref().map(|f| f.span()))
+        .0
+    {
+        bad(v);
+    }
+    if let Some(v) = crate::notify::unrun_callbacks(&events, ledger.notes.open_watches()) {
         bad(v);
     }
     if log.last() > ledger.max_acked() {

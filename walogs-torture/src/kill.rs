@@ -28,13 +28,15 @@ use std::time::{Duration, Instant};
 
 use walogs_core::TailState;
 
+use walogs_testkit::Rng;
+
+use crate::draw;
 use crate::known;
 use crate::ledger::{Ledger, Violation, tally};
 use crate::payload::PayloadSpec;
 use crate::policy::Policy;
 use crate::protocol::Event;
 use crate::residue::scan_tail;
-use crate::rng::{Rng, mix};
 use crate::verify::inspect;
 
 /// Settings of a kill run.
@@ -105,6 +107,48 @@ impl KillConfig {
     }
 }
 
+/// Counts of the log-control calls that succeeded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Control {
+    /// Truncations, and of those announced inside a multi-entry unit.
+    pub cuts: (u64, u64),
+    /// Purges, and of those past the end of the log.
+    pub purges: (u64, u64),
+    /// User data values set.
+    pub users: u64,
+}
+
+impl Control {
+    /// `self` plus `other`.
+    pub fn add(&mut self, other: Control) {
+        self.cuts.0 += other.cuts.0;
+        self.cuts.1 += other.cuts.1;
+        self.purges.0 += other.purges.0;
+        self.purges.1 += other.purges.1;
+        self.users += other.users;
+    }
+
+    /// `self` minus an earlier reading `before` of the same counters.
+    pub fn since(self, before: Control) -> Control {
+        Control {
+            cuts: (self.cuts.0 - before.cuts.0, self.cuts.1 - before.cuts.1),
+            purges: (
+                self.purges.0 - before.purges.0,
+                self.purges.1 - before.purges.1,
+            ),
+            users: self.users - before.users,
+        }
+    }
+
+    /// For figure lines.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} truncations ({} inside a unit), {} purges ({} past the end), {} user-data sets",
+            self.cuts.0, self.cuts.1, self.purges.0, self.purges.1, self.users
+        )
+    }
+}
+
 /// What a kill run saw.
 #[derive(Debug, Clone, Default)]
 pub struct KillReport {
@@ -126,6 +170,11 @@ pub struct KillReport {
     pub acked_batches: u64,
     /// Checkpoints announced.
     pub checkpoints: u64,
+    /// Log control: truncations done (of those inside a multi-entry unit), purges done (of
+    /// those past the end), user data values set.
+    pub control: Control,
+    /// Durability reports (`durable ... ok`) counted, and callbacks run.
+    pub durable_reports: (u64, u64),
     /// Largest log (in bytes of payload) verified after a kill.
     pub max_log_bytes: u64,
     /// Smallest and largest entry verified after a kill.
@@ -140,6 +189,9 @@ pub struct KillReport {
     pub in_flight_entries_recovered: u64,
     /// Opens whose reported tail (torn or clean) was checked against the parent's view.
     pub tails_checked: u64,
+    /// Times the run went on with a fresh directory because the old one no longer opened
+    /// (each time is a violation).
+    pub restarts: u64,
     /// Every broken promise, with the run that showed it.
     pub violations: Vec<(u64, Violation)>,
     /// Wall time.
@@ -183,9 +235,17 @@ impl KillReport {
                 ),
             )
         };
+        let restarts = if self.restarts > 0 {
+            format!(
+                ", {} fresh directories after one no longer opened",
+                self.restarts
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{who}policies {}; {} during open/recovery, {flight}, {} opens cut a tail (a torn frame or preallocated zeros), {} open tails checked), \
-             {} acknowledged entries in {} appends ({} atomic batches, entries of {}..={} bytes verified), {} checkpoints: {}{} ({:.1} kills/s)",
+            "{who}policies {}; {} during open/recovery, {flight}, {} opens cut a tail (a torn frame or preallocated zeros), {} open tails checked{restarts}), \
+             {} acknowledged entries in {} appends ({} multi-entry, entries of {}..={} bytes verified), {} checkpoints, {}, {} durability reports ({} callbacks run): {}{} ({:.1} kills/s)",
             policies.join(", "),
             self.during_open,
             self.torn_tails,
@@ -196,6 +256,9 @@ impl KillReport {
             self.entry_sizes.0,
             self.entry_sizes.1,
             self.checkpoints,
+            self.control.describe(),
+            self.durable_reports.0,
+            self.durable_reports.1,
             tally(&vs),
             known::tolerated_note(&tolerated),
             self.kills as f64 / self.elapsed.as_secs_f64().max(1e-9),
@@ -261,20 +324,22 @@ impl TailWatch {
     }
 
     /// After a kill the read-only open of `dir` found `now`. A tail to cut is fine when it
-    /// is only preallocated zeros; anything else needs an append in flight, or a kill inside
-    /// an open that had this very tail to cut.
+    /// is only preallocated zeros (after whole units, or after the unit a deliberate cut at
+    /// LSN `cut` ended); anything else needs an operation in flight, or a kill inside an
+    /// open that had this very tail to cut.
     pub(crate) fn check_kill(
         &mut self,
         dir: &Path,
         now: TailState,
         in_flight: bool,
         ready: bool,
+        cut: Option<u64>,
     ) -> Option<Violation> {
         let before = self.last;
         self.last = now;
         match now {
             TailState::TruncatedAt(o) if !in_flight && (ready || before != now) => {
-                match scan_tail(dir) {
+                match scan_tail(dir, cut) {
                     Ok(_) => None, // whole frames, then preallocated zeros
                     Err(r) => Some(Violation::Residue(format!(
                         "a tail to cut at offset {o} after a kill with no append in flight: {r}"
@@ -283,6 +348,48 @@ impl TailWatch {
             }
             _ => None,
         }
+    }
+}
+
+/// The debugging aid `WALOGS_TORTURE_KEEP=DIR`: the run stops at its first violation and
+/// leaves `DIR/before` (the directory as the failing child found it) and `DIR/after` (as
+/// the kill left it), with `DIR/violations` saying what was wrong.
+pub(crate) struct Keep(Option<PathBuf>);
+
+impl Keep {
+    pub(crate) fn from_env() -> Keep {
+        Keep(std::env::var_os("WALOGS_TORTURE_KEEP").map(PathBuf::from))
+    }
+
+    /// Before a cycle: keep the directory as it is.
+    pub(crate) fn before(&self, dir: &Path) {
+        if let Some(k) = &self.0 {
+            let _ = std::fs::remove_dir_all(k.join("before"));
+            if dir.exists() {
+                let _ = crate::util::copy_dir(dir, &k.join("before"));
+            }
+        }
+    }
+
+    /// After a cycle: whether to stop (a violation was found), keeping the directory.
+    pub(crate) fn after(&self, dir: &Path, run: u64, violations: &[(u64, Violation)]) -> bool {
+        let Some(k) = &self.0 else { return false };
+        if violations.is_empty() {
+            return false;
+        }
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(k.join("after"));
+            let _ = crate::util::copy_dir(dir, &k.join("after"));
+        }
+        let text: Vec<String> = violations
+            .iter()
+            .map(|(r, v)| format!("run {r}: {v}"))
+            .collect();
+        let _ = std::fs::write(
+            k.join("violations"),
+            format!("stopped after run {run}\n{}\n", text.join("\n")),
+        );
+        true
     }
 }
 
@@ -336,6 +443,16 @@ pub(crate) fn spawn_and_kill(
     Ok(Killed { status, lines })
 }
 
+/// The lines of a child's output that report an error (`fail`, `refused`, `bad`): what
+/// made a child stop before its kill.
+pub(crate) fn error_lines(lines: &[String]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| l.starts_with("fail ") || l.starts_with("refused ") || l.starts_with("bad "))
+        .collect()
+}
+
 /// The command line of child `run` of `cfg`.
 pub(crate) fn child_command(cfg: &KillConfig, run: u64, shared: bool) -> Command {
     let mut cmd = Command::new(&cfg.exe);
@@ -360,8 +477,8 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
     }
     let spec = PayloadSpec::varied(cfg.seed, cfg.max_len);
     let start = Instant::now();
-    let mut rng = Rng::new(mix(cfg.seed, 0xDE1A7));
-    let mut ledger = Ledger::starting_at(1);
+    let mut rng = draw::stream(cfg.seed, 0xDE1A7);
+    let mut ledger = Ledger::starting_at(spec, 1);
     let mut tail = TailWatch {
         last: TailState::Clean,
     };
@@ -369,13 +486,17 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
         threads: 1,
         ..KillReport::default()
     };
+    let keep = Keep::from_env();
     for run in 0..cfg.kills {
+        keep.before(&cfg.dir);
         let (delay, after_ready) = cfg.draw_delay(&mut rng);
         let before = (
             ledger.acked_entries,
             ledger.acked_frames,
             ledger.acked_batches,
         );
+        let control_before = control_of(&ledger);
+        let notes_before = (ledger.notes.reports, ledger.notes.callbacks);
         let mut ready = false;
         let mut last_lines = Vec::new();
         match cycle(cfg, run, delay, after_ready, &mut ledger, &tail) {
@@ -400,21 +521,33 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
         rep.acked_entries += ledger.acked_entries - before.0;
         rep.acked_frames += ledger.acked_frames - before.1;
         rep.acked_batches += ledger.acked_batches - before.2;
+        rep.control.add(control_of(&ledger).since(control_before));
+        rep.durable_reports.0 += ledger.notes.reports - notes_before.0;
+        rep.durable_reports.1 += ledger.notes.callbacks - notes_before.1;
         // Check what the directory holds now, without changing it.
-        let had_in_flight = !ledger.candidates().is_empty();
-        match inspect(&cfg.dir, &spec, false) {
+        let had_in_flight = ledger.has_uncertain();
+        if never_created(&cfg.dir, ledger.acked()) {
+            // The first child died before its open created the directory.
+            rep.elapsed = start.elapsed();
+            progress(&rep);
+            continue;
+        }
+        match inspect(&cfg.dir, false, |l, d| ledger.matches(l, d)) {
             Ok(rec) => {
-                if had_in_flight && rec.last() > ledger.acked {
+                if had_in_flight && rec.last() > ledger.acked() {
                     rep.in_flight_recovered += 1;
                 }
                 rep.max_log_bytes = rep.max_log_bytes.max(rec.bytes);
                 if rec.entries > 0 {
                     rep.add_sizes(rec.entry_sizes);
                 }
-                for v in ledger.check(&rec) {
+                let (vs, matched) = ledger.check(&rec);
+                for v in vs {
                     rep.violations.push((run, v));
                 }
-                if let Some(v) = tail.check_kill(&cfg.dir, rec.tail, had_in_flight, ready) {
+                if let Some(v) =
+                    tail.check_kill(&cfg.dir, rec.tail, had_in_flight, ready, ledger.cut_tail)
+                {
                     rep.violations.push((
                         run,
                         Violation::Residue(format!(
@@ -427,26 +560,34 @@ pub fn run(cfg: &KillConfig, mut progress: impl FnMut(&KillReport)) -> KillRepor
                         )),
                     ));
                 }
-                ledger.settle(&rec);
+                ledger.settle(&rec, matched);
             }
-            Err(e) => rep.violations.push((
-                run,
-                Violation::Failure(format!(
-                    "open after kill {run} failed: {e} (reproduce: seed {} run {run})",
-                    cfg.seed
-                )),
-            )),
+            Err(e) => {
+                rep.violations.push((
+                    run,
+                    Violation::Failure(format!(
+                        "open after kill {run} failed: {e} (the child ran under {}; its last lines: {last_lines:?}; reproduce: seed {} run {run})",
+                        cfg.policy(run),
+                        cfg.seed
+                    )),
+                ));
+                // One finding per directory that no longer opens: go on with a fresh one.
+                keep.after(&cfg.dir, run, &rep.violations);
+                restart(&cfg.dir, &mut rep.restarts);
+                ledger = Ledger::starting_at(spec, 1);
+                tail.last = TailState::Clean;
+            }
         }
         rep.elapsed = start.elapsed();
         progress(&rep);
-        if rep.violations.len() >= 10 {
+        if rep.violations.len() >= 10 || keep.after(&cfg.dir, run, &rep.violations) {
             break;
         }
     }
     // A last writable open, as the next user would do, must agree.
-    match inspect(&cfg.dir, &spec, true) {
+    match inspect(&cfg.dir, true, |l, d| ledger.matches(l, d)) {
         Ok(rec) => {
-            for v in ledger.check(&rec) {
+            for v in ledger.check(&rec).0 {
                 rep.violations.push((cfg.kills, v));
             }
         }
@@ -487,13 +628,14 @@ fn cycle(
         in_flight: false,
         checkpoints: 0,
         violations: Vec::new(),
-        last_lines: lines[lines.len().saturating_sub(3)..].to_vec(),
+        last_lines: lines[lines.len().saturating_sub(6)..].to_vec(),
     };
     if let Some(code) = status.code()
         && code != 0
     {
         c.violations.push(Violation::Failure(format!(
-            "child {run} exited with {code} before the kill; last lines: {:?} (seed {})",
+            "child {run} exited with {code} before the kill; its errors: {:?}; last lines: {:?} (seed {})",
+            error_lines(&lines),
             &lines[lines.len().saturating_sub(3)..],
             cfg.seed
         )));
@@ -518,6 +660,28 @@ fn cycle(
         }
         c.violations.extend(ledger.apply(&ev));
     }
-    c.in_flight = !ledger.candidates().is_empty();
+    c.in_flight = ledger.has_uncertain();
     Ok(c)
+}
+
+/// Remove the WAL directory `dir` (which no longer opens) so that the run goes on with a
+/// fresh one.
+pub(crate) fn restart(dir: &Path, restarts: &mut u64) {
+    let _ = std::fs::remove_dir_all(dir);
+    *restarts += 1;
+}
+
+/// Whether `dir` does not exist because no child got as far as creating it (nothing was
+/// ever acknowledged in it).
+pub(crate) fn never_created(dir: &Path, acked: u64) -> bool {
+    acked == 0 && !dir.exists()
+}
+
+/// The log-control counters of `ledger`.
+fn control_of(ledger: &Ledger) -> Control {
+    Control {
+        cuts: ledger.cuts_done,
+        purges: ledger.purges_done,
+        users: ledger.users_done,
+    }
 }

@@ -28,10 +28,56 @@ pub struct KnownBug {
     pub check: fn() -> Result<(), String>,
 }
 
-/// The known core bugs still open: none. (The last one, `SharedWal::next_lsn()` counting an
-/// append that failed, is fixed in the core: a failure makes the queue fall back to the
-/// writer's next LSN.)
-pub const KNOWN: &[KnownBug] = &[];
+/// The known core bugs still open (reproductions in [`crate::repro`]).
+pub const KNOWN: &[KnownBug] = &[
+    KnownBug {
+        id: "T2",
+        title: "read() racing a checkpoint that deletes the entry's segment fails with \
+                Io(ENOENT), not LsnOutOfRange, while first_lsn() still lists the entry",
+        signature: &[
+            "exited with 2 before the kill",
+            "fail read io:2 ",
+            "since the reader started",
+        ],
+        check: crate::repro::read_racing_a_checkpoint,
+    },
+    KnownBug {
+        id: "T3",
+        title: "a crash inside purge_up_to, after its floor is durable and before the purged \
+                segment is gone, leaves a directory that no longer opens when that segment \
+                starts past an earlier purge past the end (LsnDiscontinuity)",
+        signature: &[
+            "open after kill",
+            "failed: wal corrupt: LSN discontinuity",
+            "frame at offset 0 has LSN",
+            "\"purge ",
+        ],
+        check: crate::repro::crash_in_a_purge_after_a_purge_past_the_end,
+    },
+    KnownBug {
+        id: "T4",
+        title: "truncate_after into a segment that starts past a purge floor, while segments \
+                below the floor remain (a crash interrupted the purge), seals the segment \
+                before it at the floor: the directory no longer opens",
+        signature: &[
+            "wal corrupt: wal-",
+            "but walogs.meta records it was sealed at LSN",
+            "its tail was cut",
+        ],
+        check: crate::repro::cut_to_the_floor_after_an_interrupted_purge,
+    },
+    KnownBug {
+        id: "T5",
+        title: "on_durable on a poisoned handle returns Ok, but once the notifier thread has \
+                ended (it ends as soon as nothing is ready on a stopped log) nothing runs the \
+                callback until close",
+        signature: &[
+            "on_durable callbacks never ran",
+            "after the handle was poisoned",
+        ],
+        check: crate::repro::callback_registered_after_poisoning,
+    },
+];
 
 /// Whether tolerance is off (`WALOGS_TORTURE_STRICT=1`).
 pub fn strict() -> bool {
@@ -137,6 +183,17 @@ mod tests {
 
     fn reproduces() -> Result<(), String> {
         Err("still there".into())
+    }
+
+    #[test]
+    fn every_signature_names_a_harness_violation_narrowly() {
+        for b in KNOWN {
+            assert!(
+                b.signature.len() >= 2,
+                "{}: a signature of one string is too wide",
+                b.id
+            );
+        }
     }
 
     static SAMPLE: [KnownBug; 2] = [

@@ -4,7 +4,7 @@
 //! ```text
 //! walogs-torture child kill|script --dir D --seed S [--run R] [--ops N] [--segment B]
 //!                                  [--max-len L] [--keep K] [--preallocate 0|1] [--shared 0|1]
-//!                                  [--threads T] [--policy P]
+//!                                  [--threads T] [--policy P] [--cut-back 0|1]
 //! walogs-torture kill   --dir D [--kills N] [--seed S] [--max-delay-ms M] [--segment B] [--max-len L]
 //!                       [--threads T] [--policy P|all]
 //! walogs-torture sweep  --work D [--seed S] [--ops N] [--sticky 0|1] [--shared 0|1] [--threads T]
@@ -103,6 +103,7 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
                 shared: a.num("shared", 0)? != 0,
                 threads: a.num("threads", 1)? as u32,
                 policy: a.policy(Policy::EveryAppend)?,
+                cut_back: a.num("cut-back", 0)? != 0,
             };
             Ok(child::run(&cfg) as u8)
         }

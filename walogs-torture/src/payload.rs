@@ -1,16 +1,31 @@
-//! Deterministic payloads: the bytes of the entry at an LSN follow from `(seed, lsn)` alone, so
-//! a parent can check every recovered byte without having seen the child's writes.
+//! Deterministic payloads: the bytes of the entry at an LSN follow from `(seed, epoch, lsn)`
+//! alone, so a parent can check every recovered byte without having seen the child's writes.
 //!
-//! Lengths are log-uniform between 1 byte and a maximum (1 MiB for the kill harness), with
-//! both extremes forced now and then; content is a pseudo-random stream keyed by the seed and
-//! the LSN, so an entry stored at the wrong LSN does not match.
+//! The bytes come from the test kit's one payload oracle ([`walogs_testkit::payload`]),
+//! keyed by the seed and the *epoch*: a child starts a new epoch whenever it truncates the
+//! log (the LSNs after the cut are handed out again, to other entries), so an entry that
+//! survived a truncation it should not have, or a re-appended entry at the wrong LSN, does
+//! not match. What this module adds is the shape: lengths log-uniform between 1 byte and a
+//! maximum (1 MiB for the kill harness), both extremes forced now and then, or one fixed
+//! length; and the values of the durable user data.
 
-use crate::rng::{Rng, mix};
+use walogs_testkit::{Rng, payload};
+
+use crate::draw;
 
 /// The largest payload the kill harness writes: 1 MiB.
 pub const MAX_KILL_PAYLOAD: usize = 1 << 20;
 
-/// Which payloads a run writes: the seed and the maximum length.
+/// The epoch of entries written before any truncation (the sweep's template).
+pub const FIRST_EPOCH: u64 = 0;
+
+/// The epoch of child `run` after it made `cuts` truncations: unique per child and cut,
+/// and increasing over a run of children (so "later" is comparable).
+pub fn epoch_of(run: u64, cuts: u64) -> u64 {
+    ((run + 1) << 24) | cuts
+}
+
+/// Which payloads a run writes: the seed and the lengths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PayloadSpec {
     /// Seed of the content and length streams.
@@ -41,58 +56,40 @@ impl PayloadSpec {
         }
     }
 
-    /// Length of the payload at `lsn`: for a varied spec 1 ..= `max_len`, log-uniform, with
-    /// 2% exactly 1 byte and 2% exactly `max_len`; for a fixed spec always `max_len`.
-    pub fn len(&self, lsn: u64) -> usize {
+    /// What the test kit's oracle is keyed with for the entry at `lsn` in `epoch` (its
+    /// "LSN", whose bytes it puts first): LSN and epoch mixed, so that even payloads of a
+    /// few bytes differ between epochs.
+    fn key(&self, epoch: u64, lsn: u64) -> u64 {
+        Rng::mix(Rng::mix(self.seed, epoch), lsn)
+    }
+
+    /// Length of the payload at `lsn` in `epoch`: for a varied spec 1 ..= `max_len`,
+    /// log-uniform, with 2% exactly 1 byte and 2% exactly `max_len`; for a fixed spec always
+    /// `max_len`.
+    pub fn len(&self, epoch: u64, lsn: u64) -> usize {
         if self.min_len >= self.max_len {
             return self.max_len;
         }
-        let max = self.max_len.max(1) as u64;
-        let mut r = Rng::new(mix(self.seed ^ 0x4C45_4E47, lsn));
-        let roll = r.below(100);
-        if roll < 2 {
-            return 1;
-        }
-        if roll < 4 {
-            return max as usize;
-        }
-        let bits = 64 - max.leading_zeros() as u64; // max < 2^bits
-        let b = r.below(bits);
-        let lo = 1u64 << b;
-        let hi = ((1u64 << (b + 1)) - 1).min(max);
-        r.range(lo.min(hi), hi) as usize
+        let mut r = draw::stream(self.seed ^ 0x4C45_4E47, self.key(epoch, lsn));
+        draw::log_uniform(&mut r, 1, self.max_len.max(1) as u64) as usize
     }
 
-    /// The payload at `lsn` (costs one pass over its bytes).
-    pub fn payload(&self, lsn: u64) -> Vec<u8> {
-        let mut v = vec![0; self.len(lsn)];
-        content(self.seed, lsn, &mut v);
-        v
+    /// The payload at `lsn` in `epoch` (costs one pass over its bytes).
+    pub fn payload(&self, epoch: u64, lsn: u64) -> Vec<u8> {
+        payload::payload(self.seed, self.key(epoch, lsn), self.len(epoch, lsn))
     }
 
-    /// Whether `data` is exactly the payload of `lsn` (no allocation).
-    pub fn matches(&self, lsn: u64, data: &[u8]) -> bool {
-        data.len() == self.len(lsn) && content_matches(self.seed, lsn, data)
+    /// Whether `data` is exactly the payload of `lsn` in `epoch` (costs one payload).
+    pub fn matches(&self, epoch: u64, lsn: u64, data: &[u8]) -> bool {
+        data.len() == self.len(epoch, lsn)
+            && payload::matches(self.seed, self.key(epoch, lsn), data)
     }
 }
 
-/// Fill `out` with the content stream of `(seed, lsn)`; independent of `out.len()`, so a
-/// shorter buffer gets a prefix of a longer one.
-pub fn content(seed: u64, lsn: u64, out: &mut [u8]) {
-    let mut r = Rng::new(mix(seed, lsn));
-    for chunk in out.chunks_mut(8) {
-        let w = r.next_u64().to_le_bytes();
-        chunk.copy_from_slice(&w[..chunk.len()]);
-    }
-}
-
-/// Whether `data` equals the content stream of `(seed, lsn)` (prefix of its length).
-pub fn content_matches(seed: u64, lsn: u64, data: &[u8]) -> bool {
-    let mut r = Rng::new(mix(seed, lsn));
-    data.chunks(8).all(|chunk| {
-        let w = r.next_u64().to_le_bytes();
-        chunk == &w[..chunk.len()]
-    })
+/// The user-data value number `key` of a run seeded with `seed`: `len` bytes from the test
+/// kit's oracle (keyed so that no two values of a run are alike).
+pub fn user_value(seed: u64, key: u64, len: usize) -> Vec<u8> {
+    payload::payload(Rng::mix(seed, 0x5553_4552), key, len)
 }
 
 #[cfg(test)]
@@ -100,22 +97,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lengths_cover_the_range_and_content_is_keyed() {
+    fn lengths_cover_the_range_and_content_is_keyed_by_epoch_and_lsn() {
         let spec = PayloadSpec::varied(5, MAX_KILL_PAYLOAD);
-        assert_eq!(PayloadSpec::fixed(5, 77).len(3), 77);
-        let lens: Vec<usize> = (1..3000).map(|l| spec.len(l)).collect();
+        assert_eq!(PayloadSpec::fixed(5, 77).len(0, 3), 77);
+        let lens: Vec<usize> = (1..3000).map(|l| spec.len(0, l)).collect();
         assert!(lens.iter().all(|&l| (1..=MAX_KILL_PAYLOAD).contains(&l)));
         assert!(lens.contains(&1) && lens.contains(&MAX_KILL_PAYLOAD));
         assert!(lens.iter().any(|&l| (100..1000).contains(&l)));
         assert!(lens.iter().any(|&l| (10_000..100_000).contains(&l)));
-        let p = spec.payload(17);
-        assert!(spec.matches(17, &p));
-        assert!(!spec.matches(18, &p));
-        if !p.is_empty() {
-            let mut q = p.clone();
-            let last = q.len() - 1;
-            q[last] ^= 1;
-            assert!(!spec.matches(17, &q));
-        }
+        let small = PayloadSpec::varied(5, 3000);
+        let e = epoch_of(3, 1);
+        let p = small.payload(e, 17);
+        assert!(small.matches(e, 17, &p));
+        assert!(!small.matches(e, 18, &p));
+        assert!(!small.matches(epoch_of(3, 2), 17, &p));
+        // Even one-byte payloads of two epochs differ (but for a chance of 1 in 256).
+        let one = PayloadSpec::fixed(5, 1);
+        let differ = (1..200)
+            .filter(|&l| one.payload(epoch_of(0, 0), l) != one.payload(epoch_of(0, 1), l))
+            .count();
+        assert!(differ > 190, "{differ}");
+        let mut q = p.clone();
+        let last = q.len() - 1;
+        q[last] ^= 1;
+        assert!(!small.matches(e, 17, &q));
+        assert!(epoch_of(2, 9) < epoch_of(3, 0));
+        assert_ne!(user_value(1, 1, 40), user_value(1, 2, 40));
+        assert_eq!(user_value(1, 1, 40), user_value(1, 1, 40));
     }
 }

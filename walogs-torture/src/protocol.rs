@@ -7,6 +7,12 @@
 //! then on). Threads of a concurrent child print `tried`, `acked` and `refused` instead,
 //! naming the thread and its entry numbers (their LSNs are known only once the append
 //! returned). After a failed call, a child prints `residue` with what the call left on disk.
+//!
+//! Log control is announced the same way, before the call: `cut` (a `truncate_after`, with
+//! the payload epoch the child uses after it), `purge` (`purge_up_to`), `user` (a
+//! `set_user_data`, naming the value); its result follows as `done` or `fail`. `watch`
+//! precedes an `on_durable`; `durable` reports, exactly once per watch, the callback's
+//! outcome, and also what `wait_durable`, `sync` and `set_user_data` proved durable.
 
 use std::fmt;
 
@@ -165,6 +171,58 @@ pub enum Event {
         /// What was left behind, if anything.
         problem: Option<String>,
     },
+    /// The child's payloads from LSN `from` on are of `epoch` (printed after `ready`).
+    Epoch {
+        /// First LSN the child appends.
+        from: u64,
+        /// The payload epoch of its appends.
+        epoch: u64,
+    },
+    /// About to call `truncate_after(keep)`; if it succeeds, the appends after it use
+    /// `epoch`.
+    Cut {
+        /// The `keep_up_to` argument.
+        keep: u64,
+        /// The payload epoch from then on.
+        epoch: u64,
+        /// Whether the cut splits a multi-entry unit (a batch, an `append_many` chunk, a
+        /// group commit), as the child saw the segment before the call.
+        in_unit: bool,
+    },
+    /// About to call `purge_up_to(upto)`.
+    Purge {
+        /// The `up_to` argument.
+        upto: u64,
+    },
+    /// About to call `set_user_data` with value number `key` of `len` bytes
+    /// ([`crate::payload::user_value`]).
+    User {
+        /// Which value.
+        key: u64,
+        /// Its length.
+        len: u64,
+    },
+    /// About to call `on_durable(lsn)`; the entry at `lsn` is of `epoch`.
+    Watch {
+        /// The LSN watched.
+        lsn: u64,
+        /// The payload epoch (or cut generation) when it was registered.
+        epoch: u64,
+    },
+    /// Entry `lsn` (of `epoch`) is durable (`outcome` `None`), or the wait for it ended with
+    /// an error. `how`: `callback` (an `on_durable` callback ran), `wait`
+    /// (`wait_durable` returned), `sync` (`sync()` returned it), `user` (`set_user_data`
+    /// returned: everything appended before it is durable).
+    Durable {
+        /// The LSN.
+        lsn: u64,
+        /// The payload epoch (or cut generation) of the entry the child meant.
+        epoch: u64,
+        /// What proved it.
+        how: String,
+        /// `None`: durable; else the error kind.
+        outcome: Option<ErrKind>,
+    },
 }
 
 impl fmt::Display for Event {
@@ -209,6 +267,28 @@ impl fmt::Display for Event {
             Event::Residue { problem: Some(p) } => {
                 write!(f, "residue bad {}", p.replace('\n', " "))
             }
+            Event::Epoch { from, epoch } => write!(f, "epoch {epoch} from {from}"),
+            Event::Cut {
+                keep,
+                epoch,
+                in_unit,
+            } => write!(
+                f,
+                "cut {keep} {epoch} {}",
+                if *in_unit { "unit" } else { "frame" }
+            ),
+            Event::Purge { upto } => write!(f, "purge {upto}"),
+            Event::User { key, len } => write!(f, "user {key} {len}"),
+            Event::Watch { lsn, epoch } => write!(f, "watch {lsn} {epoch}"),
+            Event::Durable {
+                lsn,
+                epoch,
+                how,
+                outcome,
+            } => match outcome {
+                None => write!(f, "durable {lsn} {epoch} {how} ok"),
+                Some(k) => write!(f, "durable {lsn} {epoch} {how} {k}"),
+            },
         }
     }
 }
@@ -292,6 +372,54 @@ impl Event {
                     msg,
                 }
             }
+            "epoch" => {
+                let mut p = line.split(' ').skip(1);
+                let epoch = p.next()?.parse().ok()?;
+                if p.next()? != "from" {
+                    return None;
+                }
+                Event::Epoch {
+                    epoch,
+                    from: p.next()?.parse().ok()?,
+                }
+            }
+            "cut" => {
+                let mut p = line.split(' ').skip(1);
+                Event::Cut {
+                    keep: p.next()?.parse().ok()?,
+                    epoch: p.next()?.parse().ok()?,
+                    in_unit: match p.next()? {
+                        "unit" => true,
+                        "frame" => false,
+                        _ => return None,
+                    },
+                }
+            }
+            "purge" => Event::Purge { upto: num()? },
+            "user" => Event::User {
+                key: num()?,
+                len: num()?,
+            },
+            "watch" => Event::Watch {
+                lsn: num()?,
+                epoch: num()?,
+            },
+            "durable" => {
+                let mut p = line.split(' ').skip(1);
+                let lsn = p.next()?.parse().ok()?;
+                let epoch = p.next()?.parse().ok()?;
+                let how = p.next()?.to_string();
+                let outcome = match p.next()? {
+                    "ok" => None,
+                    k => Some(ErrKind::parse(k)?),
+                };
+                Event::Durable {
+                    lsn,
+                    epoch,
+                    how,
+                    outcome,
+                }
+            }
             "residue" => match line.strip_prefix("residue ")? {
                 "ok" => Event::Residue { problem: None },
                 rest => Event::Residue {
@@ -364,6 +492,32 @@ mod tests {
             Event::Residue { problem: None },
             Event::Residue {
                 problem: Some("wal-000002.log changed".into()),
+            },
+            Event::Epoch { from: 9, epoch: 3 },
+            Event::Cut {
+                keep: 7,
+                epoch: 4,
+                in_unit: true,
+            },
+            Event::Cut {
+                keep: 0,
+                epoch: 5,
+                in_unit: false,
+            },
+            Event::Purge { upto: 12 },
+            Event::User { key: 3, len: 65536 },
+            Event::Watch { lsn: 4, epoch: 2 },
+            Event::Durable {
+                lsn: 4,
+                epoch: 2,
+                how: "callback".into(),
+                outcome: None,
+            },
+            Event::Durable {
+                lsn: 5,
+                epoch: 2,
+                how: "wait".into(),
+                outcome: Some(ErrKind::Other("Timeout".into())),
             },
         ];
         for e in evs {

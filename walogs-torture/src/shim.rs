@@ -178,7 +178,8 @@ impl Report {
     }
 }
 
-/// The frame whose write or sync the shim failed, decoded from the bytes it saved.
+/// The frames whose write or sync the shim failed (one write: a plain frame, or every
+/// member of a unit), decoded from the bytes it saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedFrame {
     /// LSN of its first entry.
@@ -189,17 +190,11 @@ pub struct FailedFrame {
 
 impl FailedFrame {
     /// Decode the saved bytes: `None` unless they start with a whole, valid frame (a failed
-    /// call on the metadata file, the directory, or a zero-fill is not a frame).
+    /// call on the metadata file, the user data, the directory, or a zero-fill is not a
+    /// frame). A unit's members follow one another in one write; all are taken.
     pub fn decode(bytes: &[u8]) -> Option<FailedFrame> {
-        match walogs_core::frame::decode(bytes) {
-            walogs_core::frame::Decoded::Frame {
-                first_lsn, entries, ..
-            } if !entries.is_empty() => Some(FailedFrame {
-                first: first_lsn,
-                entries: entries.into_iter().map(<[u8]>::to_vec).collect(),
-            }),
-            _ => None,
-        }
+        let (first, entries) = crate::unit::payloads(bytes)?;
+        (!entries.is_empty()).then_some(FailedFrame { first, entries })
     }
 
     /// `(first LSN, entry count)`.

@@ -3,14 +3,17 @@
 //! run, thread, per-thread sequence number) in the first 16 bytes, then content derived from
 //! the seed and the tag. The parent recognises every entry it reads back, whatever LSN it
 //! landed at, and can tell an entry that was never written (or written twice) from a real one.
+//! The content comes from the test kit's payload oracle ([`walogs_testkit::payload`]) keyed
+//! by the tag.
 
 use std::fmt;
 use std::path::Path;
 
 use walogs_core::{Lsn, TailState, WalError, WalOptions};
 
-use crate::payload::{content, content_matches};
-use crate::rng::{Rng, mix};
+use walogs_testkit::{Rng, payload};
+
+use crate::draw;
 use crate::util::retry_locked;
 
 /// Bytes of the tag at the start of every tagged payload.
@@ -42,7 +45,7 @@ impl fmt::Display for Tag {
 
 impl Tag {
     fn key(&self) -> u64 {
-        mix(
+        Rng::mix(
             (u64::from(self.run) << 32) | u64::from(self.thread),
             self.seq,
         )
@@ -67,14 +70,17 @@ impl TaggedSpec {
         }
     }
 
-    /// Length of the payload of `tag`.
+    /// What the content of `tag` is keyed with (the oracle's "LSN", whose bytes it puts
+    /// first): the tag mixed with the seed, so that even the shortest payloads of two seeds
+    /// differ.
+    fn content_key(&self, tag: Tag) -> u64 {
+        Rng::mix(self.seed, tag.key())
+    }
+
+    /// Length of the payload of `tag` (log-uniform in `MIN_LEN..=max_len`).
     pub fn len(&self, tag: Tag) -> usize {
-        let span = (self.max_len - MIN_LEN + 1) as u64;
-        let mut r = Rng::new(mix(self.seed ^ 0x5441_4747, tag.key()));
-        let bits = 64 - span.leading_zeros() as u64;
-        let b = r.below(bits);
-        let hi = ((1u64 << b) * 2 - 1).min(span);
-        MIN_LEN + r.range((1u64 << b).min(hi), hi) as usize - 1
+        let mut r = draw::stream(self.seed ^ 0x5441_4747, tag.key());
+        draw::log_uniform(&mut r, MIN_LEN as u64, self.max_len as u64) as usize
     }
 
     /// The payload of `tag` (costs one pass over its bytes).
@@ -83,7 +89,7 @@ impl TaggedSpec {
         v[0..4].copy_from_slice(&tag.run.to_le_bytes());
         v[4..8].copy_from_slice(&tag.thread.to_le_bytes());
         v[8..16].copy_from_slice(&tag.seq.to_le_bytes());
-        content(self.seed, tag.key(), &mut v[TAG_LEN..]);
+        payload::fill(self.seed, self.content_key(tag), &mut v[TAG_LEN..]);
         v
     }
 
@@ -98,8 +104,9 @@ impl TaggedSpec {
             thread: u32::from_le_bytes(data[4..8].try_into().ok()?),
             seq: u64::from_le_bytes(data[8..16].try_into().ok()?),
         };
-        (data.len() == self.len(tag) && content_matches(self.seed, tag.key(), &data[TAG_LEN..]))
-            .then_some(tag)
+        (data.len() == self.len(tag)
+            && payload::matches(self.seed, self.content_key(tag), &data[TAG_LEN..]))
+        .then_some(tag)
     }
 }
 
@@ -110,6 +117,8 @@ pub struct TaggedLog {
     pub first: u64,
     /// `next_lsn()` after open.
     pub next: u64,
+    /// `purged_up_to()` after open.
+    pub floor: u64,
     /// What open found at the tail.
     pub tail: TailState,
     /// Every entry read, in LSN order: its LSN and its tag (`None`: not a tagged payload of
@@ -119,6 +128,8 @@ pub struct TaggedLog {
     pub bytes: u64,
     /// An error met while iterating, or an LSN sequence that is not dense.
     pub read_error: Option<String>,
+    /// `user_data()` (its error's text if it failed).
+    pub user: Result<Vec<u8>, String>,
 }
 
 impl TaggedLog {
@@ -151,10 +162,12 @@ pub fn inspect_tagged(
     let mut log = TaggedLog {
         first: wal.first_lsn().0,
         next: wal.next_lsn().0,
+        floor: wal.purged_up_to().0,
         tail: wal.tail_state(),
         entries: Vec::new(),
         bytes: 0,
         read_error: None,
+        user: wal.user_data().map_err(|e| e.to_string()),
     };
     let mut cursor = wal.cursor_from(Lsn(log.first))?;
     let mut expect = log.first;

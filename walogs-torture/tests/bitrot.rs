@@ -18,7 +18,9 @@ fn every_bit_flip_and_every_truncation_is_detected_or_harmless() {
     assert_eq!(rep.flips.get(Outcome::WrongPayload), 0);
     assert_eq!(rep.completed_truncations.get(Outcome::WrongPayload), 0);
     // The sweep is real: three segments, thousands of flips, the last frame torn-tail only.
-    assert_eq!(rep.frame_starts.len(), 3);
+    assert_eq!(rep.unit_starts.len(), 3);
+    // Atomic batches are units of member frames, and cuts inside them were made.
+    assert!(rep.multi_units > 0 && rep.cuts_inside_units > 0, "{rep:?}");
     assert!(rep.flips.total > 20_000, "{}", rep.flips.total);
     assert!(rep.flips.get(Outcome::Corrupt) > rep.flips.total * 9 / 10);
     assert!(rep.flips.get(Outcome::TornTail) > 0);

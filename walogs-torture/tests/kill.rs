@@ -1,6 +1,8 @@
-//! Real `SIGKILL`s of a child appending payloads of 1 B to 1 MiB with tiny segments, on the
-//! same directory again and again, under every durability policy; and of children whose
-//! threads append concurrently to one `SharedWal`. `WALOGS_TORTURE_KILLS` sets how many
+//! Real `SIGKILL`s of a child appending payloads of 1 B to 1 MiB with tiny segments and
+//! using the log control (truncations, purges, user data, durability callbacks and waits),
+//! on the same directory again and again, under every durability policy; and of children
+//! whose threads append concurrently to one `SharedWal` while one of them runs the log
+//! control. `WALOGS_TORTURE_KILLS` sets how many
 //! (default 60; the concurrent run gets half), `WALOGS_TORTURE_SEED` the seed.
 //!
 //! A kill does not test `fdatasync` (the page cache survives it); see the crate docs.
@@ -46,6 +48,13 @@ fn kill_run(kills: u64, tweak: impl FnOnce(&mut KillConfig)) -> KillReport {
         rep.per_policy
     );
     assert!(rep.tails_checked > kills / 2);
+    // The log control ran, inside units too, and durability was reported.
+    let c = rep.control;
+    assert!(
+        c.cuts.0 > 0 && c.cuts.1 > 0 && c.purges.0 > 0 && c.users > 0,
+        "{c:?}"
+    );
+    assert!(rep.durable_reports.0 > 0, "{:?}", rep.durable_reports);
     rep
 }
 

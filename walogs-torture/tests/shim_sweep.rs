@@ -1,8 +1,11 @@
 //! The `LD_PRELOAD` shim sweep: every write and every sync of a real child's workload failed
 //! in turn (EIO, ENOSPC, a short write then EIO, a dead disk), then the directory checked
-//! before any reopen and reopened without the shim. Single-threaded on `Wal` and `SharedWal`,
-//! concurrent appenders on one `SharedWal` (group commits with followers), and a relaxed
-//! durability policy (only writes failed).
+//! before any reopen and reopened without the shim. The workload includes the log control
+//! (truncations inside units and across segments, purges inside and past the end, user
+//! data, durability callbacks and waits). Single-threaded on `Wal` and `SharedWal`, under
+//! the `Interval` policy (its flusher thread syncing on its own; a failed sync may drop what
+//! was never reported durable), and concurrent appenders on one `SharedWal` (group commits
+//! with followers).
 
 use std::path::{Path, PathBuf};
 
@@ -31,18 +34,41 @@ fn sweep(tweak: impl FnOnce(&mut SweepConfig)) -> SweepReport {
 }
 
 /// What every single-threaded sweep must show: each run's failure surfaced cleanly (or hit
-/// the one write the core ignores on purpose), most runs were poisoned, and every failure was
-/// followed by a clean residue check.
+/// the one write the core ignores on purpose, or, under `Interval`, came too late), most
+/// runs were poisoned, every failure was followed by a clean residue check, and failures
+/// landed inside the log-control calls too.
 fn single_threaded(rep: &SweepReport) {
-    assert_eq!(rep.clean_errors + rep.ignored_by_design, rep.runs);
+    assert_eq!(
+        rep.clean_errors + rep.ignored_by_design + rep.not_reached,
+        rep.runs,
+        "{rep:?}"
+    );
     assert!(rep.dry_writes >= 20 && rep.dry_syncs >= 10, "{rep:?}");
     assert!(rep.poisoned > rep.runs / 2);
     assert!(rep.residue_checks >= rep.poisoned);
+    for op in ["truncate", "purge", "user"] {
+        assert!(
+            rep.workload.contains_key(op),
+            "no {op} in {:?}",
+            rep.workload
+        );
+        assert!(
+            rep.failed_in.contains_key(op),
+            "no failure landed in {op}: {:?}",
+            rep.failed_in
+        );
+    }
 }
 
 #[test]
 fn every_injected_failure_is_clean_poisons_and_loses_nothing_on_wal() {
-    single_threaded(&sweep(|_| {}));
+    let rep = sweep(|_| {});
+    single_threaded(&rep);
+    assert!(
+        rep.workload.contains_key("cut in a unit"),
+        "{:?}",
+        rep.workload
+    );
 }
 
 #[test]
@@ -54,13 +80,14 @@ fn every_injected_failure_is_clean_poisons_and_loses_nothing_on_shared_wal() {
 }
 
 #[test]
-fn a_failed_write_under_manual_durability_poisons_and_leaves_nothing() {
+fn under_the_interval_flusher_a_failed_sync_keeps_everything_reported_durable() {
     let rep = sweep(|c| {
-        c.policy = Policy::Manual;
-        c.ops = 20;
+        c.policy = Policy::Interval;
+        c.ops = 24;
     });
     single_threaded(&rep);
-    assert!(rep.plans.iter().all(|(n, _)| n.contains("write")));
+    assert!(rep.plans.iter().any(|(n, _)| n.contains("sync")));
+    assert!(rep.not_reached < rep.runs / 4, "{}", rep.not_reached);
 }
 
 #[test]

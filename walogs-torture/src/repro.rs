@@ -1,0 +1,305 @@
+//! Minimal, deterministic reproductions of the core bugs the harnesses found and
+//! [`crate::known`] tolerates until they are fixed. Each returns `Ok` once the core behaves
+//! and `Err(what went wrong)` while the bug is there.
+//!
+//! A kill's effect is reproduced without a kill: the test kit's hooked file system
+//! ([`walogs_testkit::HookFs`]) over the real one copies the WAL directory just before a
+//! chosen file-system call. A `SIGKILL` at that point would leave exactly that copy (the
+//! page cache survives a kill), so opening the copy is opening what the kill left.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use walogs_core::segment::parse_segment_filename;
+use walogs_core::{Lsn, Wal, WalError, WalOptions};
+use walogs_testkit::{Action, HookFs, Op};
+
+use crate::util::{ScratchDir, copy_dir};
+
+fn text(e: WalError) -> String {
+    e.to_string()
+}
+
+/// Chooses the file-system call before which the directory is copied.
+type Trigger = Box<dyn FnMut(&Op<'_>) -> bool + Send>;
+
+/// A WAL directory on the real file system whose state can be copied just before a chosen
+/// call: [`CrashPoint::arm`] with a predicate; the first call it accepts triggers the copy.
+struct CrashPoint {
+    scratch: ScratchDir,
+    armed: Arc<Mutex<Option<Trigger>>>,
+    taken: Arc<AtomicBool>,
+}
+
+impl CrashPoint {
+    fn new(name: &str) -> Result<CrashPoint, String> {
+        Ok(CrashPoint {
+            scratch: ScratchDir::new(&std::env::temp_dir(), name).map_err(|e| e.to_string())?,
+            armed: Arc::new(Mutex::new(None)),
+            taken: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.scratch.path().join("wal")
+    }
+
+    fn copy(&self) -> PathBuf {
+        self.scratch.path().join("crash")
+    }
+
+    /// Open the WAL (4 KiB segments) over the hooked file system.
+    fn open(&self) -> Result<Wal, String> {
+        let (armed, taken, dir, copy) = (
+            self.armed.clone(),
+            self.taken.clone(),
+            self.dir(),
+            self.copy(),
+        );
+        let fs = HookFs::new(move |op: &Op<'_>| {
+            let mut a = armed.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(pred) = a.as_mut()
+                && pred(op)
+            {
+                *a = None;
+                let _ = std::fs::remove_dir_all(&copy);
+                if copy_dir(&dir, &copy).is_ok() {
+                    taken.store(true, Ordering::SeqCst);
+                }
+            }
+            Action::Proceed
+        })
+        .into_fs();
+        WalOptions::new()
+            .max_segment_size(Some(4096))
+            .file_system(fs)
+            .open(self.dir())
+            .map_err(text)
+    }
+
+    /// Copy the directory just before the first call `pred` accepts.
+    fn arm(&self, pred: impl FnMut(&Op<'_>) -> bool + Send + 'static) {
+        self.taken.store(false, Ordering::SeqCst);
+        *self.armed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(pred));
+    }
+
+    /// The copy, if the armed call came.
+    fn taken(&self) -> Option<PathBuf> {
+        self.taken.load(Ordering::SeqCst).then(|| self.copy())
+    }
+}
+
+/// Append `n` writes of ~900 bytes (every fifth an atomic batch of three).
+fn fill(w: &mut Wal, n: u64) -> Result<(), String> {
+    for i in 0..n {
+        if i % 5 == 4 {
+            w.append_batch(&[vec![i as u8; 300], vec![1; 300], vec![2; 300]])
+                .map_err(text)?;
+        } else {
+            w.append(&vec![i as u8; 900]).map_err(text)?;
+        }
+    }
+    Ok(())
+}
+
+/// Open `dir` read-only and read every entry.
+fn opens(dir: &Path) -> Result<u64, WalError> {
+    let w = WalOptions::new().read_only(true).open(dir)?;
+    let mut n = 0;
+    for e in w.iter() {
+        e?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The step after the metadata file was renamed into place (its new content is durable).
+fn after_meta_rename() -> impl FnMut(&Op<'_>) -> bool + Send {
+    let mut renamed = false;
+    move |op| {
+        if renamed {
+            return true;
+        }
+        renamed = matches!(op, Op::Rename { to, .. } if *to == walogs_core::META_FILENAME);
+        false
+    }
+}
+
+/// T2: thread A calls `checkpoint(1)` on a `SharedWal` whose first segment holds only LSN 1;
+/// the hook holds A right after the segment file was unlinked (at the directory fsync that
+/// follows); meanwhile `read(Lsn(1))` must return the entry or `LsnOutOfRange` (the contract
+/// of `read` for an entry checkpointed away), never an I/O error.
+pub fn read_racing_a_checkpoint() -> Result<(), String> {
+    let scratch =
+        ScratchDir::new(&std::env::temp_dir(), "walogs-known-t2").map_err(|e| e.to_string())?;
+    // 0: idle; 1: armed; 2: a segment was removed; 3: released.
+    let stage = Arc::new(AtomicU8::new(0));
+    let (removed_tx, removed_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let s = stage.clone();
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        match op {
+            Op::Remove { name } if parse_segment_filename(name).is_some() => {
+                let _ = s.compare_exchange(1, 2, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            Op::SyncDir
+                if s.compare_exchange(2, 3, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok() =>
+            {
+                let _ = removed_tx.send(());
+                let _ = go_rx.lock().map(|rx| rx.recv());
+            }
+            _ => {}
+        }
+        Action::Proceed
+    })
+    .into_fs();
+    let wal = WalOptions::new()
+        .file_system(fs)
+        .open_shared(scratch.path().join("wal"))
+        .map_err(text)?;
+    wal.append(b"one").map_err(text)?;
+    wal.rotate().map_err(text)?;
+    wal.append(b"two").map_err(text)?;
+    stage.store(1, Ordering::SeqCst);
+    let (read, first, checkpointed) = std::thread::scope(|sc| {
+        let ckpt = sc.spawn(|| wal.checkpoint(Lsn(1)));
+        let removed = removed_rx.recv_timeout(std::time::Duration::from_secs(10));
+        let read = wal.read(Lsn(1));
+        let first = wal.first_lsn();
+        let _ = go_tx.send(());
+        let checkpointed = ckpt.join().map_err(|_| "checkpoint panicked".to_string());
+        (removed.map(|()| read), first, checkpointed)
+    });
+    let deleted = checkpointed?.map_err(text)?;
+    wal.close().map_err(text)?;
+    match read {
+        Err(_) => Err("the checkpoint never removed a segment (the reproduction is stale)".into()),
+        Ok(Ok(_) | Err(WalError::LsnOutOfRange { .. })) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "read(1) while checkpoint(1) was deleting its segment ({deleted} deleted): {e} (first_lsn() then: {})",
+            first.0
+        )),
+    }
+}
+
+/// T3: entries 1..=3, `purge_up_to(5)` (past the end: the next entry, 6, starts a segment of
+/// its own), append 6, then `purge_up_to(6)`, with a crash right after its new floor is
+/// durable (the metadata file renamed into place), before the purged segment is gone. The
+/// directory must open (old or new log: here the new one, empty, next LSN 7).
+pub fn crash_in_a_purge_after_a_purge_past_the_end() -> Result<(), String> {
+    let cp = CrashPoint::new("walogs-known-t3")?;
+    let mut w = cp.open()?;
+    fill(&mut w, 3)?;
+    let end = w.next_lsn().0 - 1;
+    w.purge_up_to(Lsn(end + 2)).map_err(text)?;
+    let six = w.append(b"after the jump").map_err(text)?;
+    cp.arm(after_meta_rename());
+    w.purge_up_to(six).map_err(text)?;
+    w.close().map_err(text)?;
+    let crash = cp
+        .taken()
+        .ok_or("purge_up_to never renamed walogs.meta (the reproduction is stale)")?;
+    opens(&crash).map(|_| ()).map_err(|e| {
+        format!(
+            "after purge_up_to({end}+2), append {}, a crash in purge_up_to({}) right after walogs.meta was renamed: {e}",
+            six.0, six.0
+        )
+    })
+}
+
+/// T4: 30 writes over several 4 KiB segments; `purge_up_to` past the end, crashing just
+/// before its first segment deletion (the floor is durable, the purged segments remain);
+/// reopen, write 12 more, `truncate_after(floor)` (the first entry after the floor starts a
+/// segment whose predecessor ends below the floor). The directory must open afterwards.
+pub fn cut_to_the_floor_after_an_interrupted_purge() -> Result<(), String> {
+    let cp = CrashPoint::new("walogs-known-t4")?;
+    let mut w = cp.open()?;
+    fill(&mut w, 30)?;
+    let upto = w.next_lsn().0 + 4;
+    cp.arm(|op| matches!(op, Op::Remove { name } if parse_segment_filename(name).is_some()));
+    w.purge_up_to(Lsn(upto)).map_err(text)?;
+    w.close().map_err(text)?;
+    let crash = cp
+        .taken()
+        .ok_or("purge_up_to deleted no segment (the reproduction is stale)")?;
+    let mut w = WalOptions::new()
+        .max_segment_size(Some(4096))
+        .open(&crash)
+        .map_err(|e| format!("the interrupted purge does not reopen: {e}"))?;
+    fill(&mut w, 12)?;
+    let floor = w.purged_up_to().0;
+    w.truncate_after(Lsn(floor)).map_err(text)?;
+    w.close().map_err(text)?;
+    opens(&crash).map(|_| ()).map_err(|e| {
+        format!(
+            "purge_up_to({upto}) interrupted before its deletions, reopened, 12 writes, truncate_after({floor}): {e}"
+        )
+    })
+}
+
+/// Whether a thread of this process is named `name` (from `/proc/self/task/*/comm`).
+fn thread_named(name: &str) -> bool {
+    std::fs::read_dir("/proc/self/task").is_ok_and(|tasks| {
+        tasks.flatten().any(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.trim_end() == name)
+        })
+    })
+}
+
+/// T5: a `Wal` whose fdatasync fails once it is armed. Entry 1 is durable; an append then
+/// fails its sync and poisons the handle. The first `on_durable(1)` after that starts the
+/// notifier thread, which runs the callback (`Ok`: entry 1 is durable) and then ends, the
+/// log being stopped. A second `on_durable(1)` returns `Ok` too; its callback must run as
+/// the first one did, without waiting for `close` (given 2 s; it takes microseconds).
+pub fn callback_registered_after_poisoning() -> Result<(), String> {
+    let scratch =
+        ScratchDir::new(&std::env::temp_dir(), "walogs-known-t5").map_err(|e| e.to_string())?;
+    let fail = Arc::new(AtomicBool::new(false));
+    let f = fail.clone();
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        if f.load(Ordering::SeqCst) && matches!(op, Op::SyncData { .. }) {
+            Action::Fail(std::io::Error::from_raw_os_error(5))
+        } else {
+            Action::Proceed
+        }
+    })
+    .into_fs();
+    let mut w = WalOptions::new()
+        .file_system(fs)
+        .open(scratch.path().join("wal"))
+        .map_err(text)?;
+    let one = w.append(b"one").map_err(text)?;
+    fail.store(true, Ordering::SeqCst);
+    if w.append(b"two").is_ok() {
+        return Err("the append did not fail (the reproduction is stale)".into());
+    }
+    let (tx, rx) = mpsc::channel::<Result<(), WalError>>();
+    let first = tx.clone();
+    w.on_durable(one, move |r| {
+        let _ = first.send(r);
+    })
+    .map_err(text)?;
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .map_err(|_| "the first callback never ran (the reproduction is stale)")?
+        .map_err(text)?;
+    // Wait (up to 10 s) for the notifier thread to end.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while thread_named("walogs-notifier") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let registered = w.on_durable(one, move |r| {
+        let _ = tx.send(r);
+    });
+    let ran = rx.recv_timeout(std::time::Duration::from_secs(2));
+    let _ = w.close();
+    match (registered, ran) {
+        (Err(_), _) | (Ok(()), Ok(_)) => Ok(()),
+        (Ok(()), Err(_)) => Err(
+            "a second on_durable(1) on the poisoned handle returned Ok, but its callback did not run (nothing runs it before close)"
+                .into(),
+        ),
+    }
+}
