@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::WalError;
-use crate::vfs::{Dir, FileSystem};
+use crate::vfs::{Dir, FileSystem, IoAt};
 
 /// Permission bits of a directory walogs creates for files of mode `file_mode`: the file
 /// bits plus search (`x`) wherever reading is allowed (`0600` → `0700`, `0640` → `0750`).
@@ -28,9 +28,13 @@ fn ensure_dir(fs: &dyn FileSystem, dir: &Path, mode: u32) -> Result<(), WalError
     match fs.kind(dir)? {
         Some(true) => return Ok(()),
         Some(false) => {
-            return Err(WalError::Io(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                format!("{} exists and is not a directory", dir.display()),
+            return Err(WalError::Io(IoAt::wrap(
+                "open the directory",
+                dir.to_path_buf(),
+                io::Error::new(
+                    io::ErrorKind::NotADirectory,
+                    "it exists and is not a directory",
+                ),
             )));
         }
         None => {}
@@ -60,15 +64,17 @@ pub(crate) fn open_wal_dir(
         match fs.kind(path)? {
             Some(true) => {}
             Some(false) => {
-                return Err(WalError::Io(io::Error::new(
-                    io::ErrorKind::NotADirectory,
-                    format!("{} is not a directory", path.display()),
+                return Err(WalError::Io(IoAt::wrap(
+                    "open the directory",
+                    path.to_path_buf(),
+                    io::Error::new(io::ErrorKind::NotADirectory, "it is not a directory"),
                 )));
             }
             None => {
-                return Err(WalError::Io(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("{} does not exist", path.display()),
+                return Err(WalError::Io(IoAt::wrap(
+                    "open the directory",
+                    path.to_path_buf(),
+                    io::Error::new(io::ErrorKind::NotFound, "it does not exist"),
                 )));
             }
         }

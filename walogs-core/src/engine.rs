@@ -475,7 +475,9 @@ fn start_flusher(inner: &Arc<Inner>, every: Duration) -> Result<Flusher, WalErro
         .spawn(move || {
             let (flag, cond) = &*s;
             let mut stopped = flag.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
+            // The stop flag is checked before every wait: a close that came before this
+            // thread first waited must not wait out a whole interval.
+            while !*stopped {
                 stopped = cond
                     .wait_timeout(stopped, every)
                     .unwrap_or_else(|p| p.into_inner())

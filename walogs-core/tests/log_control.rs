@@ -518,3 +518,17 @@ fn an_iterator_stops_at_a_truncation_made_after_it_started() {
     // A new iterator sees the new log.
     assert_eq!(w.iter().filter(|e| e.is_ok()).count(), 999);
 }
+
+/// Closing right after opening under a long interval does not wait out the interval (the
+/// flusher checks its stop flag before it first waits). A regression hangs this test.
+#[test]
+fn close_right_after_an_interval_open_is_prompt() {
+    for _ in 0..20 {
+        let tmp = tempfile::tempdir().unwrap();
+        let w = WalOptions::new()
+            .durability(Durability::Interval(Duration::from_secs(3600)))
+            .open_shared(tmp.path())
+            .unwrap();
+        w.close().unwrap();
+    }
+}
