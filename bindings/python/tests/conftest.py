@@ -50,31 +50,6 @@ def copy_fixture(name: str, dest: Path) -> Path:
     return dest
 
 
-def flusher_threads() -> dict[int, str]:
-    """The `walogs-flusher` threads of this process: thread id -> scheduler state letter
-    (`S`: sleeping), read from /proc."""
-    found = {}
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            if (task / "comm").read_text().strip() == "walogs-flusher":
-                stat = (task / "stat").read_text()
-                found[int(task.name)] = stat[stat.rindex(")") + 2]
-        except OSError:  # the thread ended meanwhile
-            pass
-    return found
-
-
-def let_flushers_start_waiting() -> None:
-    """Known core bug (reproduced by test_options.py, which fails once it is fixed): the
-    Interval flusher thread misses a stop signal sent before it first waits, so a close()
-    right after the open waits one whole interval. Before closing a WAL opened with a long
-    interval, wait until every flusher thread sleeps (it then waits for the signal)."""
-    deadline = time.monotonic() + 60
-    while any(state != "S" for state in flusher_threads().values()) or not flusher_threads():
-        assert time.monotonic() < deadline, f"flusher threads never slept: {flusher_threads()}"
-        time.sleep(0.001)
-
-
 def run_python(code: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `code` in a fresh interpreter (the same one running the tests)."""
     return subprocess.run(
