@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full walogs benchmark (issue 4's figures): release build, one run, one disk.
+# The full walogs benchmark: release build, one run, one disk.
 # Prints the write, read and latency tables and the targets with PASS/MISS.
 # Extra arguments go to the benchmark (try --help); e.g. scripts/bench.sh --dir /mnt/ssd
 set -euo pipefail

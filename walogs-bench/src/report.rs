@@ -129,7 +129,7 @@ pub fn print_latencies(title: &str, rows: &[(String, f64, f64)]) {
 pub fn print_targets(rows: &[TargetRow]) {
     println!();
     println!(
-        "== targets (issue 4; a write ratio is the median over rounds of the ratio within each round) =="
+        "== targets (a write ratio is the median over rounds of the ratio within each round) =="
     );
     println!(
         "{:<70} {:>10} {:>12}  verdict",

@@ -347,7 +347,7 @@ fn shared_wal_close_racing_with_appends_loses_nothing_acknowledged() {
     }
 }
 
-// Found by the C ABI tests and the ENOSPC harness: a failed group commit must not let the
+// A failed group commit must not let the
 // entries queued behind it be written with shifted LSNs.
 #[test]
 fn failed_group_commit_poisons_and_keeps_lsns_dense() {

@@ -217,7 +217,7 @@ fn failed_directory_sync_in_rotate_poisons_without_state_change() {
     assert!(matches!(wal.append(b"b"), Err(WalError::Poisoned { .. })));
 }
 
-// Found by the simulator ("fsyncgate"): a frame whose fdatasync failed may be visible in the
+// fsyncgate: a frame whose fdatasync failed may be visible in the
 // page cache but never reach the disk; it is cut so that no later open builds on it.
 #[test]
 fn frame_whose_fsync_failed_is_cut() {
