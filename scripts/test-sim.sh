@@ -7,7 +7,7 @@
 #   power-loss      every crash point of every workload of up to 4 operations, 4 resolutions
 #                   each, then every crash point inside the recovering open (2 resolutions);
 #                   3-op variants with the shared handle and with in-order directories;
-#                   relaxed durability (Manual, 3 ops; Interval(1 ms), 1 op) with sync() calls
+#                   relaxed durability (Manual, 3 ops; Interval(1 ms), 2 ops) with sync() calls
 #   power-loss[control]  the log-control workloads: every crash point of every workload of
 #                   up to 3 of append/batch/append_many/truncate (inside a unit, at a
 #                   boundary, across segments)/purge (inside, segment boundary, past the

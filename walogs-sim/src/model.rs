@@ -74,6 +74,12 @@ pub struct Model {
     /// Whether a purge past the end was ever issued: the log's LSNs may jump at a purge
     /// floor (named in the messages of failed opens, for classifying them).
     pub restarted: bool,
+    /// The units (atomic batches, `append_many` chunks) acknowledged: first LSN to last LSN
+    /// still in the log, and whether a truncation already cut inside it.
+    pub units: BTreeMap<u64, (u64, bool)>,
+    /// Whether the truncation in flight cuts inside a unit that an earlier truncation
+    /// already cut (named in the messages of losses, for classifying them).
+    pub recut: bool,
 }
 
 impl Model {
@@ -90,6 +96,9 @@ impl Model {
             self.entries.insert(first + i as u64, e.clone());
         }
         let last = first + entries.len() as u64 - 1;
+        if entries.len() > 1 {
+            self.units.insert(first, (last, false));
+        }
         self.max_acked = self.max_acked.max(last);
         if durable {
             self.durable = self.durable.max(last);
@@ -103,8 +112,30 @@ impl Model {
         self.durable = self.durable.max(upto.min(self.max_acked));
     }
 
+    /// Whether `truncate_after(keep)` cuts inside a unit that was cut before.
+    pub fn cuts_a_cut_unit(&self, keep: u64) -> bool {
+        self.units
+            .range(..=keep)
+            .next_back()
+            .is_some_and(|(_, &(last, cut))| cut && keep < last)
+    }
+
+    /// Forget the units' ends above `last` (the log ends there now); a unit left short is
+    /// marked cut.
+    fn units_end_at(&mut self, last: u64) {
+        self.units.retain(|&first, _| first <= last);
+        for (end, cut) in self.units.values_mut() {
+            if *end > last {
+                *end = last;
+                *cut = true;
+            }
+        }
+    }
+
     /// Record an acknowledged `truncate_after(keep)`.
     pub fn truncated(&mut self, keep: u64) {
+        self.units_end_at(keep);
+        self.recut = false;
         self.entries.retain(|&l, _| l <= keep);
         self.max_acked = self.max_acked.min(keep);
         self.durable = self.durable.min(keep);
@@ -177,8 +208,18 @@ impl Model {
         // A checked recovery kept everything at or below the floor, so this only lowers
         // `max_acked` when a truncation in flight happened or a relaxed policy lost unsynced
         // entries (their LSNs are free again). A successful open makes what it found durable.
+        // A unit in flight that the recovery kept is a unit of the log from now on.
+        if let Some((f, es)) = &self.inflight
+            && es.len() > 1
+            && rec.first_lsn <= *f
+            && *f < rec.next_lsn
+        {
+            self.units.insert(*f, (f + es.len() as u64 - 1, false));
+        }
         self.max_acked = rec.next_lsn - 1;
         self.durable = rec.next_lsn - 1;
+        self.units_end_at(rec.next_lsn - 1);
+        self.recut = false;
         self.floor = floor;
         if let Ok(u) = &rec.user {
             self.user = u.clone();
@@ -371,7 +412,14 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
                 return Err(match m.truncating {
                     Some(k) if lsn <= k => Violation::Context(
                         Box::new(Violation::AckLost(lsn)),
-                        format!("at or below the cut of truncate_after({k}) in flight"),
+                        format!(
+                            "at or below the cut of truncate_after({k}) in flight{}",
+                            if m.recut {
+                                ", inside a unit cut before"
+                            } else {
+                                ""
+                            }
+                        ),
                     ),
                     _ => Violation::AckLost(lsn),
                 });
@@ -455,6 +503,12 @@ mod tests {
         assert_eq!(check_recovered(&rec(1..=2, 0, b""), &m), Ok(()), "new log");
         let half = check_recovered(&rec(1..=4, 0, b""), &m);
         assert_eq!(half, Err(Violation::AckLost(5)), "half done");
+        // A second cut inside the same unit is named as such.
+        let mut u = Model::default();
+        u.ack(1, &[entry(1), entry(2), entry(3)]);
+        assert!(!u.cuts_a_cut_unit(1), "not cut yet");
+        u.truncated(2);
+        assert!(u.cuts_a_cut_unit(1) && !u.cuts_a_cut_unit(2) && !u.cuts_a_cut_unit(0));
         let below = check_recovered(&rec(1..=1, 0, b""), &m).unwrap_err();
         assert!(
             below.to_string().contains("truncate_after(2) in flight"),

@@ -324,10 +324,11 @@ impl Setup {
 
 /// The relaxed policies the harnesses run: an interval of 1 ms (a flusher thread syncs
 /// about every millisecond, between and during the operations, so these runs do not replay
-/// exactly; appends that find the last sync older than 1 ms sync too), `Manual` and
-/// `None`. (A long interval would behave as `Manual` within a run.)
-pub const RELAXED: [Durability; 3] = [
+/// exactly; appends that find the last sync older than 1 ms sync too), an interval no run
+/// reaches (only `sync()`, rotation and close sync: deterministic), `Manual` and `None`.
+pub const RELAXED: [Durability; 4] = [
     Durability::Interval(Duration::from_millis(1)),
+    Durability::Interval(Duration::from_secs(3600)),
     Durability::Manual,
     Durability::None,
 ];
@@ -435,6 +436,10 @@ impl Action {
 /// deadlock guard, far beyond any real wait).
 pub const NOTIFY_HANG: Duration = Duration::from_secs(60);
 
+/// Intervals up to this long are left to the flusher in [`Action::WaitDurable`] on a
+/// single-owner handle (which cannot sync while it is waited on); longer ones sync first.
+pub const FLUSHER_WAIT: Duration = Duration::from_millis(100);
+
 /// How long each `sync_data` waits during [`Action::WaitDurable`] before syncing: time for
 /// a notification that wrongly does not wait for the sync to arrive first.
 pub const NOTIFY_SYNC_DELAY: Duration = Duration::from_millis(2);
@@ -465,6 +470,7 @@ pub fn run_action(
     let before = (
         model.inflight.clone(),
         model.truncating,
+        model.recut,
         model.purging,
         model.user_inflight.clone(),
     );
@@ -472,7 +478,10 @@ pub fn run_action(
         Action::Append(d) => model.inflight = Some((first, vec![d.clone()])),
         Action::Batch(es) | Action::Many(es) => model.inflight = Some((first, es.clone())),
         Action::Checkpoint(upto) => model.ckpt = model.ckpt.max(*upto),
-        Action::TruncateAfter(keep) => model.truncating = Some(*keep),
+        Action::TruncateAfter(keep) => {
+            model.truncating = Some(*keep);
+            model.recut = model.cuts_a_cut_unit(*keep);
+        }
         Action::PurgeUpTo(upto) if *upto > model.floor => {
             model.purging = Some(*upto);
             model.restarted |= *upto >= first;
@@ -542,6 +551,7 @@ pub fn run_action(
                 (
                     model.inflight,
                     model.truncating,
+                    model.recut,
                     model.purging,
                     model.user_inflight,
                 ) = before;
@@ -554,8 +564,8 @@ pub fn run_action(
 /// [`Action::WaitDurable`]: register a callback and a waiter for `lsn`, sync, and collect
 /// both notifications with the simulator's call counter when each arrived. Every
 /// `sync_data` meanwhile waits [`NOTIFY_SYNC_DELAY`] first. A single-owner handle cannot be
-/// waited on while it syncs: it syncs first (under `Interval`, its flusher does) and then
-/// waits.
+/// waited on while it syncs: it syncs first (under a short `Interval`, its flusher does) and
+/// then waits.
 fn wait_durable(
     w: &mut AnyWal,
     setup: &Setup,
@@ -579,7 +589,7 @@ fn wait_durable(
         }),
         AnyWal::Single(s) => {
             let synced = match setup.durability {
-                Durability::Interval(_) => Ok(()),
+                Durability::Interval(d) if d <= FLUSHER_WAIT => Ok(()),
                 _ => s.sync().map(drop),
             };
             (

@@ -146,10 +146,10 @@ fn power_loss_relaxed_durability_policies() {
     // `sync()`, rotation and close sync); the soak runs them too.
     let mut reports = Vec::new();
     // A 1 ms interval: the flusher syncs between and during operations (not replayed
-    // exactly; each close also waits up to one interval, known core bug B14).
+    // exactly).
     for (durability, max_len) in [
         (Durability::Manual, 3),
-        (Durability::Interval(Duration::from_millis(1)), 1),
+        (Durability::Interval(Duration::from_millis(1)), 2),
     ] {
         let cfg = PowerLossConfig {
             max_len,

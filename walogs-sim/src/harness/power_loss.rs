@@ -171,7 +171,10 @@ pub fn record(
     fs.trace(trace);
     fs.record(true);
     let setup = cfg.setup(&fs);
+    // By tag (0: the initial open, i + 1: operation i, then the final close): the model
+    // while the calls run, and once they returned.
     let mut models: Vec<Model> = vec![Model::default()];
+    let mut after: Vec<Model> = vec![Model::default()];
     let mut model = Model::default();
     let mut wal;
     fs.set_tag(0);
@@ -193,19 +196,36 @@ pub fn record(
                 )));
             }
         }
+        after.push(model.clone());
     }
-    // Close before taking the last point: under an interval policy the flusher may still be
-    // syncing (a clean close changes nothing the model does not allow).
+    // Close before taking the last point (under an interval policy the flusher may still be
+    // syncing); a clean close only makes things durable.
+    fs.set_tag(ops.len() as u64 + 1);
+    models.push(model.clone());
+    after.push(model.clone());
     drop(wal);
     fs.record(false);
-    let mut points: Vec<CrashPoint> = fs
-        .take_snapshots()
+    let snaps = fs.take_snapshots();
+    let last_of_tag: Vec<bool> = (0..snaps.len())
+        .map(|j| snaps.get(j + 1).is_none_or(|n| n.tag != snaps[j].tag))
+        .collect();
+    let mut points: Vec<CrashPoint> = snaps
         .into_iter()
-        .map(|s| CrashPoint {
-            model: models[s.tag as usize].notified_by(&model.notices, s.call),
-            disk: s.disk,
-            desc: s.desc,
-            call: s.call,
+        .zip(last_of_tag)
+        .map(|(s, last)| {
+            // Nothing changes on disk between an operation's last call and its return: the
+            // state after that call is the one the acknowledged operation left.
+            let m = if last {
+                &after[s.tag as usize]
+            } else {
+                &models[s.tag as usize]
+            };
+            CrashPoint {
+                model: m.notified_by(&model.notices, s.call),
+                disk: s.disk,
+                desc: s.desc,
+                call: s.call,
+            }
         })
         .collect();
     points.push(CrashPoint {
@@ -505,7 +525,13 @@ pub fn describe(disk: &Disk) -> Vec<String> {
                         entries,
                         frame_len,
                     } => {
-                        frames.push(format!("@{off}:lsn{first_lsn}x{}", entries.len()));
+                        let member = crate::harness::frames::frame_at(&bytes, off)
+                            .and_then(|f| f.member)
+                            .map_or(String::new(), |m| format!("(m{}/{})", m.index, m.count));
+                        frames.push(format!(
+                            "@{off}:lsn{first_lsn}x{}{member}",
+                            entries.len()
+                        ));
                         off += frame_len;
                     }
                     other => {
