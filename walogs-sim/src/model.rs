@@ -71,9 +71,6 @@ pub struct Model {
     pub user_inflight: Option<Vec<u8>>,
     /// Every durability notification so far (see [`Model::notified_by`]).
     pub notices: Vec<Notice>,
-    /// Whether a purge past the end was ever issued: the log's LSNs may jump at a purge
-    /// floor (named in the messages of failed opens, for classifying them).
-    pub restarted: bool,
     /// The units (atomic batches, `append_many` chunks) acknowledged: first LSN to last LSN
     /// still in the log, and whether a truncation already cut inside it.
     pub units: BTreeMap<u64, (u64, bool)>,
@@ -118,6 +115,14 @@ impl Model {
             .range(..=keep)
             .next_back()
             .is_some_and(|(_, &(last, cut))| cut && keep < last)
+    }
+
+    /// Whether `lsn` belongs to a unit that a truncation already cut.
+    pub fn in_a_cut_unit(&self, lsn: u64) -> bool {
+        self.units
+            .range(..=lsn)
+            .next_back()
+            .is_some_and(|(_, &(last, cut))| cut && lsn <= last)
     }
 
     /// Forget the units' ends above `last` (the log ends there now); a unit left short is
@@ -180,20 +185,6 @@ impl Model {
             None => floor,
         };
         kept.max(self.floor)
-    }
-
-    /// A failed open, noting what the directory went through that may explain it.
-    pub fn open_failed(&self, e: impl fmt::Display) -> Violation {
-        Violation::FailedOpen(format!("{e}{}", self.note()))
-    }
-
-    /// `" (the log restarted above a purge floor)"` when a purge past the end was issued.
-    pub fn note(&self) -> &'static str {
-        if self.restarted {
-            " (the log restarted above a purge floor)"
-        } else {
-            ""
-        }
     }
 
     /// After a checked recovery: what is in the log now is the new baseline (an entry seen
@@ -421,7 +412,18 @@ pub fn check_recovered(rec: &Recovered, m: &Model) -> Result<(), Violation> {
                             }
                         ),
                     ),
-                    _ => Violation::AckLost(lsn),
+                    Some(k) => Violation::Context(
+                        Box::new(Violation::AckLost(lsn)),
+                        format!(
+                            "truncate_after({k}) in flight left neither the old nor the new log{}",
+                            if m.in_a_cut_unit(lsn) {
+                                ", in a unit cut before"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ),
+                    None => Violation::AckLost(lsn),
                 });
             }
         } else if rec.entries[(lsn - first) as usize].1 != *data {
@@ -501,8 +503,13 @@ mod tests {
         m.truncating = Some(2);
         assert_eq!(check_recovered(&rec(1..=6, 0, b""), &m), Ok(()), "old log");
         assert_eq!(check_recovered(&rec(1..=2, 0, b""), &m), Ok(()), "new log");
-        let half = check_recovered(&rec(1..=4, 0, b""), &m);
-        assert_eq!(half, Err(Violation::AckLost(5)), "half done");
+        let half = check_recovered(&rec(1..=4, 0, b""), &m).unwrap_err();
+        assert_eq!(half.bucket(), "lost", "half done: {half}");
+        assert!(half.to_string().contains("LSN 5 lost"), "{half}");
+        assert!(
+            half.to_string().contains("neither the old nor the new log"),
+            "{half}"
+        );
         // A second cut inside the same unit is named as such.
         let mut u = Model::default();
         u.ack(1, &[entry(1), entry(2), entry(3)]);

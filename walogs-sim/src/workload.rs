@@ -482,10 +482,7 @@ pub fn run_action(
             model.truncating = Some(*keep);
             model.recut = model.cuts_a_cut_unit(*keep);
         }
-        Action::PurgeUpTo(upto) if *upto > model.floor => {
-            model.purging = Some(*upto);
-            model.restarted |= *upto >= first;
-        }
+        Action::PurgeUpTo(upto) if *upto > model.floor => model.purging = Some(*upto),
         Action::SetUserData(v) => model.user_inflight = Some(v.clone()),
         Action::PurgeUpTo(_)
         | Action::WaitDurable(_)

@@ -214,9 +214,10 @@ fn reopen_checked(
     model: &mut Model,
     failed: &mut Option<(u64, Vec<Vec<u8>>)>,
 ) -> Result<AnyWal, Violation> {
-    let w = st
-        .open()
-        .map_err(|e| model.open_failed(format!("reopen in place after the fault: {e}")))?;
+    let notes = crate::harness::frames::open_notes(&st.fs.disk());
+    let w = st.open().map_err(|e| {
+        Violation::FailedOpen(format!("reopen in place after the fault: {e}{notes}"))
+    })?;
     model.inflight = failed.take();
     let rec = check(&w, model)?;
     model.rebase(&rec);

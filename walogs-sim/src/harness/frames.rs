@@ -222,6 +222,30 @@ pub fn meta_relaxed(disk: &Disk) -> bool {
     meta(disk).is_some_and(|m| m.relaxed)
 }
 
+/// What the WAL directory on `disk` shows that explains some known failures of an open,
+/// as a note for the violation's message: segments wholly at or below the purge floor (an
+/// interrupted purge left them), and a purge floor above the last seal (the log restarted
+/// above the floor, or will once the entries above it are gone).
+pub fn open_notes(disk: &Disk) -> String {
+    let Some(m) = meta(disk).filter(|m| m.floor > 0) else {
+        return String::new();
+    };
+    let mut notes = String::new();
+    let left_behind = segments(disk).values().any(|(_, b)| {
+        scan(b)
+            .0
+            .last()
+            .is_some_and(|f| f.lsns().end - 1 <= m.floor)
+    });
+    if left_behind {
+        notes.push_str(" (segments at or below the purge floor remain)");
+    }
+    if m.floor > m.sealed_last_lsn {
+        notes.push_str(" (the purge floor is above the last seal)");
+    }
+    notes
+}
+
 /// Bytes of one `walogs.user` slot: a 24-byte header and room for the largest value.
 pub const USER_SLOT: usize = 24 + walogs_core::MAX_USER_DATA;
 

@@ -57,7 +57,7 @@ pub const KNOWN: &[KnownBug] = &[
         id: "B9",
         title: "a torn unit that is the first write after a purge past the end is refused as \
                 mid-log damage instead of being cut as a torn tail",
-        signature: &["mid-log damage", "restarted above a purge floor"],
+        signature: &["mid-log damage", "the purge floor is above the last seal"],
         check: b9_torn_unit_after_a_purge_past_the_end,
         repro: "walogs-sim repro power-loss ops=xet seg=200 handle=wal durability=every-append \
                 seed=1 dirs=any point=16 res=2",
@@ -89,21 +89,31 @@ pub const KNOWN: &[KnownBug] = &[
         title: "after a purge past the end, a later purge that raises the floor makes every \
                 later open fail with LsnDiscontinuity: recovery allows a segment to start only \
                 after the seal or the current floor, not at an earlier floor",
-        signature: &["LSN discontinuity", "restarted above a purge floor"],
+        signature: &[
+            "LSN discontinuity",
+            "the purge floor is above the last seal",
+        ],
         check: b12_two_purges_then_reopen,
         repro: "walogs-sim repro random seed=10072687783371530562 steps=300 dirs=any relaxed=1",
     },
     KnownBug {
         id: "B13",
         title: "segments at or below the floor that an interrupted purge left (recovery does \
-                not delete them) make a later truncate_after into a completed segment record a \
-                seal the older segment contradicts: the next open fails with SealMismatch",
-        signature: &[
-            "walogs.meta records it was sealed at LSN",
-            "restarted above a purge floor",
-        ],
+                not delete them) trip later opens: a truncate_after into a completed segment \
+                records a seal the older segment contradicts (SealMismatch), or the LSNs from \
+                the leftover segment to the next one jump (LsnDiscontinuity)",
+        signature: &["segments at or below the purge floor remain"],
         check: b13_truncate_after_an_interrupted_purge,
         repro: "walogs-sim repro random seed=15700280918447354792 steps=300 dirs=any relaxed=0",
+    },
+    KnownBug {
+        id: "B16",
+        title: "a truncate_after to before a unit an earlier truncation cut clears the cut \
+                record in walogs.meta before the file cut is durable; a crash in between makes \
+                recovery drop the cut unit's remains, leaving a log between the old and the new",
+        signature: &["left neither the old nor the new log, in a unit cut before"],
+        check: b16_cut_before_a_cut_unit,
+        repro: "walogs-sim repro random seed=8149156840473110738 steps=300 dirs=journaled relaxed=0",
     },
     KnownBug {
         id: "B15",
@@ -291,6 +301,37 @@ pub fn b13_truncate_after_an_interrupted_purge() -> Result<(), String> {
     match lsns(&fs) {
         Ok(l) if l == [6] => Ok(()),
         other => Err(format!("reopen after the truncation: {other:?}")),
+    }
+}
+
+/// B16: two entries, a batch of three, `truncate_after(3)` (inside the batch: the cut is
+/// recorded), then `truncate_after(1)` (before the batch: the record is cleared); a power
+/// loss that keeps the new walogs.meta but not the file cut must leave the old log (1-3) or
+/// the new one (1).
+pub fn b16_cut_before_a_cut_unit() -> Result<(), String> {
+    let fs = SimFs::default();
+    let mut wal = step("open", opts(&fs).open("/wal"))?;
+    step("append", wal.append(b"one"))?;
+    step("append", wal.append(b"two"))?;
+    step("append_batch", wal.append_batch(&[b"six", b"ten", b"end"]))?;
+    step("truncate_after(3)", wal.truncate_after(Lsn(3)))?;
+    fs.record(true);
+    step("truncate_after(1)", wal.truncate_after(Lsn(1)))?;
+    fs.record(false);
+    drop(wal);
+    let Some(snap) = fs
+        .take_snapshots()
+        .into_iter()
+        .find(|s| s.desc.starts_with("set_len /wal/wal-000001.log"))
+    else {
+        return Err("truncate_after(1) did not cut wal-000001.log".into());
+    };
+    let after = SimFs::new(snap.disk.crash(Resolution::DropAll));
+    match lsns(&after) {
+        Ok(l) if l == [1, 2, 3] || l == [1] => Ok(()),
+        other => Err(format!(
+            "a power loss before the file cut is durable leaves {other:?}, neither [1, 2, 3] nor [1]"
+        )),
     }
 }
 

@@ -206,7 +206,10 @@ pub fn options(fs: &SimFs, segment_size: u64, preallocate: bool) -> WalOptions {
 /// Open the WAL and check it against `model`; then check that it accepts a write
 /// at `next_lsn()`. Returns the open handle and what it holds.
 pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered), Violation> {
-    let mut wal = setup.open().map_err(|e| model.open_failed(e))?;
+    let notes = frames::open_notes(&setup.fs.disk());
+    let mut wal = setup
+        .open()
+        .map_err(|e| Violation::FailedOpen(format!("{e}{notes}")))?;
     let rec = check(&wal, model)?;
     match wal.append(b"after-recovery") {
         Ok(l) if l.0 == rec.next_lsn => {}

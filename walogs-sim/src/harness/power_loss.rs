@@ -258,6 +258,7 @@ pub fn recover(
     record: bool,
     trace: bool,
 ) -> (Result<bool, Violation>, Vec<Disk>, Vec<String>) {
+    let notes = crate::harness::frames::open_notes(&disk);
     let fs = SimFs::new(disk);
     fs.set_lies(cfg.lies);
     fs.trace(trace);
@@ -289,7 +290,7 @@ pub fn recover(
         }
         Err(e) => {
             open_trace = fs.take_trace();
-            Err(model.open_failed(e))
+            Err(Violation::FailedOpen(format!("{e}{notes}")))
         }
     };
     let snaps = fs.take_snapshots().into_iter().map(|s| s.disk).collect();

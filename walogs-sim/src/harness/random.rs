@@ -254,7 +254,11 @@ impl Run {
             match opened {
                 Ok(w) => drop(w),
                 Err(e) => {
-                    let v = Violation::Context(Box::new(model.open_failed(e)), context);
+                    let notes = crate::harness::frames::open_notes(&disk);
+                    let v = Violation::Context(
+                        Box::new(Violation::FailedOpen(format!("{e}{notes}"))),
+                        context,
+                    );
                     rep.crash.record(Err(v), || self.repro());
                     return Err(());
                 }
@@ -378,7 +382,7 @@ impl Run {
                 let v = Violation::Other(format!(
                     "step {step} {} failed without any crash: {r:?}{}",
                     action,
-                    model.note()
+                    crate::harness::frames::open_notes(&fs.disk())
                 ));
                 rep.crash.record(Err(v), || self.repro());
                 return;
