@@ -2,17 +2,23 @@
 # Long runs of the real-kernel crash harnesses (walogs-torture), printing each figure as one
 # line and collecting them in target/soak-torture.log.
 #
-#   KILLS        SIGKILLs of single-threaded children, cycling Wal/SharedWal and the four
-#                durability policies (default 10000, the goal; about 10 minutes)
-#   GROUP_KILLS  SIGKILLs of children appending from 4 threads to one SharedWal
-#                (default KILLS / 2)
+#   KILLS        SIGKILLs of single-threaded children (appends, batches, append_many,
+#                truncations, purges, user data, durability callbacks and waits), cycling
+#                Wal/SharedWal and the four durability policies (default 10000, the goal;
+#                about 15 minutes)
+#   GROUP_KILLS  SIGKILLs of children appending from 4 threads to one SharedWal while one
+#                thread runs the log control (default KILLS / 2)
 #   SWEEP_SEEDS  shim sweeps per workload, each with a different seed (default 5): Wal and
 #                SharedWal (120 operations), 8 concurrent appenders (24 operations each),
-#                and a relaxed durability policy (interval, manual, none in turn; writes
-#                only), single-threaded and with 8 concurrent appenders
+#                a relaxed durability policy single-threaded (interval, manual, none in
+#                turn; writes and syncs, held to what was reported durable) and with 8
+#                concurrent appenders (writes only)
 #   ROT_SEEDS    bit-rot sweeps, each a different 3-segment log (default 5)
 #   MUTANTS      1 (default): also build walogs-torture against the broken cores of
-#                walogs-torture/mutants/ and require the concurrent harnesses to catch them
+#                walogs-torture/mutants/ and require the harnesses each names to catch it
+#
+# Violations that a known core bug explains (walogs-torture/src/known.rs) are tolerated and
+# counted; STRICT=1 tolerates none.
 #   SEED         base seed (default: the date, printed so a run can be repeated)
 #
 # A scaled run: KILLS=1000 SWEEP_SEEDS=1 ROT_SEEDS=1 scripts/soak-torture.sh
@@ -25,6 +31,9 @@ SWEEP_SEEDS="${SWEEP_SEEDS:-5}"
 ROT_SEEDS="${ROT_SEEDS:-5}"
 MUTANTS="${MUTANTS:-1}"
 SEED="${SEED:-$(date +%Y%m%d)}"
+if [ "${STRICT:-0}" = 1 ]; then
+    export WALOGS_TORTURE_STRICT=1
+fi
 
 if ! command -v mkfs.ext4 >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get update -qq
@@ -75,4 +84,5 @@ rm -rf "$work"
 echo
 echo "== walogs-torture soak figures (seed $SEED) =="
 grep -E '^(shim|kill|enospc|bit-rot|truncation|mutant)( \([^)]*\))?[ :]' "$log"
+echo "violations tolerated as known core bugs: $(grep -c '^tolerated (known core bug' "$log" || true) ($(grep -o '^tolerated (known core bug T[0-9]*' "$log" | sort | uniq -c | sed 's/tolerated (known core bug //' | tr '\n' ' '))"
 exit "$status"

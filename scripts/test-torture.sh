@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # CI run of the real-kernel crash harnesses (walogs-torture): the LD_PRELOAD fault-injection
-# sweep (single-threaded on Wal and SharedWal, concurrent appenders on one SharedWal, a
-# relaxed durability policy), real SIGKILLs (every durability policy; concurrent appenders),
-# ENOSPC on a loop-mounted ext4, bit rot and truncation. Each harness prints its figure as
-# one line; they are repeated at the end. Budget: about 90 s on 2 cores with the release
-# build cached (the long runs are scripts/soak-torture.sh).
+# sweep (single-threaded on Wal and SharedWal, under the Interval flusher, concurrent
+# appenders on one SharedWal), real SIGKILLs (every durability policy; concurrent
+# appenders), ENOSPC on a loop-mounted ext4, bit rot and truncation. The workloads include
+# the log control (truncate_after, purge_up_to, user data, on_durable, wait_durable). Each
+# harness prints its figure as one line; they are repeated at the end. Budget: about 90 s
+# on 2 cores with the release build cached (the long runs are scripts/soak-torture.sh).
 #
 # Needs: Rust stable, a C compiler (cc), and for the ENOSPC harness root, mkfs.ext4
 # (e2fsprogs, installed here if missing) and loop devices; without them that harness skips

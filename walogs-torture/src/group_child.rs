@@ -30,6 +30,7 @@ use walogs_testkit::Rng;
 
 use crate::child::{ChildConfig, ChildMode, Out, ready};
 use crate::draw::{self, between, percent};
+use crate::ledger::changed_nothing;
 use crate::payload::{epoch_of, user_value};
 use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
 use crate::residue::{Snapshot, next_lsn_moved, scan_tail};
@@ -54,9 +55,12 @@ struct Shared<'a> {
     acked: Mutex<Vec<(u64, Tag)>>,
     /// Shared by appends and read-backs, exclusive for truncations and purges.
     quiesce: RwLock<()>,
-    /// `keep` of the latest truncation (`u64::MAX`: none): the log's last unit may end
-    /// there on purpose.
-    last_cut: AtomicU64,
+    /// `keep` of every truncation that may have cut the file (done, or failed after
+    /// starting): the log's last unit may end at one of them on purpose.
+    cuts: Mutex<Vec<u64>>,
+    /// `keep` of a truncation that failed after starting (`u64::MAX`: none): it may have
+    /// removed the newest segments and not yet cut the kept one.
+    open_cut: AtomicU64,
     /// Thread 0's log-control state.
     control: Mutex<Control>,
 }
@@ -96,7 +100,8 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         bad_read: AtomicBool::new(false),
         acked: Mutex::new(Vec::new()),
         quiesce: RwLock::new(()),
-        last_cut: AtomicU64::new(u64::MAX),
+        cuts: Mutex::new(Vec::new()),
+        open_cut: AtomicU64::new(u64::MAX),
         control: Mutex::new(Control {
             cuts: 0,
             epoch,
@@ -131,18 +136,32 @@ pub fn run(cfg: &ChildConfig) -> i32 {
 }
 
 /// After a failure, with every thread done: the newest segment holds whole units then
-/// zeros, its last frame is the last acknowledged one (unless a purge removed it), and
-/// `next_lsn()` follows it (or the purge floor).
+/// zeros (the last one may end where a truncation cut it), its last frame is the last
+/// acknowledged one (or where a truncation cut or, failing, was cutting, or gone to a
+/// purge), and `next_lsn()` follows it (or the purge floor).
 fn residue(sh: &Shared<'_>) -> Option<String> {
     let acked = sh.max_acked.load(Ordering::SeqCst);
     let floor = sh.wal.purged_up_to().0;
     let mut problems = Vec::new();
-    let cut = Some(sh.last_cut.load(Ordering::SeqCst)).filter(|&c| c != u64::MAX);
-    match scan_tail(&sh.cfg.dir, cut) {
+    let cuts = sh.cuts.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // A failed truncation may have removed segments newest first and left the rest as it
+    // was (recovery finishes it): the log then ends anywhere from its keep to the last
+    // acknowledged entry.
+    let open_cut = sh.open_cut.load(Ordering::SeqCst);
+    match scan_tail(&sh.cfg.dir, &cuts) {
         Err(r) => problems.push(r.0),
-        Ok(Some(last)) if last != acked && floor < acked => problems.push(format!(
-            "the last frame on disk ends at LSN {last}, but the last acknowledged LSN is {acked}"
-        )),
+        Ok(Some(last))
+            if last != acked
+                && !(open_cut..=acked).contains(&last)
+                && !cuts.contains(&last)
+                && floor < acked =>
+        {
+            problems.push(format!(
+                "the last frame on disk ends at LSN {last}, but the last acknowledged LSN is {acked} (truncations kept {cuts:?}, floor {floor}, next_lsn() {}, segments {})",
+                sh.wal.next_lsn().0,
+                sh.wal.segment_count()
+            ))
+        }
         Ok(_) => {}
     }
     // Before the failed call, `next_lsn()` followed the last acknowledged entry.
@@ -355,7 +374,7 @@ fn truncate(sh: &Shared<'_>, rng: &mut Rng) -> bool {
         Ok(removed) => {
             c.cuts += 1;
             c.epoch = epoch;
-            sh.last_cut.store(keep, Ordering::SeqCst);
+            sh.cuts.lock().unwrap_or_else(|p| p.into_inner()).push(keep);
             let acked = sh.max_acked.load(Ordering::SeqCst);
             sh.max_acked.store(acked.min(keep), Ordering::SeqCst);
             sh.acked
@@ -371,6 +390,10 @@ fn truncate(sh: &Shared<'_>, rng: &mut Rng) -> bool {
             true
         }
         Err(e) => {
+            if !changed_nothing(&ErrKind::of(&e)) {
+                sh.cuts.lock().unwrap_or_else(|p| p.into_inner()).push(keep);
+                sh.open_cut.store(keep, Ordering::SeqCst);
+            }
             sh.out.fail("truncate", &e);
             false
         }

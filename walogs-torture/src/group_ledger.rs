@@ -308,6 +308,32 @@ impl GroupLedger {
         v
     }
 
+    /// What was going on, for a violation's text: the log-control calls in flight or
+    /// failed, and whether the log ended where a truncation cut it.
+    fn context(&self) -> String {
+        let mut parts: Vec<String> = self
+            .uncertain
+            .iter()
+            .chain(self.control.as_ref())
+            .map(|c| match c {
+                Control::Cut { keep } => format!("truncate_after({keep}) in flight or failed"),
+                Control::Purge { upto } => format!("purge_up_to({upto}) in flight or failed"),
+                Control::User { .. } => "set_user_data in flight or failed".to_string(),
+            })
+            .collect();
+        if self.cut_tail.is_some() && self.cut_tail == Some(self.last()) {
+            parts.push(format!(
+                "the log ended where an earlier truncation cut it, at {}",
+                self.last()
+            ));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    }
+
     /// The ledgers a reopened log may match: this one, and each log-control call whose
     /// effect is open applied to it.
     fn models(&self) -> Vec<GroupLedger> {
@@ -395,6 +421,7 @@ impl GroupLedger {
                     v.push(Violation::AckLost {
                         acked: lsn,
                         recovered_last: log.last(),
+                        context: self.context(),
                     });
                     break;
                 }

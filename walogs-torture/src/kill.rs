@@ -1,7 +1,8 @@
 //! The real-kill harness: a child process appends (payloads of 1 B to 1 MiB, tiny segments so
-//! that rotation and checkpoint happen) and reports each LSN only after `Ok`; the parent
-//! kills it with `SIGKILL` at a random time, checks the directory, and starts the next child
-//! on the same directory.
+//! that rotation and checkpoint happen) and runs the log control (truncations, purges, user
+//! data, durability callbacks and waits), reporting each result only after the call
+//! returned; the parent kills it with `SIGKILL` at a random time, checks the directory
+//! against [`Ledger`], and starts the next child on the same directory.
 //!
 //! What this proves and what it does not: a `SIGKILL` stops the process between any two
 //! instructions, so it tests that every acknowledged entry was handed to the kernel, that
@@ -156,7 +157,8 @@ pub struct KillReport {
     pub kills: u64,
     /// Kills that landed before the child reported its open done.
     pub during_open: u64,
-    /// Kills with an append tried but not acknowledged.
+    /// Kills with a call (an append, a truncation, a purge, a user-data change) announced
+    /// but not finished.
     pub in_flight: u64,
     /// Of those, how many had the in-flight frame come back.
     pub in_flight_recovered: u64,
@@ -230,7 +232,7 @@ impl KillReport {
                     self.kills
                 ),
                 format!(
-                    "{} with an append in flight, {} in-flight frames recovered",
+                    "{} with a call in flight, {} in-flight writes recovered",
                     self.in_flight, self.in_flight_recovered
                 ),
             )
@@ -335,11 +337,12 @@ impl TailWatch {
         ready: bool,
         cut: Option<u64>,
     ) -> Option<Violation> {
+        let cuts: Vec<u64> = cut.into_iter().collect();
         let before = self.last;
         self.last = now;
         match now {
             TailState::TruncatedAt(o) if !in_flight && (ready || before != now) => {
-                match scan_tail(dir, cut) {
+                match scan_tail(dir, &cuts) {
                     Ok(_) => None, // whole frames, then preallocated zeros
                     Err(r) => Some(Violation::Residue(format!(
                         "a tail to cut at offset {o} after a kill with no append in flight: {r}"

@@ -67,6 +67,20 @@ pub const KNOWN: &[KnownBug] = &[
         check: crate::repro::cut_to_the_floor_after_an_interrupted_purge,
     },
     KnownBug {
+        id: "T6",
+        title: "a truncate_after inside a unit records its cut in walogs.meta before it cuts \
+                the file, replacing the record of an earlier deliberate cut that still ends \
+                the log: failing or crashing in between, recovery drops the entries that \
+                earlier cut kept",
+        signature: &[
+            "acknowledged entries lost",
+            ") in flight or failed",
+            "truncate_after(",
+            "the log ended where an earlier truncation cut it",
+        ],
+        check: crate::repro::crash_in_a_second_cut_inside_a_unit,
+    },
+    KnownBug {
         id: "T5",
         title: "on_durable on a poisoned handle returns Ok, but once the notifier thread has \
                 ended (it ends as soon as nothing is ready on a stopped log) nothing runs the \

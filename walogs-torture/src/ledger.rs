@@ -28,6 +28,9 @@ pub enum Violation {
         acked: u64,
         /// Highest LSN recovered.
         recovered_last: u64,
+        /// What was going on (the calls in flight or failed, a deliberate cut ending the
+        /// log), `""` when nothing.
+        context: String,
     },
     /// More than the in-flight frame came back, or only part of an atomic batch.
     BeyondInFlight {
@@ -117,9 +120,10 @@ impl fmt::Display for Violation {
             Violation::AckLost {
                 acked,
                 recovered_last,
+                context,
             } => write!(
                 f,
-                "acknowledged entries lost: acked up to {acked}, recovered up to {recovered_last}"
+                "acknowledged entries lost: acked up to {acked}, recovered up to {recovered_last}{context}"
             ),
             Violation::BeyondInFlight {
                 acked,
@@ -500,6 +504,34 @@ impl Ledger {
         out
     }
 
+    /// What was going on, for a violation's text: the calls in flight or failed, and
+    /// whether the log ended where a truncation cut it inside a unit.
+    fn context(&self) -> String {
+        let mut parts: Vec<String> = self
+            .uncertain
+            .iter()
+            .chain(self.pending.as_ref())
+            .map(|op| match op {
+                Op::Append { first, count } => format!("an append of {first}..+{count}"),
+                Op::Cut { keep, .. } => format!("truncate_after({keep})"),
+                Op::Purge { upto } => format!("purge_up_to({upto})"),
+                Op::User { .. } => "set_user_data".to_string(),
+            })
+            .map(|c| format!("{c} in flight or failed"))
+            .collect();
+        if self.cut_tail.is_some() && self.cut_tail == Some(self.model.last) {
+            parts.push(format!(
+                "the log ended where an earlier truncation cut it, at {}",
+                self.model.last
+            ));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    }
+
     /// Check a recovered directory: it must match one of [`Ledger::models`]. Returns the
     /// violations against the closest model (none if one matches) and that model.
     pub fn check(&self, rec: &Recovered) -> (Vec<Violation>, Model) {
@@ -537,6 +569,7 @@ impl Ledger {
             v.push(Violation::AckLost {
                 acked: lowest,
                 recovered_last: last,
+                context: self.context(),
             });
         } else if last > m.last {
             v.push(Violation::BeyondInFlight {

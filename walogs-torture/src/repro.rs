@@ -303,3 +303,46 @@ pub fn callback_registered_after_poisoning() -> Result<(), String> {
         ),
     }
 }
+
+/// T6: an atomic batch `a..a+3`, another `b..b+2`, `truncate_after(b)` (the log ends inside
+/// the second unit, a deliberate cut recorded in `walogs.meta`), then `truncate_after(a + 1)`
+/// (inside the first unit) with a crash right after it recorded its own cut in
+/// `walogs.meta`, before it cut the file. The directory must hold the old log (`..=b`) or the
+/// new one (`..=a + 1`).
+pub fn crash_in_a_second_cut_inside_a_unit() -> Result<(), String> {
+    let cp = CrashPoint::new("walogs-known-t6")?;
+    let mut w = cp.open()?;
+    w.append(b"x").map_err(text)?;
+    let a = w
+        .append_batch(&[b"a0", b"a1", b"a2", b"a3"])
+        .map_err(text)?
+        .first
+        .0;
+    let b = w
+        .append_batch(&[b"b0", b"b1", b"b2"])
+        .map_err(text)?
+        .first
+        .0;
+    w.truncate_after(Lsn(b)).map_err(text)?;
+    cp.arm(after_meta_rename());
+    w.truncate_after(Lsn(a + 1)).map_err(text)?;
+    w.close().map_err(text)?;
+    let crash = cp
+        .taken()
+        .ok_or("truncate_after never renamed walogs.meta (the reproduction is stale)")?;
+    let last = WalOptions::new()
+        .read_only(true)
+        .open(&crash)
+        .map(|w| w.next_lsn().0 - 1)
+        .map_err(text)?;
+    if last == b || last == a + 1 {
+        Ok(())
+    } else {
+        Err(format!(
+            "batches {a}..={} and {b}..={}, truncate_after({b}), then a crash in truncate_after({}) right after walogs.meta was renamed: the log ends at {last}",
+            a + 3,
+            b + 2,
+            a + 1
+        ))
+    }
+}

@@ -195,10 +195,10 @@ impl fmt::Display for Residue {
 
 /// Check the newest segments of `dir` as a failed handle left them: the newest segment that
 /// holds a frame holds only whole units (every member of each; the last may lack members
-/// only when a deliberate `truncate_after(cut)` ended it, `cut` being that LSN) and then
-/// zeros, and every newer (empty) segment only zeros. Returns the last LSN written (`None`:
-/// no frame in any segment file read).
-pub fn scan_tail(dir: &Path, cut: Option<u64>) -> Result<Option<u64>, Residue> {
+/// only when a deliberate `truncate_after` ended it there, `cuts` being the LSNs such calls
+/// kept up to) and then zeros, and every newer (empty) segment only zeros. Returns the last
+/// LSN written (`None`: no frame in any segment file read).
+pub fn scan_tail(dir: &Path, cuts: &[u64]) -> Result<Option<u64>, Residue> {
     let snap = Snapshot::take(dir).map_err(|e| Residue(format!("cannot read {dir:?}: {e}")))?;
     for (name, bytes) in snap.segments.iter().rev() {
         let Some(bytes) = bytes else { break };
@@ -217,7 +217,7 @@ pub fn scan_tail(dir: &Path, cut: Option<u64>) -> Result<Option<u64>, Residue> {
         }
         if let Some(u) = units
             .last()
-            .filter(|u| !u.complete && Some(u.last_lsn) != cut)
+            .filter(|u| !u.complete && !cuts.contains(&u.last_lsn))
         {
             return Err(Residue(format!(
                 "{name}: the unit at offset {} (LSNs {}..={}) lacks members: a partial write",

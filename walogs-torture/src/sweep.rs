@@ -17,10 +17,10 @@
 //! With `threads > 1` the workload is concurrent appenders on one `SharedWal`
 //! ([`crate::group_child`]) and the judge is [`crate::group_sweep`]'s. Under a relaxed
 //! durability policy a failed fdatasync cuts the segment back to the last sync by design,
-//! which may drop acknowledged, never-synced entries: there the oracle holds the log to
-//! what the child was told is durable (`on_durable`, `wait_durable`, `sync`,
+//! which may drop acknowledged, never-synced entries: there the single-threaded oracle holds
+//! the log to what the child was told is durable (`on_durable`, `wait_durable`, `sync`,
 //! `set_user_data`) instead of to every acknowledgement, and a cut at a frame boundary is no
-//! residue. Under `Interval` the flusher thread syncs on its own: which sync is the N-th
+//! residue; concurrent relaxed sweeps fail writes only. Under `Interval` the flusher thread syncs on its own: which sync is the N-th
 //! varies from run to run (a run that never reaches N counts as "N not reached"), and the
 //! failure may reach the caller as `Poisoned` naming the errno.
 
