@@ -189,6 +189,17 @@ impl LogWriter {
         // An active segment whose entries are all purged is sealed, so that it can go too and
         // the next entry (which may jump past its last LSN) starts a segment of its own.
         self.rotate_past_purged()?;
+        self.remove_purged_segments()
+    }
+
+    /// Delete, oldest first, the completed segments whose entries are all at or below the
+    /// purge floor (a purge does it; a writable open finishes what an interrupted one left).
+    /// Returns how many were deleted.
+    pub(crate) fn remove_purged_segments(&mut self) -> Result<usize, WalError> {
+        let floor = self.view().floor;
+        if floor == 0 {
+            return Ok(0);
+        }
         let doomed: Vec<String> = self
             .view()
             .segs
@@ -219,17 +230,28 @@ impl LogWriter {
             let v = self.view();
             (v.segs.active.seq, v.segs.active.first_lsn)
         };
-        let mut meta = self.meta.unwrap_or_default();
-        meta.cut_lsn = cut_lsn;
+        let old = self.meta.unwrap_or_default();
+        let mut done = old;
+        done.cut_lsn = cut_lsn;
         // An interrupted rotation may have recorded the active segment as sealed; never
         // leave a seal above what the segment will hold.
-        if meta.sealed_seq >= seq && meta.sealed_last_lsn >= target {
-            meta.sealed_seq = seq - 1;
-            meta.sealed_last_lsn = first - 1;
+        if done.sealed_seq >= seq && done.sealed_last_lsn >= target {
+            done.sealed_seq = seq - 1;
+            done.sealed_last_lsn = first - 1;
         }
-        if Some(meta) != self.meta {
-            self.write_meta(meta)?;
+        // When the metadata must change too, the truncation is recorded as under way first:
+        // a crash before the file cut is durable then leaves the new log (recovery finishes
+        // the cut), never the old entries under a record that no longer describes them.
+        let recorded = Some(done) != self.meta;
+        if recorded {
+            self.write_meta(crate::meta::Meta {
+                cut_lsn: target - 1,
+                truncating: true,
+                ..done
+            })?;
         }
+        // From here the entries past the cut may be gone: promise nothing past it.
+        self.durable_lsn = self.durable_lsn.min(target - 1);
         if let Err(e) = self.file().set_len(offset) {
             return Err(self.poison("truncate", e));
         }
@@ -239,6 +261,9 @@ impl LogWriter {
         }
         self.view_mut().segs.active.cut(offset, target);
         self.durable_len = offset;
+        if recorded {
+            self.write_meta(done)?;
+        }
         Ok(())
     }
 
@@ -263,7 +288,13 @@ impl LogWriter {
                         .map(|s| s.name.to_string()),
                 )
                 .collect();
-            (k, kept.seq, kept.first_lsn, kept.name.clone(), doomed)
+            // The seal goes below the kept segment: the segment before it ends where it
+            // really does (after a purge past the end, that can be below `kept.first - 1`).
+            let before_last = match k.checked_sub(1) {
+                Some(p) => v.segs.completed[p].last_lsn(),
+                None => kept.first_lsn - 1,
+            };
+            (k, kept.seq, before_last + 1, kept.name.clone(), doomed)
         };
         let meta = crate::meta::Meta {
             cut_lsn: target - 1,
@@ -271,6 +302,7 @@ impl LogWriter {
             ..self.meta_sealed(kept_seq - 1, kept_first - 1)
         };
         self.write_meta(meta)?;
+        self.durable_lsn = self.durable_lsn.min(target - 1);
         self.file = None;
         for name in doomed {
             self.files.forget(&name);

@@ -153,7 +153,14 @@ impl UserData {
         let slot = 1 - self.slot;
         let f = dir.open(USER_DATA_FILENAME, OpenMode::ReadWrite)?;
         f.write_all_at(&encode(self.seq + 1, data), slot * SLOT_SIZE)?;
-        f.sync_data()?;
+        if let Err(e) = f.sync_data() {
+            // The kernel may have dropped the write while the page cache still shows it: wipe
+            // the slot's header (best effort), so that a reopen in this boot reads the old
+            // value, as a power loss would.
+            let _ = f.write_all_at(&[0u8; HEADER], slot * SLOT_SIZE);
+            let _ = f.sync_data();
+            return Err(e);
+        }
         self.seq += 1;
         self.slot = slot;
         self.value = data.to_vec();

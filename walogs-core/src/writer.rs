@@ -146,6 +146,8 @@ impl LogWriter {
             // A purge past the end may have stopped before sealing an active segment that
             // holds only purged entries: seal it now, before anything is appended.
             w.rotate_past_purged()?;
+            // ...and delete what an interrupted purge left at or below the floor.
+            w.remove_purged_segments()?;
         }
         Ok(w)
     }

@@ -183,7 +183,9 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
             info.next_lsn = start;
         } else {
             let first = info.first_lsn;
-            let jumps_past_purge = first == purge_floor + 1 && expected.is_some_and(|e| e <= first);
+            // Every LSN it skips is purged (after a purge past the end, the next entry starts
+            // a segment of its own, at any floor since).
+            let jumps_past_purge = first <= purge_floor + 1 && expected.is_some_and(|e| e < first);
             if let Some(e) = expected
                 && e != first
                 && !jumps_past_purge
@@ -235,9 +237,16 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
         }
         // The last segment: a unit it ends inside was torn in its write, unless a truncation
         // cut it there on purpose (recorded in walogs.meta before the cut).
-        let next = expected.unwrap_or(1);
+        // The LSN the next frame would carry: where the frames read end, or, with none read
+        // yet, where the log is known to continue (past the last seal and the purge floor).
+        let next = expected.unwrap_or_else(|| sealed_next.max(purge_floor + 1));
+        // A short unit at the end is deliberate when a truncation cut it there (recorded in
+        // walogs.meta before the cut), or when a truncation under way will cut it inside.
+        let truncating = meta.is_some_and(|m| m.truncating);
         let torn_unit = if is_last {
-            open_unit.filter(|_| cut_lsn != next - 1)
+            open_unit.filter(|&(_, unit_first)| {
+                !(cut_lsn == next - 1 || (truncating && unit_first <= cut_lsn && cut_lsn < next))
+            })
         } else {
             None
         };
@@ -341,13 +350,21 @@ fn finish_truncation(
     delete: &mut Vec<String>,
     cut: &mut Option<(u64, u64)>,
 ) -> Result<(), WalError> {
-    let Some(k) = segments.iter().position(|s| s.contains(target)) else {
+    // The first segment holding anything at or after `target`.
+    let Some(k) = segments
+        .iter()
+        .position(|s| !s.is_empty() && s.last_lsn() >= target)
+    else {
         // Nothing at or after `target` is left (only the final record was missing).
         return Ok(());
     };
     delete.extend(segments.drain(k + 1..).rev().map(|s| s.name.to_string()));
     let kept = &mut segments[k];
-    let (offset, _, _) = crate::reader::locate_frame(dir, kept, target)?;
+    let offset = if kept.contains(target) {
+        crate::reader::locate_frame(dir, kept, target)?.0
+    } else {
+        0 // every entry of the segment is after `target`
+    };
     let file_len = dir.open(&kept.name, OpenMode::Read)?.len()?;
     kept.cut(offset, target);
     *cut = Some((offset, file_len));
