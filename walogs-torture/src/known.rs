@@ -28,7 +28,8 @@ pub struct KnownBug {
     pub check: fn() -> Result<(), String>,
 }
 
-/// The known core bugs still open (reproductions in [`crate::repro`]).
+/// The known core bugs still open (reproductions in [`crate::repro`]; those of bugs fixed
+/// since run as regression tests in `tests/core_findings.rs`).
 pub const KNOWN: &[KnownBug] = &[
     KnownBug {
         id: "T2",
@@ -40,45 +41,6 @@ pub const KNOWN: &[KnownBug] = &[
             "since the reader started",
         ],
         check: crate::repro::read_racing_a_checkpoint,
-    },
-    KnownBug {
-        id: "T3",
-        title: "a crash inside purge_up_to, after its floor is durable and before the purged \
-                segment is gone, leaves a directory that no longer opens when that segment \
-                starts past an earlier purge past the end (LsnDiscontinuity)",
-        signature: &[
-            "open after kill",
-            "failed: wal corrupt: LSN discontinuity",
-            "frame at offset 0 has LSN",
-            "\"purge ",
-        ],
-        check: crate::repro::crash_in_a_purge_after_a_purge_past_the_end,
-    },
-    KnownBug {
-        id: "T4",
-        title: "truncate_after into a segment that starts past a purge floor, while segments \
-                below the floor remain (a crash interrupted the purge), seals the segment \
-                before it at the floor: the directory no longer opens",
-        signature: &[
-            "wal corrupt: wal-",
-            "but walogs.meta records it was sealed at LSN",
-            "its tail was cut",
-        ],
-        check: crate::repro::cut_to_the_floor_after_an_interrupted_purge,
-    },
-    KnownBug {
-        id: "T6",
-        title: "a truncate_after inside a unit records its cut in walogs.meta before it cuts \
-                the file, replacing the record of an earlier deliberate cut that still ends \
-                the log: failing or crashing in between, recovery drops the entries that \
-                earlier cut kept",
-        signature: &[
-            "acknowledged entries lost",
-            ") in flight or failed",
-            "truncate_after(",
-            "the log ended where an earlier truncation cut it",
-        ],
-        check: crate::repro::crash_in_a_second_cut_inside_a_unit,
     },
     KnownBug {
         id: "T5",

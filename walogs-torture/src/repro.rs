@@ -1,6 +1,7 @@
-//! Minimal, deterministic reproductions of the core bugs the harnesses found and
-//! [`crate::known`] tolerates until they are fixed. Each returns `Ok` once the core behaves
-//! and `Err(what went wrong)` while the bug is there.
+//! Minimal, deterministic reproductions of the core bugs the harnesses found. Each returns
+//! `Ok` once the core behaves and `Err(what went wrong)` while the bug is there. Those of
+//! bugs still open are the checks of [`crate::known`]'s entries; those of bugs fixed since
+//! run as regression tests (`tests/core_findings.rs`).
 //!
 //! A kill's effect is reproduced without a kill: the test kit's hooked file system
 //! ([`walogs_testkit::HookFs`]) over the real one copies the WAL directory just before a
@@ -185,7 +186,7 @@ pub fn read_racing_a_checkpoint() -> Result<(), String> {
     }
 }
 
-/// T3: entries 1..=3, `purge_up_to(5)` (past the end: the next entry, 6, starts a segment of
+/// (Was T3, fixed.) Entries 1..=3, `purge_up_to(5)` (past the end: the next entry, 6, starts a segment of
 /// its own), append 6, then `purge_up_to(6)`, with a crash right after its new floor is
 /// durable (the metadata file renamed into place), before the purged segment is gone. The
 /// directory must open (old or new log: here the new one, empty, next LSN 7).
@@ -210,7 +211,7 @@ pub fn crash_in_a_purge_after_a_purge_past_the_end() -> Result<(), String> {
     })
 }
 
-/// T4: 30 writes over several 4 KiB segments; `purge_up_to` past the end, crashing just
+/// (Was T4, fixed.) 30 writes over several 4 KiB segments; `purge_up_to` past the end, crashing just
 /// before its first segment deletion (the floor is durable, the purged segments remain);
 /// reopen, write 12 more, `truncate_after(floor)` (the first entry after the floor starts a
 /// segment whose predecessor ends below the floor). The directory must open afterwards.
@@ -304,7 +305,7 @@ pub fn callback_registered_after_poisoning() -> Result<(), String> {
     }
 }
 
-/// T6: an atomic batch `a..a+3`, another `b..b+2`, `truncate_after(b)` (the log ends inside
+/// (Was T6, fixed.) An atomic batch `a..a+3`, another `b..b+2`, `truncate_after(b)` (the log ends inside
 /// the second unit, a deliberate cut recorded in `walogs.meta`), then `truncate_after(a + 1)`
 /// (inside the first unit) with a crash right after it recorded its own cut in
 /// `walogs.meta`, before it cut the file. The directory must hold the old log (`..=b`) or the
