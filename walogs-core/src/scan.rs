@@ -136,7 +136,8 @@ impl FrameReader {
 }
 
 /// Look for any valid frame starting at or after `from` and before `file_len` whose first LSN is
-/// plausible (at least `min_lsn`, and not absurdly far beyond it) and that is not a member of
+/// plausible (at least `min_lsn`, and at most `max_first` plus the frames the file could hold
+/// after it) and that is not a member of
 /// the unit starting at LSN `torn_unit` (the write that may have been torn: its own members,
 /// persisted out of order, are not evidence). Used to tell a torn final write (nothing valid
 /// follows) from mid-log damage (acknowledged frames follow).
@@ -147,9 +148,12 @@ pub(crate) fn find_valid_after(
     from: u64,
     file_len: u64,
     min_lsn: u64,
+    max_first: u64,
     torn_unit: Option<u64>,
 ) -> io::Result<Option<(u64, u64, u64)>> {
-    let max_lsn = min_lsn.saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
+    let max_lsn = max_first
+        .max(min_lsn)
+        .saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
     let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
     let mut start = from;
     while start + FRAME_HEADER_SIZE as u64 <= file_len {

@@ -1,6 +1,6 @@
 //! The registry of open core bugs (`walogs-sim/src/harness/known.rs`) checks itself: every
 //! bug the harnesses tolerate must still reproduce. The regression tests of the fixed ones
-//! (B1-B7) live beside the core, in `walogs-core/tests/sim_regressions.rs`.
+//! (B1-B16) live beside the core, in `walogs-core/tests/sim_regressions.rs`.
 
 use walogs_sim::harness::known;
 

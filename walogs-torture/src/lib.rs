@@ -21,7 +21,7 @@
 //! The [`child`] and [`group_child`] modules are the workloads the `walogs-torture` binary
 //! runs as a child; the [`protocol`] is how they report; [`ledger`], [`group_ledger`],
 //! [`notify`], [`verify`] and [`tagged`] are the oracle after a reopen, [`residue`] the check
-//! right after a failed call, [`unit`] the reading of frames and units. Draws come from the
+//! right after a failed call, [`mod@unit`] the reading of frames and units. Draws come from the
 //! test kit's one generator ([`draw`]) and payload bytes from its one oracle ([`payload`]).
 //! A core bug can be tolerated only through [`known`], whose entries expire.
 

@@ -266,8 +266,23 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                 Some((off, f)) => (off, f),
                 None => (d, next),
             };
-            let mut after =
-                find_valid_after(file.as_ref(), d + 1, file_len, first + 1, Some(first))?;
+            // With no frame read and no seal right before the segment, the damaged frame's
+            // LSN is only known to lie between the last seal and the purge floor + 1 (the
+            // segment may start with purged entries): any valid frame past the lowest of
+            // those is evidence.
+            let lowest = if info.is_empty() && expected.is_none() && torn_unit.is_none() {
+                sealed_next.min(first)
+            } else {
+                first
+            };
+            let mut after = find_valid_after(
+                file.as_ref(),
+                d + 1,
+                file_len,
+                lowest + 1,
+                first + 1,
+                Some(first),
+            )?;
             // A read-only open beside a live writer: the "damage" may be a frame the writer was
             // writing when it was read, complete by the time the later frame was found. Then
             // the snapshot simply ends before it (what was readable when the scan got there).
