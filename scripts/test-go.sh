@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test the Go package (bindings/go, cgo over libwalogs.so): build the library (make lib),
-# the parity check of the C, Python and Go surfaces (scripts/check-parity.sh, and its
+# the parity check of the C, Python, Go and CLI surfaces (scripts/check-parity.sh, and its
 # self-test: removing a name makes it fail), gofmt, go vet, `go test -race` (every method
 # and error, log control, durability waits and callbacks, damage as data, file modes and
 # unsafe files, 16-goroutine group commit, Close racing every call, use after Close,
@@ -51,7 +51,7 @@ fi
 ls target/c/lib/libwalogs.so >/dev/null
 
 # ---- parity of the surfaces -----------------------------------------------------------------
-step "scripts/check-parity.sh (every exported C function has its Python and Go names, or a reason)"
+step "scripts/check-parity.sh (every exported C function has its Python, Go and CLI names, or a reason)"
 scripts/check-parity.sh
 scripts/check-parity.sh --self-test
 echo "check-parity: 2 passed, 0 failed" | tee -a "$LOG"
