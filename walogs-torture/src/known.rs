@@ -30,30 +30,7 @@ pub struct KnownBug {
 
 /// The known core bugs still open (reproductions in [`crate::repro`]; those of bugs fixed
 /// since run as regression tests in `tests/core_findings.rs`).
-pub const KNOWN: &[KnownBug] = &[
-    KnownBug {
-        id: "T2",
-        title: "read() racing a checkpoint that deletes the entry's segment fails with \
-                Io(ENOENT), not LsnOutOfRange, while first_lsn() still lists the entry",
-        signature: &[
-            "exited with 2 before the kill",
-            "fail read io:2 ",
-            "since the reader started",
-        ],
-        check: crate::repro::read_racing_a_checkpoint,
-    },
-    KnownBug {
-        id: "T5",
-        title: "on_durable on a poisoned handle returns Ok, but once the notifier thread has \
-                ended (it ends as soon as nothing is ready on a stopped log) nothing runs the \
-                callback until close",
-        signature: &[
-            "on_durable callbacks never ran",
-            "after the handle was poisoned",
-        ],
-        check: crate::repro::callback_registered_after_poisoning,
-    },
-];
+pub const KNOWN: &[KnownBug] = &[];
 
 /// Whether tolerance is off (`WALOGS_TORTURE_STRICT=1`).
 pub fn strict() -> bool {
