@@ -92,14 +92,13 @@ struct Conn {
 }
 
 impl Conn {
-    fn target<E: std::error::Error>(&self) -> Result<Raft<KvConfig>, Rpc<E>> {
-        self.router.get(self.target).ok_or_else(|| {
-            let down = std::io::Error::new(
-                std::io::ErrorKind::NotConnected,
-                format!("node {} is down", self.target),
-            );
-            RPCError::Unreachable(Unreachable::new(&down))
-        })
+    /// The error of a call to a node that is down.
+    fn down<E: std::error::Error>(&self) -> Rpc<E> {
+        let down = std::io::Error::new(
+            std::io::ErrorKind::NotConnected,
+            format!("node {} is down", self.target),
+        );
+        RPCError::Unreachable(Unreachable::new(&down))
     }
     fn remote<E: std::error::Error>(&self, e: RaftError<NodeId, E>) -> Rpc<E> {
         RPCError::RemoteError(RemoteError::new(self.target, e))
@@ -122,7 +121,9 @@ impl RaftNetwork<KvConfig> for Conn {
         rpc: AppendEntriesRequest<KvConfig>,
         _option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, Rpc> {
-        let raft = self.target()?;
+        let Some(raft) = self.router.get(self.target) else {
+            return Err(self.down());
+        };
         raft.append_entries(rpc).await.map_err(|e| self.remote(e))
     }
 
@@ -131,7 +132,9 @@ impl RaftNetwork<KvConfig> for Conn {
         rpc: InstallSnapshotRequest<KvConfig>,
         _option: RPCOption,
     ) -> Result<InstallSnapshotResponse<NodeId>, Rpc<InstallSnapshotError>> {
-        let raft = self.target()?;
+        let Some(raft) = self.router.get(self.target) else {
+            return Err(self.down());
+        };
         raft.install_snapshot(rpc).await.map_err(|e| self.remote(e))
     }
 
@@ -140,7 +143,9 @@ impl RaftNetwork<KvConfig> for Conn {
         rpc: VoteRequest<NodeId>,
         _option: RPCOption,
     ) -> Result<VoteResponse<NodeId>, Rpc> {
-        let raft = self.target()?;
+        let Some(raft) = self.router.get(self.target) else {
+            return Err(self.down());
+        };
         raft.vote(rpc).await.map_err(|e| self.remote(e))
     }
 }
