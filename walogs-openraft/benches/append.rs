@@ -200,8 +200,10 @@ impl RaftLogStorage<BenchConfig> for SqliteLog {
         let b: Option<Vec<u8>> = c
             .query_row("SELECT v FROM meta WHERE k = 'vote'", [], |r| r.get(0))
             .ok();
-        b.map(|b| bincode::deserialize(&b).map_err(sql_err))
-            .transpose()
+        match b {
+            Some(b) => Ok(Some(bincode::deserialize(&b).map_err(sql_err)?)),
+            None => Ok(None),
+        }
     }
     async fn append<I>(&mut self, entries: I, callback: LogFlushed<BenchConfig>) -> Result<(), SErr>
     where
