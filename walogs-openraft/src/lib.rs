@@ -6,6 +6,7 @@
 //!
 //! ```no_run
 //! use walogs_openraft::WalogsLogStore;
+//! # use std::io::Cursor;
 //! # openraft::declare_raft_types!(pub MyConfig: D = Vec<u8>, R = ());
 //! # fn demo() -> Result<(), walogs_openraft::StoreError> {
 //! let log_store = WalogsLogStore::<MyConfig>::open("/var/lib/my-node/raft-log")?;
