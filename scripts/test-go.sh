@@ -12,7 +12,8 @@
 # Rust path measured in the same run, durable appends from 1 and 16 goroutines. Standard
 # library only: no module downloads (GOPROXY=off). Then bindings/go/raftstore, the
 # hashicorp/raft log store on walogs, a module of its own: gofmt, go vet, `go test -race`
-# (its unit tests, bad input, a 3-node raft cluster), and go vet of its benchmark module;
+# (its unit tests, bad input, readers racing a writer, a SIGKILLed writer, a 3-node raft
+# cluster), and go vet of its benchmark module;
 # these two modules need hashicorp/raft (and for the benchmark raft-boltdb and raft-wal),
 # fetched from the Go module proxy (RAFTSTORE_GOPROXY overrides it; checked against their
 # go.sum) unless already in the module cache. Idempotent; runs from any directory; exits
