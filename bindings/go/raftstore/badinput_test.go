@@ -90,6 +90,10 @@ func TestStoreLogsUnencodable(t *testing.T) {
 	huge := testLogs(3, 2)
 	huge[1].Data = make([]byte, walogs.MaxEntrySize)
 	wantErr(t, "an entry over 16 MiB", s.StoreLogs(huge), walogs.ErrTooLarge, "3..4")
+	wantErr(t, "a nil entry", s.StoreLogs([]*raft.Log{testLog(3), nil}), ErrInvalidLog, "entry 1")
+	if err := s.GetLog(1, nil); err == nil {
+		t.Fatal("GetLog into a nil *raft.Log succeeded")
+	}
 	checkLog(t, s, 1, 2)
 	mustStore(t, s, testLogs(3, 1))
 	checkLog(t, s, 1, 3)

@@ -20,8 +20,8 @@ var (
 	// ErrNotPrefixOrSuffix: DeleteRange of a range strictly inside the log (a hole), which
 	// a log of dense LSNs cannot hold. Nothing was deleted.
 	ErrNotPrefixOrSuffix = errors.New("raftstore: only a prefix or a suffix of the log can be deleted")
-	// ErrInvalidLog: a raft.Log this store cannot encode (an AppendedAt outside the years
-	// 1678..2262, 2 GiB of extensions). Nothing was written.
+	// ErrInvalidLog: a raft.Log this store cannot encode (a nil *raft.Log, an AppendedAt
+	// outside the years 1678..2262, 2 GiB of extensions). Nothing was written.
 	ErrInvalidLog = errors.New("raftstore: log cannot be encoded")
 	// ErrForeignEntry: an entry of the walogs directory is not a raft log entry of this
 	// package (no "RL" magic, an unknown codec version, a truncated header, or a raft index

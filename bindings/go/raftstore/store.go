@@ -143,6 +143,9 @@ func (s *Store) LastIndex() (uint64, error) {
 // (a read of at most ~64 KiB plus the entry) into a pooled 4 KiB buffer and a copy of the
 // entry out of it; an entry over 4 KiB encoded is read a second time, into its own buffer.
 func (s *Store) GetLog(index uint64, l *raft.Log) error {
+	if l == nil {
+		return fmt.Errorf("raftstore: GetLog %d: the *raft.Log is nil", index)
+	}
 	err := s.getLog(index, l)
 	if err != nil && !errors.Is(err, raft.ErrLogNotFound) {
 		return fmt.Errorf("raftstore: GetLog %d: %w", index, err)
@@ -219,6 +222,11 @@ func (s *Store) StoreLog(l *raft.Log) error {
 func (s *Store) StoreLogs(logs []*raft.Log) error {
 	if len(logs) == 0 {
 		return nil
+	}
+	for i, l := range logs {
+		if l == nil {
+			return fmt.Errorf("%w: StoreLogs: entry %d of the call is nil", ErrInvalidLog, i)
+		}
 	}
 	for i := 1; i < len(logs); i++ {
 		if logs[i].Index != logs[i-1].Index+1 {
