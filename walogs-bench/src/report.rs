@@ -68,7 +68,14 @@ pub fn print_writes(rows: &[Measured]) {
         if let Some((title, _)) = BLOCKS.iter().find(|(_, keys)| keys.first() == Some(&m.key)) {
             println!("-- {title}");
         }
-        let s = &m.summary;
+        let Some(s) = &m.summary else {
+            println!(
+                "{:<80} not measured: {}",
+                m.label,
+                m.failure.as_deref().unwrap_or("no round")
+            );
+            continue;
+        };
         println!(
             "{:<80} {:>10.0} {:>9.2} {:>9.1} {:>6.0}%  {}",
             m.label,
