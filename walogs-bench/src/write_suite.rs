@@ -486,7 +486,8 @@ fn group_note(ops: u64, groups: u64) -> String {
     }
 }
 
-fn size(len: usize) -> String {
+/// "128 B", "4 KiB": a payload size as the labels show it.
+pub fn size(len: usize) -> String {
     if len.is_multiple_of(1024) {
         format!("{} KiB", len / 1024)
     } else {

@@ -6,6 +6,7 @@
 pub mod nano;
 pub mod okay;
 pub mod raft;
+pub mod reads;
 pub mod v01;
 pub mod walrus;
 
