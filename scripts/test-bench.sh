@@ -159,9 +159,9 @@ for target in \
     "group commit 16 threads / raw group commit" \
     "group commit 16 threads / okaywal 16 threads" \
     "open + iterate (cursor_from) / raw read(2), warm cache" \
-    "open + iterate (cursor_from) peak memory (VmHWM)" \
+    "open + iterate (cursor_from) memory added (VmHWM growth)" \
     "open + iterate (iter) / raw read(2), warm cache" \
-    "open + iterate (iter) peak memory (VmHWM)" \
+    "open + iterate (iter) memory added (VmHWM growth)" \
     "start at a middle LSN, iter_from (median)" \
     "start at a middle LSN, cursor_from (median)" \
     "start at a middle LSN, read (median)" \
