@@ -59,8 +59,8 @@ if [[ $exported != "$listed" ]]; then
   echo "walogs-ffi/parity.txt does not match the exported functions" >&2
   exit 1
 fi
-bad=$(sed -e 's/#.*//' walogs-ffi/parity.txt | awk 'NF && NF != 3')
-[[ -z $bad ]] || { echo "parity.txt lines without exactly three columns: $bad" >&2; exit 1; }
+bad=$(sed -e 's/#.*//' walogs-ffi/parity.txt | awk 'NF && NF != 4')
+[[ -z $bad ]] || { echo "parity.txt lines without exactly four columns (C, Python, Go, CLI): $bad" >&2; exit 1; }
 echo "parity: $(wc -l <<<"$exported") functions listed" | tee -a "$LOG"
 
 # ---- C tests -----------------------------------------------------------------------------
