@@ -1,130 +1,21 @@
-//! Minimal, deterministic reproductions of the core bugs the harnesses found. Each returns
-//! `Ok` once the core behaves and `Err(what went wrong)` while the bug is there. Those of
-//! bugs still open are the checks of [`crate::known`]'s entries; those of bugs fixed since
-//! run as regression tests (`tests/core_findings.rs`).
-//!
-//! A kill's effect is reproduced without a kill: the test kit's hooked file system
-//! ([`walogs_testkit::HookFs`]) over the real one copies the WAL directory just before a
-//! chosen file-system call. A `SIGKILL` at that point would leave exactly that copy (the
-//! page cache survives a kill), so opening the copy is opening what the kill left.
+//! Minimal, deterministic reproductions of the core bugs the harnesses found that are still
+//! open: the checks of [`crate::known`]'s entries. Each returns `Ok` once the core behaves
+//! and `Err(what went wrong)` while the bug is there. When the core fixes one, its
+//! reproduction moves beside the core, to `walogs-core/tests/kill_regressions.rs`, as a
+//! regression test (the test kit's hooked file system, [`walogs_testkit::HookFs`], makes the
+//! failures and crash states both need without a real kill).
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use walogs_core::segment::parse_segment_filename;
-use walogs_core::{Lsn, Wal, WalError, WalOptions};
+use walogs_core::{Lsn, WalError, WalOptions};
 use walogs_testkit::{Action, HookFs, Op};
 
-use crate::util::{ScratchDir, copy_dir};
+use crate::util::ScratchDir;
 
 fn text(e: WalError) -> String {
     e.to_string()
-}
-
-/// Chooses the file-system call before which the directory is copied.
-type Trigger = Box<dyn FnMut(&Op<'_>) -> bool + Send>;
-
-/// A WAL directory on the real file system whose state can be copied just before a chosen
-/// call: [`CrashPoint::arm`] with a predicate; the first call it accepts triggers the copy.
-struct CrashPoint {
-    scratch: ScratchDir,
-    armed: Arc<Mutex<Option<Trigger>>>,
-    taken: Arc<AtomicBool>,
-}
-
-impl CrashPoint {
-    fn new(name: &str) -> Result<CrashPoint, String> {
-        Ok(CrashPoint {
-            scratch: ScratchDir::new(&std::env::temp_dir(), name).map_err(|e| e.to_string())?,
-            armed: Arc::new(Mutex::new(None)),
-            taken: Arc::new(AtomicBool::new(false)),
-        })
-    }
-
-    fn dir(&self) -> PathBuf {
-        self.scratch.path().join("wal")
-    }
-
-    fn copy(&self) -> PathBuf {
-        self.scratch.path().join("crash")
-    }
-
-    /// Open the WAL (4 KiB segments) over the hooked file system.
-    fn open(&self) -> Result<Wal, String> {
-        let (armed, taken, dir, copy) = (
-            self.armed.clone(),
-            self.taken.clone(),
-            self.dir(),
-            self.copy(),
-        );
-        let fs = HookFs::new(move |op: &Op<'_>| {
-            let mut a = armed.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(pred) = a.as_mut()
-                && pred(op)
-            {
-                *a = None;
-                let _ = std::fs::remove_dir_all(&copy);
-                if copy_dir(&dir, &copy).is_ok() {
-                    taken.store(true, Ordering::SeqCst);
-                }
-            }
-            Action::Proceed
-        })
-        .into_fs();
-        WalOptions::new()
-            .max_segment_size(Some(4096))
-            .file_system(fs)
-            .open(self.dir())
-            .map_err(text)
-    }
-
-    /// Copy the directory just before the first call `pred` accepts.
-    fn arm(&self, pred: impl FnMut(&Op<'_>) -> bool + Send + 'static) {
-        self.taken.store(false, Ordering::SeqCst);
-        *self.armed.lock().unwrap_or_else(|p| p.into_inner()) = Some(Box::new(pred));
-    }
-
-    /// The copy, if the armed call came.
-    fn taken(&self) -> Option<PathBuf> {
-        self.taken.load(Ordering::SeqCst).then(|| self.copy())
-    }
-}
-
-/// Append `n` writes of ~900 bytes (every fifth an atomic batch of three).
-fn fill(w: &mut Wal, n: u64) -> Result<(), String> {
-    for i in 0..n {
-        if i % 5 == 4 {
-            w.append_batch(&[vec![i as u8; 300], vec![1; 300], vec![2; 300]])
-                .map_err(text)?;
-        } else {
-            w.append(&vec![i as u8; 900]).map_err(text)?;
-        }
-    }
-    Ok(())
-}
-
-/// Open `dir` read-only and read every entry.
-fn opens(dir: &Path) -> Result<u64, WalError> {
-    let w = WalOptions::new().read_only(true).open(dir)?;
-    let mut n = 0;
-    for e in w.iter() {
-        e?;
-        n += 1;
-    }
-    Ok(n)
-}
-
-/// The step after the metadata file was renamed into place (its new content is durable).
-fn after_meta_rename() -> impl FnMut(&Op<'_>) -> bool + Send {
-    let mut renamed = false;
-    move |op| {
-        if renamed {
-            return true;
-        }
-        renamed = matches!(op, Op::Rename { to, .. } if *to == walogs_core::META_FILENAME);
-        false
-    }
 }
 
 /// T2: thread A calls `checkpoint(1)` on a `SharedWal` whose first segment holds only LSN 1;
@@ -184,61 +75,6 @@ pub fn read_racing_a_checkpoint() -> Result<(), String> {
             first.0
         )),
     }
-}
-
-/// (Was T3, fixed.) Entries 1..=3, `purge_up_to(5)` (past the end: the next entry, 6, starts a segment of
-/// its own), append 6, then `purge_up_to(6)`, with a crash right after its new floor is
-/// durable (the metadata file renamed into place), before the purged segment is gone. The
-/// directory must open (old or new log: here the new one, empty, next LSN 7).
-pub fn crash_in_a_purge_after_a_purge_past_the_end() -> Result<(), String> {
-    let cp = CrashPoint::new("walogs-known-t3")?;
-    let mut w = cp.open()?;
-    fill(&mut w, 3)?;
-    let end = w.next_lsn().0 - 1;
-    w.purge_up_to(Lsn(end + 2)).map_err(text)?;
-    let six = w.append(b"after the jump").map_err(text)?;
-    cp.arm(after_meta_rename());
-    w.purge_up_to(six).map_err(text)?;
-    w.close().map_err(text)?;
-    let crash = cp
-        .taken()
-        .ok_or("purge_up_to never renamed walogs.meta (the reproduction is stale)")?;
-    opens(&crash).map(|_| ()).map_err(|e| {
-        format!(
-            "after purge_up_to({end}+2), append {}, a crash in purge_up_to({}) right after walogs.meta was renamed: {e}",
-            six.0, six.0
-        )
-    })
-}
-
-/// (Was T4, fixed.) 30 writes over several 4 KiB segments; `purge_up_to` past the end, crashing just
-/// before its first segment deletion (the floor is durable, the purged segments remain);
-/// reopen, write 12 more, `truncate_after(floor)` (the first entry after the floor starts a
-/// segment whose predecessor ends below the floor). The directory must open afterwards.
-pub fn cut_to_the_floor_after_an_interrupted_purge() -> Result<(), String> {
-    let cp = CrashPoint::new("walogs-known-t4")?;
-    let mut w = cp.open()?;
-    fill(&mut w, 30)?;
-    let upto = w.next_lsn().0 + 4;
-    cp.arm(|op| matches!(op, Op::Remove { name } if parse_segment_filename(name).is_some()));
-    w.purge_up_to(Lsn(upto)).map_err(text)?;
-    w.close().map_err(text)?;
-    let crash = cp
-        .taken()
-        .ok_or("purge_up_to deleted no segment (the reproduction is stale)")?;
-    let mut w = WalOptions::new()
-        .max_segment_size(Some(4096))
-        .open(&crash)
-        .map_err(|e| format!("the interrupted purge does not reopen: {e}"))?;
-    fill(&mut w, 12)?;
-    let floor = w.purged_up_to().0;
-    w.truncate_after(Lsn(floor)).map_err(text)?;
-    w.close().map_err(text)?;
-    opens(&crash).map(|_| ()).map_err(|e| {
-        format!(
-            "purge_up_to({upto}) interrupted before its deletions, reopened, 12 writes, truncate_after({floor}): {e}"
-        )
-    })
 }
 
 /// Whether a thread of this process is named `name` (from `/proc/self/task/*/comm`).
@@ -302,48 +138,5 @@ pub fn callback_registered_after_poisoning() -> Result<(), String> {
             "a second on_durable(1) on the poisoned handle returned Ok, but its callback did not run (nothing runs it before close)"
                 .into(),
         ),
-    }
-}
-
-/// (Was T6, fixed.) An atomic batch `a..a+3`, another `b..b+2`, `truncate_after(b)` (the log ends inside
-/// the second unit, a deliberate cut recorded in `walogs.meta`), then `truncate_after(a + 1)`
-/// (inside the first unit) with a crash right after it recorded its own cut in
-/// `walogs.meta`, before it cut the file. The directory must hold the old log (`..=b`) or the
-/// new one (`..=a + 1`).
-pub fn crash_in_a_second_cut_inside_a_unit() -> Result<(), String> {
-    let cp = CrashPoint::new("walogs-known-t6")?;
-    let mut w = cp.open()?;
-    w.append(b"x").map_err(text)?;
-    let a = w
-        .append_batch(&[b"a0", b"a1", b"a2", b"a3"])
-        .map_err(text)?
-        .first
-        .0;
-    let b = w
-        .append_batch(&[b"b0", b"b1", b"b2"])
-        .map_err(text)?
-        .first
-        .0;
-    w.truncate_after(Lsn(b)).map_err(text)?;
-    cp.arm(after_meta_rename());
-    w.truncate_after(Lsn(a + 1)).map_err(text)?;
-    w.close().map_err(text)?;
-    let crash = cp
-        .taken()
-        .ok_or("truncate_after never renamed walogs.meta (the reproduction is stale)")?;
-    let last = WalOptions::new()
-        .read_only(true)
-        .open(&crash)
-        .map(|w| w.next_lsn().0 - 1)
-        .map_err(text)?;
-    if last == b || last == a + 1 {
-        Ok(())
-    } else {
-        Err(format!(
-            "batches {a}..={} and {b}..={}, truncate_after({b}), then a crash in truncate_after({}) right after walogs.meta was renamed: the log ends at {last}",
-            a + 3,
-            b + 2,
-            a + 1
-        ))
     }
 }
