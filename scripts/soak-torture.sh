@@ -32,7 +32,7 @@ ROT_SEEDS="${ROT_SEEDS:-5}"
 MUTANTS="${MUTANTS:-1}"
 SEED="${SEED:-$(date +%Y%m%d)}"
 if [ "${STRICT:-0}" = 1 ]; then
-    export WALOGS_TORTURE_STRICT=1
+    export WALOGS_STRICT=1
 fi
 
 if ! command -v mkfs.ext4 >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -1,6 +1,6 @@
 //! The harnesses at CI scale. Each prints its one-line figure (run with `--nocapture` to see
 //! them) and fails on any violation that is not a known, reported core bug (those are
-//! listed in the line; `WALOGS_SIM_STRICT=1` counts them as failures too). The `lying_*`
+//! listed in the line; `WALOGS_STRICT=1`, or its older name `WALOGS_SIM_STRICT=1`, counts them as failures too). The `lying_*`
 //! tests prove the oracles can fail: a disk that ignores syncs must be caught.
 //!
 //! The classic workloads (appends, batches, rotation, checkpoint, reopen) and the

@@ -155,7 +155,7 @@ impl EnospcReport {
             return format!("enospc: SKIPPED: {why}");
         }
         let (tolerated, rest) =
-            crate::known::partition(self.violations.iter().map(|v| (v.clone(), ())));
+            crate::known::KNOWN.partition(self.violations.iter().map(|v| (v.clone(), ())));
         let per: Vec<String> = self
             .scenarios
             .iter()
@@ -179,7 +179,7 @@ impl EnospcReport {
             self.full_disk_reopens,
             self.acked_entries,
             rest.len(),
-            crate::known::tolerated_note(&tolerated),
+            walogs_testkit::known::tolerated_note(&tolerated),
             self.elapsed.as_secs_f64(),
         )
     }
