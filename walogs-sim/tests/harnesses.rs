@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use walogs_core::Durability;
 use walogs_sim::Lies;
-use walogs_sim::handle::HandleKind;
 use walogs_sim::harness::Tally;
 use walogs_sim::harness::bitrot::{self, BitRotConfig};
 use walogs_sim::harness::concurrent::{self, ConcurrentConfig};
 use walogs_sim::harness::faults::{self, FaultConfig};
 use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
+use walogs_testkit::handle::HandleKind;
 
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

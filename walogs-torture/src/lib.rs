@@ -33,7 +33,6 @@ pub mod group_child;
 pub mod group_kill;
 pub mod group_ledger;
 pub mod group_sweep;
-pub mod handle;
 pub mod kill;
 pub mod known;
 pub mod ledger;

@@ -36,7 +36,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use walogs_core::Durability;
-use walogs_sim::handle::HandleKind;
 use walogs_sim::harness::bitrot::{self, BitRotConfig};
 use walogs_sim::harness::concurrent::{self, ConcurrentConfig};
 use walogs_sim::harness::faults::{self, FaultConfig};
@@ -45,6 +44,7 @@ use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
 use walogs_sim::workload::{Op, parse_durability};
 use walogs_sim::{CallClass, FaultKind, FaultPlan, Lies};
+use walogs_testkit::handle::HandleKind;
 
 struct Args(HashMap<String, String>);
 
