@@ -214,16 +214,11 @@ pub fn all_workloads_over(alphabet: &[Op], max_len: usize) -> Vec<Vec<Op>> {
     out
 }
 
-/// A payload that names its operation index and is different at every byte position, so a
-/// misplaced or stale byte never matches by accident.
+/// The payload of part `part` of operation `op_index`: the test kit's named payload
+/// ([`walogs_testkit::payload::named`]), named `op<index>.<part>;`.
 pub fn payload(op_index: usize, part: usize, len: usize) -> Vec<u8> {
-    let seed = ((op_index as u64) << 8) | part as u64;
-    let mut r = crate::Rng::new(seed ^ 0x5EED);
-    let mut v = r.bytes(len);
-    let tag = format!("op{op_index}.{part};");
-    let n = tag.len().min(len);
-    v[..n].copy_from_slice(&tag.as_bytes()[..n]);
-    v
+    let key = ((op_index as u64) << 8) | part as u64;
+    walogs_testkit::payload::named(&format!("op{op_index}.{part};"), key ^ 0x5EED, len)
 }
 
 /// The entries operation `op` (the `i`-th of its workload) appends.
