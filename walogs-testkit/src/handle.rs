@@ -16,11 +16,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use walogs_core::{
-    Lsn, LsnRange, RecoveryReport, SharedWal, TailState, WalError, WalHandle, WalIter, WalOptions,
+    DurableCallback, Lsn, LsnRange, RecoveryReport, SharedWal, TailState, WalError, WalHandle,
+    WalIter, WalOptions,
 };
-
-/// A callback for [`DynWal::on_durable`].
-pub type Callback = Box<dyn FnOnce(Result<(), WalError>) + Send + 'static>;
 
 /// The dyn-compatible subset of [`WalHandle`] (see the core's documentation of each
 /// method; the harnesses use these). Entries of a batch are `Vec<u8>`s.
@@ -54,7 +52,7 @@ pub trait DynWal: Debug {
     /// `wait_durable`.
     fn wait_durable(&self, lsn: Lsn, timeout: Option<Duration>) -> Result<(), WalError>;
     /// `on_durable`.
-    fn on_durable(&self, lsn: Lsn, callback: Callback) -> Result<(), WalError>;
+    fn on_durable(&self, lsn: Lsn, callback: DurableCallback) -> Result<(), WalError>;
     /// `read`.
     fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError>;
     /// `read_range`.
@@ -128,7 +126,7 @@ impl<H: WalHandle + Debug + Any> DynWal for H {
     fn wait_durable(&self, lsn: Lsn, timeout: Option<Duration>) -> Result<(), WalError> {
         WalHandle::wait_durable(self, lsn, timeout)
     }
-    fn on_durable(&self, lsn: Lsn, callback: Callback) -> Result<(), WalError> {
+    fn on_durable(&self, lsn: Lsn, callback: DurableCallback) -> Result<(), WalError> {
         WalHandle::on_durable(self, lsn, callback)
     }
     fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
