@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Check that the walogs surfaces keep parity with the C library, as walogs-ffi/parity.txt
+# Check that the walogs surfaces (C, Python, Go, the CLI) keep parity with the C library, as walogs-ffi/parity.txt
 # says they should. It fails (exit 1, listing every problem) when
 #   - an exported walogs_* C function has no row in parity.txt, or a row names a function
 #     the library does not export, or names one twice;
@@ -9,6 +9,9 @@
 #     argument of its constructor (read from walogs/_walogs.pyi and the package's .py files);
 #   - a row's Go name (column 3) is not exported by the Go package (`go doc -all`): `Name` a
 #     function, type, constant or variable, `Type.Name` a method or struct field of Type;
+#   - a row's CLI name (column 4) is not part of the `walogs` command as declared in
+#     walogs-cli/src/cli.rs: `cmd` a subcommand, `cmd:--opt` an option of it, `--opt` a
+#     global option;
 #   - a column is `-` without a comment on its row saying why (an exemption must be explicit).
 # Several names in one column are separated by commas (each must exist).
 #
@@ -31,8 +34,9 @@ self_test() {
   scratch=$(mktemp -d)
   trap 'rm -rf "$scratch"' RETURN
   local pkg=bindings/python/python/walogs
-  mkdir -p "$scratch/walogs-ffi" "$scratch/include" "$scratch/$pkg" "$scratch/bindings/go"
+  mkdir -p "$scratch/walogs-ffi" "$scratch/include" "$scratch/$pkg" "$scratch/bindings/go" "$scratch/walogs-cli/src"
   cp "$here/walogs-ffi/parity.txt" "$scratch/walogs-ffi/"
+  cp "$here/walogs-cli/src/cli.rs" "$scratch/walogs-cli/src/"
   cp "$here/include/walogs.h" "$scratch/include/"
   cp "$here/$pkg"/*.py "$here/$pkg"/*.pyi "$scratch/$pkg/"
   cp "$here/bindings/go/go.mod" "$scratch/bindings/go/"
@@ -74,6 +78,8 @@ self_test() {
   mutate "Python method removed" "Wal.purge_up_to" $pkg/_walogs.pyi '/def purge_up_to\(/d'
   mutate "Python constructor argument removed" "Wal(file_mode=)" $pkg/_walogs.pyi '/^        file_mode: /d'
   mutate "Python public name removed" "CorruptError" $pkg/__init__.py '/^    "CorruptError",$/d'
+  mutate "CLI subcommand removed" "user-data" walogs-cli/src/cli.rs 's/^    UserData\(UserDataArgs\),$/    UserDatum(UserDataArgs),/'
+  mutate "CLI option removed" "purge:--up-to" walogs-cli/src/cli.rs 's/long = "up-to"/long = "up-to-lsn"/'
   mutate "exemption without a comment" "walogs_range_free" walogs-ffi/parity.txt 's/^(walogs_range_free .*[^ ]) +#.*$/\1/'
   return $failed
 }
@@ -89,8 +95,9 @@ lib=$ROOT/target/c/lib/libwalogs.so
 header=$ROOT/include/walogs.h
 pydir=$ROOT/bindings/python/python/walogs
 godir=$ROOT/bindings/go
+clirs=$ROOT/walogs-cli/src/cli.rs
 
-for f in "$parity" "$pydir/__init__.py" "$pydir/_walogs.pyi" "$godir/go.mod"; do
+for f in "$parity" "$pydir/__init__.py" "$pydir/_walogs.pyi" "$godir/go.mod" "$clirs"; do
   [[ -f $f ]] || { echo "check-parity: $f is missing" >&2; exit 1; }
 done
 command -v python3 >/dev/null || { echo "check-parity: python3 is needed" >&2; exit 1; }
@@ -110,11 +117,11 @@ fi
 go_doc=$(cd "$godir" && GOFLAGS= GOPROXY=off GOTOOLCHAIN=local go doc -all .)
 
 C_FUNCTIONS=$c_functions C_SOURCE=$c_source GO_DOC=$go_doc \
-  python3 - "$parity" "$pydir" <<'PY'
+  python3 - "$parity" "$pydir" "$clirs" <<'PY'
 import ast, os, re, sys
 from pathlib import Path
 
-parity_path, pydir = Path(sys.argv[1]), Path(sys.argv[2])
+parity_path, pydir, clirs = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 c_functions = set(os.environ["C_FUNCTIONS"].split())
 problems = []
 
@@ -126,13 +133,13 @@ for n, raw in enumerate(parity_path.read_text().splitlines(), 1):
     if not cols:
         continue
     where = f"parity.txt:{n}"
-    if len(cols) != 3:
-        problems.append(f"{where}: want 3 columns (C, Python, Go), found {len(cols)}: {raw.strip()}")
+    if len(cols) != 4:
+        problems.append(f"{where}: want 4 columns (C, Python, Go, CLI), found {len(cols)}: {raw.strip()}")
         continue
-    c, py, go = cols
+    c, py, go, cli = cols
     if c in rows:
         problems.append(f"{where}: {c} is listed twice")
-    rows[c] = (where, py, go, comment.strip())
+    rows[c] = (where, py, go, cli, comment.strip())
 
 for c in sorted(c_functions - rows.keys()):
     problems.append(f"{c}: exported C function with no row in parity.txt")
@@ -229,11 +236,52 @@ def go_has(name):
         return None if name in go_members else "not an exported method or field"
     return None if name in go_top else "not an exported identifier of the package"
 
+# ---- the CLI's subcommands and options (clap derive declarations in cli.rs) -----------------
+def kebab(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower().replace("_", "-")
+
+cli_src = clirs.read_text()
+structs = {}  # struct name -> set of long options
+for m in re.finditer(r"pub struct (\w+) \{(.*?)\n\}", cli_src, re.S):
+    opts = set()
+    attrs = []
+    for line in m.group(2).splitlines():
+        line = line.strip()
+        if line.startswith("#["):
+            attrs.append(line)
+        elif f := re.match(r"pub (\w+):", line):
+            attr = " ".join(attrs)
+            if named := re.search(r'long = "([\w-]+)"', attr):
+                opts.add("--" + named.group(1))
+            elif re.search(r"\blong\b", attr):
+                opts.add("--" + kebab(f.group(1)))
+            attrs = []
+        elif not line.startswith("///"):
+            attrs = []
+    structs[m.group(1)] = opts
+cli_global = set(structs.get("Cli", set())) | {"--help"}
+if re.search(r'#\[command\([^]]*\bversion\b', cli_src):
+    cli_global.add("--version")
+cli_commands = {}
+enum = re.search(r"pub enum Command \{(.*?)\n\}", cli_src, re.S)
+for v in re.finditer(r"^    (\w+)\((\w+)\),$", enum.group(1) if enum else "", re.M):
+    cli_commands[kebab(v.group(1))] = structs.get(v.group(2), set()) | cli_global
+
+def cli_has(name):
+    if name.startswith("--"):
+        return None if name in cli_global else "not a global option of walogs"
+    cmd, _, opt = name.partition(":")
+    if cmd not in cli_commands:
+        return f"walogs has no subcommand {cmd}"
+    if opt and opt not in cli_commands[cmd]:
+        return f"walogs {cmd} has no option {opt}"
+    return None
+
 # ---- the rows against the surfaces ----------------------------------------------------------
-checked = {"Python": 0, "Go": 0}
-exempt = {"Python": 0, "Go": 0}
-for c, (where, py, go, comment) in sorted(rows.items()):
-    for surface, col, has in (("Python", py, python_has), ("Go", go, go_has)):
+checked = {"Python": 0, "Go": 0, "CLI": 0}
+exempt = {"Python": 0, "Go": 0, "CLI": 0}
+for c, (where, py, go, cli, comment) in sorted(rows.items()):
+    for surface, col, has in (("Python", py, python_has), ("Go", go, go_has), ("CLI", cli, cli_has)):
         if col == "-":
             if not comment:
                 problems.append(f"{where}: {c}: '-' for {surface} without a comment saying why")
@@ -251,6 +299,6 @@ if problems:
         print(f"  {p}", file=sys.stderr)
     sys.exit(1)
 print(f"check-parity: {len(c_functions)} C functions ({os.environ['C_SOURCE']}), all in parity.txt; "
-      f"{checked['Python']} Python names and {checked['Go']} Go names found; "
-      f"{exempt['Python']} Python and {exempt['Go']} Go exemptions with a reason")
+      f"{checked['Python']} Python, {checked['Go']} Go and {checked['CLI']} CLI names found; "
+      f"{exempt['Python']} Python, {exempt['Go']} Go and {exempt['CLI']} CLI exemptions with a reason")
 PY

@@ -13,6 +13,10 @@ bad = 0
 for lang, block in blocks:
     src = open(programs[lang]).read()
     lines = [" ".join(l.split()) for l in block.strip("\n").split("\n")]
+    if not any(lines):
+        print(f"README {lang} block is empty", file=sys.stderr)
+        bad += 1
+        continue
     body = [" ".join(l.split()) for l in src.split("\n")]
     # the block's lines must appear in the program, in order and contiguous
     n = len(lines)
@@ -20,5 +24,8 @@ for lang, block in blocks:
         print(f"README {lang} block is not an excerpt of {programs[lang]}:\n{block}", file=sys.stderr)
         bad += 1
 print(f"README quickstarts: {len(blocks)} blocks checked against their programs, {bad} differ")
+if {lang for lang, _ in blocks} != set(programs):
+    print(f"README must show a block of each of {sorted(programs)}", file=sys.stderr)
+    bad += 1
 sys.exit(1 if bad else 0)
 PY

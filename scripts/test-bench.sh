@@ -54,7 +54,22 @@ for label in \
     "walogs 0.1 Wal::append durable, 4 KiB" \
     "okaywal commit, 1 thread, 128 B" \
     "okaywal commit, 4 threads, 128 B" \
-    "okaywal commit, 16 threads, 128 B"; do
+    "okaywal commit, 16 threads, 128 B" \
+    "nano-wal append durable=true, 1 thread, 128 B" \
+    "nano-wal append durable=true, 4 threads, 128 B" \
+    "nano-wal append durable=true, 16 threads, 128 B" \
+    "nano-wal append_batch durable=true, 64x1 KiB" \
+    "nano-wal append durable=false, 128 B" \
+    "walrus-rust append_for_topic SyncEach, 1 thread, 128 B" \
+    "walrus-rust append_for_topic SyncEach, 4 threads, 128 B" \
+    "walrus-rust append_for_topic SyncEach, 16 threads, 128 B" \
+    "walrus-rust batch_append_for_topic SyncEach, 64x1 KiB" \
+    "walrus-rust append_for_topic NoFsync, 128 B" \
+    "raft-engine write(sync=true), 1 thread, 128 B" \
+    "raft-engine write(sync=true), 4 threads, 128 B" \
+    "raft-engine write(sync=true), 16 threads, 128 B" \
+    "raft-engine write(sync=true), 64x1 KiB batch" \
+    "raft-engine write(sync=false), 128 B"; do
     need "$label"
     # The row must carry figures: ops/s, MB/s, us/op, spread.
     if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+%'; then
@@ -69,11 +84,66 @@ for label in \
     "raw read(2) of the segment files" \
     "walogs-core Wal::open + cursor_from(first)" \
     "walogs-core Wal::open + iter()" \
+    "raft-engine Engine::open + fetch_entries_to, same entries" \
+    "walrus-rust open + batch_read_for_topic, same entries" \
+    "nano-wal open + read everything, same entries" \
     "iter_from(lsn) + first next()" \
     "cursor_from(lsn) + first next_entry()" \
     "read(lsn)"; do
     need "$label"
 done
+
+# Peer recovery rows carry figures (nano-wal's row is a reason: it has no reader).
+for label in \
+    "raft-engine Engine::open + fetch_entries_to, same entries" \
+    "walrus-rust open + batch_read_for_topic, same entries"; do
+    if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+\.[0-9] +[0-9]+\.[0-9] +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+$'; then
+        echo "test-bench: no figures on the row: $label" >&2
+        fail=1
+    fi
+done
+if ! grep -qF "nano-wal open + read everything, same entries" "$out" ||
+    ! grep -F "nano-wal open + read everything, same entries" "$out" | grep -qF "not measured: "; then
+    echo "test-bench: nano-wal recovery row without its reason" >&2
+    fail=1
+fi
+
+# Cold cache: the figures, or the reason they are missing.
+if grep -qF "cold: not measured (needs root)" "$out"; then
+    echo "test-bench: (cold cache not measured: not root)"
+else
+    for label in "raw read(2), cold cache" "walogs-core Wal::open + cursor_from(first), cold cache"; do
+        if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+$'; then
+            echo "test-bench: no figures on the row: $label" >&2
+            fail=1
+        fi
+    done
+    if ! grep -qE '^cold: open \+ iterate \(cursor_from\) / raw read\(2\) = [0-9]+\.[0-9]+x' "$out"; then
+        echo "test-bench: no cold ratio" >&2
+        fail=1
+    fi
+fi
+
+# Point reads: p50, p99, count on every measured row; walrus-rust gives its reason.
+for label in \
+    "raw pread of the frame (open fd), 1 KiB one by one" \
+    "walogs-core Wal::read, 1 KiB one by one" \
+    "raw pread of the frame (open fd), 128 B by append_many x50000" \
+    "walogs-core Wal::read, 128 B by append_many x50000" \
+    "walogs-core SharedWal::read alone, 1 KiB one by one" \
+    "walogs-core SharedWal::read beside 8 durable appenders, 1 KiB one by one" \
+    "nano-wal read_at(kept EntryRef), 1 KiB one by one" \
+    "raft-engine get_entry(region, index), 1 KiB one by one"; do
+    need "$label"
+    if ! grep -F -- "$label" "$out" | grep -qE ' [0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2} +[0-9]+ '; then
+        echo "test-bench: no latencies on the row: $label" >&2
+        fail=1
+    fi
+done
+if ! grep -F "walrus-rust point read, 1 KiB one by one" "$out" | grep -qF "not measured: "; then
+    echo "test-bench: walrus-rust point-read row without its reason" >&2
+    fail=1
+fi
 
 # Every target, with a number and a verdict.
 for target in \
@@ -89,18 +159,33 @@ for target in \
     "group commit 16 threads / raw group commit" \
     "group commit 16 threads / okaywal 16 threads" \
     "open + iterate (cursor_from) / raw read(2), warm cache" \
-    "open + iterate (cursor_from) peak memory (VmHWM)" \
+    "open + iterate (cursor_from) memory added (VmHWM growth)" \
     "open + iterate (iter) / raw read(2), warm cache" \
-    "open + iterate (iter) peak memory (VmHWM)" \
+    "open + iterate (iter) memory added (VmHWM growth)" \
     "start at a middle LSN, iter_from (median)" \
     "start at a middle LSN, cursor_from (median)" \
-    "start at a middle LSN, read (median)"; do
+    "start at a middle LSN, read (median)" \
+    "point read p50, appended one by one / raw pread" \
+    "point read p99, appended one by one / raw pread" \
+    "point read p50, append_many / raw pread" \
+    "point read p99, append_many / raw pread" \
+    "point read p99 beside 8 durable appenders / alone"; do
     if ! grep -F -- "$target" "$out" | grep -qE '[0-9]+\.[0-9]+(x| MiB| ms) .*(PASS|MISS)$'; then
         echo "test-bench: target without a figure and verdict: $target" >&2
         fail=1
     fi
 done
-need "18 targets, "
+need "23 targets, "
+
+# The plot: written where the run says, an SVG with one line per system.
+plot="$(sed -n 's/^plot: //p' "$out")"
+if [ -z "$plot" ] || ! head -c 4 "$plot" | grep -qF "<svg"; then
+    echo "test-bench: no SVG plot at '$plot'" >&2
+    fail=1
+elif [ "$(grep -c '<polyline' "$plot")" -ne 6 ]; then
+    echo "test-bench: the plot does not have 6 lines" >&2
+    fail=1
+fi
 
 if grep -qiE '(^|[^a-z])(nan|inf)([^a-z]|$)' "$out"; then
     echo "test-bench: NaN or inf in the output" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test the Go package (bindings/go, cgo over libwalogs.so): build the library (make lib),
-# the parity check of the C, Python and Go surfaces (scripts/check-parity.sh, and its
+# the parity check of the C, Python, Go and CLI surfaces (scripts/check-parity.sh, and its
 # self-test: removing a name makes it fail), gofmt, go vet, `go test -race` (every method
 # and error, log control, durability waits and callbacks, damage as data, file modes and
 # unsafe files, 16-goroutine group commit, Close racing every call, use after Close,
@@ -10,8 +10,14 @@
 # the Raft log-control walkthrough with its exact output), then a short benchmark run
 # printing the figures: no-fsync Append and a bare getter per call, no-fsync Append vs the
 # Rust path measured in the same run, durable appends from 1 and 16 goroutines. Standard
-# library only: no module downloads (GOPROXY=off). Idempotent; runs from any directory;
-# exits non-zero on any failure.
+# library only: no module downloads (GOPROXY=off). Then bindings/go/raftstore, the
+# hashicorp/raft log store on walogs, a module of its own: gofmt, go vet, `go test -race`
+# (its unit tests, bad input, readers racing a writer, a SIGKILLed writer, a 3-node raft
+# cluster), and go vet of its benchmark module;
+# these two modules need hashicorp/raft (and for the benchmark raft-boltdb and raft-wal),
+# fetched from the Go module proxy (RAFTSTORE_GOPROXY overrides it; checked against their
+# go.sum) unless already in the module cache. Idempotent; runs from any directory; exits
+# non-zero on any failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -51,7 +57,7 @@ fi
 ls target/c/lib/libwalogs.so >/dev/null
 
 # ---- parity of the surfaces -----------------------------------------------------------------
-step "scripts/check-parity.sh (every exported C function has its Python and Go names, or a reason)"
+step "scripts/check-parity.sh (every exported C function has its Python, Go and CLI names, or a reason)"
 scripts/check-parity.sh
 scripts/check-parity.sh --self-test
 echo "check-parity: 2 passed, 0 failed" | tee -a "$LOG"
@@ -175,6 +181,32 @@ step "Go vs Rust per-call overhead, alternating batches in one run"
 cargo build --release --quiet -p walogs-ffi --example bench_overhead
 (cd examples/go && go build -o "$OUT/bench_overhead" ./bench_overhead)
 "$OUT/bench_overhead" -n 20000 -rounds 21 -dir "$OUT" "$ROOT/target/release/examples/bench_overhead"
+
+# ---- raftstore -------------------------------------------------------------------------------
+# A module of its own (bindings/go/raftstore, not under bindings/go's ./...), needing
+# hashicorp/raft: the one step that may download modules. vet runs with -race so that it
+# reuses the race build of the dependencies that go test makes (a cold build of raft and its
+# codec is most of this step's time).
+step "bindings/go/raftstore: gofmt -l, go vet, go test -race (hashicorp/raft log store; 3-node cluster)"
+RAFT_PROXY=${RAFTSTORE_GOPROXY:-https://proxy.golang.org}
+unformatted=$(gofmt -l bindings/go/raftstore)
+if [[ -n $unformatted ]]; then
+  echo "not gofmt'ed:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+if ! (cd bindings/go/raftstore && GOPROXY=$RAFT_PROXY go mod download &&
+  GOPROXY=$RAFT_PROXY go test -race -count=1 -v ./... &&
+  go vet -race ./... &&
+  cd bench && GOPROXY=$RAFT_PROXY go mod download && go vet -race ./...) >"$OUT/raftstore-test.log" 2>&1; then
+  cat "$OUT/raftstore-test.log" >&2
+  echo "raftstore: go test -race / go vet failed" >&2
+  exit 1
+fi
+grep -E '^(--- |ok |FAIL)' "$OUT/raftstore-test.log"
+pass=$(grep -c -- '^--- PASS' "$OUT/raftstore-test.log" || true)
+fail=$(grep -c -- '^--- FAIL' "$OUT/raftstore-test.log" || true)
+echo "raftstore: $pass passed, $fail failed" | tee -a "$LOG"
 
 # ---- summary ---------------------------------------------------------------------------------
 passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')

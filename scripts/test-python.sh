@@ -80,6 +80,16 @@ print(f"walogs {walogs.__version__}: {', '.join(tags)}; {pkg}")
 EOF
 )
 
+step "the README's Python quickstart runs as printed (on a scratch directory)"
+readme_dir=$(mktemp -d)
+python3 - "$readme_dir" <<'EOF' | (cd /tmp && "$PY" -)
+import re, sys
+blocks = re.findall(r"```python\n(.*?)```", open("README.md").read(), re.S)
+assert len(blocks) == 1 and blocks[0].strip(), f"README must hold one Python quickstart, found {len(blocks)}"
+print(blocks[0].replace('"/tmp/pywal"', repr(sys.argv[1] + "/pywal")))
+EOF
+rm -rf "$readme_dir"
+
 # ---- 3. pytest -----------------------------------------------------------------------------
 step "pytest bindings/python/tests (typing checks included; skips fail)"
 (cd "$PKG" && WALOGS_NO_SKIP=1 "$PY" -m pytest tests -q -p no:cacheprovider --durations=5)

@@ -9,4 +9,5 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 cargo test --workspace --locked --exclude walogs-sim --exclude walogs-torture
 cargo run -q --locked -p walogs-core --example quickstart
+cargo run -q --locked -p walogs-openraft --example raft_kv -- --short
 bash scripts/check-readme.sh

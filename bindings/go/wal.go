@@ -288,22 +288,42 @@ func (w *WAL) IsReadOnly() (bool, error) {
 }
 
 // Read returns a copy of entry lsn. ErrLSNOutOfRange when lsn was purged, checkpointed or
-// truncated away or not written yet. Works on read-only and poisoned WALs.
+// truncated away or not written yet. Works on read-only and poisoned WALs. Costs one C call
+// and one copy for an entry of up to 64 KiB (read into a pooled buffer); a longer entry is
+// read twice (the first call learns its length).
 func (w *WAL) Read(lsn uint64) ([]byte, error) {
-	buf := make([]byte, 256)
+	// One C call for entries up to readScratchSize: read into pooled scratch, copy out exactly
+	// the entry. Longer entries learn their length from the first call and are read again.
+	sp := readScratch.Get().(*[]byte)
+	n, err := w.readInto("Read", lsn, *sp)
+	if err == nil {
+		out := make([]byte, n)
+		copy(out, (*sp)[:n])
+		readScratch.Put(sp)
+		return out, nil
+	}
+	readScratch.Put(sp)
 	for {
-		n, err := w.readInto("Read", lsn, buf)
-		if err == nil {
-			return buf[:n:n], nil
-		}
 		if e, ok := err.(*Error); !ok || e.Code != CodeBufferTooSmall {
 			return nil, err
 		}
-		// The entry was longer than buf: try again with exactly its size (and again if a
-		// concurrent truncate and append replaced it with a longer one meanwhile).
-		buf = make([]byte, n)
+		// The entry was longer than the buffer: try again with exactly its size (and again if
+		// a concurrent truncate and append replaced it with a longer one meanwhile).
+		buf := make([]byte, n)
+		n, err = w.readInto("Read", lsn, buf)
+		if err == nil {
+			return buf[:n:n], nil
+		}
 	}
 }
+
+// readScratchSize is the scratch buffer Read tries first (pooled, one per concurrent Read).
+const readScratchSize = 64 << 10
+
+var readScratch = sync.Pool{New: func() any {
+	b := make([]byte, readScratchSize)
+	return &b
+}}
 
 // ReadInto reads entry lsn into buf and returns its length. When buf is too small it
 // returns the length needed and an error matching ErrBufferTooSmall, leaving buf untouched.

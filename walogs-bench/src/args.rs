@@ -9,12 +9,18 @@ use crate::error::{BenchError, Result};
 /// pass and its peak memory in a fresh process.
 pub const CHILD_SUBCOMMAND: &str = "__read-pass";
 
+/// The name of the hidden subcommand that runs one peer measurement in a fresh process (for
+/// peers that keep process-global state); its arguments are parsed by
+/// [`crate::peers::child_main`].
+pub const PEER_SUBCOMMAND: &str = "__peer";
+
 /// Usage text printed by `--help`.
 pub const USAGE: &str = "\
-walogs-bench: walogs-core vs raw write+fdatasync baselines, walogs 0.1 and okaywal, one run, one disk
+walogs-bench: walogs-core vs raw write+fdatasync baselines, walogs 0.1, okaywal, nano-wal,
+walrus-rust and raft-engine, one run, one disk
 
 USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib N]
-                    [--entry-size BYTES] [--keep]
+                    [--entry-size BYTES] [--keep] [--only KEYS] [--plot PATH]
 
   --quick            tiny sizes for a smoke test (0.05 s rounds, 1 round, 16 MiB log)
   --dir PATH         put the files under PATH (default: <repo>/target/walogs-bench)
@@ -25,6 +31,8 @@ USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib
   --keep             keep the files instead of deleting them at the end
   --only KEYS        run only the write cases whose key starts with one of the comma-separated
                      KEYS (e.g. core.group,raw.group), print their table and stop (for profiling)
+  --plot PATH        where to write the SVG plot of durable append throughput vs threads
+                     (default: <repo>/target/bench/throughput.svg)
 ";
 
 /// Settings of a benchmark run.
@@ -46,6 +54,8 @@ pub struct RunArgs {
     pub keep: bool,
     /// Key prefixes of the only write cases to run (empty: everything).
     pub only: Vec<String>,
+    /// Where the throughput plot goes (`None`: the default path).
+    pub plot: Option<PathBuf>,
 }
 
 /// What one read pass in the child process does.
@@ -97,6 +107,8 @@ pub enum Command {
         /// The WAL directory.
         dir: PathBuf,
     },
+    /// (Hidden) one peer measurement; the arguments after the subcommand.
+    Peer(Vec<String>),
 }
 
 fn value<'a>(it: &mut impl Iterator<Item = &'a String>, flag: &str) -> Result<&'a str> {
@@ -124,6 +136,9 @@ pub fn parse(args: &[String]) -> Result<Command> {
             dir: PathBuf::from(dir),
         });
     }
+    if args.first().map(String::as_str) == Some(PEER_SUBCOMMAND) {
+        return Ok(Command::Peer(args[1..].to_vec()));
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let mut run = RunArgs {
         dir: None,
@@ -134,6 +149,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         quick,
         keep: false,
         only: Vec::new(),
+        plot: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -142,6 +158,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
             "--quick" => {}
             "--keep" => run.keep = true,
             "--dir" => run.dir = Some(PathBuf::from(value(&mut it, a)?)),
+            "--plot" => run.plot = Some(PathBuf::from(value(&mut it, a)?)),
             "--seconds" => {
                 let s: f64 = number(value(&mut it, a)?, a)?;
                 if !(0.001..=600.0).contains(&s) {
@@ -245,6 +262,7 @@ mod tests {
             &["--entry-size", "99999999999"],
             &["--frobnicate"],
             &["--only", ","],
+            &["--plot"],
             &[CHILD_SUBCOMMAND, "raw"],
             &[CHILD_SUBCOMMAND, "sideways", "/d"],
         ] {
@@ -262,5 +280,13 @@ mod tests {
             }
         );
         assert_eq!(p(&["--help"]).unwrap(), Command::Help);
+        assert_eq!(
+            p(&[PEER_SUBCOMMAND, "walrus-write", "/d"]).unwrap(),
+            Command::Peer(vec!["walrus-write".into(), "/d".into()])
+        );
+        assert_eq!(
+            run(&["--plot", "/tmp/p.svg"]).plot,
+            Some(PathBuf::from("/tmp/p.svg"))
+        );
     }
 }

@@ -5,10 +5,15 @@ use std::time::Duration;
 
 use crate::args::{ReadMode, RunArgs};
 use crate::biglog::{self, BigLog, MidStart};
+use crate::cold::{self, ColdPasses};
 use crate::error::{BenchError, Result};
+use crate::peers::PeerReads;
+use crate::peers::reads::{self as peer_reads, Plan};
+use crate::plot;
+use crate::pointreads::{self, BesideAppenders, PairedReads};
 use crate::rawio::{fs_name, syncfs};
 use crate::readpass::{self, PassResult};
-use crate::report::{self, Goal, ReadRow, TargetRow};
+use crate::report::{self, Goal, PointRow, ReadRow, TargetRow};
 use crate::stats::{Sample, median, paired_ratio};
 use crate::workdir::{Scratch, default_parent};
 use crate::write_suite::{self, Measured, keys};
@@ -22,6 +27,24 @@ fn write_budget(quick: bool) -> u64 {
 /// How many LSNs the middle-start measurement samples.
 fn mid_samples(quick: bool) -> usize {
     if quick { 20 } else { 200 }
+}
+
+/// How many random entries each point-read measurement reads.
+fn point_samples(quick: bool) -> usize {
+    if quick { 2_000 } else { 20_000 }
+}
+
+/// Size of the `append_many` log: a quarter of the read log, at least 1 MiB, at most 256 MiB.
+fn many_log_bytes(log_mib: u64) -> u64 {
+    (log_mib / 4).clamp(1, 256) << 20
+}
+
+/// The walogs point-read measurements.
+struct Points {
+    one_by_one: PairedReads,
+    many: PairedReads,
+    many_log: pointreads::ManyLog,
+    beside: BesideAppenders,
 }
 
 /// Run everything and print the tables.
@@ -85,11 +108,201 @@ pub fn run(args: &RunArgs) -> Result<()> {
     );
     let reads = read_passes(&log, args.rounds)?;
     let mid = biglog::mid_start(&log, mid_samples(args.quick))?;
-    let read_rows = print_read_tables(&log, &reads, &mid)?;
+    eprintln!("read passes (cold cache)...");
+    let cold = cold::passes(&log, args.rounds.min(3))?;
+    let points = point_reads(dir, &log, args)?;
+    let peers = peer_reads::run(
+        dir,
+        Plan {
+            entries: log.entries,
+            entry_size: log.entry_size,
+            rounds: args.rounds,
+            samples: point_samples(args.quick),
+        },
+    )?;
+    let read_rows = print_read_tables(&log, &reads, &mid, &peers)?;
+    print_cold(&log, cold.as_ref())?;
+    print_points(&log, &points, &peers);
 
-    let targets = targets(&writes, &read_rows, &mid)?;
+    let targets = targets(&writes, &read_rows, &mid, &points)?;
     report::print_targets(&targets);
+
+    let path = args.plot.clone().unwrap_or_else(plot::default_path);
+    plot::write(
+        &path,
+        &plot::render(&plot_title(), &PLOT_THREADS, &plot_series(&writes)),
+    )?;
+    println!();
+    println!(
+        "plot: {}",
+        path.canonicalize()
+            .unwrap_or_else(|_| path.clone())
+            .display()
+    );
     Ok(())
+}
+
+/// Thread counts on the plot's x axis.
+const PLOT_THREADS: [usize; 3] = [1, 4, 16];
+
+fn plot_title() -> String {
+    "durable appends of 128 B: throughput vs writer threads (median round)".into()
+}
+
+/// One plot line per system, from the write measurements (the 1-thread point of the raw
+/// group commit is one pwrite + fdatasync per append into a fallocate'd file).
+fn plot_series(writes: &[Measured]) -> Vec<plot::Series> {
+    use keys::*;
+    let ops = |k: &str| {
+        writes
+            .iter()
+            .find(|m| m.key == k)
+            .and_then(|m| m.summary.as_ref())
+            .map(|s| s.ops_per_sec())
+    };
+    [
+        (
+            "walogs-core SharedWal",
+            [CORE_SHARED_1, CORE_GROUP_4, CORE_GROUP_16],
+        ),
+        (
+            "raw group commit",
+            [RAW_FALLOC_128, RAW_GROUP_4, RAW_GROUP_16],
+        ),
+        ("okaywal", [OKAY_1, OKAY_4, OKAY_16]),
+        ("nano-wal", [NANO_1, NANO_4, NANO_16]),
+        ("walrus-rust", [WALRUS_1, WALRUS_4, WALRUS_16]),
+        ("raft-engine", [RAFT_1, RAFT_4, RAFT_16]),
+    ]
+    .into_iter()
+    .map(|(name, ks)| plot::Series {
+        name: name.into(),
+        points: PLOT_THREADS
+            .iter()
+            .zip(ks)
+            .map(|(&t, k)| (t, ops(k)))
+            .collect(),
+    })
+    .collect()
+}
+
+/// walogs point reads: the big log, an `append_many` log, and beside durable appenders (last:
+/// the appenders grow the big log).
+fn point_reads(dir: &std::path::Path, log: &BigLog, args: &RunArgs) -> Result<Points> {
+    let samples = point_samples(args.quick);
+    eprintln!("point reads ({samples} random entries each)...");
+    let one_by_one = pointreads::one_by_one(log, samples)?;
+    let many_dir = dir.join("many");
+    let many_log = pointreads::create_many(&many_dir, many_log_bytes(args.log_mib))?;
+    syncfs(dir)?;
+    let many = pointreads::many(&many_dir, &many_log, samples)?;
+    std::fs::remove_dir_all(&many_dir).map_err(|e| BenchError::Io {
+        what: "remove the append_many log".into(),
+        source: e,
+    })?;
+    let beside = pointreads::beside_appenders(log, samples)?;
+    Ok(Points {
+        one_by_one,
+        many,
+        many_log,
+        beside,
+    })
+}
+
+fn print_cold(log: &BigLog, cold: Option<&ColdPasses>) -> Result<()> {
+    let Some(cold) = cold else {
+        println!();
+        println!("cold: not measured (needs root)");
+        return Ok(());
+    };
+    let size = format!("{:.0} MiB", log.file_bytes as f64 / (1u64 << 20) as f64);
+    let raw = read_row(&format!("raw read(2), cold cache, {size}"), log, &cold.raw)?;
+    let cur = read_row(
+        &format!("walogs-core Wal::open + cursor_from(first), cold cache, {size}"),
+        log,
+        &cold.cursor,
+    )?;
+    report::print_reads(
+        &format!(
+            "open + iterate, cold page cache (dropped before each pass; median of {} passes)",
+            cold.raw.len()
+        ),
+        &[raw.clone(), cur.clone()],
+        &[],
+    );
+    println!(
+        "cold: open + iterate (cursor_from) / raw read(2) = {:.2}x the raw speed (info)",
+        raw.total_ms / cur.total_ms
+    );
+    Ok(())
+}
+
+fn print_points(log: &BigLog, p: &Points, peers: &[PeerReads]) {
+    let one = format!("{} one by one", write_suite::size(log.entry_size));
+    let many = format!(
+        "{} by append_many x{}",
+        write_suite::size(pointreads::MANY_ENTRY),
+        pointreads::MANY_PER_CALL,
+    );
+    let mut rows = vec![
+        PointRow {
+            label: format!("raw pread of the frame (open fd), {one}"),
+            lat: Ok(p.one_by_one.raw),
+            base: None,
+            note: String::new(),
+        },
+        PointRow {
+            label: format!("walogs-core Wal::read, {one}"),
+            lat: Ok(p.one_by_one.read),
+            base: Some(p.one_by_one.raw),
+            note: "x = vs raw pread".into(),
+        },
+        PointRow {
+            label: format!("raw pread of the frame (open fd), {many}"),
+            lat: Ok(p.many.raw),
+            base: None,
+            note: String::new(),
+        },
+        PointRow {
+            label: format!("walogs-core Wal::read, {many}"),
+            lat: Ok(p.many.read),
+            base: Some(p.many.raw),
+            note: "x = vs raw pread".into(),
+        },
+        PointRow {
+            label: format!("walogs-core SharedWal::read alone, {one}"),
+            lat: Ok(p.beside.alone),
+            base: None,
+            note: String::new(),
+        },
+        PointRow {
+            label: format!(
+                "walogs-core SharedWal::read beside {} durable appenders, {one}",
+                pointreads::APPENDERS
+            ),
+            lat: Ok(p.beside.beside),
+            base: Some(p.beside.alone),
+            note: format!(
+                "x = vs alone; {:.0} appends/s meanwhile",
+                p.beside.append_ops_per_sec
+            ),
+        },
+    ];
+    for peer in peers {
+        rows.push(PointRow {
+            label: format!("{} {}, {one}", peer.peer, peer.point_how),
+            lat: peer.point.clone(),
+            base: peer.point.as_ref().ok().map(|_| p.one_by_one.raw),
+            note: "x = vs raw pread of walogs' frame".into(),
+        });
+    }
+    report::print_points(
+        &format!(
+            "point reads of random entries of a warm log (microseconds; each read checked; the append_many log: {} entries in {} calls)",
+            p.many_log.entries, p.many_log.calls
+        ),
+        &rows,
+    );
 }
 
 /// Rounds of raw / cursor / iter passes, interleaved, each in a fresh child process, after
@@ -166,6 +379,23 @@ fn read_row(label: &str, log: &BigLog, passes: &[PassResult]) -> Result<ReadRow>
     })
 }
 
+fn peer_row(label: &str, passes: &[crate::peers::Recovery]) -> Result<ReadRow> {
+    let m = peer_reads::median_pass(passes)?;
+    let total_ms = ms(m.total);
+    Ok(ReadRow {
+        label: label.to_string(),
+        total_ms,
+        open_ms: ms(m.open),
+        gb_per_sec: (total_ms > 0.0).then(|| m.bytes as f64 / (total_ms / 1e3) / 1e9),
+        peak_mib: mib(passes.iter().map(|p| p.hwm_end_kib).max().unwrap_or(0)),
+        increase_mib: mib(passes
+            .iter()
+            .map(|p| p.hwm_end_kib.saturating_sub(p.hwm_start_kib))
+            .max()
+            .unwrap_or(0)),
+    })
+}
+
 /// The read rows, keyed "raw", "cursor", "iter", "idle".
 struct ReadRows {
     rows: HashMap<&'static str, ReadRow>,
@@ -175,6 +405,7 @@ fn print_read_tables(
     log: &BigLog,
     reads: &HashMap<&'static str, Vec<PassResult>>,
     mid: &MidStart,
+    peers: &[PeerReads],
 ) -> Result<ReadRows> {
     let size = format!("{:.0} MiB", log.file_bytes as f64 / (1u64 << 20) as f64);
     let labels = [
@@ -205,9 +436,18 @@ fn print_read_tables(
         ordered.push(row.clone());
         rows.insert(key, row);
     }
+    let mut missing = Vec::new();
+    for p in peers {
+        let label = format!("{} {}, same entries", p.peer, p.recovery_how);
+        match &p.recovery {
+            Ok(passes) => ordered.push(peer_row(&label, passes)?),
+            Err(why) => missing.push((label, why.clone())),
+        }
+    }
     report::print_reads(
-        "open + iterate, warm page cache (median time; peak = highest VmHWM; +MiB = growth during the pass)",
+        "open + iterate, warm page cache (median time; GB/s of walogs' segment files, of payload for peers; peak = highest VmHWM; +MiB = growth during the pass)",
         &ordered,
+        &missing,
     );
     let lat = |v: &[f64]| {
         (
@@ -241,7 +481,12 @@ fn rounds<'a>(writes: &'a [Measured], key: &str) -> Result<&'a [Sample]> {
         .ok_or_else(|| BenchError::Check(format!("no measurement {key}")))
 }
 
-fn targets(writes: &[Measured], reads: &ReadRows, mid: &MidStart) -> Result<Vec<TargetRow>> {
+fn targets(
+    writes: &[Measured],
+    reads: &ReadRows,
+    mid: &MidStart,
+    points: &Points,
+) -> Result<Vec<TargetRow>> {
     let mut t = Vec::new();
     let mut ratio = |what: String, num: &str, den: &str, goal: Goal| -> Result<()> {
         t.push(TargetRow {
@@ -334,8 +579,10 @@ fn targets(writes: &[Measured], reads: &ReadRows, mid: &MidStart) -> Result<Vec<
             goal: Goal::AtLeast(0.3),
         });
         t.push(TargetRow {
-            what: format!("open + iterate ({what}) peak memory (VmHWM)"),
-            value: r.peak_mib,
+            // What recovery and iteration add to the process (VmHWM growth over the pass:
+            // the sparse index, buffers), not the process's own baseline.
+            what: format!("open + iterate ({what}) memory added (VmHWM growth)"),
+            value: r.increase_mib,
             unit: " MiB",
             goal: Goal::AtMost(8.0),
         });
@@ -352,5 +599,27 @@ fn targets(writes: &[Measured], reads: &ReadRows, mid: &MidStart) -> Result<Vec<
             goal: Goal::AtMost(1.0),
         });
     }
+    for (what, r) in [
+        ("appended one by one", &points.one_by_one),
+        ("append_many", &points.many),
+    ] {
+        for (pct, v) in [("p50", r.p50_ratio()), ("p99", r.p99_ratio())] {
+            t.push(TargetRow {
+                what: format!("point read {pct}, {what} / raw pread"),
+                value: v,
+                unit: "x",
+                goal: Goal::AtMost(3.0),
+            });
+        }
+    }
+    t.push(TargetRow {
+        what: format!(
+            "point read p99 beside {} durable appenders / alone",
+            pointreads::APPENDERS
+        ),
+        value: points.beside.beside.p99 / points.beside.alone.p99,
+        unit: "x",
+        goal: Goal::AtMost(2.0),
+    });
     Ok(t)
 }

@@ -32,6 +32,16 @@ pub enum BenchError {
         /// The error walogs 0.1 returned.
         source: walogs01::WalError,
     },
+    /// A peer library (nano-wal, walrus-rust, raft-engine) returned an error.
+    #[error("{peer}, {what}: {message}")]
+    Peer {
+        /// The peer.
+        peer: &'static str,
+        /// The step that failed.
+        what: String,
+        /// The error the peer returned, as it displays itself.
+        message: String,
+    },
     /// A child process (the memory measurement) failed or printed something unexpected.
     #[error("child process: {0}")]
     Child(String),
@@ -81,6 +91,22 @@ impl<T> Context<T> for std::result::Result<T, walogs01::WalError> {
         self.map_err(|source| BenchError::V01 {
             what: what.into(),
             source,
+        })
+    }
+}
+
+/// Attach the peer's name and the failing step to an error of a peer library.
+pub trait PeerContext<T> {
+    /// Turn the error into a [`BenchError::Peer`].
+    fn peer_ctx(self, peer: &'static str, what: impl Into<String>) -> Result<T>;
+}
+
+impl<T, E: std::fmt::Display> PeerContext<T> for std::result::Result<T, E> {
+    fn peer_ctx(self, peer: &'static str, what: impl Into<String>) -> Result<T> {
+        self.map_err(|e| BenchError::Peer {
+            peer,
+            what: what.into(),
+            message: e.to_string(),
         })
     }
 }

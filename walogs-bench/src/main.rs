@@ -1,6 +1,7 @@
 //! walogs-bench: measures walogs-core against raw `write`/`pwrite` + `fdatasync` baselines,
-//! a raw group commit, the published walogs 0.1 crate and okaywal, in one run on one disk,
-//! and prints the figures, the ratios and the issue-4 targets (PASS/MISS).
+//! a raw group commit, the published walogs 0.1 crate, okaywal, nano-wal, walrus-rust and
+//! raft-engine, in one run on one disk, and prints the figures, the ratios and the targets
+//! (PASS/MISS), and writes an SVG plot of durable append throughput against threads.
 //!
 //! `cargo run --release -p walogs-bench` for the full run (a few minutes, ~1.2 GiB of
 //! scratch space under `target/walogs-bench`), `--quick` for a smoke run, `--help` for flags.
@@ -8,10 +9,14 @@
 mod args;
 mod bench;
 mod biglog;
+mod child;
+mod cold;
 mod core_cases;
 mod error;
 mod memory;
 mod peers;
+mod plot;
+mod pointreads;
 mod proto_group;
 mod raw_cases;
 mod raw_group;
@@ -36,6 +41,7 @@ fn main() -> ExitCode {
         }
         Ok(Command::Run(run)) => bench::run(&run),
         Ok(Command::ReadPass { mode, dir }) => readpass::child_main(mode, &dir),
+        Ok(Command::Peer(args)) => peers::child_main(&args),
         Err(e) => Err(e),
     };
     match result {

@@ -1,5 +1,6 @@
 //! Printing the tables. Every figure goes to stdout; progress goes to stderr.
 
+use crate::stats::Percentiles;
 use crate::write_suite::{BLOCKS, Measured};
 
 /// A goal a measured value is compared with.
@@ -68,7 +69,14 @@ pub fn print_writes(rows: &[Measured]) {
         if let Some((title, _)) = BLOCKS.iter().find(|(_, keys)| keys.first() == Some(&m.key)) {
             println!("-- {title}");
         }
-        let s = &m.summary;
+        let Some(s) = &m.summary else {
+            println!(
+                "{:<80} not measured: {}",
+                m.label,
+                m.failure.as_deref().unwrap_or("no round")
+            );
+            continue;
+        };
         println!(
             "{:<80} {:>10.0} {:>9.2} {:>9.1} {:>6.0}%  {}",
             m.label,
@@ -98,8 +106,8 @@ pub struct ReadRow {
     pub increase_mib: f64,
 }
 
-/// The read-measurement table.
-pub fn print_reads(title: &str, rows: &[ReadRow]) {
+/// The read-measurement table; `missing` rows (label, reason) have no figures.
+pub fn print_reads(title: &str, rows: &[ReadRow], missing: &[(String, String)]) {
     println!();
     println!("== {title} ==");
     println!(
@@ -112,6 +120,49 @@ pub fn print_reads(title: &str, rows: &[ReadRow]) {
             "{:<66} {:>10.1} {:>9.1} {:>9} {:>10.2} {:>10.2}",
             r.label, r.total_ms, r.open_ms, gbs, r.peak_mib, r.increase_mib
         );
+    }
+    for (label, why) in missing {
+        println!("{label:<66} not measured: {why}");
+    }
+}
+
+/// One row of the point-read table.
+#[derive(Debug, Clone)]
+pub struct PointRow {
+    /// What was measured.
+    pub label: String,
+    /// Its latencies (microseconds), or why there are none.
+    pub lat: std::result::Result<Percentiles, String>,
+    /// The latencies it is compared with (the ratio columns), if any.
+    pub base: Option<Percentiles>,
+    /// A note printed after the figures.
+    pub note: String,
+}
+
+/// The point-read table: p50, p99, and the ratios to the row's baseline.
+pub fn print_points(title: &str, rows: &[PointRow]) {
+    println!();
+    println!("== {title} ==");
+    println!(
+        "{:<80} {:>9} {:>9} {:>7} {:>8} {:>8}  note",
+        "measurement", "p50 us", "p99 us", "reads", "p50 x", "p99 x"
+    );
+    for r in rows {
+        match &r.lat {
+            Ok(p) => {
+                let (a, b) = r.base.map_or(("-".to_string(), "-".to_string()), |base| {
+                    (
+                        format!("{:.2}", p.p50 / base.p50),
+                        format!("{:.2}", p.p99 / base.p99),
+                    )
+                });
+                println!(
+                    "{:<80} {:>9.2} {:>9.2} {:>7} {a:>8} {b:>8}  {}",
+                    r.label, p.p50, p.p99, p.count, r.note
+                );
+            }
+            Err(why) => println!("{:<80} not measured: {why}", r.label),
+        }
     }
 }
 

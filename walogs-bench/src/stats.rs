@@ -99,6 +99,40 @@ pub fn median(values: &[f64]) -> Option<f64> {
     Some(v[(v.len() - 1) / 2])
 }
 
+/// The `q`-quantile (0.0 ..= 1.0) of `values` by the nearest-rank method (the smallest
+/// value with at least `q` of the values at or below it), `None` when empty.
+pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    if values.is_empty() || !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = (q * v.len() as f64).ceil() as usize;
+    Some(v[rank.clamp(1, v.len()) - 1])
+}
+
+/// p50 and p99 of a set of latencies, in the unit they were given in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percentiles {
+    /// The median (nearest rank).
+    pub p50: f64,
+    /// The 99th percentile (nearest rank).
+    pub p99: f64,
+    /// How many samples.
+    pub count: usize,
+}
+
+impl Percentiles {
+    /// p50/p99 of `values`; `None` when empty.
+    pub fn of(values: &[f64]) -> Option<Percentiles> {
+        Some(Percentiles {
+            p50: quantile(values, 0.5)?,
+            p99: quantile(values, 0.99)?,
+            count: values.len(),
+        })
+    }
+}
+
 /// The median over rounds of `a[r] / b[r]` (ops/s), pairing the rounds of two measurements
 /// that ran in the same cycle, so that slow phases of a shared disk hit both sides of each
 /// ratio. `None` when there is no pair or a baseline round did nothing.
@@ -157,6 +191,19 @@ mod tests {
         assert_eq!(paired_ratio(&a, &b), Some(2.0));
         assert_eq!(paired_ratio(&a, &[s(0, 1000)]), None);
         assert_eq!(paired_ratio(&[], &[]), None);
+    }
+
+    #[test]
+    fn quantiles_by_nearest_rank() {
+        let v: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        assert_eq!(quantile(&v, 0.5), Some(50.0));
+        assert_eq!(quantile(&v, 0.99), Some(99.0));
+        assert_eq!(quantile(&v, 1.0), Some(100.0));
+        assert_eq!(quantile(&v, 0.0), Some(1.0));
+        assert_eq!(quantile(&[], 0.5), None);
+        assert_eq!(quantile(&v, 1.5), None);
+        let p = Percentiles::of(&[5.0, 1.0, 3.0]).unwrap();
+        assert_eq!((p.p50, p.p99, p.count), (3.0, 5.0, 3));
     }
 
     #[test]

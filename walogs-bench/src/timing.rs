@@ -98,6 +98,44 @@ where
     })
 }
 
+/// Call `op` once per item and return how long each call took, in microseconds (the calls
+/// run one after another on this thread; only the call is timed).
+pub fn latencies<T: Copy>(items: &[T], mut op: impl FnMut(T) -> Result<()>) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(items.len());
+    for &item in items {
+        let t = Instant::now();
+        op(item)?;
+        out.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    Ok(out)
+}
+
+/// A small deterministic pseudo-random sequence (SplitMix64), for picking entries to read.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A sequence starting from `seed`.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// `count` values drawn from `lo..=hi` (uniform up to a negligible modulo bias).
+    pub fn picks(&mut self, lo: u64, hi: u64, count: usize) -> Vec<u64> {
+        let span = hi.saturating_sub(lo).saturating_add(1);
+        (0..count).map(|_| lo + self.next_u64() % span).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +195,39 @@ mod tests {
             }
         });
         assert!(matches!(t, Err(BenchError::Check(_))));
+    }
+
+    #[test]
+    fn latencies_time_every_call_and_stop_on_error() {
+        let mut seen = Vec::new();
+        let l = latencies(&[3u64, 1, 2], |x| {
+            seen.push(x);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(l.len(), 3);
+        assert_eq!(seen, vec![3, 1, 2]);
+        assert!(l.iter().all(|&us| us >= 0.0));
+        let e = latencies(&[1u64, 2], |x| {
+            if x == 2 {
+                Err(BenchError::Check("no".into()))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn picks_stay_in_range_and_spread() {
+        let mut r = SplitMix64::new(7);
+        let p = r.picks(10, 19, 1000);
+        assert!(p.iter().all(|&x| (10..=19).contains(&x)));
+        for v in 10..=19 {
+            assert!(p.contains(&v), "{v} never drawn");
+        }
+        assert_eq!(SplitMix64::new(7).picks(10, 19, 5), p[..5].to_vec());
+        assert_eq!(SplitMix64::new(1).picks(5, 5, 3), vec![5, 5, 5]);
     }
 
     #[test]

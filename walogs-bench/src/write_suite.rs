@@ -49,6 +49,21 @@ pub mod keys {
     pub const OKAY_1: &str = "okaywal.1";
     pub const OKAY_4: &str = "okaywal.4";
     pub const OKAY_16: &str = "okaywal.16";
+    pub const NANO_1: &str = "nano.1";
+    pub const NANO_4: &str = "nano.4";
+    pub const NANO_16: &str = "nano.16";
+    pub const NANO_BATCH: &str = "nano.batch";
+    pub const NANO_NOSYNC: &str = "nano.nosync";
+    pub const WALRUS_1: &str = "walrus.1";
+    pub const WALRUS_4: &str = "walrus.4";
+    pub const WALRUS_16: &str = "walrus.16";
+    pub const WALRUS_BATCH: &str = "walrus.batch";
+    pub const WALRUS_NOSYNC: &str = "walrus.nosync";
+    pub const RAFT_1: &str = "raft.1";
+    pub const RAFT_4: &str = "raft.4";
+    pub const RAFT_16: &str = "raft.16";
+    pub const RAFT_BATCH: &str = "raft.batch";
+    pub const RAFT_NOSYNC: &str = "raft.nosync";
 }
 
 /// The cases in the order they run, in blocks of cases that are compared with each other, so
@@ -66,6 +81,9 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 CORE_SHARED_1,
                 V01_APPEND_128,
                 OKAY_1,
+                NANO_1,
+                WALRUS_1,
+                RAFT_1,
             ],
         ),
         (
@@ -90,19 +108,45 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 RAW_ZSTEP_BATCH,
                 CORE_BATCH,
                 CORE_BATCH_NOPRE,
+                NANO_BATCH,
+                WALRUS_BATCH,
+                RAFT_BATCH,
             ],
         ),
         (
             "no fsync, 128 B",
-            &[RAW_WRITE_128, RAW_PWRITE_128, CORE_NOSYNC_128],
+            &[
+                RAW_WRITE_128,
+                RAW_PWRITE_128,
+                CORE_NOSYNC_128,
+                NANO_NOSYNC,
+                WALRUS_NOSYNC,
+                RAFT_NOSYNC,
+            ],
         ),
         (
             "group commit, 4 threads, 128 B",
-            &[RAW_GROUP_4, CORE_GROUP_4, PROTO_GROUP_4, OKAY_4],
+            &[
+                RAW_GROUP_4,
+                CORE_GROUP_4,
+                PROTO_GROUP_4,
+                OKAY_4,
+                NANO_4,
+                WALRUS_4,
+                RAFT_4,
+            ],
         ),
         (
             "group commit, 16 threads, 128 B",
-            &[RAW_GROUP_16, CORE_GROUP_16, PROTO_GROUP_16, OKAY_16],
+            &[
+                RAW_GROUP_16,
+                CORE_GROUP_16,
+                PROTO_GROUP_16,
+                OKAY_16,
+                NANO_16,
+                WALRUS_16,
+                RAFT_16,
+            ],
         ),
     ]
 };
@@ -128,6 +172,8 @@ pub struct Case {
     pub label: String,
     /// Bytes one operation writes to the file (payload + framing), for the op cap.
     pub frame_bytes: usize,
+    /// A peer library: an error ends this case only (its row gives the reason), not the run.
+    pub peer: bool,
     run: RunFn,
 }
 
@@ -138,8 +184,10 @@ pub struct Measured {
     pub key: &'static str,
     /// What the table calls it.
     pub label: String,
-    /// The rounds' summary.
-    pub summary: Summary,
+    /// The rounds' summary (`None` when the case failed).
+    pub summary: Option<Summary>,
+    /// Why a peer case has no figure: the error that ended it.
+    pub failure: Option<String>,
     /// Every round, in the order run (round r of every case ran in the same cycle).
     pub rounds: Vec<Sample>,
     /// A note from the median round (e.g. the average group size).
@@ -156,7 +204,21 @@ fn case(
         key,
         label: label.into(),
         frame_bytes,
+        peer: false,
         run: Box::new(move |d, l| f(d, l).map(|s| (s, None))),
+    }
+}
+
+/// A case of a peer library (see [`Case::peer`]).
+fn peer_case(
+    key: &'static str,
+    label: impl Into<String>,
+    frame_bytes: usize,
+    f: impl FnMut(&Path, Limits) -> Result<Sample> + 'static,
+) -> Case {
+    Case {
+        peer: true,
+        ..case(key, label, frame_bytes, f)
     }
 }
 
@@ -248,6 +310,7 @@ fn unordered_cases() -> Vec<Case> {
             key,
             label: format!("raw group commit, {threads} threads, 128 B durable"),
             frame_bytes: f128,
+            peer: false,
             run: Box::new(move |d, l| {
                 let (s, groups) = raw_cases::group_commit(d, threads, 128, l)?;
                 Ok((s, Some(group_note(s.ops, groups))))
@@ -307,6 +370,7 @@ fn unordered_cases() -> Vec<Case> {
                 "prototype: Wal::append_batch + condvar group commit, {threads} threads (info)"
             ),
             frame_bytes: f128,
+            peer: false,
             run: Box::new(move |d, l| {
                 let (s, groups) = core_cases::proto_group(d, threads, 128, l)?;
                 Ok((s, Some(group_note(s.ops, groups))))
@@ -332,6 +396,81 @@ fn unordered_cases() -> Vec<Case> {
             move |d, l| peers::okaywal_commit(d, threads, 128, l),
         ));
     }
+    v.extend(peer_cases());
+    v
+}
+
+fn threads_label(threads: usize) -> String {
+    format!("{threads} thread{}", if threads > 1 { "s" } else { "" })
+}
+
+/// The nano-wal, walrus-rust and raft-engine cases.
+fn peer_cases() -> Vec<Case> {
+    use crate::peers::walrus::WriteKind;
+    use crate::peers::{nano, raft, walrus};
+    use keys::*;
+    let mut v = Vec::new();
+    for (nk, wk, rk, threads) in [
+        (NANO_1, WALRUS_1, RAFT_1, 1),
+        (NANO_4, WALRUS_4, RAFT_4, 4),
+        (NANO_16, WALRUS_16, RAFT_16, 16),
+    ] {
+        let t = threads_label(threads);
+        v.push(peer_case(
+            nk,
+            format!("nano-wal append durable=true, {t}, 128 B"),
+            128 + 16,
+            move |d, l| nano::append(d, threads, 128, true, l),
+        ));
+        v.push(peer_case(
+            wk,
+            format!("walrus-rust append_for_topic SyncEach, {t}, 128 B"),
+            128 + 64,
+            move |d, l| walrus::write_round(d, WriteKind::Durable, threads, 1, 128, l),
+        ));
+        v.push(peer_case(
+            rk,
+            format!("raft-engine write(sync=true), {t}, 128 B"),
+            128 + 48,
+            move |d, l| raft::append(d, threads, 128, true, l),
+        ));
+    }
+    v.push(peer_case(
+        NANO_BATCH,
+        "nano-wal append_batch durable=true, 64x1 KiB",
+        BATCH_COUNT * (BATCH_ENTRY + 16),
+        |d, l| nano::durable_batch(d, BATCH_COUNT, BATCH_ENTRY, l),
+    ));
+    v.push(peer_case(
+        WALRUS_BATCH,
+        "walrus-rust batch_append_for_topic SyncEach, 64x1 KiB",
+        BATCH_COUNT * (BATCH_ENTRY + 64),
+        |d, l| walrus::write_round(d, WriteKind::DurableBatch, 1, BATCH_COUNT, BATCH_ENTRY, l),
+    ));
+    v.push(peer_case(
+        RAFT_BATCH,
+        "raft-engine write(sync=true), 64x1 KiB batch",
+        BATCH_COUNT * (BATCH_ENTRY + 8) + 64,
+        |d, l| raft::durable_batch(d, BATCH_COUNT, BATCH_ENTRY, l),
+    ));
+    v.push(peer_case(
+        NANO_NOSYNC,
+        "nano-wal append durable=false, 128 B",
+        128 + 16,
+        |d, l| nano::append(d, 1, 128, false, l),
+    ));
+    v.push(peer_case(
+        WALRUS_NOSYNC,
+        "walrus-rust append_for_topic NoFsync, 128 B",
+        128 + 64,
+        |d, l| walrus::write_round(d, WriteKind::NoSync, 1, 1, 128, l),
+    ));
+    v.push(peer_case(
+        RAFT_NOSYNC,
+        "raft-engine write(sync=false), 128 B",
+        128 + 48,
+        |d, l| raft::append(d, 1, 128, false, l),
+    ));
     v
 }
 
@@ -347,7 +486,8 @@ fn group_note(ops: u64, groups: u64) -> String {
     }
 }
 
-fn size(len: usize) -> String {
+/// "128 B", "4 KiB": a payload size as the labels show it.
+pub fn size(len: usize) -> String {
     if len.is_multiple_of(1024) {
         format!("{} KiB", len / 1024)
     } else {
@@ -366,18 +506,32 @@ pub fn run(
     budget: u64,
 ) -> Result<Vec<Measured>> {
     let mut samples: Vec<Vec<(Sample, Option<String>)>> = vec![Vec::new(); cases.len()];
+    let mut failures: Vec<Option<String>> = vec![None; cases.len()];
     for r in 0..rounds {
         for (i, c) in cases.iter_mut().enumerate() {
+            if failures[i].is_some() {
+                continue;
+            }
             let dir = scratch.join(format!("w{i:02}-r{r}"));
             std::fs::create_dir_all(&dir).ctx(format!("create {}", dir.display()))?;
             let limits = Limits {
                 duration: round,
                 max_ops: (budget / c.frame_bytes as u64).max(1),
             };
-            let got = (c.run)(&dir, limits)
-                .map_err(|e| crate::error::BenchError::Check(format!("{}: {e}", c.label)))?;
+            let got = (c.run)(&dir, limits);
             std::fs::remove_dir_all(&dir).ctx(format!("remove {}", dir.display()))?;
             syncfs(scratch)?;
+            let got = match got {
+                Ok(got) => got,
+                Err(e) if c.peer => {
+                    eprintln!("  round {}/{rounds} {}: failed: {e}", r + 1, c.label);
+                    failures[i] = Some(e.to_string());
+                    continue;
+                }
+                Err(e) => {
+                    return Err(crate::error::BenchError::Check(format!("{}: {e}", c.label)));
+                }
+            };
             eprintln!(
                 "  round {}/{rounds} {:<80} {:>10.0} ops/s  [{}]",
                 r + 1,
@@ -389,7 +543,18 @@ pub fn run(
         }
     }
     let mut out = Vec::new();
-    for (c, s) in cases.iter().zip(samples) {
+    for ((c, s), failure) in cases.iter().zip(samples).zip(failures) {
+        if let Some(failure) = failure {
+            out.push(Measured {
+                key: c.key,
+                label: c.label.clone(),
+                summary: None,
+                failure: Some(failure),
+                rounds: Vec::new(),
+                note: None,
+            });
+            continue;
+        }
         let just: Vec<Sample> = s.iter().map(|x| x.0).collect();
         let summary = Summary::of(&just).ok_or_else(|| {
             crate::error::BenchError::Check(format!("{}: no round was run", c.label))
@@ -401,7 +566,8 @@ pub fn run(
         out.push(Measured {
             key: c.key,
             label: c.label.clone(),
-            summary,
+            summary: Some(summary),
+            failure: None,
             rounds: just,
             note,
         });

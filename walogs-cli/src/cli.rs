@@ -17,7 +17,7 @@ pub const EXIT_STATUS: &str = "Exit status: 0 ok/clean, 1 usage or I/O error, \
 
 /// Look inside, check, repair, fill and benchmark a walogs write-ahead log.
 ///
-/// Only `repair`, `append`, `purge` and `truncate` take the directory's write lock; every other
+/// Only `repair`, `append`, `purge`, `truncate` and `user-data --set` take the directory's write lock; every other
 /// command opens the log read-only and works while another process is writing to it.
 #[derive(Debug, Parser)]
 #[command(name = "walogs", version, about, long_about = None)]
@@ -59,6 +59,10 @@ pub enum Command {
     /// Remove every entry after an LSN (the next append gets LSN+1). Prints what was removed.
     #[command(after_help = EXIT_STATUS)]
     Truncate(TruncateArgs),
+    /// Print the durable user data stored next to the log (raw bytes; --hex, --json), or
+    /// replace it with --set FILE (- for stdin): atomic and durable when the command exits 0.
+    #[command(after_help = EXIT_STATUS)]
+    UserData(UserDataArgs),
     /// Measure durable appends, batches and group commit against raw write+fdatasync.
     #[command(after_help = EXIT_STATUS)]
     Bench(BenchArgs),
@@ -201,6 +205,20 @@ pub struct TruncateArgs {
     /// last entry nothing is removed; below the oldest entry it is refused.
     #[arg(long, value_name = "LSN")]
     pub after: u64,
+}
+
+/// Options of `user-data`.
+#[derive(Debug, Args)]
+pub struct UserDataArgs {
+    /// The WAL directory.
+    pub dir: PathBuf,
+    /// Replace the user data with the whole content of FILE (`-`: stdin). Takes the write
+    /// lock; every entry of the log is durable before the new value is.
+    #[arg(long, value_name = "FILE", conflicts_with = "hex")]
+    pub set: Option<PathBuf>,
+    /// Print the value as lowercase hex on one line instead of raw bytes.
+    #[arg(long)]
+    pub hex: bool,
 }
 
 /// Options of `bench`.

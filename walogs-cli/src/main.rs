@@ -2,7 +2,7 @@
 //!
 //! `info`, `dump`, `verify` open the log read-only (no lock, nothing changed on disk, read
 //! access is enough) and work while another process writes to it; `repair`, `append`,
-//! `purge` and `truncate` take the write lock. Exit status: 0 ok/clean, 1 usage or I/O
+//! `purge`, `truncate` and `user-data --set` take the write lock. Exit status: 0 ok/clean, 1 usage or I/O
 //! error, 2 torn tail (verify), 3 corruption, 4 locked, 5 no walogs log in the directory,
 //! 6 an entry walogs refuses to touch (a link, FIFO, ... under a walogs file name).
 //! `--json` prints machine-readable output on stdout. A closed stdout ends any command
@@ -55,6 +55,7 @@ fn main() -> ExitCode {
         Command::Append(a) => cmd::append::run(a, json),
         Command::Purge(a) => cmd::purge::run(a, json),
         Command::Truncate(a) => cmd::truncate::run(a, json),
+        Command::UserData(a) => cmd::user_data::run(a, json),
         Command::Bench(a) => cmd::bench::run(a, json),
         Command::Help(a) => cmd::help::run(a),
     };

@@ -291,7 +291,15 @@ impl Engine {
         let inner = &*self.inner;
         let cuts = inner.live.cut_generation();
         let (seg, span_end) = inner.view()?.locate(lsn.0)?;
-        read_entry(&inner.files, &inner.live, cuts, seg, span_end, lsn.0)
+        match read_entry(&inner.files, &inner.live, cuts, seg, span_end, lsn.0) {
+            // The segment went after the lookup: the writer drops a segment from the view
+            // before it deletes the file, so the view now says why (`LsnOutOfRange`).
+            Err(WalError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                inner.view()?.locate(lsn.0)?;
+                Err(WalError::Io(e))
+            }
+            r => r,
+        }
     }
 
     pub fn read_range(

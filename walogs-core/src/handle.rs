@@ -166,9 +166,11 @@ macro_rules! handle_methods {
             self.engine.cursor()
         }
 
-        /// Read one entry. [`WalError::LsnOutOfRange`] if `lsn` was checkpointed away or not
-        /// written yet. Never waits for an append's I/O. Costs one open and reads of at most
-        /// ~64 KiB plus the entry.
+        /// Read one entry. [`WalError::LsnOutOfRange`] if `lsn` was checkpointed away,
+        /// purged, truncated or not written yet. Never waits for an append's I/O. Costs a
+        /// lookup in the in-memory index, one `pread` from the nearest index point (one every
+        /// 2 KiB of log) through the entry on a cached read handle (the segment is opened on
+        /// its first read only), a CRC check of the entry's frame and a copy of the entry.
         pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
             self.engine.read(lsn)
         }

@@ -27,14 +27,22 @@
 //! # Ok::<(), walogs_core::WalError>(())
 //! ```
 //!
-//! Beyond 0.1: [`WalOptions`] (durability policy, read-only, salvage, preallocation),
-//! atomic batches ([`Wal::append_batch`]), a thread-safe group-commit handle
-//! ([`SharedWal`]), reads by LSN ([`Wal::iter_from`], [`Wal::read`], [`WalCursor`]), and
-//! suffix truncation ([`Wal::truncate_after`]).
+//! Beyond 0.1: [`WalOptions`] (durability policy, read-only, salvage, preallocation, file
+//! mode), atomic batches ([`Wal::append_batch`]), a thread-safe group-commit handle
+//! ([`SharedWal`]; both handles implement [`WalHandle`]), reads by LSN ([`Wal::iter_from`],
+//! [`Wal::read`], [`Wal::read_range`], [`WalCursor`]), and log control: truncation at any LSN
+//! ([`Wal::truncate_after`]), purge to any LSN ([`Wal::purge_up_to`]), durable user data
+//! ([`Wal::set_user_data`]) and durability notifications ([`Wal::wait_durable`],
+//! [`Wal::on_durable`]).
 //!
-//! Module map: [`frame`] (codec), `segment` (file names), `vfs` (the I/O seam), `lock`
-//! (single writer), `meta` (the metadata file), `recovery` (open-time checks), `writer`
-//! (all mutations), `reader` (iterators), `wal` and `shared` (the two handles).
+//! Module map: [`frame`] (codec), [`segment`] (file names), [`vfs`] (the I/O seam),
+//! `directory` (the WAL directory held open), `lock` (single writer), `meta` (the metadata
+//! file), `user_data`, `recovery` (open-time checks: plan, then apply), `scan` (frame
+//! reader), `index` and `segments` (what readers share), `engine` (the one implementation
+//! behind both handles), `writer` (appends), `group_commit`, `maintenance` (rotate,
+//! checkpoint, truncate, purge), `watch` (durability waits, callbacks, the flusher),
+//! `reader` (iterators), `fork` (the fork guard), `handle` ([`WalHandle`]), `wal` and
+//! `shared` (the two handles).
 
 #![deny(unsafe_code)]
 

@@ -50,16 +50,22 @@ impl LogWriter {
         }
         self.record_newest_seal()?;
         for name in &doomed {
+            // Readers stop seeing the segment before its file goes: a read racing the
+            // removal gets `LsnOutOfRange`, never an I/O error for a file that vanished.
+            let seg = self.view_mut().segs.completed.remove(0);
             self.files.forget(name);
             match self.dir.remove(name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // Still there: readers see it again.
+                    self.view_mut().segs.completed.insert(0, seg);
+                    return Err(e.into());
+                }
             }
             if let Err(e) = self.dir.sync() {
                 return Err(self.poison("directory fsync", e));
             }
-            self.view_mut().segs.completed.remove(0);
         }
         Ok(doomed.len())
     }
@@ -209,16 +215,21 @@ impl LogWriter {
             .map(|s| s.name.to_string())
             .collect();
         for name in &doomed {
+            // Readers stop seeing the segment before its file goes (its entries are purged
+            // already: nothing readable is lost).
+            let seg = self.view_mut().segs.completed.remove(0);
             self.files.forget(name);
             match self.dir.remove(name) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(self.poison("segment removal during purge", e)),
+                Err(e) => {
+                    self.view_mut().segs.completed.insert(0, seg);
+                    return Err(self.poison("segment removal during purge", e));
+                }
             }
             if let Err(e) = self.dir.sync() {
                 return Err(self.poison("directory fsync", e));
             }
-            self.view_mut().segs.completed.remove(0);
         }
         Ok(doomed.len())
     }
@@ -304,19 +315,20 @@ impl LogWriter {
         self.write_meta(meta)?;
         self.durable_lsn = self.durable_lsn.min(target - 1);
         self.file = None;
+        {
+            // Readers stop seeing the doomed segments before their files go (the truncation
+            // is recorded: they are gone whatever happens next).
+            let mut v = self.view_mut();
+            let kept = v.segs.completed.remove(k);
+            v.segs.completed.truncate(k);
+            v.segs.active = kept;
+        }
         for name in doomed {
             self.files.forget(&name);
             let r = self.dir.remove(&name).and_then(|()| self.dir.sync());
             if let Err(e) = r {
                 return Err(self.poison("segment removal during truncate", e));
             }
-        }
-        {
-            // The removed segments are gone from the view as soon as they are gone on disk.
-            let mut v = self.view_mut();
-            let kept = v.segs.completed.remove(k);
-            v.segs.completed.truncate(k);
-            v.segs.active = kept;
         }
         let f = match self.dir.open(&kept_name, crate::vfs::OpenMode::ReadWrite) {
             Ok(f) => f,

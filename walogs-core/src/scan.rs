@@ -3,6 +3,7 @@
 //! and holds at most one frame plus one chunk in memory.
 
 use std::io;
+use std::ops::RangeInclusive;
 
 use crate::frame::{FRAME_HEADER_SIZE, FrameKind, Header, verify};
 use crate::vfs::FsFile;
@@ -136,11 +137,12 @@ impl FrameReader {
 }
 
 /// Look for any valid frame starting at or after `from` and before `file_len` whose first LSN is
-/// plausible (at least `min_lsn`, and at most `max_first` plus the frames the file could hold
-/// after it) and that is not a member of
-/// the unit starting at LSN `torn_unit` (the write that may have been torn: its own members,
-/// persisted out of order, are not evidence). Used to tell a torn final write (nothing valid
-/// follows) from mid-log damage (acknowledged frames follow).
+/// plausible (at least `min_lsn`, and at most the last of `torn_starts` plus the frames the
+/// file could hold after it) and that is not a member of the write that may have been torn:
+/// a unit whose first LSN is one of `torn_starts` (its own members, persisted out of order,
+/// are not evidence; the first such unit met is taken for it, members of any other unit are
+/// evidence). Used to tell a torn final write (nothing valid follows) from mid-log damage
+/// (acknowledged frames follow).
 /// Holes of a sparse file are skipped (no frame starts in one), so a huge sparse file costs
 /// only its data. Returns `(offset, first_lsn, frames found)`.
 pub(crate) fn find_valid_after(
@@ -148,12 +150,12 @@ pub(crate) fn find_valid_after(
     from: u64,
     file_len: u64,
     min_lsn: u64,
-    max_first: u64,
-    torn_unit: Option<u64>,
+    torn_starts: RangeInclusive<u64>,
 ) -> io::Result<Option<(u64, u64, u64)>> {
-    let max_lsn = max_first
+    let max_lsn = (*torn_starts.end())
         .max(min_lsn)
         .saturating_add(file_len / FRAME_HEADER_SIZE as u64 + 2);
+    let mut torn_unit: Option<u64> = None;
     let mut window = vec![0u8; CHUNK + FRAME_HEADER_SIZE];
     let mut start = from;
     while start + FRAME_HEADER_SIZE as u64 <= file_len {
@@ -182,9 +184,15 @@ pub(crate) fn find_valid_after(
             let mut body = vec![0u8; h.len as usize];
             let got = crate::vfs::read_full_at(file, &mut body, off + FRAME_HEADER_SIZE as u64)?;
             let evidence = match verify(&h, &body) {
-                Some(kind) if got == body.len() => {
-                    kind.unit(lsn).map(|(first, _)| first) != torn_unit || torn_unit.is_none()
-                }
+                Some(kind) if got == body.len() => match kind.unit(lsn).map(|(first, _)| first) {
+                    Some(unit)
+                        if torn_starts.contains(&unit) && torn_unit.is_none_or(|t| t == unit) =>
+                    {
+                        torn_unit = Some(unit);
+                        false
+                    }
+                    _ => true,
+                },
                 _ => false,
             };
             if evidence {

@@ -53,6 +53,9 @@ struct State {
     /// Callbacks completed and not yet run by the notifier.
     ready: Vec<(DurableCallback, Result<(), WalError>)>,
     stopped: Option<Stopped>,
+    /// The handle was closed: the notifier ends once nothing is left to run. (A poisoned
+    /// handle keeps its notifier: callbacks registered later still run, with the poison.)
+    closed: bool,
     notifier: Option<JoinHandle<()>>,
     notifier_id: Option<std::thread::ThreadId>,
 }
@@ -132,6 +135,7 @@ impl Watch {
                 None => Stopped::Closed,
             });
         }
+        st.closed |= poisoned.is_none();
         let err = st.stopped.clone().expect("set above");
         let all = std::mem::take(&mut st.pending);
         self.finish(&mut st, all, |_| Err(err.error()));
@@ -268,11 +272,11 @@ impl Watch {
     fn run_notifier(&self) {
         loop {
             let mut st = self.lock();
-            while st.ready.is_empty() && !(st.stopped.is_some() && st.pending.is_empty()) {
+            while st.ready.is_empty() && !(st.closed && st.pending.is_empty()) {
                 st = self.cond.wait(st).unwrap_or_else(|p| p.into_inner());
             }
             let ready = std::mem::take(&mut st.ready);
-            let finished = ready.is_empty() && st.stopped.is_some();
+            let finished = ready.is_empty() && st.closed;
             drop(st);
             if finished {
                 return;

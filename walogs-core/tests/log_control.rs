@@ -532,3 +532,52 @@ fn close_right_after_an_interval_open_is_prompt() {
         w.close().unwrap();
     }
 }
+
+/// The notifier thread of a poisoned handle stays for callbacks registered later: entry 1 is
+/// durable, an append then fails its fdatasync (the handle is poisoned), `on_durable(1)` runs
+/// its callback with `Ok`; after a pause long enough for a notifier that ends on a stopped log
+/// to have ended, a second `on_durable(1)` must run its callback too, without waiting for
+/// `close`.
+#[test]
+fn callbacks_registered_after_poisoning_run_without_close() {
+    use std::sync::atomic::AtomicBool;
+    use walogs_testkit::{Action, HookFs, Op};
+
+    let d = tempfile::tempdir().unwrap();
+    let fail = Arc::new(AtomicBool::new(false));
+    let f = fail.clone();
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        if f.load(Ordering::SeqCst) && matches!(op, Op::SyncData { .. }) {
+            Action::Fail(std::io::Error::from_raw_os_error(5))
+        } else {
+            Action::Proceed
+        }
+    })
+    .into_fs();
+    let mut w = WalOptions::new()
+        .file_system(fs)
+        .open(d.path().join("wal"))
+        .unwrap();
+    let one = w.append(b"one").unwrap();
+    fail.store(true, Ordering::SeqCst);
+    assert!(w.append(b"two").is_err());
+    let (tx, rx) = mpsc::channel::<Result<(), WalError>>();
+    let first = tx.clone();
+    w.on_durable(one, move |r| {
+        let _ = first.send(r);
+    })
+    .unwrap();
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the first callback ran")
+        .expect("entry 1 is durable");
+    std::thread::sleep(Duration::from_millis(200));
+    let registered = w.on_durable(one, move |r| {
+        let _ = tx.send(r);
+    });
+    if registered.is_ok() {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("a callback registered on the poisoned handle runs before close")
+            .expect("entry 1 is durable");
+    }
+    let _ = w.close();
+}

@@ -144,3 +144,66 @@ fn creates_nested_and_relative_directories() {
     assert!(st.success());
     assert_eq!(lsns(&Wal::open(&tmp.path().join("wal")).unwrap()), vec![1]);
 }
+
+/// `read` racing a `checkpoint` that deletes the entry's segment: thread A checkpoints a
+/// `SharedWal` whose first segment holds only LSN 1 and is held right after the file was
+/// unlinked (at the directory fsync that follows); meanwhile `read(1)` must return the entry
+/// or `LsnOutOfRange` (the contract for an entry checkpointed away), never an I/O error for
+/// a file that vanished (the writer drops a segment from the readers' view before deleting it).
+#[test]
+fn a_read_racing_a_checkpoint_gets_the_entry_or_lsn_out_of_range() {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    use std::sync::{Arc, Mutex, mpsc};
+    use walogs_core::segment::parse_segment_filename;
+    use walogs_testkit::{Action, HookFs, Op};
+
+    let d = tempfile::tempdir().unwrap();
+    // 0: idle; 1: armed; 2: a segment was removed; 3: released.
+    let stage = Arc::new(AtomicU8::new(0));
+    let (removed_tx, removed_rx) = mpsc::channel::<()>();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let s = stage.clone();
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        match op {
+            Op::Remove { name } if parse_segment_filename(name).is_some() => {
+                let _ = s.compare_exchange(1, 2, Ordering::SeqCst, Ordering::SeqCst);
+            }
+            Op::SyncDir
+                if s.compare_exchange(2, 3, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok() =>
+            {
+                let _ = removed_tx.send(());
+                let _ = go_rx.lock().map(|rx| rx.recv());
+            }
+            _ => {}
+        }
+        Action::Proceed
+    })
+    .into_fs();
+    let wal = WalOptions::new()
+        .file_system(fs)
+        .open_shared(d.path().join("wal"))
+        .unwrap();
+    wal.append(b"one").unwrap();
+    wal.rotate().unwrap();
+    wal.append(b"two").unwrap();
+    stage.store(1, Ordering::SeqCst);
+    let (read, checkpointed) = std::thread::scope(|sc| {
+        let ckpt = sc.spawn(|| wal.checkpoint(Lsn(1)));
+        removed_rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the checkpoint removed a segment");
+        let read = wal.read(Lsn(1));
+        go_tx.send(()).unwrap();
+        (read, ckpt.join().unwrap())
+    });
+    assert_eq!(checkpointed.unwrap(), 1);
+    match read {
+        Ok(data) => assert_eq!(data, b"one"),
+        Err(WalError::LsnOutOfRange { .. }) => {}
+        Err(e) => panic!("read(1) while checkpoint(1) deleted its segment: {e}"),
+    }
+    assert_eq!(wal.read(Lsn(2)).unwrap(), b"two");
+    wal.close().unwrap();
+}

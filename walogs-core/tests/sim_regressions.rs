@@ -607,3 +607,37 @@ fn rot_below_the_purge_floor_before_a_live_frame_is_refused() {
         Err(e) => panic!("unexpected error: {e}"),
     }
 }
+
+/// A `walogs.meta` recording a truncation under way to LSN 2 whose seal names
+/// `wal-000004.log`, a segment that very truncation removes (walogs always records the seal
+/// below the segment it keeps): an open that accepts it must leave a directory that reopens
+/// (before the fix the first open finished the truncation and kept the seal, and every later
+/// open refused the log as missing a segment); the open refuses it as damage.
+#[test]
+fn truncation_record_sealing_a_segment_it_removes_is_refused_or_consistent() {
+    let seg = walogs_sim::image::plain_frame(3, b"three");
+    let meta = walogs_sim::image::meta_file_v2(4, 3, 2, 2, 2);
+    let disk = walogs_sim::Disk::with_files(
+        Path::new(DIR),
+        [
+            ("wal-000003.log", seg.as_slice()),
+            ("wal-000004.log", &[][..]),
+            (walogs_core::META_FILENAME, meta.as_slice()),
+        ],
+    );
+    walogs_sim::image::check_image(&disk, &[]).unwrap();
+    let fs = SimFs::new(disk);
+    match opts(&fs).open(DIR) {
+        Err(WalError::Corrupt { reason }) => {
+            assert_eq!(
+                reason.kind,
+                walogs_core::DamageKind::SealMismatch,
+                "{reason:?}"
+            )
+        }
+        other => panic!(
+            "expected SealMismatch, got {:?}",
+            other.map(|w| w.next_lsn())
+        ),
+    }
+}

@@ -41,7 +41,6 @@ pub mod notify;
 pub mod payload;
 pub mod policy;
 pub mod protocol;
-pub mod repro;
 pub mod residue;
 pub mod shim;
 pub mod sweep;

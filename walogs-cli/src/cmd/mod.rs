@@ -10,4 +10,5 @@ pub mod log_change;
 pub mod purge;
 pub mod repair;
 pub mod truncate;
+pub mod user_data;
 pub mod verify;

@@ -266,23 +266,19 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                 Some((off, f)) => (off, f),
                 None => (d, next),
             };
-            // With no frame read and no seal right before the segment, the damaged frame's
-            // LSN is only known to lie between the last seal and the purge floor + 1 (the
-            // segment may start with purged entries): any valid frame past the lowest of
-            // those is evidence.
-            let lowest = if info.is_empty() && expected.is_none() && torn_unit.is_none() {
-                sealed_next.min(first)
+            // With no frame read in the segment, the damaged write's first LSN is known only
+            // within bounds: from where the log continues (or, with nothing before the
+            // segment to say so, LSN 1: the segment may begin with purged entries) up to the
+            // purge floor + 1 (after a purge past the end the next write starts there). Any
+            // valid frame past the lowest is evidence, except the members of one unit that
+            // starts within the bounds (the torn write's own).
+            let starts = if info.is_empty() && torn_unit.is_none() {
+                expected.unwrap_or(1)..=first.max(purge_floor + 1)
             } else {
-                first
+                first..=first
             };
-            let mut after = find_valid_after(
-                file.as_ref(),
-                d + 1,
-                file_len,
-                lowest + 1,
-                first + 1,
-                Some(first),
-            )?;
+            let mut after =
+                find_valid_after(file.as_ref(), d + 1, file_len, starts.start() + 1, starts)?;
             // A read-only open beside a live writer: the "damage" may be a frame the writer was
             // writing when it was read, complete by the time the later frame was found. Then
             // the snapshot simply ends before it (what was readable when the scan got there).
@@ -332,6 +328,25 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
         && m.truncating
     {
         finish_truncation(dir, m.cut_lsn + 1, &mut segments, &mut delete, &mut cut)?;
+        // A truncation records its seal below the segment it keeps before it removes
+        // anything; a record whose seal names a segment the truncation removes was not
+        // written by walogs and describes no log this open could leave behind.
+        if let Some(gone) = delete
+            .iter()
+            .find(|n| **n == segment_filename(m.sealed_seq))
+        {
+            return Err(WalError::corrupt(
+                Damage::new(
+                    DamageKind::SealMismatch,
+                    format!(
+                        "{META_FILENAME} records a truncation under way to LSN {} but seals {gone} (LSN {}), which that truncation removes",
+                        m.cut_lsn, m.sealed_last_lsn
+                    ),
+                )
+                .in_file(META_FILENAME)
+                .last_good(m.cut_lsn),
+            ));
+        }
         salvaged = None;
         expected = Some(expected.unwrap_or(1).min(m.cut_lsn + 1));
     }

@@ -1,0 +1,337 @@
+//! Point reads of walogs-core: `read(lsn)` of random LSNs of a warm log, each paired with a
+//! raw `pread` of the same frame bytes from an already open file (the floor: one system
+//! call, no lookup), and `read` beside durable appenders on the same `SharedWal`.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use walogs_core::{Lsn, Wal, WalOptions};
+
+use crate::biglog::{BigLog, stamp, stamped};
+use crate::error::{BenchError, Context, Result};
+use crate::rawio::{FRAME_HEADER, payload};
+use crate::readpass::segment_files;
+use crate::stats::Percentiles;
+use crate::timing::{SplitMix64, latencies};
+
+/// Entries per `append_many` call of the bulk-written log.
+pub const MANY_PER_CALL: usize = 50_000;
+/// Payload bytes of the entries of the bulk-written log.
+pub const MANY_ENTRY: usize = 128;
+/// Bytes a unit member frame adds before its payload (frame header + unit prefix).
+const MEMBER_PREFIX: usize = FRAME_HEADER + 8;
+/// Durable appenders beside the readers.
+pub const APPENDERS: usize = 8;
+/// Payload bytes of each of their appends.
+const APPEND_SIZE: usize = 128;
+
+/// Where each entry's frame lies in a log whose frames all have one size and whose segment
+/// files hold nothing else (checked when it is built).
+pub struct FrameMap {
+    files: Vec<File>,
+    /// The first LSN of each file.
+    starts: Vec<u64>,
+    frame: u64,
+    prefix: usize,
+}
+
+impl FrameMap {
+    /// Map the segment files of `dir`, which hold LSNs `1..=entries`, each a frame of
+    /// `prefix + payload` bytes.
+    pub fn open(dir: &Path, entries: u64, prefix: usize, payload: usize) -> Result<FrameMap> {
+        let frame = (prefix + payload) as u64;
+        let (mut files, mut starts) = (Vec::new(), Vec::new());
+        let mut next = 1u64;
+        for p in segment_files(dir)? {
+            let f = File::open(&p).ctx(format!("open {}", p.display()))?;
+            let len = f.metadata().ctx("stat a segment")?.len();
+            if len % frame != 0 {
+                return Err(BenchError::Check(format!(
+                    "{} holds {len} bytes, not whole frames of {frame}",
+                    p.display()
+                )));
+            }
+            starts.push(next);
+            files.push(f);
+            next += len / frame;
+        }
+        if next != entries + 1 {
+            return Err(BenchError::Check(format!(
+                "the segments of {} hold {} frames of {frame} B, expected {entries}",
+                dir.display(),
+                next - 1
+            )));
+        }
+        Ok(FrameMap {
+            files,
+            starts,
+            frame,
+            prefix,
+        })
+    }
+
+    /// `pread` the frame of `lsn` into `buf` (one call) and return its payload.
+    pub fn pread<'a>(&self, lsn: u64, buf: &'a mut Vec<u8>) -> Result<&'a [u8]> {
+        let i = self.starts.partition_point(|&s| s <= lsn).saturating_sub(1);
+        let off = (lsn - self.starts[i]) * self.frame;
+        buf.resize(self.frame as usize, 0);
+        let n = rustix::io::pread(&self.files[i], &mut buf[..], off).ctx("pread")?;
+        if n as u64 != self.frame {
+            return Err(BenchError::Check(format!("short pread of entry {lsn}")));
+        }
+        Ok(&buf[self.prefix..])
+    }
+}
+
+/// `read(lsn)` and the raw `pread` of the same frames, interleaved entry by entry.
+#[derive(Debug, Clone, Copy)]
+pub struct PairedReads {
+    /// walogs-core `read`, microseconds.
+    pub read: Percentiles,
+    /// Raw `pread`, microseconds.
+    pub raw: Percentiles,
+}
+
+impl PairedReads {
+    /// p50 of `read` / p50 of `pread`.
+    pub fn p50_ratio(&self) -> f64 {
+        self.read.p50 / self.raw.p50
+    }
+
+    /// p99 of `read` / p99 of `pread`.
+    pub fn p99_ratio(&self) -> f64 {
+        self.read.p99 / self.raw.p99
+    }
+}
+
+fn check(what: &str, data: &[u8], lsn: u64, size: usize) -> Result<()> {
+    if data.len() != size || !stamped(data, lsn) {
+        return Err(BenchError::Check(format!(
+            "{what} returned the wrong entry for {lsn}"
+        )));
+    }
+    Ok(())
+}
+
+/// For each of `samples` random LSNs of `1..=entries`: time `wal.read`, then time the raw
+/// `pread` of the same frame (one untimed pass over all of them first).
+fn paired(
+    wal: &Wal,
+    map: &FrameMap,
+    entries: u64,
+    size: usize,
+    samples: usize,
+    seed: u64,
+) -> Result<PairedReads> {
+    let picks = SplitMix64::new(seed).picks(1, entries, samples);
+    let mut buf = Vec::new();
+    let mut both = |lsn: u64, timed: &mut Option<(&mut Vec<f64>, &mut Vec<f64>)>| -> Result<()> {
+        let t = Instant::now();
+        let data = wal.read(Lsn(lsn)).ctx("read")?;
+        let a = t.elapsed();
+        check("Wal::read", &data, lsn, size)?;
+        let t = Instant::now();
+        let raw = map.pread(lsn, &mut buf)?;
+        let b = t.elapsed();
+        check("pread", raw, lsn, size)?;
+        if let Some((ra, rb)) = timed {
+            ra.push(a.as_secs_f64() * 1e6);
+            rb.push(b.as_secs_f64() * 1e6);
+        }
+        Ok(())
+    };
+    for &lsn in &picks {
+        both(lsn, &mut None)?;
+    }
+    let (mut ra, mut rb) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    for &lsn in &picks {
+        both(lsn, &mut Some((&mut ra, &mut rb)))?;
+    }
+    let none = || BenchError::Check("no point read".into());
+    Ok(PairedReads {
+        read: Percentiles::of(&ra).ok_or_else(none)?,
+        raw: Percentiles::of(&rb).ok_or_else(none)?,
+    })
+}
+
+/// Point reads of the big log (entries appended one by one).
+pub fn one_by_one(log: &BigLog, samples: usize) -> Result<PairedReads> {
+    let map = FrameMap::open(&log.dir, log.entries, FRAME_HEADER, log.entry_size)?;
+    let wal = Wal::open(&log.dir).ctx("open the big log")?;
+    let r = paired(
+        &wal,
+        &map,
+        log.entries,
+        log.entry_size,
+        samples,
+        0x6f6e_6531,
+    )?;
+    wal.close().ctx("close the big log")?;
+    Ok(r)
+}
+
+/// A log of `MANY_ENTRY`-byte entries written with `append_many`, `MANY_PER_CALL` per call.
+#[derive(Debug, Clone)]
+pub struct ManyLog {
+    /// Entries (LSN 1 ..= entries).
+    pub entries: u64,
+    /// `append_many` calls.
+    pub calls: u64,
+}
+
+/// Write a log of about `bytes` bytes of frames with `append_many` (default options: each
+/// call durable) under `dir`.
+pub fn create_many(dir: &Path, bytes: u64) -> Result<ManyLog> {
+    let entries = (bytes / (MEMBER_PREFIX + MANY_ENTRY) as u64).max(1);
+    let mut wal = WalOptions::new()
+        .open(dir)
+        .ctx("open the append_many log")?;
+    let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(MANY_PER_CALL);
+    let mut calls = 0;
+    let mut next = 1u64;
+    while next <= entries {
+        chunk.clear();
+        let end = (next + MANY_PER_CALL as u64 - 1).min(entries);
+        for lsn in next..=end {
+            let mut p = payload(MANY_ENTRY, lsn);
+            stamp(&mut p, lsn);
+            chunk.push(p);
+        }
+        let r = wal.append_many(&chunk).ctx("append_many")?;
+        calls += 1;
+        if r.first.0 != next {
+            return Err(BenchError::Check(format!(
+                "append_many started at {} where {next} was due",
+                r.first
+            )));
+        }
+        next = end + 1;
+    }
+    wal.close().ctx("close the append_many log")?;
+    Ok(ManyLog { entries, calls })
+}
+
+/// Point reads of the `append_many` log in `dir`.
+pub fn many(dir: &Path, log: &ManyLog, samples: usize) -> Result<PairedReads> {
+    let map = FrameMap::open(dir, log.entries, MEMBER_PREFIX, MANY_ENTRY)?;
+    let wal = Wal::open(dir).ctx("open the append_many log")?;
+    let r = paired(&wal, &map, log.entries, MANY_ENTRY, samples, 0x6d61_6e79)?;
+    wal.close().ctx("close the append_many log")?;
+    Ok(r)
+}
+
+/// Point reads on a `SharedWal` alone, then beside [`APPENDERS`] threads appending durably.
+#[derive(Debug, Clone, Copy)]
+pub struct BesideAppenders {
+    /// `read` with nothing else running, microseconds.
+    pub alone: Percentiles,
+    /// `read` while the appenders run, microseconds.
+    pub beside: Percentiles,
+    /// The appenders' durable appends per second while the reads ran.
+    pub append_ops_per_sec: f64,
+}
+
+/// Open the big log as a `SharedWal` (default options: every append durable) and time
+/// `read` of `samples` random LSNs of `1..=log.entries`: alone, then while [`APPENDERS`]
+/// threads append [`APPEND_SIZE`]-byte entries (they start before the timed reads and stop
+/// after them). The log grows by what they append.
+pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders> {
+    let wal = WalOptions::new()
+        .open_shared(&log.dir)
+        .ctx("open_shared the big log")?;
+    let picks = SplitMix64::new(0x6265_7369).picks(1, log.entries, samples);
+    let size = log.entry_size;
+    let read = |lsn: u64| -> Result<()> {
+        let data = wal.read(Lsn(lsn)).ctx("SharedWal::read")?;
+        check("SharedWal::read", &data, lsn, size)
+    };
+    latencies(&picks, read)?;
+    let alone = latencies(&picks, read)?;
+    let stop = AtomicBool::new(false);
+    let appended = AtomicU64::new(0);
+    let data = payload(APPEND_SIZE, 15);
+    let (beside, append_ops_per_sec) = std::thread::scope(|s| -> Result<(Vec<f64>, f64)> {
+        let handles: Vec<_> = (0..APPENDERS)
+            .map(|_| {
+                s.spawn(|| -> Result<()> {
+                    while !stop.load(Ordering::Relaxed) {
+                        wal.append(&data).ctx("SharedWal::append")?;
+                        appended.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        // Let every appender reach the disk once before the timed reads start.
+        while appended.load(Ordering::Relaxed) < APPENDERS as u64
+            && !handles.iter().any(|h| h.is_finished())
+        {
+            std::thread::yield_now();
+        }
+        let t = Instant::now();
+        let before = appended.load(Ordering::Relaxed);
+        let lat = latencies(&picks, read);
+        let elapsed = t.elapsed();
+        let during = appended.load(Ordering::Relaxed) - before;
+        stop.store(true, Ordering::Relaxed);
+        for h in handles {
+            h.join()
+                .map_err(|_| BenchError::Check("an appender thread panicked".into()))??;
+        }
+        Ok((lat?, during as f64 / elapsed.as_secs_f64().max(1e-9)))
+    })?;
+    let total = appended.load(Ordering::Relaxed);
+    if wal.durable_lsn().0 != log.entries + total {
+        return Err(BenchError::Check(format!(
+            "durable_lsn {} after {} entries and {total} durable appends",
+            wal.durable_lsn(),
+            log.entries
+        )));
+    }
+    wal.close().ctx("close the shared big log")?;
+    let none = || BenchError::Check("no point read".into());
+    Ok(BesideAppenders {
+        alone: Percentiles::of(&alone).ok_or_else(none)?,
+        beside: Percentiles::of(&beside).ok_or_else(none)?,
+        append_ops_per_sec,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_maps_find_every_entry_of_both_logs() {
+        let d = std::env::temp_dir().join(format!("walogs-bench-point-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let big = crate::biglog::create(&d.join("big"), 100_000, 100).unwrap();
+        let map = FrameMap::open(&big.dir, big.entries, FRAME_HEADER, 100).unwrap();
+        let mut buf = Vec::new();
+        for lsn in [1, big.entries / 2, big.entries] {
+            assert!(stamped(map.pread(lsn, &mut buf).unwrap(), lsn));
+        }
+        let r = one_by_one(&big, 50).unwrap();
+        assert_eq!(r.read.count, 50);
+        assert!(r.raw.p50 > 0.0 && r.p50_ratio() > 0.0);
+
+        let many_log = create_many(&d.join("many"), 200_000).unwrap();
+        assert_eq!(many_log.entries, 200_000 / 152);
+        assert_eq!(many_log.calls, 1);
+        let r = many(&d.join("many"), &many_log, 50).unwrap();
+        assert_eq!(r.raw.count, 50);
+
+        let b = beside_appenders(&big, 50).unwrap();
+        assert_eq!(b.beside.count, 50);
+        assert!(b.alone.count == 50 && b.append_ops_per_sec >= 0.0);
+        let w = Wal::open(&big.dir).unwrap();
+        assert!(
+            w.next_lsn().0 > big.entries + APPENDERS as u64,
+            "the appenders ran"
+        );
+        w.close().unwrap();
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
