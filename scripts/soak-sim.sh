@@ -26,7 +26,7 @@
 #   SEED        base seed (default: the date, printed so a run can be repeated)
 #
 # Known, reported core bugs (walogs-sim/src/harness/known.rs) are tolerated and counted in
-# the figures; WALOGS_SIM_STRICT=1 fails on them too.
+# the figures; WALOGS_STRICT=1 (or its older name WALOGS_SIM_STRICT=1) fails on them too.
 # A scaled run: PL_LEN=4 CTL_LEN=3 RELAXED_LEN=3 FAULT_LEN=3 RUNS=1000 CONC_RUNS=200 ROT_LEN=4 FUZZ_SECS=10 scripts/soak-sim.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,7 +58,7 @@ log=target/soak-sim.log
 status=0
 start_all=$SECONDS
 echo "soak-sim: SEED=$SEED PL_LEN=$PL_LEN CTL_LEN=$CTL_LEN RELAXED_LEN=$RELAXED_LEN FAULT_LEN=$FAULT_LEN RUNS=$RUNS" \
-    "CONC_RUNS=$CONC_RUNS ROT_LEN=$ROT_LEN FUZZ_SECS=$FUZZ_SECS strict=${WALOGS_SIM_STRICT:-0}" | tee -a "$log"
+    "CONC_RUNS=$CONC_RUNS ROT_LEN=$ROT_LEN FUZZ_SECS=$FUZZ_SECS strict=${WALOGS_STRICT:-${WALOGS_SIM_STRICT:-0}}" | tee -a "$log"
 
 step() {
     echo "+ $*" | tee -a "$log"

@@ -32,7 +32,8 @@
 #
 # Needs: Rust stable and a C++ compiler for libFuzzer's runtime (g++ installed if missing).
 # Known, reported core bugs (walogs-sim/src/harness/known.rs) are tolerated and listed in the
-# summary; WALOGS_SIM_STRICT=1 fails on them too. With no known bug left, the run is strict.
+# summary; WALOGS_STRICT=1 (or its older name WALOGS_SIM_STRICT=1) fails on them too. With no
+# known bug left, the run is strict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,7 +99,7 @@ violations="$(grep -c '^VIOLATION' "$log" || true)"
 tolerated="$( (grep -oE 'not counted above: [^)]*' "$log" || true) |
     sed 's/not counted above: //' | paste -sd ';' -)"
 mode="strict (no known core bug tolerated)"
-if [ "${WALOGS_SIM_STRICT:-}" != 1 ] && grep -q '^known core bugs: [1-9]' "$log"; then
+if [ "${WALOGS_STRICT:-}" != 1 ] && [ "${WALOGS_SIM_STRICT:-}" != 1 ] && grep -q '^known core bugs: [1-9]' "$log"; then
     mode="tolerating the listed known core bugs${tolerated:+ (hit: $tolerated)}"
 fi
 echo "sim: $states crash states and fault runs checked, $violations violations reported; $mode"

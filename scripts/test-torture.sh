@@ -10,7 +10,8 @@
 # Needs: Rust stable, a C compiler (cc), and for the ENOSPC harness root, mkfs.ext4
 # (e2fsprogs, installed here if missing) and loop devices; without them that harness skips
 # with a message (WALOGS_TORTURE_REQUIRE_MOUNT=1 makes the skip a failure).
-# WALOGS_TORTURE_STRICT=1 tolerates no known core bug (walogs-torture/src/known.rs).
+# WALOGS_STRICT=1 (or its older name WALOGS_TORTURE_STRICT=1) tolerates no known core bug
+# (walogs-torture/src/known.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

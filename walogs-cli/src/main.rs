@@ -19,7 +19,6 @@ mod layout;
 mod output;
 mod pattern;
 mod progress;
-mod purge_floor;
 mod tail;
 mod wal_dir;
 

@@ -9,15 +9,15 @@
 
 mod common;
 
-use std::io::{self, BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
 use common::*;
-use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode, OsFs};
-use walogs_core::{Wal, WalOptions};
+use walogs_core::WalOptions;
+use walogs_testkit::{Action, HookFs, Op};
 
 #[test]
 fn no_false_alarm_beside_a_busy_writer_process() {
@@ -75,117 +75,6 @@ fn no_false_alarm_beside_a_busy_writer_process() {
     );
 }
 
-/// A file system that makes a writer append two entries every time a read-only open looks
-/// past the end of the valid frames of a segment (`next_data`, which only that look uses):
-/// every reading then finds a bad frame (the zeros past the end) followed by valid ones at a
-/// new place, which is what a writer appending as fast as the reader reads does.
-#[derive(Debug, Clone)]
-struct GrowingFs {
-    writer: Arc<Mutex<Wal>>,
-    /// Appends left before the writer stops (so that a core that reads on never loops).
-    left: Arc<AtomicU32>,
-}
-
-impl GrowingFs {
-    fn grow(&self) {
-        if self
-            .left
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            let mut w = self.writer.lock().unwrap();
-            w.append(b"appended while the reader looked").unwrap();
-            w.append(b"and one more").unwrap();
-        }
-    }
-}
-
-impl FileSystem for GrowingFs {
-    fn open_dir(&self, path: &Path) -> io::Result<Box<dyn Dir>> {
-        Ok(Box::new(GrowingDir {
-            inner: OsFs.open_dir(path)?,
-            fs: self.clone(),
-        }))
-    }
-    fn kind(&self, path: &Path) -> io::Result<Option<bool>> {
-        OsFs.kind(path)
-    }
-    fn create_dir(&self, path: &Path, mode: u32) -> io::Result<()> {
-        OsFs.create_dir(path, mode)
-    }
-    fn sync_dir(&self, path: &Path) -> io::Result<()> {
-        OsFs.sync_dir(path)
-    }
-}
-
-#[derive(Debug)]
-struct GrowingDir {
-    inner: Box<dyn Dir>,
-    fs: GrowingFs,
-}
-
-impl Dir for GrowingDir {
-    fn path(&self) -> &Path {
-        self.inner.path()
-    }
-    fn open(&self, name: &str, mode: OpenMode) -> io::Result<Box<dyn FsFile>> {
-        let inner = self.inner.open(name, mode)?;
-        Ok(Box::new(GrowingFile {
-            inner,
-            fs: self.fs.clone(),
-        }))
-    }
-    fn list(&self) -> io::Result<Vec<String>> {
-        self.inner.list()
-    }
-    fn kind(&self, name: &str) -> io::Result<Option<EntryKind>> {
-        self.inner.kind(name)
-    }
-    fn rename(&self, from: &str, to: &str) -> io::Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn remove(&self, name: &str) -> io::Result<()> {
-        self.inner.remove(name)
-    }
-    fn sync(&self) -> io::Result<()> {
-        self.inner.sync()
-    }
-}
-
-#[derive(Debug)]
-struct GrowingFile {
-    inner: Box<dyn FsFile>,
-    fs: GrowingFs,
-}
-
-impl FsFile for GrowingFile {
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        self.inner.read_at(buf, offset)
-    }
-    fn write_all_at(&self, buf: &[u8], offset: u64) -> io::Result<()> {
-        self.inner.write_all_at(buf, offset)
-    }
-    fn sync_data(&self) -> io::Result<()> {
-        self.inner.sync_data()
-    }
-    fn set_len(&self, len: u64) -> io::Result<()> {
-        self.inner.set_len(len)
-    }
-    fn len(&self) -> io::Result<u64> {
-        self.inner.len()
-    }
-    fn allocate(&self, len: u64) -> io::Result<()> {
-        self.inner.allocate(len)
-    }
-    fn try_lock(&self) -> io::Result<bool> {
-        self.inner.try_lock()
-    }
-    fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
-        self.fs.grow();
-        self.inner.next_data(offset)
-    }
-}
-
 /// A writer appends while each reading of a read-only open looks past the end of the frames,
 /// so no two readings find the same end: the open must still succeed, with a snapshot that
 /// ends before the frame in progress (every frame it names is valid).
@@ -197,13 +86,28 @@ fn a_read_only_open_beside_a_writer_appending_at_every_reading_succeeds() {
     for i in 0..10u32 {
         wal.append(&i.to_le_bytes()).unwrap();
     }
-    let fs = GrowingFs {
-        writer: Arc::new(Mutex::new(wal)),
-        left: Arc::new(AtomicU32::new(1000)),
-    };
+    // Every look past the end of the valid frames of a segment (`next_data`, which only that
+    // look uses) makes the writer append two entries: every reading then finds a bad frame
+    // (the zeros past the end) followed by valid ones at a new place, which is what a writer
+    // appending as fast as the reader reads does. The writer stops after 1000 looks (so that
+    // a core that reads on never loops).
+    let writer = Mutex::new(wal);
+    let left = AtomicU32::new(1000);
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        if matches!(op, Op::NextData { .. })
+            && left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            let mut w = writer.lock().unwrap();
+            w.append(b"appended while the reader looked").unwrap();
+            w.append(b"and one more").unwrap();
+        }
+        Action::Proceed
+    });
     let ro = WalOptions::new()
         .read_only(true)
-        .file_system(Arc::new(fs.clone()))
+        .file_system(fs.into_fs())
         .open(&dir)
         .expect("a growing tail is not damage");
     assert!(ro.next_lsn().0 > 10);

@@ -77,7 +77,7 @@ pub use error::{Damage, DamageKind, WalError};
 pub use frame::{MAX_BATCH_SIZE, MAX_ENTRY_SIZE};
 pub use handle::WalHandle;
 pub use lock::{LOCK_FILENAME, lock_holder};
-pub use meta::META_FILENAME;
+pub use meta::{META_FILENAME, read_purge_floor};
 pub use reader::{WalCursor, WalIter};
 pub use shared::SharedWal;
 pub use types::{Durability, Lsn, LsnRange, RecoveryReport, SalvageReport, TailState};

@@ -27,9 +27,10 @@
 //! the file.
 
 use std::io;
+use std::path::Path;
 
 use crate::error::{Damage, DamageKind, WalError};
-use crate::vfs::{Dir, OpenMode, read_full_at};
+use crate::vfs::{Dir, FileSystem, OpenMode, OsFs, read_full_at};
 
 /// File name of the metadata file.
 pub const META_FILENAME: &str = "walogs.meta";
@@ -179,6 +180,27 @@ pub(crate) fn read(dir: &dyn Dir) -> Result<Option<Meta>, WalError> {
     })
 }
 
+/// The purge floor recorded in the WAL directory `dir`, read from `walogs.meta` without
+/// opening the log: no lock, no recovery, nothing written, so it works beside a writer and
+/// on a directory the core refuses to open (a tool that prints the entries before damage
+/// must still skip those purged for good, whose bytes may lie in the oldest segment).
+///
+/// * `Ok(None)`: there is no metadata file (nothing was ever sealed, purged or cut);
+/// * `Ok(Some(0))`: a version-1 file, or a version-2 file without a floor: nothing purged;
+/// * `Ok(Some(n))`: a version-2 file: every LSN at or below `n` is purged for good;
+/// * `Err(`[`WalError::Corrupt`]`)` with [`DamageKind::Metadata`]: the file cannot be
+///   decoded (size, magic, version, flags or checksum; the damage says which and where),
+///   so nothing can be said about the floor;
+/// * `Err(`[`WalError::Io`]`)`: the directory or the file cannot be read (an entry under
+///   the name that is not a regular file, a link for one, is refused as open refuses it).
+///
+/// A concurrent writer replaces the file atomically, so the read sees the old or the new
+/// floor. Costs one directory open, one file open and one read of at most 53 bytes.
+pub fn read_purge_floor(dir: &Path) -> Result<Option<u64>, WalError> {
+    let dir = OsFs.open_dir(dir)?;
+    Ok(read(dir.as_ref())?.map(|m| m.floor))
+}
+
 /// Replace the metadata file atomically; new files get permission bits `mode`. A stale
 /// temporary file is removed first (the entry itself: if it is a link, the link). The caller
 /// syncs the directory afterwards (costs: create + write + fdatasync + rename).
@@ -227,5 +249,33 @@ mod tests {
             }
             assert!(Meta::decode(&b[..b.len() - 1]).is_err());
         }
+    }
+
+    #[test]
+    fn the_purge_floor_reads_without_opening_the_log() {
+        let d = tempfile::tempdir().unwrap();
+        let floor = || read_purge_floor(d.path());
+        assert_eq!(floor().unwrap(), None, "no metadata file");
+        let mut wal = crate::WalOptions::new()
+            .max_segment_size(Some(256))
+            .open(d.path())
+            .unwrap();
+        for i in 0..40u32 {
+            wal.append(&i.to_le_bytes()).unwrap();
+        }
+        wal.rotate().unwrap();
+        assert_eq!(floor().unwrap(), Some(0), "version 1");
+        wal.purge_up_to(crate::Lsn(17)).unwrap();
+        assert_eq!(floor().unwrap(), Some(17), "version 2, beside the writer");
+        wal.close().unwrap();
+        let meta = d.path().join(META_FILENAME);
+        let mut bytes = std::fs::read(&meta).unwrap();
+        assert_eq!(bytes.len(), SIZE_V2);
+        bytes[28] ^= 1;
+        std::fs::write(&meta, &bytes).unwrap();
+        let err = floor().unwrap_err();
+        let damage = err.damage().expect("a damaged file tells nothing");
+        assert_eq!(damage.kind, DamageKind::Metadata);
+        assert!(read_purge_floor(&d.path().join("missing")).is_err());
     }
 }

@@ -262,3 +262,52 @@ fn partial_preallocation_is_cut_at_close() {
     assert_eq!(wal.tail_state(), TailState::Clean);
     assert_eq!(lsns(&wal), vec![1, 2]);
 }
+
+/// A poisoned handle's close says whether acknowledged entries may be lost: under `Manual`,
+/// entries appended but not synced when the sync fails are not durable, and `close` returns
+/// `Poisoned`; under `EveryAppend` every acknowledged entry was durable, and `close` is `Ok`.
+#[test]
+fn close_of_a_poisoned_handle_reports_entries_no_sync_covered() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use walogs_core::{Durability, WalError, WalOptions};
+    use walogs_testkit::{Action, HookFs, Op};
+
+    for (durability, loses) in [(Durability::Manual, true), (Durability::EveryAppend, false)] {
+        let d = tempfile::tempdir().unwrap();
+        let fail = Arc::new(AtomicBool::new(false));
+        let f = fail.clone();
+        let fs = HookFs::new(move |op: &Op<'_>| {
+            if f.load(Ordering::SeqCst) && matches!(op, Op::SyncData { .. }) {
+                Action::Fail(std::io::Error::from_raw_os_error(5))
+            } else {
+                Action::Proceed
+            }
+        })
+        .into_fs();
+        let mut w = WalOptions::new()
+            .durability(durability)
+            .file_system(fs)
+            .open(d.path().join("wal"))
+            .unwrap();
+        w.append(b"one").unwrap();
+        fail.store(true, Ordering::SeqCst);
+        let failed = if loses {
+            w.append(b"two").unwrap();
+            w.sync().map(drop)
+        } else {
+            w.append(b"two").map(drop)
+        };
+        assert!(failed.is_err(), "{durability:?}: the sync failed");
+        assert!(w.is_poisoned());
+        let closed = w.close();
+        if loses {
+            assert!(
+                matches!(closed, Err(WalError::Poisoned { .. })),
+                "{durability:?}: {closed:?}"
+            );
+        } else {
+            assert!(closed.is_ok(), "{durability:?}: {closed:?}");
+        }
+    }
+}

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use walogs_core::{Lsn, WalError, WalOptions};
 use walogs_sim::disk::{DirOp, Entry, Resolution, normalize};
-use walogs_sim::handle::{AnyWal, HandleKind};
 use walogs_sim::{FaultKind, SimFs};
+use walogs_testkit::handle::HandleKind;
 
 const DIR: &str = "/wal";
 
@@ -214,7 +214,7 @@ fn b5_handles_agree_on_poisoning_after_a_failed_write() {
             let what = format!("shared={shared}, fault at `{needle}`");
             let fs = SimFs::default();
             let mut acked = 0;
-            let mut w = AnyWal::open(kind, &opts(&fs), Path::new(DIR)).unwrap();
+            let mut w = kind.open(&opts(&fs), Path::new(DIR)).unwrap();
             fs.set_fault_on(needle, FaultKind::Enospc, 3);
             let r = loop {
                 match w.append(&big) {

@@ -43,7 +43,6 @@ pub use fs::{CallCounts, Lies, SimFs, Snapshot};
 /// other harness through `walogs-testkit`.
 pub use walogs_testkit::Rng;
 pub mod fuzz;
-pub mod handle;
 pub mod harness;
 pub mod image;
 pub mod model;

@@ -22,7 +22,7 @@ use std::fmt;
 
 use walogs_core::{Lsn, WalError};
 
-use crate::handle::AnyWal;
+use walogs_testkit::handle::DynWal;
 
 /// A durability notification: `wait_durable` returned `Ok`, or an `on_durable` callback ran
 /// with `Ok`, for entry `lsn` (holding `payload`) when the simulator had made `counter`
@@ -299,7 +299,7 @@ pub fn lost_unsynced(rec: &Recovered, m: &Model) -> bool {
 }
 
 /// Read everything a recovered WAL holds.
-pub fn read_all(wal: &AnyWal) -> Result<Recovered, Violation> {
+pub fn read_all(wal: &dyn DynWal) -> Result<Recovered, Violation> {
     let mut entries = Vec::new();
     for item in wal.iter() {
         let (lsn, data) = item.map_err(|e| Violation::Other(format!("iteration failed: {e}")))?;
@@ -316,7 +316,7 @@ pub fn read_all(wal: &AnyWal) -> Result<Recovered, Violation> {
 
 /// Check a recovered WAL against the model (see [`check_recovered`]); also that reads at
 /// the purge floor are refused.
-pub fn check(wal: &AnyWal, m: &Model) -> Result<Recovered, Violation> {
+pub fn check(wal: &dyn DynWal, m: &Model) -> Result<Recovered, Violation> {
     let rec = read_all(wal)?;
     check_recovered(&rec, m)?;
     if m.floor > 0 {

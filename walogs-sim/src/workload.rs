@@ -9,9 +9,9 @@ use std::time::Duration;
 use walogs_core::{Durability, Lsn, WalError, WalOptions};
 
 use crate::fs::SimFs;
-use crate::handle::{AnyWal, HandleKind};
 use crate::harness::frames::{scan, segments};
 use crate::model::{Model, Notice};
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 /// The directory every harness uses on the simulated device.
 pub const WAL_DIR: &str = "/wal";
@@ -214,16 +214,11 @@ pub fn all_workloads_over(alphabet: &[Op], max_len: usize) -> Vec<Vec<Op>> {
     out
 }
 
-/// A payload that names its operation index and is different at every byte position, so a
-/// misplaced or stale byte never matches by accident.
+/// The payload of part `part` of operation `op_index`: the test kit's named payload
+/// ([`walogs_testkit::payload::named`]), named `op<index>.<part>;`.
 pub fn payload(op_index: usize, part: usize, len: usize) -> Vec<u8> {
-    let seed = ((op_index as u64) << 8) | part as u64;
-    let mut r = crate::Rng::new(seed ^ 0x5EED);
-    let mut v = r.bytes(len);
-    let tag = format!("op{op_index}.{part};");
-    let n = tag.len().min(len);
-    v[..n].copy_from_slice(&tag.as_bytes()[..n]);
-    v
+    let key = ((op_index as u64) << 8) | part as u64;
+    walogs_testkit::payload::named(&format!("op{op_index}.{part};"), key ^ 0x5EED, len)
 }
 
 /// The entries operation `op` (the `i`-th of its workload) appends.
@@ -257,7 +252,7 @@ pub struct LogView {
 
 impl LogView {
     /// The view of `wal` on `fs` (nothing when there is no handle).
-    pub fn of(wal: Option<&AnyWal>, fs: &SimFs) -> LogView {
+    pub fn of(wal: Option<&dyn DynWal>, fs: &SimFs) -> LogView {
         let Some(w) = wal else {
             return LogView::default();
         };
@@ -303,8 +298,8 @@ pub struct Setup {
 
 impl Setup {
     /// Open the WAL directory.
-    pub fn open(&self) -> Result<AnyWal, WalError> {
-        AnyWal::open(self.kind, &self.opts, Path::new(WAL_DIR))
+    pub fn open(&self) -> Result<Box<dyn DynWal>, WalError> {
+        self.kind.open(&self.opts, Path::new(WAL_DIR))
     }
 
     /// The same setup with another durability policy.
@@ -453,7 +448,7 @@ pub const NOTIFY_SYNC_DELAY: Duration = Duration::from_millis(2);
 /// kept as [`Notice`]s. `during`, when given, receives the model as it stands while the call
 /// runs (what a crash in the middle must satisfy, before notices).
 pub fn run_action(
-    wal: &mut Option<AnyWal>,
+    wal: &mut Option<Box<dyn DynWal>>,
     setup: &Setup,
     model: &mut Model,
     action: &Action,
@@ -465,7 +460,7 @@ pub fn run_action(
             Err(e) => return OpResult::OpenFailed(e),
         }
     }
-    let w = wal.as_mut().expect("opened above");
+    let w = wal.as_deref_mut().expect("opened above");
     let first = w.next_lsn().0;
     let before = (
         model.inflight.clone(),
@@ -505,7 +500,7 @@ pub fn run_action(
         Action::WaitDurable(lsn) => wait_durable(w, setup, *lsn, model),
         Action::Sync => w.sync().and_then(|l| check_synced(l.0, first - 1)),
         Action::Reopen => {
-            let closed = wal.take().map_or(Ok(()), AnyWal::close);
+            let closed = wal.take().map_or(Ok(()), |w| w.close());
             match setup.open() {
                 Ok(new) => {
                     *wal = Some(new);
@@ -564,7 +559,7 @@ pub fn run_action(
 /// waited on while it syncs: it syncs first (under a short `Interval`, its flusher does) and
 /// then waits.
 fn wait_durable(
-    w: &mut AnyWal,
+    w: &mut dyn DynWal,
     setup: &Setup,
     lsn: u64,
     model: &mut Model,
@@ -573,25 +568,28 @@ fn wait_durable(
     let payload = model.entries.get(&lsn).cloned().unwrap_or_default();
     let (tx, rx) = mpsc::channel();
     let cb_fs = fs.clone();
-    w.on_durable(Lsn(lsn), move |r| {
-        let _ = tx.send((cb_fs.counts().mutating(), r));
-    })?;
+    w.on_durable(
+        Lsn(lsn),
+        Box::new(move |r| {
+            let _ = tx.send((cb_fs.counts().mutating(), r));
+        }),
+    )?;
     fs.set_sync_delay(Some(NOTIFY_SYNC_DELAY));
     let waited_at = |r: Result<(), WalError>| (fs.counts().mutating(), r);
-    let (synced, waited) = match w {
-        AnyWal::Shared(s) => std::thread::scope(|sc| {
+    let (synced, waited) = match w.as_shared() {
+        Some(s) => std::thread::scope(|sc| {
             let waiter = sc.spawn(|| waited_at(s.wait_durable(Lsn(lsn), Some(NOTIFY_HANG))));
             let synced = s.sync().map(drop);
             (synced, waiter.join().expect("the waiter thread panicked"))
         }),
-        AnyWal::Single(s) => {
+        None => {
             let synced = match setup.durability {
                 Durability::Interval(d) if d <= FLUSHER_WAIT => Ok(()),
-                _ => s.sync().map(drop),
+                _ => w.sync().map(drop),
             };
             (
                 synced,
-                waited_at(s.wait_durable(Lsn(lsn), Some(NOTIFY_HANG))),
+                waited_at(w.wait_durable(Lsn(lsn), Some(NOTIFY_HANG))),
             )
         }
     };

@@ -1,6 +1,6 @@
 //! The harnesses at CI scale. Each prints its one-line figure (run with `--nocapture` to see
 //! them) and fails on any violation that is not a known, reported core bug (those are
-//! listed in the line; `WALOGS_SIM_STRICT=1` counts them as failures too). The `lying_*`
+//! listed in the line; `WALOGS_STRICT=1`, or its older name `WALOGS_SIM_STRICT=1`, counts them as failures too). The `lying_*`
 //! tests prove the oracles can fail: a disk that ignores syncs must be caught.
 //!
 //! The classic workloads (appends, batches, rotation, checkpoint, reopen) and the
@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use walogs_core::Durability;
 use walogs_sim::Lies;
-use walogs_sim::handle::HandleKind;
 use walogs_sim::harness::Tally;
 use walogs_sim::harness::bitrot::{self, BitRotConfig};
 use walogs_sim::harness::concurrent::{self, ConcurrentConfig};
 use walogs_sim::harness::faults::{self, FaultConfig};
 use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
+use walogs_testkit::handle::HandleKind;
 
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -54,6 +54,13 @@ pub enum Op<'a> {
         /// File name.
         name: &'a str,
     },
+    /// `FsFile::next_data` (a look past the end of the valid frames).
+    NextData {
+        /// File name.
+        name: &'a str,
+        /// Offset looked from.
+        offset: u64,
+    },
     /// `Dir::list`.
     List,
     /// `Dir::rename`.
@@ -84,6 +91,7 @@ impl Op<'_> {
             | Op::SetLen { name, .. }
             | Op::Allocate { name, .. }
             | Op::Read { name }
+            | Op::NextData { name, .. }
             | Op::Remove { name } => Some(name),
             Op::Rename { from, .. } => Some(from),
             Op::List | Op::SyncDir | Op::CreateDir => None,
@@ -372,6 +380,13 @@ impl FsFile for HookFile {
         self.inner.try_lock()
     }
     fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
+        gate(
+            self.hook.as_ref(),
+            Op::NextData {
+                name: &self.name,
+                offset,
+            },
+        )?;
         self.inner.next_data(offset)
     }
 }

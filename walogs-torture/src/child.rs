@@ -20,12 +20,12 @@ use walogs_core::{Lsn, MAX_USER_DATA, TailState, WalError, WalOptions};
 use walogs_testkit::Rng;
 
 use crate::draw::{self, between, percent};
-use crate::handle::{self, Handle};
 use crate::ledger::changed_nothing;
 use crate::payload::{PayloadSpec, epoch_of, user_value};
 use crate::policy::Policy;
 use crate::protocol::{ErrKind, Event, RESIDUE_SEPARATOR};
 use crate::residue::{Removal, Rule, Snapshot, next_lsn_moved};
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 /// Which workload the child runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ pub fn run(cfg: &ChildConfig) -> i32 {
         return crate::group_child::run(cfg);
     }
     let out = Out::new();
-    let wal = match handle::open(&cfg.options(), &cfg.dir, cfg.shared) {
+    let wal = match HandleKind::shared_if(cfg.shared).open(&cfg.options(), &cfg.dir) {
         Ok(w) => w,
         Err(e) => {
             out.fail("open", &e);
@@ -194,7 +194,7 @@ enum How {
 struct Child<'a> {
     cfg: &'a ChildConfig,
     spec: PayloadSpec,
-    wal: Box<dyn Handle>,
+    wal: Box<dyn DynWal>,
     out: Out,
     /// The payload epoch of the next appends.
     epoch: u64,

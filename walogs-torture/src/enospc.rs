@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use walogs_core::vfs::{FileSystem, FsFile, OpenMode, OsFs};
 use walogs_core::{Lsn, WalError, WalOptions};
 
-use crate::handle::{self, Handle};
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 use crate::ledger::{Ledger, Violation};
 use crate::mount::LoopMount;
@@ -155,7 +155,7 @@ impl EnospcReport {
             return format!("enospc: SKIPPED: {why}");
         }
         let (tolerated, rest) =
-            crate::known::partition(self.violations.iter().map(|v| (v.clone(), ())));
+            crate::known::KNOWN.partition(self.violations.iter().map(|v| (v.clone(), ())));
         let per: Vec<String> = self
             .scenarios
             .iter()
@@ -179,7 +179,7 @@ impl EnospcReport {
             self.full_disk_reopens,
             self.acked_entries,
             rest.len(),
-            crate::known::tolerated_note(&tolerated),
+            walogs_testkit::known::tolerated_note(&tolerated),
             self.elapsed.as_secs_f64(),
         )
     }
@@ -246,9 +246,9 @@ impl Case<'_> {
     /// move `next_lsn()`.
     fn guarded<T>(
         &mut self,
-        wal: &mut dyn Handle,
+        wal: &mut dyn DynWal,
         may_remove: bool,
-        op: impl FnOnce(&mut dyn Handle) -> Result<T, WalError>,
+        op: impl FnOnce(&mut dyn DynWal) -> Result<T, WalError>,
     ) -> Result<T, WalError> {
         let before = Snapshot::take(&self.dir);
         let next = wal.next_lsn().0;
@@ -299,7 +299,7 @@ impl Case<'_> {
         }
     }
 
-    fn append(&mut self, wal: &mut dyn Handle, count: u64) -> bool {
+    fn append(&mut self, wal: &mut dyn DynWal, count: u64) -> bool {
         let first = wal.next_lsn().0;
         let entries: Vec<Vec<u8>> = (first..first + count)
             .map(|l| self.spec.payload(FIRST_EPOCH, l))
@@ -329,14 +329,14 @@ impl Case<'_> {
         self.judge("append", r)
     }
 
-    fn checkpoint(&mut self, wal: &mut dyn Handle) -> bool {
+    fn checkpoint(&mut self, wal: &mut dyn DynWal) -> bool {
         let upto = wal.next_lsn().0 - 1;
         self.ledger.apply(&Event::Checkpoint { upto });
         let r = self.guarded(wal, true, |w| w.checkpoint(Lsn(upto)));
         self.judge("checkpoint", r)
     }
 
-    fn rotate(&mut self, wal: &mut dyn Handle) -> bool {
+    fn rotate(&mut self, wal: &mut dyn DynWal) -> bool {
         let r = self.guarded(wal, false, |w| w.rotate());
         self.judge("rotate", r)
     }
@@ -461,7 +461,9 @@ fn level_case(
         Kind::CheckpointSeal | Kind::Checkpoint => 7,
     };
     {
-        let mut wal = handle::open(&opts(false), &case.dir, shared).map_err(s)?;
+        let mut wal = HandleKind::shared_if(shared)
+            .open(&opts(false), &case.dir)
+            .map_err(s)?;
         for _ in 0..setup_entries {
             if !case.append(wal.as_mut(), 1) {
                 return Err("setup append failed with space free".into());
@@ -473,7 +475,9 @@ fn level_case(
         std::fs::remove_file(case.dir.join(walogs_core::META_FILENAME))
             .map_err(|e| e.to_string())?;
     }
-    let mut wal = handle::open(&opts(sc.preallocate), &case.dir, shared).map_err(s)?;
+    let mut wal = HandleKind::shared_if(shared)
+        .open(&opts(sc.preallocate), &case.dir)
+        .map_err(s)?;
     let got = filler.set_free(m, free).map_err(|e| e.to_string())?;
     if got != free {
         rep.approximate_levels += 1;
@@ -540,7 +544,7 @@ fn level_case(
     // Free space; everything resumes.
     filler.free_all().map_err(|e| e.to_string())?;
     case.errors = 0;
-    match handle::open(&opts(sc.preallocate), &case.dir, shared) {
+    match HandleKind::shared_if(shared).open(&opts(sc.preallocate), &case.dir) {
         Ok(mut wal) => {
             let ok = case.append(wal.as_mut(), 1)
                 && case.append(wal.as_mut(), 2)

@@ -13,10 +13,19 @@
 //! finished (the sweep), also: the acknowledged LSNs are dense, and entries whose append
 //! returned an error are in the log only after every acknowledged one (as the failed frame,
 //! all of it or none).
+//!
+//! Why this is a second oracle beside [`crate::ledger`]: a single-threaded child knows each
+//! entry's LSN before it writes it, so that oracle keeps the log as LSN → payload epoch and
+//! recomputes every byte; concurrent appenders learn their LSNs only from the result, so
+//! this one keeps LSN → writer tag and recognises entries by tag wherever they landed. What
+//! both compute alike (judging a recovery against the acknowledged log and its variants
+//! with one uncertain call applied, [`crate::ledger::closest`]; the context of a
+//! violation's text, [`crate::ledger::context_note`]; the violation kinds and the
+//! notification rules) is shared.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::ledger::{Violation, changed_nothing};
+use crate::ledger::{Violation, changed_nothing, closest, context_note};
 use crate::notify::Notifications;
 use crate::payload::user_value;
 use crate::protocol::{ErrKind, Event};
@@ -311,27 +320,17 @@ impl GroupLedger {
     /// What was going on, for a violation's text: the log-control calls in flight or
     /// failed, and whether the log ended where a truncation cut it.
     fn context(&self) -> String {
-        let mut parts: Vec<String> = self
+        let calls = self
             .uncertain
             .iter()
             .chain(self.control.as_ref())
             .map(|c| match c {
-                Control::Cut { keep } => format!("truncate_after({keep}) in flight or failed"),
-                Control::Purge { upto } => format!("purge_up_to({upto}) in flight or failed"),
-                Control::User { .. } => "set_user_data in flight or failed".to_string(),
-            })
-            .collect();
-        if self.cut_tail.is_some() && self.cut_tail == Some(self.last()) {
-            parts.push(format!(
-                "the log ended where an earlier truncation cut it, at {}",
-                self.last()
-            ));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", parts.join("; "))
-        }
+                Control::Cut { keep } => format!("truncate_after({keep})"),
+                Control::Purge { upto } => format!("purge_up_to({upto})"),
+                Control::User { .. } => "set_user_data".to_string(),
+            });
+        let ended_at_cut = (self.cut_tail == Some(self.last())).then_some(self.last());
+        context_note(calls, ended_at_cut)
     }
 
     /// The ledgers a reopened log may match: this one, and each log-control call whose
@@ -356,17 +355,9 @@ impl GroupLedger {
         finished: bool,
         failed_frame: Option<(u64, u64)>,
     ) -> (Vec<Violation>, GroupLedger) {
-        let mut best: Option<(Vec<Violation>, GroupLedger)> = None;
-        for m in self.models() {
-            let v = m.check_model(log, finished, failed_frame);
-            if v.is_empty() {
-                return (v, m);
-            }
-            if best.as_ref().is_none_or(|(b, _)| v.len() < b.len()) {
-                best = Some((v, m));
-            }
-        }
-        best.expect("at least this ledger")
+        closest(self.models(), |m| {
+            m.check_model(log, finished, failed_frame)
+        })
     }
 
     fn check_model(

@@ -32,7 +32,7 @@ use walogs_core::TailState;
 use walogs_testkit::Rng;
 
 use crate::draw;
-use crate::known;
+use crate::known::KNOWN;
 use crate::ledger::{Ledger, Violation, tally};
 use crate::payload::PayloadSpec;
 use crate::policy::Policy;
@@ -204,7 +204,7 @@ impl KillReport {
     /// The one-line figure.
     pub fn figure(&self) -> String {
         // The seed is not part of what a known bug's signature matches.
-        let (tolerated, vs) = known::partition(
+        let (tolerated, vs) = KNOWN.partition(
             self.messages(0)
                 .into_iter()
                 .zip(self.violations.iter().map(|(_, v)| v.clone())),
@@ -262,7 +262,7 @@ impl KillReport {
             self.durable_reports.0,
             self.durable_reports.1,
             tally(&vs),
-            known::tolerated_note(&tolerated),
+            walogs_testkit::known::tolerated_note(&tolerated),
             self.kills as f64 / self.elapsed.as_secs_f64().max(1e-9),
         )
     }

@@ -507,7 +507,7 @@ impl Ledger {
     /// What was going on, for a violation's text: the calls in flight or failed, and
     /// whether the log ended where a truncation cut it inside a unit.
     fn context(&self) -> String {
-        let mut parts: Vec<String> = self
+        let calls = self
             .uncertain
             .iter()
             .chain(self.pending.as_ref())
@@ -516,36 +516,15 @@ impl Ledger {
                 Op::Cut { keep, .. } => format!("truncate_after({keep})"),
                 Op::Purge { upto } => format!("purge_up_to({upto})"),
                 Op::User { .. } => "set_user_data".to_string(),
-            })
-            .map(|c| format!("{c} in flight or failed"))
-            .collect();
-        if self.cut_tail.is_some() && self.cut_tail == Some(self.model.last) {
-            parts.push(format!(
-                "the log ended where an earlier truncation cut it, at {}",
-                self.model.last
-            ));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", parts.join("; "))
-        }
+            });
+        let ended_at_cut = (self.cut_tail == Some(self.model.last)).then_some(self.model.last);
+        context_note(calls, ended_at_cut)
     }
 
     /// Check a recovered directory: it must match one of [`Ledger::models`]. Returns the
     /// violations against the closest model (none if one matches) and that model.
     pub fn check(&self, rec: &Recovered) -> (Vec<Violation>, Model) {
-        let mut best: Option<(Vec<Violation>, Model)> = None;
-        for m in self.models() {
-            let v = self.check_model(&m, rec);
-            if v.is_empty() {
-                return (v, m);
-            }
-            if best.as_ref().is_none_or(|(b, _)| v.len() < b.len()) {
-                best = Some((v, m));
-            }
-        }
-        best.expect("at least the acknowledged model")
+        closest(self.models(), |m| self.check_model(m, rec))
     }
 
     fn check_model(&self, m: &Model, rec: &Recovered) -> Vec<Violation> {
@@ -634,6 +613,46 @@ impl Ledger {
         self.notes.next_child(last);
         self.pending = None;
         self.uncertain.clear();
+    }
+}
+
+/// The model a recovered log matches: the first of `models` (at least one) that `check`
+/// finds no violation in, else the one with the fewest violations, with its violations.
+/// Both oracles (this one and [`crate::group_ledger`]) judge a recovery this way: it must
+/// match the acknowledged log or it with one uncertain call applied.
+pub fn closest<M>(
+    models: Vec<M>,
+    mut check: impl FnMut(&M) -> Vec<Violation>,
+) -> (Vec<Violation>, M) {
+    let mut best: Option<(Vec<Violation>, M)> = None;
+    for m in models {
+        let v = check(&m);
+        if v.is_empty() {
+            return (v, m);
+        }
+        if best.as_ref().is_none_or(|(b, _)| v.len() < b.len()) {
+            best = Some((v, m));
+        }
+    }
+    best.expect("at least the acknowledged model")
+}
+
+/// The context of a violation's text: ` (<call> in flight or failed; ...; the log ended
+/// where an earlier truncation cut it, at N)`, or `""` when nothing was going on.
+pub fn context_note(calls: impl IntoIterator<Item = String>, ended_at_cut: Option<u64>) -> String {
+    let mut parts: Vec<String> = calls
+        .into_iter()
+        .map(|c| format!("{c} in flight or failed"))
+        .collect();
+    if let Some(at) = ended_at_cut {
+        parts.push(format!(
+            "the log ended where an earlier truncation cut it, at {at}"
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
     }
 }
 

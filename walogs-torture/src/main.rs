@@ -21,7 +21,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use walogs_torture::known::Triage;
+use walogs_testkit::known::Triage;
+use walogs_torture::known::KNOWN;
 use walogs_torture::policy::Policy;
 use walogs_torture::{bitrot, child, enospc, kill, payload, shim, sweep};
 
@@ -128,7 +129,7 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
                 }
             });
             println!("{}", rep.figure());
-            Ok(verdict(&Triage::of(rep.messages(cfg.seed))))
+            Ok(verdict(&KNOWN.triage(rep.messages(cfg.seed))))
         }
         Some("sweep") => {
             let a = Args::parse(&argv[1..])?;
@@ -150,13 +151,13 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
             };
             let rep = sweep::run(&cfg)?;
             println!("{}", rep.figure());
-            Ok(verdict(&Triage::of(rep.messages())))
+            Ok(verdict(&KNOWN.triage(rep.messages())))
         }
         Some("enospc") => {
             let a = Args::parse(&argv[1..])?;
             let rep = enospc::run(&a.path("work")?, a.num("seed", 1)?)?;
             println!("{}", rep.figure());
-            Ok(verdict(&Triage::of(rep.violations.clone())))
+            Ok(verdict(&KNOWN.triage(rep.violations.clone())))
         }
         Some("bitrot") => {
             let a = Args::parse(&argv[1..])?;
@@ -164,7 +165,7 @@ fn dispatch(argv: &[String]) -> Result<u8, String> {
             let rep = bitrot::run(a.num("seed", 1)?, &work)?;
             println!("{}", rep.flip_figure());
             println!("{}", rep.truncation_figure());
-            Ok(verdict(&Triage::of(rep.messages())))
+            Ok(verdict(&KNOWN.triage(rep.messages())))
         }
         _ => Err("usage: walogs-torture child|kill|sweep|enospc|bitrot --help: see the source's doc comment".into()),
     }

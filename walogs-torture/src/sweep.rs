@@ -34,7 +34,7 @@ use walogs_core::WalOptions;
 use std::collections::BTreeMap;
 
 use crate::group_ledger::GroupLedger;
-use crate::known;
+use crate::known::KNOWN;
 use crate::ledger::{Ledger, Violation, provoked, tally};
 use crate::payload::{FIRST_EPOCH, PayloadSpec};
 use crate::policy::Policy;
@@ -155,7 +155,7 @@ pub struct SweepReport {
 impl SweepReport {
     /// The one-line figure.
     pub fn figure(&self) -> String {
-        let (tolerated, vs) = known::partition(
+        let (tolerated, vs) = KNOWN.partition(
             self.messages()
                 .into_iter()
                 .zip(self.violations.iter().map(|(_, v)| v.clone())),
@@ -199,7 +199,7 @@ impl SweepReport {
             self.ignored_by_design,
             self.failed_frame_recovered,
             tally(&vs),
-            known::tolerated_note(&tolerated),
+            walogs_testkit::known::tolerated_note(&tolerated),
             self.elapsed.as_secs_f64(),
         )
     }

@@ -5,6 +5,11 @@
 //! landed at, and can tell an entry that was never written (or written twice) from a real one.
 //! The content comes from the test kit's payload oracle ([`walogs_testkit::payload`]) keyed
 //! by the tag.
+//!
+//! Why this is not the test kit's named payload (the simulator's concurrent harness uses
+//! that): the simulator remembers every payload it wrote and compares bytes, while the
+//! parent here never sees the child's writes and must parse the writer back out of the
+//! bytes alone, so the tag is binary, fixed-size and checked against the content it keys.
 
 use std::fmt;
 use std::path::Path;

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use walogs_torture::bitrot::{self, Outcome};
-use walogs_torture::known::Triage;
+use walogs_torture::known::KNOWN;
 
 #[test]
 fn every_bit_flip_and_every_truncation_is_detected_or_harmless() {
@@ -14,7 +14,7 @@ fn every_bit_flip_and_every_truncation_is_detected_or_harmless() {
     let rep = bitrot::run(7, work).expect("bit-rot sweep runs");
     println!("{}", rep.flip_figure());
     println!("{}", rep.truncation_figure());
-    Triage::of(rep.messages()).assert_clean("bit-rot");
+    KNOWN.triage(rep.messages()).assert_clean("bit-rot");
     assert_eq!(rep.flips.get(Outcome::WrongPayload), 0);
     assert_eq!(rep.completed_truncations.get(Outcome::WrongPayload), 0);
     // The sweep is real: three segments, thousands of flips, the last frame torn-tail only.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use walogs_torture::enospc;
-use walogs_torture::known::Triage;
+use walogs_torture::known::KNOWN;
 
 #[test]
 fn a_full_disk_is_a_clean_error_and_nothing_acknowledged_is_lost() {
@@ -17,7 +17,7 @@ fn a_full_disk_is_a_clean_error_and_nothing_acknowledged_is_lost() {
         );
         return;
     }
-    let triage = Triage::of(rep.violations.clone());
+    let triage = KNOWN.triage(rep.violations.clone());
     triage.assert_clean("enospc");
     // Every failed call was checked before any reopen, and left nothing behind (or what a
     // known core bug explains).

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use walogs_torture::kill::{self, KillConfig, KillReport};
-use walogs_torture::known::Triage;
+use walogs_torture::known::KNOWN;
 use walogs_torture::util::ScratchDir;
 
 fn env_num(key: &str, default: u64) -> u64 {
@@ -32,7 +32,7 @@ fn kill_run(kills: u64, tweak: impl FnOnce(&mut KillConfig)) -> KillReport {
     tweak(&mut cfg);
     let rep = kill::run(&cfg, |_| {});
     println!("{}", rep.figure());
-    Triage::of(rep.messages(seed)).assert_clean("kill");
+    KNOWN.triage(rep.messages(seed)).assert_clean("kill");
     // The run exercised what it claims to.
     assert!(
         rep.kills >= kills * 9 / 10,

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use walogs_torture::known::Triage;
+use walogs_torture::known::KNOWN;
 use walogs_torture::policy::Policy;
 use walogs_torture::shim;
 use walogs_torture::sweep::{self, SweepConfig, SweepReport};
@@ -28,7 +28,7 @@ fn sweep(tweak: impl FnOnce(&mut SweepConfig)) -> SweepReport {
     tweak(&mut cfg);
     let rep = sweep::run(&cfg).expect("sweep runs");
     println!("{}", rep.figure());
-    Triage::of(rep.messages()).assert_clean("shim");
+    KNOWN.triage(rep.messages()).assert_clean("shim");
     assert!(rep.runs > 0);
     rep
 }

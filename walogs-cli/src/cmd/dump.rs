@@ -19,7 +19,6 @@ use crate::before_damage::{self, Bound};
 use crate::cli::{DumpArgs, DumpFormat};
 use crate::error::{CliError, EXIT_OK};
 use crate::output::write_error;
-use crate::purge_floor;
 use crate::wal_dir::{self, WalDir};
 
 /// Run `dump`; `json` (the global flag) selects the json format.
@@ -81,7 +80,7 @@ fn print_damaged(
     let bound = error.damage().and_then(Bound::of);
     // A floor that cannot be read leaves nothing known to count: print nothing, and report
     // the core's error (the one that matters) rather than this one.
-    let floor = purge_floor::read(&probed.log).unwrap_or(None);
+    let floor = before_damage::purge_floor(&probed.log);
     if let (Some(bound), Some(floor)) = (bound, floor) {
         before_damage::read(&probed.log, &probed.segments, floor, bound, |lsn, data| {
             if lsn > to {

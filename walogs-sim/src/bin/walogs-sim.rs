@@ -25,7 +25,8 @@
 //! (power-loss, random, concurrent) makes the simulated disk ignore syncs: the harness must
 //! then fail. `WALOGS_SIM_FULL_TRACE=1` makes `repro random` print the disk before every step.
 //! Each harness prints its figures (one line per tally, then an indented timing line) and
-//! exits non-zero on any violation. `WALOGS_SIM_STRICT=1` also counts the known core bugs.
+//! exits non-zero on any violation. `WALOGS_STRICT=1` (or `WALOGS_SIM_STRICT=1`) also counts the
+//! known core bugs.
 //! A concurrent run's schedule is not replayed: `repro concurrent` reruns its seed until
 //! the violation shows again (every violation already names its crash point and the
 //! acknowledged set).
@@ -35,7 +36,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use walogs_core::Durability;
-use walogs_sim::handle::HandleKind;
 use walogs_sim::harness::bitrot::{self, BitRotConfig};
 use walogs_sim::harness::concurrent::{self, ConcurrentConfig};
 use walogs_sim::harness::faults::{self, FaultConfig};
@@ -44,6 +44,7 @@ use walogs_sim::harness::power_loss::{self, PowerLossConfig};
 use walogs_sim::harness::random::{self, RandomConfig};
 use walogs_sim::workload::{Op, parse_durability};
 use walogs_sim::{CallClass, FaultKind, FaultPlan, Lies};
+use walogs_testkit::handle::HandleKind;
 
 struct Args(HashMap<String, String>);
 
@@ -325,30 +326,29 @@ fn run(cmd: &str, rest: &[String]) -> Result<bool, String> {
         "known" => {
             // The tolerated core bugs and whether each still reproduces; fails when one no
             // longer does (then its entry in known.rs must go).
-            let mut fixed = 0;
-            for bug in known::KNOWN {
-                match (bug.check)() {
-                    Err(e) => println!("known {}: still reproduces ({e}); {}", bug.id, bug.repro),
-                    Ok(()) => {
-                        fixed += 1;
-                        println!(
-                            "known {}: FIXED in the core, delete it from walogs-sim/src/harness/known.rs",
-                            bug.id
-                        );
-                    }
-                }
+            let reg = &known::KNOWN;
+            let e = reg.expiry();
+            for (bug, what) in &e.reproducing {
+                println!("known {}: still reproduces ({what}); {}", bug.id, bug.repro);
             }
-            let tolerated = if known::strict() || known::KNOWN.is_empty() {
+            for bug in &e.fixed {
+                println!(
+                    "known {}: FIXED in the core, delete it from {}",
+                    bug.id, reg.file
+                );
+            }
+            let tolerated = if reg.strict() || reg.bugs.is_empty() {
                 "none (strict)".to_string()
             } else {
-                let ids: Vec<&str> = known::KNOWN.iter().map(|b| b.id).collect();
-                format!("{} (WALOGS_SIM_STRICT=1 fails on them)", ids.join(", "))
+                let ids: Vec<&str> = reg.bugs.iter().map(|b| b.id).collect();
+                format!("{} (WALOGS_STRICT=1 fails on them)", ids.join(", "))
             };
             println!(
-                "known core bugs: {} listed, {fixed} fixed; tolerated by the harnesses: {tolerated}",
-                known::KNOWN.len()
+                "known core bugs: {} listed, {} fixed; tolerated by the harnesses: {tolerated}",
+                reg.bugs.len(),
+                e.fixed.len()
             );
-            Ok(fixed == 0)
+            Ok(e.fixed.is_empty())
         }
         "repro" => {
             let (what, rest) = rest.split_first().ok_or("repro needs a harness name")?;

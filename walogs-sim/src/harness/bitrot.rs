@@ -28,12 +28,12 @@ use walogs_core::{Durability, TailState, WalError};
 use crate::Rng;
 use crate::disk::{Disk, Entry, Resolution, normalize};
 use crate::fs::SimFs;
-use crate::handle::HandleKind;
 use crate::harness::frames::{Frame, meta_relaxed, scan, segments};
 use crate::harness::power_loss::{CrashPoint, PowerLossConfig, record};
 use crate::harness::{Tally, hash_str};
 use crate::model::{Model, Violation, read_all};
 use crate::workload::{Codes, Op, WAL_DIR, all_workloads_over, durability_name};
+use walogs_testkit::handle::HandleKind;
 
 /// Settings of the bit-rot harness.
 #[derive(Debug, Clone)]
@@ -258,7 +258,7 @@ pub fn check_flipped(
         Err(WalError::Corrupt { .. }) => return Ok(Verdict::Refused),
         Err(e) => return Err(Violation::FailedOpen(e.to_string())),
     };
-    let rec = read_all(&wal)?;
+    let rec = read_all(&*wal)?;
     let (first, next) = (rec.first_lsn, rec.next_lsn);
     if rec.entries.iter().map(|(l, _)| *l).ne(first..next) {
         return Err(Violation::Other(format!(

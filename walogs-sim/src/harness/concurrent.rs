@@ -248,21 +248,23 @@ struct RunPlan {
     cut: bool,
 }
 
+/// The payload of part `part` of call `index` of `thread`: a length drawn from `rng` (mostly
+/// short, some a few sectors long), the bytes the test kit's named payload.
 fn payload(rng: &mut Rng, seed: u64, thread: usize, index: usize, part: usize) -> Vec<u8> {
     let len = match rng.below(10) {
         0..=5 => 1 + rng.index(60),
         6..=8 => 100 + rng.index(500),
         _ => 1500 + rng.index(1500),
     };
-    let mut v = Rng::new(Rng::mix(
-        seed,
-        ((thread as u64) << 32) | ((index as u64) << 8) | part as u64,
-    ))
-    .bytes(len.max(24));
-    // A tag unique in the run: no two appends ever write the same bytes.
-    let tag = format!("t{thread}.{index}.{part};");
-    v[..tag.len()].copy_from_slice(tag.as_bytes());
-    v
+    // A name unique in the run: no two appends ever write the same bytes.
+    walogs_testkit::payload::named(
+        &format!("t{thread}.{index}.{part};"),
+        Rng::mix(
+            seed,
+            ((thread as u64) << 32) | ((index as u64) << 8) | part as u64,
+        ),
+        len.max(24),
+    )
 }
 
 fn plan(seed: u64, cfg: &ConcurrentConfig) -> RunPlan {

@@ -30,7 +30,6 @@ use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fault::{CallClass, FaultKind, FaultPlan, FiredFault};
 use crate::fs::SimFs;
-use crate::handle::{AnyWal, HandleKind};
 use crate::harness::frames::{scan, segments};
 use crate::harness::{Tally, hash_str, open_and_check, setup};
 use crate::model::{Model, Violation, check, check_recovered};
@@ -38,6 +37,7 @@ use crate::workload::{
     Action, Codes, LogView, Op, OpResult, Setup, WAL_DIR, all_workloads, all_workloads_over,
     run_action,
 };
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 /// Settings of the fault harness.
 #[derive(Debug, Clone)]
@@ -213,13 +213,13 @@ fn reopen_checked(
     st: &Setup,
     model: &mut Model,
     failed: &mut Option<(u64, Vec<Vec<u8>>)>,
-) -> Result<AnyWal, Violation> {
+) -> Result<Box<dyn DynWal>, Violation> {
     let notes = crate::harness::frames::open_notes(&st.fs.disk());
     let w = st.open().map_err(|e| {
         Violation::FailedOpen(format!("reopen in place after the fault: {e}{notes}"))
     })?;
     model.inflight = failed.take();
-    let rec = check(&w, model)?;
+    let rec = check(&*w, model)?;
     model.rebase(&rec);
     Ok(w)
 }
@@ -264,7 +264,7 @@ pub fn run_faulted(
     fs.set_fault(Some(plan));
     let st = setup(&fs, cfg.segment_size, true, kind);
     let mut model = Model::default();
-    let mut wal: Option<AnyWal> = None;
+    let mut wal: Option<Box<dyn DynWal>> = None;
     let mut poisoned = false;
     let mut failed: Option<(u64, Vec<Vec<u8>>)> = None;
     let fail = |out: &mut RunOutcome, v: Violation, fs: &SimFs| {
@@ -297,7 +297,7 @@ pub fn run_faulted(
                 }
             }
         }
-        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_deref(), &fs));
         let watch = !fired_before && action.is_mutation();
         let segs_before = (watch && leaves_frames(&action)).then(|| segments(&fs.disk()));
         let next_before = wal.as_ref().filter(|_| watch).map(|w| w.next_lsn().0);
@@ -374,7 +374,7 @@ pub fn run_faulted(
                 if let Some(f) = &fired_now {
                     // Poisoning is allowed after any failure, required after a failed
                     // write or sync of a segment or of the directory.
-                    poisoned = wal.as_ref().is_some_and(AnyWal::is_poisoned);
+                    poisoned = wal.as_ref().is_some_and(|w| w.is_poisoned());
                     if must_poison(f, &action) {
                         out.poison_checked = true;
                         (!poisoned).then(|| {
@@ -443,7 +443,7 @@ pub fn run_faulted(
                     let w2 = st2
                         .open()
                         .map_err(|e| Violation::FailedOpen(e.to_string()))?;
-                    let rec2 = crate::model::read_all(&w2)?;
+                    let rec2 = crate::model::read_all(&*w2)?;
                     check_recovered(&rec2, &m2)
                 });
                 out.fsyncgate = Some(r.map_err(|v| with_fault(v, fired.clone())));
@@ -534,9 +534,9 @@ fn run_unit(ops: &[Op], kind: HandleKind, cfg: &FaultConfig, rep: &mut FaultRepo
     let fs = SimFs::default();
     let st = setup(&fs, cfg.segment_size, true, kind);
     let mut model = Model::default();
-    let mut wal = None;
+    let mut wal: Option<Box<dyn DynWal>> = None;
     for (i, &op) in ops.iter().enumerate() {
-        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_deref(), &fs));
         let _ = run_action(&mut wal, &st, &mut model, &action, None);
     }
     let counts = fs.counts();

@@ -27,9 +27,9 @@ use std::fmt;
 use walogs_core::WalOptions;
 
 use crate::fs::SimFs;
-use crate::handle::{AnyWal, HandleKind};
 use crate::model::{Model, Recovered, Violation, check};
 use crate::workload::Setup;
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 /// Reproduction lines kept per tally (the counters count everything).
 pub const MAX_FAILURES: usize = 20;
@@ -205,12 +205,15 @@ pub fn options(fs: &SimFs, segment_size: u64, preallocate: bool) -> WalOptions {
 
 /// Open the WAL and check it against `model`; then check that it accepts a write
 /// at `next_lsn()`. Returns the open handle and what it holds.
-pub fn open_and_check(setup: &Setup, model: &Model) -> Result<(AnyWal, Recovered), Violation> {
+pub fn open_and_check(
+    setup: &Setup,
+    model: &Model,
+) -> Result<(Box<dyn DynWal>, Recovered), Violation> {
     let notes = frames::open_notes(&setup.fs.disk());
     let mut wal = setup
         .open()
         .map_err(|e| Violation::FailedOpen(format!("{e}{notes}")))?;
-    let rec = check(&wal, model)?;
+    let rec = check(&*wal, model)?;
     match wal.append(b"after-recovery") {
         Ok(l) if l.0 == rec.next_lsn => {}
         Ok(l) => {

@@ -21,12 +21,12 @@ use walogs_core::Durability;
 use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
-use crate::handle::HandleKind;
 use crate::harness::{Tally, hash_str, setup};
 use crate::model::{Model, Violation};
 use crate::workload::{
     Action, Codes, LogView, Op, OpResult, Setup, all_workloads_over, durability_name, run_action,
 };
+use walogs_testkit::handle::HandleKind;
 
 /// Settings of the exhaustive harness.
 #[derive(Debug, Clone)]
@@ -184,7 +184,7 @@ pub fn record(
     }
     for (i, &op) in ops.iter().enumerate() {
         fs.set_tag(i as u64 + 1);
-        let action = Action::of(op, i, &model, &LogView::of(wal.as_ref(), &fs));
+        let action = Action::of(op, i, &model, &LogView::of(wal.as_deref(), &fs));
         let mut during = Model::default();
         let r = run_action(&mut wal, &setup, &mut model, &action, Some(&mut during));
         models.push(during);
@@ -271,7 +271,7 @@ pub fn recover(
             fs.record(false);
             open_trace = fs.take_trace();
             fs.trace(false);
-            let checked = crate::model::check(&wal, model);
+            let checked = crate::model::check(&*wal, model);
             let appended = match checked {
                 Ok(rec) => match wal.append(b"after-recovery") {
                     Ok(l) if l.0 == rec.next_lsn => Ok(crate::model::lost_unsynced(&rec, model)),

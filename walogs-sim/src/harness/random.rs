@@ -15,10 +15,10 @@ use walogs_core::Durability;
 use crate::Rng;
 use crate::disk::{Disk, Resolution};
 use crate::fs::{Lies, SimFs};
-use crate::handle::{AnyWal, HandleKind};
 use crate::harness::{Tally, open_and_check, setup};
 use crate::model::{Model, Violation};
 use crate::workload::{Action, OpResult, RELAXED, Setup, durability_name, payload, run_action};
+use walogs_testkit::handle::{DynWal, HandleKind};
 
 /// Settings of the random harness.
 #[derive(Debug, Clone)]
@@ -125,7 +125,13 @@ fn payload_len(rng: &mut Rng) -> usize {
     }
 }
 
-fn choose_action(rng: &mut Rng, step: usize, wal: &AnyWal, model: &Model, relaxed: bool) -> Action {
+fn choose_action(
+    rng: &mut Rng,
+    step: usize,
+    wal: &dyn DynWal,
+    model: &Model,
+    relaxed: bool,
+) -> Action {
     let first = wal.first_lsn().0;
     let next = wal.next_lsn().0;
     let entries = |rng: &mut Rng, n: usize| -> Vec<Vec<u8>> {
@@ -228,7 +234,7 @@ impl Run {
         at: &str,
         model: &mut Model,
         rep: &mut RandomReport,
-    ) -> Result<(SimFs, AnyWal), ()> {
+    ) -> Result<(SimFs, Box<dyn DynWal>), ()> {
         let mut context = format!(
             "power loss after `{at}` ({})",
             if self.journaled {
@@ -325,7 +331,7 @@ impl Run {
                 self.log.clear();
                 let _ = fs.take_trace();
             }
-            let Some(w) = wal.as_ref() else { return };
+            let Some(w) = wal.as_deref() else { return };
             let relaxed = self.relaxed();
             let action = choose_action(&mut self.rng, step, w, &model, relaxed);
             rep.ops += 1;
