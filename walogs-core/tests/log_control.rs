@@ -540,20 +540,11 @@ fn close_right_after_an_interval_open_is_prompt() {
 /// `close`.
 #[test]
 fn callbacks_registered_after_poisoning_run_without_close() {
-    use std::sync::atomic::AtomicBool;
-    use walogs_testkit::{Action, HookFs, Op};
+    use walogs_testkit::{FailFrom, HookFs, Op};
 
     let d = tempfile::tempdir().unwrap();
-    let fail = Arc::new(AtomicBool::new(false));
-    let f = fail.clone();
-    let fs = HookFs::new(move |op: &Op<'_>| {
-        if f.load(Ordering::SeqCst) && matches!(op, Op::SyncData { .. }) {
-            Action::Fail(std::io::Error::from_raw_os_error(5))
-        } else {
-            Action::Proceed
-        }
-    })
-    .into_fs();
+    let (hook, fail) = FailFrom::new(5, |op| matches!(op, Op::SyncData { .. }));
+    let fs = HookFs::new(hook).into_fs();
     let mut w = WalOptions::new()
         .file_system(fs)
         .open(d.path().join("wal"))

@@ -268,23 +268,13 @@ fn partial_preallocation_is_cut_at_close() {
 /// `Poisoned`; under `EveryAppend` every acknowledged entry was durable, and `close` is `Ok`.
 #[test]
 fn close_of_a_poisoned_handle_reports_entries_no_sync_covered() {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use walogs_core::{Durability, WalError, WalOptions};
-    use walogs_testkit::{Action, HookFs, Op};
+    use walogs_core::Durability;
+    use walogs_testkit::FailFrom;
 
     for (durability, loses) in [(Durability::Manual, true), (Durability::EveryAppend, false)] {
         let d = tempfile::tempdir().unwrap();
-        let fail = Arc::new(AtomicBool::new(false));
-        let f = fail.clone();
-        let fs = HookFs::new(move |op: &Op<'_>| {
-            if f.load(Ordering::SeqCst) && matches!(op, Op::SyncData { .. }) {
-                Action::Fail(std::io::Error::from_raw_os_error(5))
-            } else {
-                Action::Proceed
-            }
-        })
-        .into_fs();
+        let (hook, fail) = FailFrom::new(5, |op| matches!(op, Op::SyncData { .. }));
+        let fs = HookFs::new(hook).into_fs();
         let mut w = WalOptions::new()
             .durability(durability)
             .file_system(fs)

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use walogs_core::vfs::{Dir, EntryKind, FileSystem, FsFile, OpenMode, OsFs};
 
@@ -195,6 +195,51 @@ impl Hook for FailNth {
             },
             Op::Allocate { .. } if self.partial => Action::Partial { bytes: 0, error },
             _ => Action::Fail(error),
+        }
+    }
+}
+
+/// A hook failing, with OS error `errno`, every call that `which` selects from the moment the
+/// returned switch is turned on (a disk that starts failing and keeps failing).
+pub struct FailFrom {
+    which: Box<dyn Fn(&Op<'_>) -> bool + Send + Sync>,
+    on: Arc<AtomicBool>,
+    errno: i32,
+}
+
+impl fmt::Debug for FailFrom {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FailFrom")
+            .field("on", &self.on)
+            .field("errno", &self.errno)
+            .finish()
+    }
+}
+
+impl FailFrom {
+    /// The hook and its switch (off at first).
+    pub fn new(
+        errno: i32,
+        which: impl Fn(&Op<'_>) -> bool + Send + Sync + 'static,
+    ) -> (FailFrom, Arc<AtomicBool>) {
+        let on = Arc::new(AtomicBool::new(false));
+        (
+            FailFrom {
+                which: Box::new(which),
+                on: on.clone(),
+                errno,
+            },
+            on,
+        )
+    }
+}
+
+impl Hook for FailFrom {
+    fn on(&self, op: &Op<'_>) -> Action {
+        if self.on.load(Ordering::SeqCst) && (self.which)(op) {
+            Action::Fail(io::Error::from_raw_os_error(self.errno))
+        } else {
+            Action::Proceed
         }
     }
 }

@@ -11,5 +11,5 @@ pub mod known;
 pub mod payload;
 pub mod rng;
 
-pub use hookfs::{Action, FailNth, HookFs, Op};
+pub use hookfs::{Action, FailFrom, FailNth, HookFs, Op};
 pub use rng::Rng;
