@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use walogs_core::{Lsn, WalError, WalOptions};
+use walogs_core::{Lsn, Wal, WalError, WalOptions};
 use walogs_sim::disk::{DirOp, Entry, Resolution, normalize};
 use walogs_sim::{FaultKind, SimFs};
 use walogs_testkit::handle::HandleKind;
@@ -34,9 +34,7 @@ fn entries(fs: &SimFs) -> Result<Vec<(u64, Vec<u8>)>, WalError> {
 fn b1_check() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
-    for e in [&b"one"[..], b"two", b"three"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"one"[..], b"two", b"three"])?;
     fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
     if wal.rotate().is_ok() {
         return Err("rotate succeeded although creating its segment failed".into());
@@ -73,9 +71,7 @@ fn b1_check() -> Result<(), String> {
 fn b2_check() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
-    for e in [&b"one"[..], b"two", b"three"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"one"[..], b"two", b"three"])?;
     fs.set_fault_on("open /wal/wal-000002.log CreateNew", FaultKind::Enospc, 0);
     if wal.rotate().is_ok() {
         return Err("rotate succeeded although creating its segment failed".into());
@@ -133,6 +129,14 @@ fn b1_truncate_after_failed_rotation_reopens() {
 #[test]
 fn b2_create_without_rename_after_interrupted_rotation_reopens() {
     b2_check().unwrap();
+}
+
+/// Append each entry in turn, naming the failing step.
+fn append_each(wal: &mut Wal, entries: &[&[u8]]) -> Result<(), String> {
+    for e in entries {
+        step("append", wal.append(e))?;
+    }
+    Ok(())
 }
 
 fn step<T>(what: &str, r: Result<T, WalError>) -> Result<T, String> {
@@ -435,9 +439,7 @@ fn b10_user_data_fsyncgate_fixed() {
 fn b11_durable_lsn_after_a_failed_truncation() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
-    for e in [&b"one"[..], b"two", b"three"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"one"[..], b"two", b"three"])?;
     fs.set_fault_on("sync_data /wal/wal-000001.log", FaultKind::Eio, 0);
     if wal.truncate_after(Lsn(1)).is_ok() {
         return Err("truncate_after succeeded although its fdatasync failed".into());
@@ -464,13 +466,9 @@ fn b11_durable_lsn_after_a_failed_truncation_fixed() {
 fn b12_two_purges_then_reopen() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
-    for e in [&b"one"[..], b"two"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"one"[..], b"two"])?;
     step("purge_up_to(3)", wal.purge_up_to(Lsn(3)))?;
-    for e in [&b"four"[..], b"five", b"six"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"four"[..], b"five", b"six"])?;
     step("purge_up_to(5)", wal.purge_up_to(Lsn(5)))?;
     step("close", wal.close())?;
     match lsns(&fs) {
@@ -491,18 +489,14 @@ fn b12_two_purges_then_reopen_fixed() {
 fn b13_truncate_after_an_interrupted_purge() -> Result<(), String> {
     let fs = SimFs::default();
     let mut wal = step("open", opts(&fs).open(DIR))?;
-    for e in [&b"one"[..], b"two"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"one"[..], b"two"])?;
     fs.set_fault_on("remove_file /wal/wal-000001.log", FaultKind::Eio, 0);
     if wal.purge_up_to(Lsn(5)).is_ok() {
         return Err("purge_up_to succeeded although removing its segment failed".into());
     }
     drop(wal);
     let mut wal = step("reopen", opts(&fs).open(DIR))?;
-    for e in [&b"six"[..], b"seven"] {
-        step("append", wal.append(e))?;
-    }
+    append_each(&mut wal, &[&b"six"[..], b"seven"])?;
     step("rotate", wal.rotate())?;
     step("append", wal.append(b"eight"))?;
     step("truncate_after(6)", wal.truncate_after(Lsn(6)))?;
