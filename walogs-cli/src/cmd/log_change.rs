@@ -103,6 +103,40 @@ pub fn open(dir: &Path, json: bool) -> Result<(WalDir, Wal, Vec<String>), CliErr
     Ok((probed, wal, notes))
 }
 
+/// What one change did: the log before and after it, the change's own result, and what the
+/// open itself cut or migrated first.
+pub struct Applied<T> {
+    /// The log before the change.
+    pub before: LogState,
+    /// The log after it.
+    pub after: LogState,
+    /// What the change returned.
+    pub result: T,
+    /// The open's own recovery notes.
+    pub recovery_notes: Vec<String>,
+}
+
+/// Open the log in `dir` writable ([`open`]), run `change` on it, and close it (reporting a
+/// failed close), with the state before and after. Costs two directory listings besides the
+/// change.
+pub fn apply<T>(
+    dir: &Path,
+    json: bool,
+    change: impl FnOnce(&mut Wal) -> Result<T, walogs_core::WalError>,
+) -> Result<Applied<T>, CliError> {
+    let (probed, mut wal, recovery_notes) = open(dir, json)?;
+    let before = LogState::of(&wal, &probed)?;
+    let result = change(&mut wal)?;
+    let after = LogState::of(&wal, &probed)?;
+    wal.close()?;
+    Ok(Applied {
+        before,
+        after,
+        result,
+        recovery_notes,
+    })
+}
+
 /// `deleted 2 segment files: wal-000001.log, wal-000002.log`, or `deleted no segment file`.
 pub fn deleted_text(files: &[String]) -> String {
     if files.is_empty() {

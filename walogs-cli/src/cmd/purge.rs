@@ -52,11 +52,12 @@ struct Purged {
 
 /// Run `purge`; returns the exit code.
 pub fn run(args: &PurgeArgs, json: bool) -> Result<u8, CliError> {
-    let (probed, mut wal, recovery_notes) = log_change::open(&args.dir, json)?;
-    let before = LogState::of(&wal, &probed)?;
-    let segments_deleted = wal.purge_up_to(Lsn(args.up_to))?;
-    let after = LogState::of(&wal, &probed)?;
-    wal.close()?;
+    let log_change::Applied {
+        before,
+        after,
+        result: segments_deleted,
+        recovery_notes,
+    } = log_change::apply(&args.dir, json, |wal| wal.purge_up_to(Lsn(args.up_to)))?;
     let kept_from = after.first_lsn.min(before.next_lsn);
     let out = Purged {
         dir: args.dir.display().to_string(),

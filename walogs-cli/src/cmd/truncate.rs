@@ -47,11 +47,12 @@ struct Truncated {
 
 /// Run `truncate`; returns the exit code.
 pub fn run(args: &TruncateArgs, json: bool) -> Result<u8, CliError> {
-    let (probed, mut wal, recovery_notes) = log_change::open(&args.dir, json)?;
-    let before = LogState::of(&wal, &probed)?;
-    let entries_removed = wal.truncate_after(Lsn(args.after))?;
-    let after = LogState::of(&wal, &probed)?;
-    wal.close()?;
+    let log_change::Applied {
+        before,
+        after,
+        result: entries_removed,
+        recovery_notes,
+    } = log_change::apply(&args.dir, json, |wal| wal.truncate_after(Lsn(args.after)))?;
     let out = Truncated {
         dir: args.dir.display().to_string(),
         status: if entries_removed == 0 {
