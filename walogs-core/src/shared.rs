@@ -38,10 +38,7 @@ impl SharedWal {
 
     /// Write what is queued, cut the preallocated tail, fdatasync and release the lock.
     /// Idempotent; afterwards every call returns [`WalError::Closed`] (iterators too, at
-    /// their next call). On a poisoned handle nothing is written; the close returns
-    /// [`WalError::Poisoned`] when acknowledged entries were not yet durable (possible only
-    /// under a relaxed durability policy: they may be lost), else `Ok`. In a forked child:
-    /// [`WalError::Forked`], and nothing is written.
+    /// their next call). In a forked child: [`WalError::Forked`], and nothing is written.
     pub fn close(&self) -> Result<(), WalError> {
         self.engine.close()
     }

@@ -49,10 +49,8 @@ impl Wal {
     handle_methods!(mut);
 
     /// Close: write out, cut the preallocated tail, fdatasync, release the lock, reporting
-    /// any error (dropping the handle does the same but cannot report). On a poisoned handle
-    /// nothing is written; the close returns [`WalError::Poisoned`] when acknowledged entries
-    /// were not yet durable (possible only under a relaxed durability policy: they may be
-    /// lost), else `Ok`. In a forked child: [`WalError::Forked`], and nothing is written.
+    /// any error (dropping the handle does the same but cannot report). In a forked child:
+    /// [`WalError::Forked`], and nothing is written.
     pub fn close(self) -> Result<(), WalError> {
         self.engine.close()
     }

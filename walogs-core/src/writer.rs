@@ -545,14 +545,6 @@ impl LogWriter {
             } else {
                 self.durable_lsn = next - 1;
             }
-        } else if let Some(reason) = &self.poisoned
-            && self.durable_lsn + 1 < self.view().next_lsn
-        {
-            // Acknowledged entries that no sync covered (a relaxed policy) may be lost: the
-            // close cannot make them durable, and says so.
-            result = Err(WalError::Poisoned {
-                reason: reason.clone(),
-            });
         }
         self.closed = true;
         self.live.close();
