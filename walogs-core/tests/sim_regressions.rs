@@ -635,3 +635,28 @@ fn truncation_record_sealing_a_segment_it_removes_is_refused_or_consistent() {
         ),
     }
 }
+
+/// A purge whose floor covers the whole active segment seals it (`walogs.meta`: segment 3
+/// sealed at LSN 10, floor 10) and a power loss comes before the next segment exists. The
+/// segment ends in the first member of a unit of four (LSN 10) that an earlier truncation
+/// cut there, and the new metadata no longer records that cut, so recovery drops the member
+/// as a torn unit: the segment ends at LSN 9, below its seal. Everything the seal covers is
+/// purged, so nothing is missing: the open must succeed and continue at LSN 11.
+#[test]
+fn a_seal_over_purged_entries_only_does_not_refuse_a_shorter_segment() {
+    let mut seg = walogs_sim::image::plain_frame(9, b"nine");
+    seg.extend(walogs_sim::image::member_frame(10, 0, 4, b"ten"));
+    let meta = walogs_sim::image::meta_file_v2(3, 10, 10, 0, 0);
+    let disk = walogs_sim::Disk::with_files(
+        Path::new(DIR),
+        [
+            ("wal-000003.log", seg.as_slice()),
+            (walogs_core::META_FILENAME, meta.as_slice()),
+        ],
+    );
+    walogs_sim::image::check_image(&disk, &[]).unwrap();
+    let fs = SimFs::new(disk);
+    let wal = opts(&fs).open(DIR).unwrap();
+    assert_eq!(wal.next_lsn(), Lsn(11));
+    assert_eq!(wal.first_lsn(), Lsn(11));
+}

@@ -548,13 +548,18 @@ fn check_seal(meta: Option<Meta>, segments: &[SegmentInfo]) -> Result<(), WalErr
         let s = &segments[pos];
         let is_active = pos + 1 == segments.len();
         let last = (!s.is_empty()).then(|| s.last_lsn());
-        let ok = match last {
-            Some(l) if is_active => l >= m.sealed_last_lsn,
-            Some(l) => l == m.sealed_last_lsn,
-            // An empty sealed segment: only consistent if the seal says it ended where the
-            // previous one did (it starts at sealed_last_lsn + 1).
-            None => s.first_lsn == m.sealed_last_lsn + 1,
-        };
+        // Every entry the seal covers is purged: where the segment ends no longer matters (a
+        // torn unit cut from it held only purged entries), and no LSN below the seal is
+        // handed out again (the next LSN is past the floor).
+        let all_purged = m.sealed_last_lsn <= m.floor;
+        let ok = all_purged
+            || match last {
+                Some(l) if is_active => l >= m.sealed_last_lsn,
+                Some(l) => l == m.sealed_last_lsn,
+                // An empty sealed segment: only consistent if the seal says it ended where the
+                // previous one did (it starts at sealed_last_lsn + 1).
+                None => s.first_lsn == m.sealed_last_lsn + 1,
+            };
         if !ok {
             return Err(WalError::corrupt(
                 Damage::new(
