@@ -254,6 +254,9 @@ impl LogWriter {
         // a crash before the file cut is durable then leaves the new log (recovery finishes
         // the cut), never the old entries under a record that no longer describes them.
         let recorded = Some(done) != self.meta;
+        // From here the entries past the cut may be gone (once the record below is on disk,
+        // even if a later step of it fails, a reopen finishes the cut): promise nothing past it.
+        self.durable_lsn = self.durable_lsn.min(target - 1);
         if recorded {
             self.write_meta(crate::meta::Meta {
                 cut_lsn: target - 1,
@@ -261,8 +264,6 @@ impl LogWriter {
                 ..done
             })?;
         }
-        // From here the entries past the cut may be gone: promise nothing past it.
-        self.durable_lsn = self.durable_lsn.min(target - 1);
         if let Err(e) = self.file().set_len(offset) {
             return Err(self.poison("truncate", e));
         }
@@ -312,8 +313,11 @@ impl LogWriter {
             truncating: true,
             ..self.meta_sealed(kept_seq - 1, kept_first - 1)
         };
-        self.write_meta(meta)?;
+        // The entries past the cut may be gone from the moment the record is on disk (a
+        // failure later in its write, a directory fsync, does not undo it): promise nothing
+        // past the cut first.
         self.durable_lsn = self.durable_lsn.min(target - 1);
+        self.write_meta(meta)?;
         self.file = None;
         {
             // Readers stop seeing the doomed segments before their files go (the truncation

@@ -101,3 +101,45 @@ fn an_interrupted_truncation_across_segments_is_finished_by_recovery() {
         assert_eq!(w.next_lsn(), Lsn(3));
     }
 }
+
+/// A truncation across segments whose record reaches the disk but whose directory fsync then
+/// fails: the cut may take effect (a reopen finishes it), so `durable_lsn()` must already say
+/// nothing past the cut is promised, on both handles.
+#[test]
+fn a_truncation_failing_after_its_record_promises_nothing_past_the_cut() {
+    use std::path::Path;
+    use walogs_core::WalHandle;
+    use walogs_testkit::{FailFrom, HookFs, Op};
+
+    fn check<H: WalHandle>(open: impl Fn(WalOptions, &Path) -> H) {
+        let d = tempfile::tempdir().unwrap();
+        let (hook, fail) = FailFrom::new(5, |op| matches!(op, Op::SyncDir));
+        let options = WalOptions::new()
+            .file_system(HookFs::new(hook).into_fs())
+            .max_segment_size(Some(4096));
+        let mut w = open(options, d.path());
+        for i in 0..6u8 {
+            w.append(&[i; 100]).unwrap();
+        }
+        w.rotate().unwrap();
+        for i in 6..9u8 {
+            w.append(&[i; 100]).unwrap();
+        }
+        assert_eq!(w.durable_lsn(), Lsn(9));
+        fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            w.truncate_after(Lsn(4)).is_err(),
+            "the directory fsync failed"
+        );
+        assert!(
+            w.durable_lsn() <= Lsn(4),
+            "durable_lsn() is {} after a failed truncate_after(4)",
+            w.durable_lsn()
+        );
+        let _ = w.close_handle();
+        let reopened = WalOptions::new().read_only(true).open(d.path()).unwrap();
+        assert_eq!(reopened.next_lsn(), Lsn(5), "the recorded cut is finished");
+    }
+    check(|o, p| o.open(p).unwrap());
+    check(|o, p| o.open_shared(p).unwrap());
+}
