@@ -390,7 +390,7 @@ fn peer_row(label: &str, passes: &[crate::peers::Recovery]) -> Result<ReadRow> {
         peak_mib: mib(passes.iter().map(|p| p.hwm_end_kib).max().unwrap_or(0)),
         increase_mib: mib(passes
             .iter()
-            .map(|p| p.hwm_end_kib.saturating_sub(p.hwm_start_kib))
+            .map(|p| p.hwm_increase_kib())
             .max()
             .unwrap_or(0)),
     })

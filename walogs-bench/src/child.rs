@@ -37,6 +37,11 @@ impl Fields {
             .ok_or_else(|| BenchError::Child(format!("RESULT line lacks a number {key}: {self:?}")))
     }
 
+    /// The text under `key`, if the line has it.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
     /// The [`Sample`] written by [`sample_pairs`].
     pub fn sample(&self) -> Result<Sample> {
         Ok(Sample {

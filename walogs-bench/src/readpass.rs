@@ -2,7 +2,6 @@
 //! (`VmHWM`) is its own. The parent re-executes this binary with the hidden subcommand; the
 //! child prints one `RESULT key=value ...` line.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::process::Command;
@@ -12,8 +11,10 @@ use walogs_core::{Lsn, Wal};
 
 use crate::args::{CHILD_SUBCOMMAND, ReadMode};
 use crate::biglog::stamped;
+use crate::child::{Fields, result_line};
 use crate::error::{BenchError, Context, Result};
 use crate::memory::peak_rss_kib;
+use crate::peers::Recovery;
 
 /// Buffer size of the raw `read(2)` baseline (the same chunk walogs-core's reader uses).
 pub const RAW_READ_BUF: usize = 256 * 1024;
@@ -40,51 +41,47 @@ pub struct PassResult {
 impl PassResult {
     /// Peak memory growth during the pass, KiB.
     pub fn hwm_increase_kib(&self) -> u64 {
-        self.hwm_end_kib.saturating_sub(self.hwm_start_kib)
+        self.figures().hwm_increase_kib()
+    }
+
+    /// Its figures, as every child pass reports them (walogs' and the peers' alike).
+    fn figures(&self) -> Recovery {
+        Recovery {
+            entries: self.entries,
+            bytes: self.bytes,
+            open: self.open,
+            total: self.total,
+            hwm_start_kib: self.hwm_start_kib,
+            hwm_end_kib: self.hwm_end_kib,
+        }
     }
 
     fn line(&self) -> String {
         format!(
-            "RESULT mode={} entries={} bytes={} open_ns={} total_ns={} hwm_start_kib={} hwm_end_kib={}",
-            self.mode.name(),
-            self.entries,
-            self.bytes,
-            self.open.as_nanos(),
-            self.total.as_nanos(),
-            self.hwm_start_kib,
-            self.hwm_end_kib
+            "{} mode={}",
+            result_line(&self.figures().pairs()),
+            self.mode.name()
         )
     }
 
     /// Parse the `RESULT` line a child printed.
     pub fn parse(mode: ReadMode, out: &str) -> Result<PassResult> {
-        let line = out
-            .lines()
-            .find_map(|l| l.strip_prefix("RESULT "))
-            .ok_or_else(|| BenchError::Child(format!("no RESULT line in {out:?}")))?;
-        let kv: BTreeMap<&str, &str> = line
-            .split_whitespace()
-            .filter_map(|w| w.split_once('='))
-            .collect();
-        let num = |k: &str| -> Result<u64> {
-            kv.get(k).and_then(|v| v.parse().ok()).ok_or_else(|| {
-                BenchError::Child(format!("RESULT line lacks a number {k}: {line:?}"))
-            })
-        };
-        if kv.get("mode") != Some(&mode.name()) {
+        let fields = Fields::parse(out)?;
+        if fields.text("mode") != Some(mode.name()) {
             return Err(BenchError::Child(format!(
-                "expected mode {}, got {line:?}",
+                "expected mode {}, got {fields:?}",
                 mode.name()
             )));
         }
+        let r = Recovery::from_fields(&fields)?;
         Ok(PassResult {
             mode,
-            entries: num("entries")?,
-            bytes: num("bytes")?,
-            open: Duration::from_nanos(num("open_ns")?),
-            total: Duration::from_nanos(num("total_ns")?),
-            hwm_start_kib: num("hwm_start_kib")?,
-            hwm_end_kib: num("hwm_end_kib")?,
+            entries: r.entries,
+            bytes: r.bytes,
+            open: r.open,
+            total: r.total,
+            hwm_start_kib: r.hwm_start_kib,
+            hwm_end_kib: r.hwm_end_kib,
         })
     }
 }

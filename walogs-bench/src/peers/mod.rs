@@ -66,6 +66,11 @@ impl Recovery {
         })
     }
 
+    /// Peak memory growth during the pass, KiB.
+    pub fn hwm_increase_kib(&self) -> u64 {
+        self.hwm_end_kib.saturating_sub(self.hwm_start_kib)
+    }
+
     /// Fail unless the pass read `entries` entries of `entry_size` bytes.
     pub fn check(&self, peer: &str, entries: u64, entry_size: usize) -> Result<()> {
         if self.entries != entries || self.bytes != entries * entry_size as u64 {
