@@ -29,6 +29,14 @@ mkdir -p "$OUT"
 start=$(date +%s)
 
 step() { printf '\n=== %s\n' "$*"; }
+# summarize NAME LOG [EXTRA-PATTERN]: the result lines of a `go test -v` log, and its count.
+summarize() {
+  grep -E "^(--- |ok |FAIL)${3:+|$3}" "$2"
+  local pass fail
+  pass=$(grep -c -- '^--- PASS' "$2" || true)
+  fail=$(grep -c -- '^--- FAIL' "$2" || true)
+  echo "$1: $pass passed, $fail failed" | tee -a "$LOG"
+}
 
 # ---- tools ----------------------------------------------------------------------------------
 need_apt=()
@@ -84,10 +92,7 @@ if ! (cd bindings/go && go test -race -count=1 -v ./...) >"$OUT/go-test.log" 2>&
   echo "go test -race failed" >&2
   exit 1
 fi
-grep -E '^(--- |ok |FAIL)|crash_test.go.*round' "$OUT/go-test.log"
-pass=$(grep -c -- '^--- PASS' "$OUT/go-test.log" || true)
-fail=$(grep -c -- '^--- FAIL' "$OUT/go-test.log" || true)
-echo "go test: $pass passed, $fail failed" | tee -a "$LOG"
+summarize "go test" "$OUT/go-test.log" 'crash_test.go.*round'
 
 # ---- examples -------------------------------------------------------------------------------
 step "examples/go/quickstart (the README's Go quickstart; repository linking)"
@@ -203,10 +208,7 @@ if ! (cd bindings/go/raftstore && GOPROXY=$RAFT_PROXY go mod download &&
   echo "raftstore: go test -race / go vet failed" >&2
   exit 1
 fi
-grep -E '^(--- |ok |FAIL)' "$OUT/raftstore-test.log"
-pass=$(grep -c -- '^--- PASS' "$OUT/raftstore-test.log" || true)
-fail=$(grep -c -- '^--- FAIL' "$OUT/raftstore-test.log" || true)
-echo "raftstore: $pass passed, $fail failed" | tee -a "$LOG"
+summarize raftstore "$OUT/raftstore-test.log"
 
 # ---- summary ---------------------------------------------------------------------------------
 passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')
