@@ -111,7 +111,6 @@ impl LogWriter {
             self.cut_completed(offset, target, cut_lsn)?;
         }
         self.view_mut().next_lsn = target;
-        self.live.cut(target);
         self.durable_lsn = self.durable_lsn.min(target - 1);
         Ok(removed)
     }
@@ -264,6 +263,9 @@ impl LogWriter {
                 ..done
             })?;
         }
+        // Readers learn of the cut before the bytes go: one that then finds the file
+        // shorter reports the cut (`LsnOutOfRange`), not damage.
+        self.live.cut(target);
         if let Err(e) = self.file().set_len(offset) {
             return Err(self.poison("truncate", e));
         }
@@ -327,6 +329,7 @@ impl LogWriter {
             v.segs.completed.truncate(k);
             v.segs.active = kept;
         }
+        self.live.cut(target);
         for name in doomed {
             self.files.forget(&name);
             let r = self.dir.remove(&name).and_then(|()| self.dir.sync());

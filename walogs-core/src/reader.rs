@@ -229,8 +229,11 @@ pub(crate) fn locate_frame(
 /// (256 KiB) plus the largest frame. Created by `cursor_from`.
 ///
 /// Sees the entries that existed when it was created. Damage met while reading is an
-/// `Err` item (then the cursor ends); a segment removed by `checkpoint` or `truncate_after`
-/// in the meantime is an `Err` item too.
+/// `Err` item (then the cursor ends). Entries removed in the meantime: a purge makes a
+/// cursor over the whole log (`iter`, `cursor`) go on from the new
+/// oldest entry, and any other cursor that reaches a purged entry returns
+/// `Err(LsnOutOfRange)`; reaching an entry `truncate_after` removed is `Err(LsnOutOfRange)`;
+/// a segment `checkpoint` deleted is an `Err` item (I/O error naming the file).
 pub struct WalCursor {
     plan: ReadPlan,
     /// Truncations of the log when the cursor was made.
@@ -295,22 +298,16 @@ impl WalCursor {
         Some(Err(e))
     }
 
-    /// The next entry, borrowed until the next call; `None` at the end. After the WAL was
-    /// closed: one `Err(Closed)`, then `None`.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next_entry(&mut self) -> Option<Result<(Lsn, &[u8]), WalError>> {
-        if self.done {
-            return None;
-        }
-        if let Err(e) = self.plan.live.check() {
-            return self.fail(e);
-        }
+    /// Bring the position in line with what happened to the log since the reader started:
+    /// `Err` when the next entry was truncated, or purged and the reader does not follow
+    /// the oldest entry; a reader that follows it skips to the new oldest entry.
+    fn settle(&mut self) -> Result<(), WalError> {
         // Entries truncated since the reader started are gone (their LSNs may name other
         // entries by now): the reader stops there with an error instead of reading on.
         if self.plan.live.cut_generation() != self.cuts_seen {
             let lowest = self.plan.live.lowest_cut_since(self.cuts_seen);
             if self.next >= lowest {
-                return self.fail(WalError::LsnOutOfRange {
+                return Err(WalError::LsnOutOfRange {
                     lsn: self.next,
                     first: self.plan.live.floor() + 1,
                     next: lowest,
@@ -321,7 +318,7 @@ impl WalCursor {
         let floor = self.plan.live.floor();
         if self.next <= floor {
             if !self.plan.from_oldest {
-                return self.fail(WalError::LsnOutOfRange {
+                return Err(WalError::LsnOutOfRange {
                     lsn: self.next,
                     first: floor + 1,
                     next: self.plan.segments.last().map_or(floor + 1, |s| s.next_lsn),
@@ -338,6 +335,22 @@ impl WalCursor {
                 self.file = None;
                 self.ranges.clear();
             }
+        }
+        Ok(())
+    }
+
+    /// The next entry, borrowed until the next call; `None` at the end. After the WAL was
+    /// closed: one `Err(Closed)`, then `None`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next_entry(&mut self) -> Option<Result<(Lsn, &[u8]), WalError>> {
+        if self.done {
+            return None;
+        }
+        if let Err(e) = self.plan.live.check() {
+            return self.fail(e);
+        }
+        if let Err(e) = self.settle() {
+            return self.fail(e);
         }
         loop {
             if self.done {
@@ -360,6 +373,19 @@ impl WalCursor {
             if self.file.is_none() {
                 match self.plan.files.get(&seg.name) {
                     Ok(f) => self.file = Some(f),
+                    Err(WalError::Io(e)) if e.kind() == io::ErrorKind::NotFound => {
+                        // A purge or truncation that began after the checks above removed
+                        // the file: it moved the floor or recorded its cut before the
+                        // unlink, so looking again says where to go on (or why not).
+                        let before = (self.next, self.seg);
+                        if let Err(moved) = self.settle() {
+                            return self.fail(moved);
+                        }
+                        if (self.next, self.seg) == before {
+                            return self.fail(WalError::Io(e));
+                        }
+                        continue;
+                    }
                     Err(e) => return self.fail(e),
                 }
                 self.reader = FrameReader::new(seg.start, seg.len);

@@ -207,3 +207,55 @@ fn a_read_racing_a_checkpoint_gets_the_entry_or_lsn_out_of_range() {
     assert_eq!(wal.read(Lsn(2)).unwrap(), b"two");
     wal.close().unwrap();
 }
+
+/// An iterator over the whole log races purges that delete the segment it is about to open:
+/// the purge raises the floor before it unlinks, so the iterator goes on from the new oldest
+/// entry, never fails with an I/O error for the vanished file.
+#[test]
+fn iterators_skip_ahead_when_a_purge_deletes_the_segment_they_are_about_to_open() {
+    use walogs_core::SharedWal;
+    for round in 0..8 {
+        let d = tempfile::tempdir().unwrap();
+        let wal: SharedWal = WalOptions::new()
+            .max_segment_size(Some(512))
+            .open_shared(d.path().join("wal"))
+            .unwrap();
+        let payload = |lsn: u64| format!("{lsn:020}").into_bytes();
+        for lsn in 1..=600 {
+            assert_eq!(wal.append(&payload(lsn)).unwrap(), Lsn(lsn));
+        }
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|sc| {
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    sc.spawn(|| {
+                        let mut passes = 0;
+                        while !stop.load(std::sync::atomic::Ordering::Acquire) || passes == 0 {
+                            let mut last = 0;
+                            for item in wal.iter() {
+                                let (lsn, data) = item.unwrap_or_else(|e| {
+                                    panic!("round {round}: iterating beside purges: {e}")
+                                });
+                                assert!(lsn.0 > last, "LSNs ascend");
+                                assert_eq!(data, payload(lsn.0));
+                                last = lsn.0;
+                            }
+                            assert_eq!(last, 600, "round {round}: the iterator reached the end");
+                            passes += 1;
+                        }
+                    })
+                })
+                .collect();
+            for floor in (10..600).step_by(10) {
+                wal.purge_up_to(Lsn(floor)).unwrap();
+            }
+            stop.store(true, std::sync::atomic::Ordering::Release);
+            for r in readers {
+                r.join().unwrap();
+            }
+        });
+        let left: Vec<u64> = wal.iter().map(|i| i.unwrap().0.0).collect();
+        assert_eq!(left, (591..=600).collect::<Vec<_>>());
+        wal.close().unwrap();
+    }
+}
