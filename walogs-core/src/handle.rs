@@ -200,6 +200,9 @@ macro_rules! handle_methods {
         /// [`WalError::LsnOutOfRange`]. A crash at any point leaves the old or the new log.
         /// Waiters and callbacks for removed LSNs fail with `LsnOutOfRange`.
         ///
+        /// Under a relaxed [`Durability`](crate::Durability) policy, the entries it keeps that
+        /// are not durable yet become durable first (one fdatasync, as [`Self::sync`] does).
+        ///
         /// Costs: a truncate + fdatasync; a cut inside a multi-entry write first records it in
         /// `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment
         /// an unlink + directory fsync. (Only the batch frames of earlier walogs 0.2 builds

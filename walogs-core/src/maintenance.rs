@@ -71,7 +71,8 @@ impl LogWriter {
     }
 
     /// Remove every entry after `keep_up_to`, durably; the next append gets
-    /// `keep_up_to + 1`. Returns how many entries were removed. Works at any LSN of the live
+    /// `keep_up_to + 1`. Returns how many entries were removed. Entries up to `keep_up_to`
+    /// not yet durable (relaxed policies) are made durable first (one fdatasync). Works at any LSN of the live
     /// range, inside a unit (an atomic batch, an `append_many` chunk, a group commit) too;
     /// only a legacy batch frame (format extension 1) cannot be cut inside.
     pub fn truncate_after(&mut self, keep_up_to: Lsn) -> Result<u64, WalError> {
@@ -88,6 +89,13 @@ impl LogWriter {
                 first,
                 next,
             });
+        }
+        // The entries the log keeps are durable before the truncation writes anything (under
+        // a relaxed policy they may not be yet): a power loss could otherwise lose some of
+        // them and leave at the end a unit an earlier truncation cut short, which only the
+        // cut record this one replaces vouched for.
+        if self.durable_lsn + 1 < target {
+            self.sync()?;
         }
         let (in_active, seg) = self.segment_holding(target);
         let (offset, frame_first, kind) = locate_frame(self.dir.as_ref(), &seg, target)?;

@@ -660,3 +660,58 @@ fn a_seal_over_purged_entries_only_does_not_refuse_a_shorter_segment() {
     assert_eq!(wal.next_lsn(), Lsn(11));
     assert_eq!(wal.first_lsn(), Lsn(11));
 }
+
+/// Two truncations inside units, the second over entries not yet durable (manual
+/// durability): `append_batch` of five (LSN 2..6), `truncate_after(3)` keeps two members
+/// (synced by the cut, vouched for by the cut record at 3), then LSN 4 and a batch 5..9 are
+/// appended without a sync and `truncate_after(8)` replaces the cut record with one at 8. A
+/// power loss right after that record is durable loses the unsynced entries, so the log ends
+/// again in the short unit 2..3, which no record vouches for any more: recovery took it for a
+/// torn write and lost the synced LSN 2 and 3. The truncation now makes the entries it keeps
+/// durable before it writes its record.
+#[test]
+fn a_truncation_over_unsynced_entries_keeps_an_earlier_cut_unit() {
+    let fs = SimFs::default();
+    let open = |fs: &SimFs| {
+        opts(fs)
+            .durability(walogs_core::Durability::Manual)
+            .open(DIR)
+    };
+    let mut wal = open(&fs).unwrap();
+    wal.append(b"one").unwrap();
+    let five: Vec<&[u8]> = vec![b"b2", b"b3", b"b4", b"b5", b"b6"];
+    wal.append_batch(&five).unwrap();
+    assert_eq!(wal.truncate_after(Lsn(3)).unwrap(), 3);
+    assert_eq!(wal.sync().unwrap(), Lsn(3));
+    wal.append(b"four").unwrap();
+    let five: Vec<&[u8]> = vec![b"c5", b"c6", b"c7", b"c8", b"c9"];
+    wal.append_batch(&five).unwrap();
+    fs.record(true);
+    assert_eq!(wal.truncate_after(Lsn(8)).unwrap(), 1);
+    fs.record(false);
+    let snaps = fs.take_snapshots();
+    let renamed = snaps
+        .iter()
+        .position(|s| s.desc.starts_with("rename") && s.desc.ends_with(walogs_core::META_FILENAME))
+        .expect("the truncation wrote walogs.meta");
+    let at = snaps[renamed..]
+        .iter()
+        .find(|s| s.desc.starts_with("sync_dir /wal"))
+        .expect("a directory fsync after the rename");
+    let after = SimFs::new(at.disk.crash(Resolution::DropAll));
+    let wal = open(&after).unwrap();
+    let got = entries(&after).unwrap();
+    assert!(
+        got.len() >= 3,
+        "the synced LSN 1..=3 survive a power loss during a later truncation: {got:?}"
+    );
+    assert_eq!(
+        got[..3],
+        [
+            (1, b"one".to_vec()),
+            (2, b"b2".to_vec()),
+            (3, b"b3".to_vec())
+        ]
+    );
+    drop(wal);
+}
