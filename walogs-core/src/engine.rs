@@ -19,7 +19,7 @@ use crate::error::WalError;
 use crate::files::ReadFiles;
 use crate::fork::Owner;
 use crate::frame::limits;
-use crate::group_commit::{GroupCommit, Stop};
+use crate::group_commit::{GroupCommit, Queued, Stop};
 use crate::reader::{Live, WalCursor, WalIter, read_entry, read_range};
 use crate::segments::View;
 use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
@@ -138,16 +138,21 @@ impl Engine {
                 });
             }
         }
-        inner
-            .gc
-            .append(data, || {
-                let mut w = inner.lock_writer();
-                let q = inner.gc.lock();
-                let (q, r) = inner.gc.write_group(&mut w, q);
-                drop(q);
-                r
-            })
-            .map(Lsn)
+        inner.gc.append(data, || inner.lead_group()).map(Lsn)
+    }
+
+    /// Queue one entry behind every entry queued before it and return its place at once
+    /// (see [`crate::SharedWal::append_queued`]).
+    pub fn enqueue(&self, data: &[u8]) -> Result<Queued, WalError> {
+        self.guard()?;
+        limits::check_entry_size(data.len())?;
+        self.inner.gc.enqueue(data)
+    }
+
+    /// Wait for a queued entry (see [`Engine::enqueue`]).
+    pub fn wait_queued(&self, queued: Queued) -> Result<Lsn, WalError> {
+        let inner = &*self.inner;
+        inner.gc.wait(queued, || inner.lead_group()).map(Lsn)
     }
 
     pub fn append_batch<T: AsRef<[u8]>>(&self, entries: &[T]) -> Result<LsnRange, WalError> {
@@ -451,6 +456,15 @@ impl Inner {
 
     /// Run `f` on the writer with the queue written out and locked meanwhile (so no append
     /// takes an LSN under it), then resync the queue's LSNs with the writer.
+    /// Write one group of the queue (the leader's turn).
+    fn lead_group(&self) -> Result<(), WalError> {
+        let mut w = self.lock_writer();
+        let q = self.gc.lock();
+        let (q, r) = self.gc.write_group(&mut w, q);
+        drop(q);
+        r
+    }
+
     fn exclusive<R>(
         &self,
         f: impl FnOnce(&mut LogWriter) -> Result<R, WalError>,

@@ -46,6 +46,13 @@ pub(crate) struct Queue {
     tickets_done: u64,
 }
 
+/// An entry in the queue: its LSN and its ticket (see [`Queue`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Queued {
+    pub lsn: u64,
+    ticket: u64,
+}
+
 /// Why the queue takes no more entries.
 #[derive(Debug, Clone)]
 pub(crate) enum Stop {
@@ -143,6 +150,14 @@ impl GroupCommit {
         data: &[u8],
         lead: impl Fn() -> Result<(), WalError>,
     ) -> Result<u64, WalError> {
+        let queued = self.enqueue(data)?;
+        self.wait(queued, lead)
+    }
+
+    /// Queue `data` and return at once with its LSN and ticket: entries queued later get
+    /// later LSNs and are written after it. [`GroupCommit::wait`] then returns once it is
+    /// written (a later leader or a flush writes it even if nobody waits).
+    pub fn enqueue(&self, data: &[u8]) -> Result<Queued, WalError> {
         let mut q = self.lock();
         if let Some(s) = &q.stopped {
             return Err(s.error());
@@ -153,6 +168,18 @@ impl GroupCommit {
         q.tickets += 1;
         q.lens.push(data.len() as u32);
         q.data.extend_from_slice(data);
+        Ok(Queued { lsn, ticket })
+    }
+
+    /// Wait until the entry of `queued` is written (and synced, if the policy says so),
+    /// leading groups while no one else does; or until the log stopped. Returns its LSN.
+    pub fn wait(
+        &self,
+        queued: Queued,
+        lead: impl Fn() -> Result<(), WalError>,
+    ) -> Result<u64, WalError> {
+        let Queued { lsn, ticket } = queued;
+        let mut q = self.lock();
         loop {
             // Done means written (and synced, if the policy says so); a truncation that cut
             // the entry afterwards does not undo the append, which happened before it.

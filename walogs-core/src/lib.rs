@@ -79,7 +79,7 @@ pub use handle::WalHandle;
 pub use lock::{LOCK_FILENAME, lock_holder};
 pub use meta::{META_FILENAME, read_purge_floor};
 pub use reader::{WalCursor, WalIter};
-pub use shared::SharedWal;
+pub use shared::{QueuedAppend, SharedWal};
 pub use types::{Durability, Lsn, LsnRange, RecoveryReport, SalvageReport, TailState};
 pub use user_data::{MAX_USER_DATA, USER_DATA_FILENAME};
 pub use wal::Wal;

@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::config::WalOptions;
 use crate::engine::Engine;
 use crate::error::WalError;
+use crate::group_commit::Queued;
 use crate::handle::{handle_methods, impl_wal_handle};
 use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
 
@@ -36,6 +37,25 @@ impl SharedWal {
 
     handle_methods!();
 
+    /// Queue one entry for the group commit and return at once, with its LSN, before it is
+    /// written: entries queued later (by any thread) get later LSNs and are written after
+    /// it, so a caller that queues under a lock of its own fixes the order of its entries
+    /// without holding that lock across the I/O. [`QueuedAppend::wait`] returns once the
+    /// entry is written (and fdatasync'd under the default durability), like `append`; an
+    /// entry nobody waits for is written by the next group, a `sync`, or `close`.
+    ///
+    /// Refused at once: an entry over [`crate::MAX_ENTRY_SIZE`]
+    /// ([`WalError::EntryTooLarge`]), and a closed, poisoned or read-only handle. Costs one
+    /// copy of `data` into the queue; the write and the fdatasync are shared with the
+    /// group. A failed group poisons the handle and fails every entry queued behind it.
+    #[must_use = "wait() for the entry, or it is written only with a later group"]
+    pub fn append_queued(&self, data: &[u8]) -> Result<QueuedAppend<'_>, WalError> {
+        Ok(QueuedAppend {
+            wal: self,
+            queued: self.engine.enqueue(data)?,
+        })
+    }
+
     /// Write what is queued, cut the preallocated tail, fdatasync and release the lock.
     /// Idempotent; afterwards every call returns [`WalError::Closed`] (iterators too, at
     /// their next call). In a forked child: [`WalError::Forked`], and nothing is written.
@@ -45,6 +65,29 @@ impl SharedWal {
 }
 
 impl_wal_handle!(SharedWal);
+
+/// An entry queued by [`SharedWal::append_queued`]: its LSN is fixed, its write may still
+/// be under way.
+#[derive(Debug)]
+pub struct QueuedAppend<'a> {
+    wal: &'a SharedWal,
+    queued: Queued,
+}
+
+impl QueuedAppend<'_> {
+    /// The LSN the entry holds once written.
+    #[must_use]
+    pub fn lsn(&self) -> Lsn {
+        Lsn(self.queued.lsn)
+    }
+
+    /// Return once the entry is written (and synced under the default durability), taking
+    /// a leader's turn when no group is being written; the error that stopped the log
+    /// otherwise (the failed write's poison, `Closed`).
+    pub fn wait(self) -> Result<Lsn, WalError> {
+        self.wal.engine.wait_queued(self.queued)
+    }
+}
 
 impl WalOptions {
     /// Open a thread-safe [`SharedWal`] whose concurrent appends share fdatasyncs.

@@ -386,3 +386,73 @@ fn failed_group_commit_poisons_and_keeps_lsns_dense() {
     assert_eq!(got, (1..=got.len() as u64).collect::<Vec<_>>(), "dense");
     assert_eq!(&got[1..], &ok[..], "exactly the acknowledged entries");
 }
+
+/// `append_queued` fixes an entry's place at once: entries queued under a caller's own lock
+/// come out in that lock's order, though each waits for its write outside the lock.
+#[test]
+fn queued_appends_keep_the_order_they_were_queued_in() {
+    let d = tempfile::tempdir().unwrap();
+    let wal = SharedWal::open(d.path()).unwrap();
+    let counter = std::sync::Mutex::new(0u64);
+    std::thread::scope(|s| {
+        for _ in 0..8 {
+            s.spawn(|| {
+                for _ in 0..200 {
+                    let queued = {
+                        let mut n = counter.lock().unwrap();
+                        *n += 1;
+                        let q = wal.append_queued(&n.to_le_bytes()).unwrap();
+                        assert_eq!(q.lsn(), Lsn(*n), "the queue's order is the lock's");
+                        q
+                    };
+                    let lsn = queued.lsn();
+                    assert_eq!(queued.wait().unwrap(), lsn);
+                    assert!(wal.durable_lsn() >= lsn, "waited until durable");
+                }
+            });
+        }
+    });
+    let got: Vec<(u64, u64)> = wal
+        .iter()
+        .map(|r| {
+            let (l, d) = r.unwrap();
+            (l.0, u64::from_le_bytes(d.try_into().unwrap()))
+        })
+        .collect();
+    assert_eq!(got.len(), 1600);
+    assert!(got.iter().all(|&(l, n)| l == n));
+}
+
+/// An entry queued and never waited for is written by `close` (and by `sync`); a refused
+/// entry takes no LSN.
+#[test]
+fn a_queued_entry_nobody_waits_for_is_written_by_close() {
+    let d = tempfile::tempdir().unwrap();
+    let wal = SharedWal::open(d.path()).unwrap();
+    let a = wal.append_queued(b"a").unwrap();
+    let b = wal.append_queued(b"b").unwrap();
+    assert_eq!((a.lsn(), b.lsn()), (Lsn(1), Lsn(2)));
+    assert_eq!(b.wait().unwrap(), Lsn(2));
+    drop(a);
+    let big = vec![0u8; walogs_core::MAX_ENTRY_SIZE + 1];
+    assert!(matches!(
+        wal.append_queued(&big),
+        Err(WalError::EntryTooLarge { .. })
+    ));
+    let c = wal.append_queued(b"c").unwrap();
+    assert_eq!(c.lsn(), Lsn(3));
+    drop(c);
+    wal.close().unwrap();
+    assert!(matches!(wal.append_queued(b"d"), Err(WalError::Closed)));
+    let wal = SharedWal::open(d.path()).unwrap();
+    let got: Vec<Vec<u8>> = wal.iter().map(|r| r.unwrap().1).collect();
+    assert_eq!(got, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+    let ro = walogs_core::WalOptions::new()
+        .read_only(true)
+        .open_shared(d.path());
+    drop(wal);
+    assert!(matches!(
+        ro.unwrap().append_queued(b"x"),
+        Err(WalError::ReadOnly)
+    ));
+}
