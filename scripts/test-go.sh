@@ -28,7 +28,8 @@ mkdir -p "$OUT"
 : >"$LOG"
 start=$(date +%s)
 
-step() { printf '\n=== %s\n' "$*"; }
+step_start=$(date +%s)
+step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - step_start))"; }
 # summarize NAME LOG [EXTRA-PATTERN]: the result lines of a `go test -v` log, and its count.
 summarize() {
   grep -E "^(--- |ok |FAIL)${3:+|$3}" "$2"
