@@ -28,7 +28,10 @@
 #                   log-control workloads)
 #   known bugs      every tolerated core bug still reproduces (the fixed ones, B1-B7, are
 #                   regression tests in walogs-core/tests/sim_regressions.rs)
-#   fuzz            structured fuzzer (in the tests) + libFuzzer, FUZZ_SECS (20) per target
+#   fuzz            structured fuzzer (in the tests); libFuzzer only with FUZZ_SECS > 0 (its
+#                   coverage build of the core takes minutes on a fresh machine: CI leaves it
+#                   to scripts/soak-sim.sh, which builds and runs it for FUZZ_SECS (60) per
+#                   target)
 #
 # Needs: Rust stable and a C++ compiler for libFuzzer's runtime (g++ installed if missing).
 # Known, reported core bugs (walogs-sim/src/harness/known.rs) are tolerated and listed in the
@@ -37,7 +40,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FUZZ_SECS="${FUZZ_SECS:-20}"
+FUZZ_SECS="${FUZZ_SECS:-0}"
 export CARGO_TERM_COLOR=never
 mkdir -p target
 log=target/test-sim.log
@@ -78,9 +81,13 @@ fi
 t_tests=$(date +%s)
 
 # ---- libFuzzer (scripts/libfuzzer.sh: stable-Rust coverage build, one figure per target) ---
-bash scripts/libfuzzer.sh build
-if ! bash scripts/libfuzzer.sh run "$FUZZ_SECS" test-sim 2>&1 | tee -a "$log"; then
-    status=1
+if [ "$FUZZ_SECS" -gt 0 ]; then
+    bash scripts/libfuzzer.sh build
+    if ! bash scripts/libfuzzer.sh run "$FUZZ_SECS" test-sim 2>&1 | tee -a "$log"; then
+        status=1
+    fi
+else
+    echo "fuzz-libfuzzer: not run (FUZZ_SECS=0; scripts/soak-sim.sh runs it)" | tee -a "$log"
 fi
 t_end=$(date +%s)
 
