@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 
 use walogs_core::{Damage, WalError};
+use walogs_streams::StreamsError;
 
 use crate::status::WalogsStatus;
 
@@ -66,6 +67,32 @@ impl From<WalError> for Failure {
             errno: e.errno().unwrap_or(0),
             damage: e.damage().cloned().map(Box::new),
         }
+    }
+}
+
+impl From<StreamsError> for Failure {
+    fn from(e: StreamsError) -> Failure {
+        use WalogsStatus::*;
+        let e = match e {
+            // The log's own errors keep their status, errno and damage.
+            StreamsError::Wal(w) => return Failure::from(w),
+            other => other,
+        };
+        let status = match &e {
+            StreamsError::InvalidName { .. } | StreamsError::InvalidArgument { .. } => {
+                WALOGS_INVALID_ARGUMENT
+            }
+            StreamsError::HeaderTooLarge { .. } => WALOGS_ENTRY_TOO_LARGE,
+            StreamsError::UnknownTopic { .. } => WALOGS_UNKNOWN_TOPIC,
+            StreamsError::LsnOutOfRange { .. } => WALOGS_LSN_OUT_OF_RANGE,
+            StreamsError::ConsumerModeMismatch { .. } => WALOGS_CONSUMER_MODE_MISMATCH,
+            StreamsError::ConsumerInUse { .. } => WALOGS_CONSUMER_IN_USE,
+            StreamsError::NotAStore { .. } => WALOGS_NOT_A_STORE,
+            StreamsError::Format { .. } => WALOGS_STORE_FORMAT,
+            // Non-exhaustive, as for `WalError`: a later variant still fails.
+            _ => WALOGS_IO,
+        };
+        Failure::new(status, e.to_string())
     }
 }
 
