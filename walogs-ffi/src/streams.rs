@@ -224,8 +224,8 @@ unsafe fn batch_records<'a>(
         // SAFETY: forwarded from the caller.
         let data = unsafe { entry(datas[i], lens[i], &format!("datas[{i}]")) }?;
         let header = match headers {
-            // SAFETY: forwarded from the caller.
             Some((h, hl)) => {
+                // SAFETY: forwarded from the caller.
                 unsafe { bytes(h[i], hl[i], WALOGS_MAX_HEADER, &format!("headers[{i}]")) }?
             }
             None => &[],
