@@ -355,6 +355,84 @@ mod tests {
     }
 
     #[test]
+    fn every_streams_error_has_its_status() {
+        use WalogsStatus::*;
+        use walogs_streams::ConsumerMode;
+        let cases: Vec<(StreamsError, WalogsStatus)> = vec![
+            (
+                StreamsError::Wal(WalError::Io(std::io::Error::from_raw_os_error(28))),
+                WALOGS_IO,
+            ),
+            (StreamsError::Wal(WalError::ReadOnly), WALOGS_READ_ONLY),
+            (
+                StreamsError::InvalidName {
+                    what: "topic",
+                    reason: "empty".into(),
+                },
+                WALOGS_INVALID_ARGUMENT,
+            ),
+            (
+                StreamsError::HeaderTooLarge { size: 9, max: 8 },
+                WALOGS_ENTRY_TOO_LARGE,
+            ),
+            (
+                StreamsError::UnknownTopic { topic: "t".into() },
+                WALOGS_UNKNOWN_TOPIC,
+            ),
+            (
+                StreamsError::LsnOutOfRange {
+                    topic: "t".into(),
+                    lsn: 9,
+                    first: 1,
+                    next: 3,
+                },
+                WALOGS_LSN_OUT_OF_RANGE,
+            ),
+            (
+                StreamsError::ConsumerModeMismatch {
+                    topic: "t".into(),
+                    consumer: "c".into(),
+                    existing: ConsumerMode::Strict,
+                    requested: ConsumerMode::AtLeastOnce { persist_every: 2 },
+                },
+                WALOGS_CONSUMER_MODE_MISMATCH,
+            ),
+            (
+                StreamsError::ConsumerInUse {
+                    topic: "t".into(),
+                    consumer: "c".into(),
+                },
+                WALOGS_CONSUMER_IN_USE,
+            ),
+            (
+                StreamsError::InvalidArgument { reason: "r".into() },
+                WALOGS_INVALID_ARGUMENT,
+            ),
+            (
+                StreamsError::NotAStore {
+                    path: "/x".into(),
+                    reason: "r".into(),
+                },
+                WALOGS_NOT_A_STORE,
+            ),
+            (
+                StreamsError::Format {
+                    log_lsn: 4,
+                    reason: "r".into(),
+                },
+                WALOGS_STORE_FORMAT,
+            ),
+        ];
+        for (e, want) in cases {
+            let text = e.to_string();
+            let f = Failure::from(e);
+            assert_eq!(f.status, want, "{text}");
+            assert_eq!(f.message, text);
+            assert_eq!(f.errno != 0, want == WALOGS_IO, "{text}");
+        }
+    }
+
+    #[test]
     fn last_error_is_per_thread() {
         record(
             "walogs_test",
