@@ -6,7 +6,8 @@
 #   make check-header             fail if include/walogs.h differs from a fresh generation
 #   make install PREFIX=/usr/local  install lib, header and walogs.pc (DESTDIR honoured)
 #   make test-c                   C tests with ASan+UBSan, then under valgrind
-#   make examples                 build examples/c (quickstart, threads, raft_log, bench_overhead)
+#   make examples                 build examples/c (quickstart, threads, raft_log, streams,
+#                                 bench_overhead)
 #   make bench                    run the C-vs-Rust per-call overhead benchmark
 
 SHELL := /bin/bash
@@ -30,7 +31,8 @@ BUILD := target/c
 STAGE := $(BUILD)/lib
 SONAME := libwalogs.so.0
 REAL := libwalogs.so.$(VERSION)
-RUST_OUT := target/release
+# Where cargo puts the release build (CARGO_TARGET_DIR is honoured).
+RUST_OUT := $(or $(CARGO_TARGET_DIR),target)/release
 
 WARN := -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE -g
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -38,8 +40,8 @@ TEST_DEFS := -DEXPECTED_VERSION='"$(VERSION)"'
 LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
 TESTS ?= test_api test_args test_errors test_lock test_poison test_threads test_log_control \
-	test_durable test_fork test_files
-EXAMPLES := quickstart threads bench_overhead raft_log
+	test_durable test_fork test_files test_streams
+EXAMPLES := quickstart threads bench_overhead raft_log streams
 # Arguments of bench_overhead: [N] [ROUNDS] [DIR]
 BENCH_ARGS ?=
 

@@ -17,7 +17,8 @@
  *   Every fallible function returns a walogs_status: WALOGS_OK (0) on success. The numbers
  *   are stable and grouped: 0-99 success, 100-199 bad argument (nothing changed), 200-299
  *   WAL state (LOCKED, POISONED, READ_ONLY, CLOSED, CORRUPT, LSN_OUT_OF_RANGE, FORKED,
- *   UNSAFE_FILE, TIMEOUT), 300-399 the OS failed (walogs_last_errno() gives errno), 900-999
+ *   UNSAFE_FILE, TIMEOUT; for streams UNKNOWN_TOPIC, CONSUMER_MODE_MISMATCH, CONSUMER_IN_USE,
+ *   NOT_A_STORE, STORE_FORMAT), 300-399 the OS failed (walogs_last_errno() gives errno), 900-999
  *   a bug (a caught panic). walogs_status_str() describes a status; walogs_last_error()
  *   copies the message of the last failure ON THE CALLING THREAD (function, reason,
  *   file/offset/LSN involved); after WALOGS_CORRUPT, walogs_last_damage() gives the damage
@@ -58,6 +59,22 @@
  *   an inherited handle (or iterator) returns WALOGS_FORKED and changes nothing, and
  *   walogs_close() there only frees memory. Files walogs creates are private (0600,
  *   directories 0700) unless walogs_options_set_file_mode() says otherwise.
+ *
+ * STREAMS
+ *   walogs_streams_open() a directory as a streams store: named topics (created by their
+ *   first walogs_streams_append()), each with dense LSNs 1, 2, 3, ...; records carry data, an
+ *   optional header (<= WALOGS_MAX_HEADER bytes) and a millisecond timestamp. Read them with
+ *   walogs_streams_read() / walogs_streams_read_range(), find a time with
+ *   walogs_streams_seek_time(), or open a persistent consumer (walogs_streams_consumer():
+ *   WALOGS_CONSUMER_STRICT or WALOGS_CONSUMER_AT_LEAST_ONCE) and call walogs_consumer_next()
+ *   with a timeout to tail a topic. Retention (time, size cap, consumed records) runs on
+ *   walogs_streams_cleanup() or a background cleaner. A walogs_streams is thread-safe like a
+ *   walogs_wal, except walogs_streams_close(), its last call; a walogs_consumer serializes
+ *   its calls (use it from one thread at a time) and returns WALOGS_CLOSED once its store is
+ *   closed. Records, record lists, topic and consumer lists own copies and are freed with
+ *   their own functions (walogs_record_free, walogs_records_free, walogs_topics_free,
+ *   walogs_consumers_free), after the store is closed too; so is a consumer
+ *   (walogs_consumer_free).
  */
 
 #ifndef WALOGS_H
@@ -109,11 +126,26 @@
 #define WALOGS_MAX_USER_DATA 65536
 
 /**
+ * The largest record header, in bytes: 64 KiB. A longer one gets `WALOGS_ENTRY_TOO_LARGE`.
+ */
+#define WALOGS_MAX_HEADER 65536
+
+/**
+ * The longest topic or consumer name, in bytes of UTF-8.
+ */
+#define WALOGS_MAX_NAME 255
+
+/**
+ * A timestamp argument meaning "the wall clock at the append" (any negative value does).
+ */
+#define WALOGS_TIMESTAMP_NOW -1
+
+/**
  * What a call did. Every fallible function returns one of these.
  *
  * The numbers are part of the ABI: they are never renumbered or reused. New failure kinds
  * get new numbers in their block: `0..=99` success, `100..=199` a bad argument (nothing was
- * changed), `200..=299` the state of the WAL refuses the call, `300..=399` the operating
+ * changed), `200..=299` the state of the WAL (or of a streams store) refuses the call, `300..=399` the operating
  * system failed, `900..=999` a bug in walogs. A caller that meets a number it does not know
  * can still classify it by its block.
  *
@@ -201,6 +233,30 @@ enum walogs_status
    */
   WALOGS_TIMEOUT = 208,
   /**
+   * Streams: a read, seek or consumer names a topic that has never been appended to.
+   * Nothing was changed.
+   */
+  WALOGS_UNKNOWN_TOPIC = 209,
+  /**
+   * Streams: a consumer was opened with another mode than the one it is registered with
+   * (strict vs. at-least-once). Nothing was changed; open it with its registered mode.
+   */
+  WALOGS_CONSUMER_MODE_MISMATCH = 210,
+  /**
+   * Streams: the consumer is open already in this process (not yet closed or freed).
+   */
+  WALOGS_CONSUMER_IN_USE = 211,
+  /**
+   * Streams: the directory holds a walogs log that is not a streams store. Nothing was
+   * changed.
+   */
+  WALOGS_NOT_A_STORE = 212,
+  /**
+   * Streams: an entry of the store's log passed its checksum but does not decode as a
+   * streams entry (a format problem, not a torn write; the message gives its log LSN).
+   */
+  WALOGS_STORE_FORMAT = 213,
+  /**
    * The operating system reported an error; `walogs_last_errno` gives its number. A
    * failed write or fdatasync also poisons the handle.
    */
@@ -214,6 +270,26 @@ enum walogs_status
 #ifndef __cplusplus
 typedef int32_t walogs_status;
 #endif // __cplusplus
+
+/**
+ * A consumer of one topic (opaque; open with `walogs_streams_consumer`, free with
+ * `walogs_consumer_free`). It delivers the topic's records in LSN order and keeps its
+ * position in the store under its name.
+ *
+ * Calls on one consumer are serialized: use it from one thread at a time (it may move
+ * between threads; a call made while another thread's call runs, e.g. a
+ * `walogs_consumer_next` waiting for a record, waits for it). It keeps the store's data
+ * alive: after `walogs_streams_close` its calls return `WALOGS_CLOSED` (a waiting
+ * `walogs_consumer_next` returns at once) and it may still be freed.
+ */
+typedef struct walogs_consumer walogs_consumer;
+
+/**
+ * The consumers registered in a store when `walogs_streams_consumers` was called (opaque;
+ * `walogs_consumers_len`, `walogs_consumers_get`, `walogs_consumers_free`). Immutable;
+ * does not depend on the store.
+ */
+typedef struct walogs_consumers walogs_consumers;
 
 /**
  * An iterator over entries in LSN order (opaque; create with `walogs_iter_from`, free with
@@ -260,6 +336,54 @@ typedef struct walogs_options walogs_options;
  * threads may read one range at once.
  */
 typedef struct walogs_range walogs_range;
+
+/**
+ * One record (opaque; read its fields with `walogs_record_get`, free it with
+ * `walogs_record_free`). It owns a copy of the record: it does not depend on its store,
+ * which may be closed first. Immutable: any number of threads may read it at once.
+ */
+typedef struct walogs_record walogs_record;
+
+/**
+ * Consecutive records of one topic (opaque; `walogs_records_len`, `walogs_records_get`,
+ * `walogs_records_free`). Owns copies, like `walogs_record`; immutable.
+ */
+typedef struct walogs_records walogs_records;
+
+/**
+ * An open streams store (opaque): named topics with dense per-topic LSNs, records with a
+ * header and a millisecond timestamp, persistent consumers, retention. One walogs log in
+ * one directory: a writable store holds its lock (a second open, in this process or
+ * another, gets `WALOGS_LOCKED`).
+ *
+ * Thread-safe: every function taking a `walogs_streams *` may be called from any number of
+ * threads at once (appends to any topics share fdatasyncs), except `walogs_streams_close`,
+ * which must be its last call. Consumers made from it are separate objects (see
+ * `walogs_consumer`); they keep working until the store is closed, then return
+ * `WALOGS_CLOSED`, and may be freed after the store.
+ */
+typedef struct walogs_streams walogs_streams;
+
+/**
+ * Open-time settings for `walogs_streams_open` (opaque; create with
+ * `walogs_streams_options_new`, free with `walogs_streams_options_free`). The defaults:
+ * every append durable (`WALOGS_DURABILITY_EVERY_APPEND`), no retention, no size cap, no
+ * background cleaner, the walogs segment size, writable, private files (0600).
+ *
+ * The setters only record values; `walogs_streams_open` checks them together (a refused
+ * value, e.g. a zero durability interval or a file mode without owner read and write, is
+ * `WALOGS_INVALID_ARGUMENT` there). `walogs_streams_open` copies what it needs: one
+ * options object may serve any number of opens and may be freed right after. Not
+ * synchronized: do not change it from one thread while another uses it.
+ */
+typedef struct walogs_streams_options walogs_streams_options;
+
+/**
+ * The topics of a store when `walogs_streams_topics` was called, by name (opaque;
+ * `walogs_topics_len`, `walogs_topics_get`, `walogs_topics_free`). Immutable; does not
+ * depend on the store.
+ */
+typedef struct walogs_topics walogs_topics;
 
 /**
  * An open WAL (opaque). It owns its directory: while it is open no other handle, in this
@@ -433,6 +557,46 @@ typedef struct walogs_report {
 } walogs_report;
 
 /**
+ * How a consumer keeps its position: one of the `WALOGS_CONSUMER_*` values.
+ */
+typedef uint32_t walogs_consumer_mode;
+
+/**
+ * What `walogs_streams_cleanup` deleted, as counts.
+ *
+ * Versioned by size like `walogs_report`: set `struct_size` to
+ * `sizeof(walogs_cleanup_report)` before the call; later versions only append fields.
+ */
+typedef struct walogs_cleanup_report {
+  /**
+   * Set by the caller: `sizeof(walogs_cleanup_report)` as the caller knows it.
+   */
+  size_t struct_size;
+  /**
+   * Records deleted, all topics.
+   */
+  uint64_t records_deleted;
+  /**
+   * Bytes of segment files removed from the disk.
+   */
+  uint64_t bytes_reclaimed;
+  /**
+   * Segment files removed.
+   */
+  uint64_t segments_deleted;
+  /**
+   * Topics that lost records.
+   */
+  uint64_t topics_cleaned;
+  /**
+   * Strict consumers (over all topics) whose unread records the size cap deleted; each
+   * resumes at its topic's new oldest record and counts what it skipped
+   * (`walogs_consumer_skipped`).
+   */
+  uint64_t strict_consumers_forced;
+} walogs_cleanup_report;
+
+/**
  * No damage: the last failed call on this thread was not `WALOGS_CORRUPT` (or there was
  * none).
  */
@@ -540,6 +704,20 @@ typedef struct walogs_report {
  * synced) before accepting writes, a read-only open only reports it.
  */
 #define WALOGS_TAIL_TRUNCATED 1
+
+/**
+ * The position is durable before a record is handed out: a record returned by
+ * `walogs_consumer_next` is never returned again to this consumer, even after a crash.
+ * Costs one durable log entry (a shared fdatasync) per next / next-batch call.
+ */
+#define WALOGS_CONSUMER_STRICT 0
+
+/**
+ * The position is persisted every `persist_every` delivered records and on
+ * `walogs_consumer_commit` / `walogs_consumer_close`: after a crash the consumer resumes
+ * at most `persist_every` records back, and never skips one.
+ */
+#define WALOGS_CONSUMER_AT_LEAST_ONCE 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -1203,6 +1381,589 @@ walogs_status walogs_recovery_report(const struct walogs_wal *wal, struct walogs
 walogs_status walogs_tail_state(const struct walogs_wal *wal,
                                 walogs_tail *kind_out,
                                 uint64_t *offset_out);
+
+/**
+ * Open consumer `name` of `topic` (NUL-terminated UTF-8 names, 1 to `WALOGS_MAX_NAME`
+ * bytes); `*out` receives it. The first open registers it at the topic's oldest record,
+ * with `mode` (`WALOGS_CONSUMER_STRICT`, or `WALOGS_CONSUMER_AT_LEAST_ONCE` with
+ * `persist_every` >= 1 delivered records between automatic persists; `persist_every` is
+ * ignored for strict); later opens resume at its persisted position.
+ *
+ * `WALOGS_UNKNOWN_TOPIC` for a topic never appended to, `WALOGS_CONSUMER_MODE_MISMATCH`
+ * when it is registered with the other mode, `WALOGS_CONSUMER_IN_USE` while it is open
+ * (not yet closed or freed), `WALOGS_INVALID_ARGUMENT` for a bad name, an unknown mode or
+ * a zero `persist_every`, `WALOGS_READ_ONLY` on a read-only store. Registering costs one
+ * durable log entry.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic`, `consumer_name` NULL or NUL-terminated; `out`
+ * NULL or valid for a write.
+ */
+walogs_status walogs_streams_consumer(const struct walogs_streams *streams,
+                                      const char *topic,
+                                      const char *consumer_name,
+                                      walogs_consumer_mode mode,
+                                      uint32_t persist_every,
+                                      struct walogs_consumer **out);
+
+/**
+ * The next record: `*record` receives it (free with `walogs_record_free`), or NULL when
+ * none was appended within `timeout_ms` (that is `WALOGS_OK` too). `timeout_ms` below 0
+ * waits without limit, 0 only looks. A strict consumer's position is durable before the
+ * record is handed out. Records retention deleted before this consumer read them are
+ * skipped (counted by `walogs_consumer_skipped`). `WALOGS_CLOSED` when the consumer or
+ * the store is closed (also during the wait). Cost while waiting: the calling thread
+ * sleeps on a condition variable.
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer; `record` NULL or valid for a write.
+ */
+walogs_status walogs_consumer_next(const struct walogs_consumer *consumer,
+                                   int64_t timeout_ms,
+                                   struct walogs_record **record);
+
+/**
+ * The next records: at least one if any is available (waiting as `walogs_consumer_next`
+ * does), then as many more as fit `max_bytes` of data and headers; `*records` receives
+ * them (free with `walogs_records_free`), an empty list on timeout. `max_bytes` 0 is
+ * `WALOGS_INVALID_ARGUMENT`. A strict consumer persists its position once per call.
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer; `records` NULL or valid for a write.
+ */
+walogs_status walogs_consumer_next_batch(const struct walogs_consumer *consumer,
+                                         size_t max_bytes,
+                                         int64_t timeout_ms,
+                                         struct walogs_records **records);
+
+/**
+ * Persist the consumer's position durably now (one durable log entry; a no-op for a
+ * strict consumer, whose position is always persisted).
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer.
+ */
+walogs_status walogs_consumer_commit(const struct walogs_consumer *consumer);
+
+/**
+ * `*out` = the LSN the next delivered record will have. `WALOGS_CLOSED` once the consumer
+ * or its store is closed.
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer; `out` NULL or valid for a write.
+ */
+walogs_status walogs_consumer_position(const struct walogs_consumer *consumer, uint64_t *out);
+
+/**
+ * `*out` = the position persisted in the store (what a reopen after a crash resumes at).
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer; `out` NULL or valid for a write.
+ */
+walogs_status walogs_consumer_committed(const struct walogs_consumer *consumer, uint64_t *out);
+
+/**
+ * `*out` = records this consumer skipped because retention deleted them before it read
+ * them, since it was opened.
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer; `out` NULL or valid for a write.
+ */
+walogs_status walogs_consumer_skipped(const struct walogs_consumer *consumer, uint64_t *out);
+
+/**
+ * Commit the position (at-least-once) and release the consumer, so that it can be opened
+ * again; the object stays allocated until `walogs_consumer_free`, and its other calls
+ * return `WALOGS_CLOSED`. A second close returns `WALOGS_OK`. The consumer is released
+ * even when the commit fails (the status says so: `WALOGS_CLOSED` after the store was
+ * closed, `WALOGS_IO`, ...).
+ *
+ * # Safety
+ * `consumer` NULL or a live consumer.
+ */
+walogs_status walogs_consumer_close(const struct walogs_consumer *consumer);
+
+/**
+ * Free a consumer (releasing it if `walogs_consumer_close` did not). NULL is a no-op.
+ * Freeing does not commit: an at-least-once consumer freed without close resumes at its
+ * last persisted position. Fine after `walogs_streams_close`.
+ *
+ * # Safety
+ * `consumer` NULL or a pointer from `walogs_streams_consumer` not yet freed, used by no
+ * other thread.
+ */
+void walogs_consumer_free(struct walogs_consumer *consumer);
+
+/**
+ * Every topic of the store, by name; `*out` receives the list. Works on read-only stores
+ * (as of the open or the last `walogs_streams_refresh`). Cost: a copy of the topic table.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `out` NULL or valid for a write.
+ */
+walogs_status walogs_streams_topics(const struct walogs_streams *streams,
+                                    struct walogs_topics **out);
+
+/**
+ * `*out` = how many topics `topics` holds.
+ *
+ * # Safety
+ * `topics` NULL or a live list; `out` NULL or valid for a write.
+ */
+walogs_status walogs_topics_len(const struct walogs_topics *topics, size_t *out);
+
+/**
+ * Topic `index` (0-based, by name) of `topics`, each output optional: `*name_out` its
+ * NUL-terminated name (owned by the list, valid until `walogs_topics_free`),
+ * `*first_out` its oldest LSN held (its next LSN when it holds none), `*next_out` the LSN
+ * its next record gets, `*bytes_out` the bytes of data and headers it holds. An `index`
+ * at or past `walogs_topics_len` is `WALOGS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `topics` NULL or a live list; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_topics_get(const struct walogs_topics *topics,
+                                size_t index,
+                                const char **name_out,
+                                uint64_t *first_out,
+                                uint64_t *next_out,
+                                uint64_t *bytes_out);
+
+/**
+ * Free a topic list and the names it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `topics` NULL or a pointer from `walogs_streams_topics` not yet freed, read by no other
+ * thread.
+ */
+void walogs_topics_free(struct walogs_topics *topics);
+
+/**
+ * Every registered consumer of the store (by topic, then name) with its persisted
+ * position; `*out` receives the list. Works on read-only stores. Cost: a copy of the
+ * consumer table.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `out` NULL or valid for a write.
+ */
+walogs_status walogs_streams_consumers(const struct walogs_streams *streams,
+                                       struct walogs_consumers **out);
+
+/**
+ * `*out` = how many consumers `consumers` holds.
+ *
+ * # Safety
+ * `consumers` NULL or a live list; `out` NULL or valid for a write.
+ */
+walogs_status walogs_consumers_len(const struct walogs_consumers *consumers, size_t *out);
+
+/**
+ * Consumer `index` (0-based) of `consumers`, each output optional: `*topic_out` and
+ * `*name_out` NUL-terminated strings owned by the list (valid until
+ * `walogs_consumers_free`), `*mode_out` a `WALOGS_CONSUMER_*` value, `*persist_every_out`
+ * its persist interval (0 for strict), `*position_out` its persisted position (the LSN it
+ * reads next). An `index` at or past `walogs_consumers_len` is `WALOGS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `consumers` NULL or a live list; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_consumers_get(const struct walogs_consumers *consumers,
+                                   size_t index,
+                                   const char **topic_out,
+                                   const char **name_out,
+                                   walogs_consumer_mode *mode_out,
+                                   uint32_t *persist_every_out,
+                                   uint64_t *position_out);
+
+/**
+ * Free a consumer list and the strings it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `consumers` NULL or a pointer from `walogs_streams_consumers` not yet freed, read by no
+ * other thread.
+ */
+void walogs_consumers_free(struct walogs_consumers *consumers);
+
+/**
+ * Read record `lsn` of `topic`; `*out` receives it (free it with `walogs_record_free`).
+ * `WALOGS_UNKNOWN_TOPIC` for a topic never appended to, `WALOGS_LSN_OUT_OF_RANGE` for an
+ * LSN outside the topic's live records (deleted by retention, or not appended yet). Works
+ * on read-only stores. Cost: an index lookup, one read and one copy of the record.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; `out` NULL or valid for
+ * a write.
+ */
+walogs_status walogs_streams_read(const struct walogs_streams *streams,
+                                  const char *topic,
+                                  uint64_t lsn,
+                                  struct walogs_record **out);
+
+/**
+ * Read up to `max_records` consecutive records of `topic` from `from`, stopping before
+ * their data and headers would exceed `max_bytes`, but at least one when `from` holds
+ * one; `*out` receives them (free with `walogs_records_free`). `from` equal to the topic's
+ * next LSN gives an empty list; `max_records` 0 is `WALOGS_INVALID_ARGUMENT`; other
+ * failures as `walogs_streams_read`. Cost: sequential reads and one copy of each record.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; `out` NULL or valid for
+ * a write.
+ */
+walogs_status walogs_streams_read_range(const struct walogs_streams *streams,
+                                        const char *topic,
+                                        uint64_t from,
+                                        size_t max_records,
+                                        size_t max_bytes,
+                                        struct walogs_records **out);
+
+/**
+ * The fields of `record`, each output optional (NULL: not wanted): `*lsn_out` its LSN in
+ * its topic, `*data_out`/`*len_out` its data, `*header_out`/`*header_len_out` its header
+ * (length 0 when it has none), `*timestamp_out` its timestamp (milliseconds since the
+ * Unix epoch). The bytes belong to the record: valid and unchanged until
+ * `walogs_record_free`, not to be freed or written; for a length of 0 the pointer is
+ * non-NULL and not to be read. Never fails for a live record.
+ *
+ * # Safety
+ * `record` NULL or a live record; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_record_get(const struct walogs_record *record,
+                                uint64_t *lsn_out,
+                                const uint8_t **data_out,
+                                size_t *len_out,
+                                const uint8_t **header_out,
+                                size_t *header_len_out,
+                                uint64_t *timestamp_out);
+
+/**
+ * Free a record and the bytes it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `record` NULL or a pointer from `walogs_streams_read` or `walogs_consumer_next` not yet
+ * freed, read by no other thread.
+ */
+void walogs_record_free(struct walogs_record *record);
+
+/**
+ * `*out` = how many records `records` holds (0 for an empty list). Their LSNs are
+ * consecutive.
+ *
+ * # Safety
+ * `records` NULL or a live list; `out` NULL or valid for a write.
+ */
+walogs_status walogs_records_len(const struct walogs_records *records, size_t *out);
+
+/**
+ * The fields of record `index` (0-based) of `records`, as `walogs_record_get` gives them
+ * (each output optional; the bytes belong to the list, valid until `walogs_records_free`).
+ * An `index` at or past `walogs_records_len` is `WALOGS_INVALID_ARGUMENT` (nothing
+ * written).
+ *
+ * # Safety
+ * `records` NULL or a live list; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_records_get(const struct walogs_records *records,
+                                 size_t index,
+                                 uint64_t *lsn_out,
+                                 const uint8_t **data_out,
+                                 size_t *len_out,
+                                 const uint8_t **header_out,
+                                 size_t *header_len_out,
+                                 uint64_t *timestamp_out);
+
+/**
+ * Free a list of records and the bytes it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `records` NULL or a pointer from `walogs_streams_read_range` or
+ * `walogs_consumer_next_batch` not yet freed, read by no other thread.
+ */
+void walogs_records_free(struct walogs_records *records);
+
+/**
+ * Open or create the store in directory `dir` (a NUL-terminated path). `opts` may be NULL
+ * for the defaults; it is not consumed. On success `*out` receives the store, to be
+ * released with `walogs_streams_close`.
+ *
+ * Costs a walogs open (a read of the whole log: every record, topic and consumer position
+ * is an entry of it) plus rebuilding the per-topic indexes. Fails with `WALOGS_LOCKED`
+ * (another writer), `WALOGS_NOT_A_STORE` (a plain walogs log), `WALOGS_CORRUPT`,
+ * `WALOGS_STORE_FORMAT`, `WALOGS_INVALID_ARGUMENT` (an empty path, an option value the
+ * store refuses), `WALOGS_IO`.
+ *
+ * # Safety
+ * `dir` NULL or a NUL-terminated string; `opts` NULL or live; `out` NULL or valid for a
+ * write.
+ */
+walogs_status walogs_streams_open(const char *dir,
+                                  const struct walogs_streams_options *opts,
+                                  struct walogs_streams **out);
+
+/**
+ * Close the store and free it. NULL is a no-op returning `WALOGS_OK`.
+ *
+ * Stops the background cleaner, makes everything durable, releases the directory; every
+ * consumer made from the store then returns `WALOGS_CLOSED` (a `walogs_consumer_next`
+ * waiting in another thread returns it at once) and only `walogs_consumer_free` is left
+ * to do with it. The store is freed even when the status is an error (the final fdatasync
+ * failed: `WALOGS_IO`). Must be the store's last call: no other thread may use the
+ * `walogs_streams *` during or after it (its consumers may). Cost: one fdatasync.
+ *
+ * # Safety
+ * `streams` NULL or a store from `walogs_streams_open` not yet closed, used by no other
+ * thread.
+ */
+walogs_status walogs_streams_close(struct walogs_streams *streams);
+
+/**
+ * Append one record to `topic` (a NUL-terminated UTF-8 name, 1 to `WALOGS_MAX_NAME`
+ * bytes; the topic is created by its first append): `len` bytes of data at `data`, a
+ * header of `header_len` bytes at `header` (NULL and 0 for none; at most
+ * `WALOGS_MAX_HEADER`), a timestamp in milliseconds since the Unix epoch (negative, e.g.
+ * `WALOGS_TIMESTAMP_NOW`: the wall clock). `*lsn_out` (optional) receives the record's
+ * LSN in its topic (1, 2, 3, ... per topic).
+ *
+ * Under `WALOGS_DURABILITY_EVERY_APPEND` the record is durable when this returns
+ * `WALOGS_OK`; appends from many threads share fdatasyncs. Consumers waiting on the topic
+ * wake up. The bytes are copied. `WALOGS_INVALID_ARGUMENT` for a bad topic name,
+ * `WALOGS_ENTRY_TOO_LARGE` for a header over `WALOGS_MAX_HEADER` or data over
+ * `WALOGS_MAX_ENTRY_SIZE` (nothing written), `WALOGS_READ_ONLY`, `WALOGS_CLOSED`, and the
+ * log's write failures (`WALOGS_IO`, `WALOGS_POISONED`).
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; `data` NULL or valid for
+ * `len` bytes; `header` NULL or valid for `header_len` bytes; `lsn_out` NULL or valid for
+ * a write.
+ */
+walogs_status walogs_streams_append(const struct walogs_streams *streams,
+                                    const char *topic,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    const uint8_t *header,
+                                    size_t header_len,
+                                    int64_t timestamp_ms,
+                                    uint64_t *lsn_out);
+
+/**
+ * Append `count` records to `topic` atomically (after a crash all of them or none), with
+ * consecutive LSNs; `*first_out` and `*last_out` (optional) receive the first and last.
+ * Record `i` is `lens[i]` bytes at `datas[i]` (NULL allowed for 0), with the header
+ * `header_lens[i]` bytes at `headers[i]` (`headers` and `header_lens` both NULL: no
+ * headers; one NULL without the other is `WALOGS_NULL_ARGUMENT`) and the timestamp
+ * `timestamps_ms[i]` (`timestamps_ms` NULL, or a negative element: the wall clock).
+ *
+ * One log unit, one write, one fdatasync. `count` 0 is `WALOGS_INVALID_ARGUMENT`; a
+ * header over `WALOGS_MAX_HEADER`, an entry over `WALOGS_MAX_ENTRY_SIZE` or a batch over
+ * `WALOGS_MAX_BATCH_SIZE` is `WALOGS_ENTRY_TOO_LARGE` (nothing written). Other statuses as
+ * `walogs_streams_append`.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; `datas`, `lens`,
+ * `headers`, `header_lens`, `timestamps_ms` NULL or valid for `count` reads, each
+ * `datas[i]`/`headers[i]` NULL or valid for its length; the outputs NULL or valid for a
+ * write.
+ */
+walogs_status walogs_streams_append_batch(const struct walogs_streams *streams,
+                                          const char *topic,
+                                          const uint8_t *const *datas,
+                                          const size_t *lens,
+                                          const uint8_t *const *headers,
+                                          const size_t *header_lens,
+                                          const int64_t *timestamps_ms,
+                                          size_t count,
+                                          uint64_t *first_out,
+                                          uint64_t *last_out);
+
+/**
+ * Make every appended record and consumer position durable (one fdatasync if anything is
+ * pending). Needed only under the relaxed durability policies. `WALOGS_READ_ONLY` on a
+ * read-only store; a failed fdatasync is `WALOGS_IO`.
+ *
+ * # Safety
+ * `streams` NULL or a live store.
+ */
+walogs_status walogs_streams_sync(const struct walogs_streams *streams);
+
+/**
+ * Read-only stores: take in what a writer (another process) appended since the open or
+ * the last refresh: new topics, records and consumer positions. Cost: reading the new
+ * part of the log.
+ *
+ * # Safety
+ * `streams` NULL or a live store.
+ */
+walogs_status walogs_streams_refresh(const struct walogs_streams *streams);
+
+/**
+ * `*out` = whether the store was opened read-only. `WALOGS_CLOSED` after close.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `out` NULL or valid for a write.
+ */
+walogs_status walogs_streams_is_read_only(const struct walogs_streams *streams, bool *out);
+
+/**
+ * `*lsn_out` = the first LSN of `topic` whose record timestamp is at or after `t_ms`
+ * (milliseconds since the Unix epoch), or the topic's next LSN when none is: the place to
+ * start reading "since t". `WALOGS_UNKNOWN_TOPIC` for a topic never appended to. Cost: a
+ * binary search of the topic's index.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; `lsn_out` NULL or valid
+ * for a write.
+ */
+walogs_status walogs_streams_seek_time(const struct walogs_streams *streams,
+                                       const char *topic,
+                                       uint64_t t_ms,
+                                       uint64_t *lsn_out);
+
+/**
+ * One topic's state: `*first_out` its oldest LSN still held (its next LSN when it holds
+ * none), `*next_out` the LSN its next record gets, `*bytes_out` the bytes of data and
+ * headers it holds. Each output optional. `WALOGS_UNKNOWN_TOPIC` for a topic never
+ * appended to.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `topic` NULL or NUL-terminated; the outputs NULL or
+ * valid for a write.
+ */
+walogs_status walogs_streams_topic_info(const struct walogs_streams *streams,
+                                        const char *topic,
+                                        uint64_t *first_out,
+                                        uint64_t *next_out,
+                                        uint64_t *bytes_out);
+
+/**
+ * Run retention now (time, size cap, consumed records, as the options say) and fill
+ * `*report` (optional; when given, `report->struct_size` must be at least
+ * `sizeof(walogs_cleanup_report)`, else `WALOGS_INVALID_ARGUMENT` and nothing is done).
+ * `WALOGS_READ_ONLY` on a read-only store. Cost: deleting records writes a durable log
+ * entry per topic cleaned and removes the segment files nothing live is in any more.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `report` NULL or valid for reads and writes of
+ * `report->struct_size` bytes.
+ */
+walogs_status walogs_streams_cleanup(const struct walogs_streams *streams,
+                                     struct walogs_cleanup_report *report);
+
+/**
+ * Create an options object holding the defaults; `*out` receives it. Free it with
+ * `walogs_streams_options_free`. Cost: one small allocation.
+ *
+ * # Safety
+ * `out` must be NULL or valid for a write.
+ */
+walogs_status walogs_streams_options_new(struct walogs_streams_options **out);
+
+/**
+ * Free an options object. NULL is a no-op. Stores opened with it are not affected.
+ *
+ * # Safety
+ * `opts` must be NULL or a pointer from `walogs_streams_options_new` not yet freed.
+ */
+void walogs_streams_options_free(struct walogs_streams_options *opts);
+
+/**
+ * Choose when appends (and consumer positions) are fdatasync'd, as
+ * `walogs_options_set_durability` does for a plain log: `kind` is one of the
+ * `WALOGS_DURABILITY_*` values, `interval_ms` is used only with
+ * `WALOGS_DURABILITY_INTERVAL`. An unknown kind is `WALOGS_INVALID_ARGUMENT` here; a zero
+ * interval is refused by `walogs_streams_open`. Appends to different topics from many
+ * threads share fdatasyncs (one log).
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_durability(struct walogs_streams_options *opts,
+                                                    walogs_durability kind,
+                                                    uint64_t interval_ms);
+
+/**
+ * Cut the log's segments on clock-aligned windows of `ms` milliseconds (by record
+ * timestamp), so that time retention frees whole files. 0: no time windows (the default).
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_segment_duration_ms(struct walogs_streams_options *opts,
+                                                             uint64_t ms);
+
+/**
+ * Delete records whose window (of the segment duration, or the record's own timestamp
+ * without one) ended more than `ms` milliseconds ago, at each cleanup. 0: keep records
+ * regardless of age (the default).
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_retention_ms(struct walogs_streams_options *opts,
+                                                      uint64_t ms);
+
+/**
+ * Cap each topic at `bytes` bytes of data and headers: a cleanup deletes its oldest
+ * records beyond it, also records a strict consumer has not read yet (the cleanup report
+ * counts such consumers). 0: no cap (the default).
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_max_topic_bytes(struct walogs_streams_options *opts,
+                                                         uint64_t bytes);
+
+/**
+ * Also delete, in each topic with consumers, the records every consumer has passed, at
+ * each cleanup. Default false.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_delete_consumed(struct walogs_streams_options *opts,
+                                                         bool on);
+
+/**
+ * Run a cleanup in a background thread of the store every `ms` milliseconds (the thread
+ * is stopped by `walogs_streams_close`). 0: only `walogs_streams_cleanup` cleans (the
+ * default).
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_cleanup_interval_ms(struct walogs_streams_options *opts,
+                                                             uint64_t ms);
+
+/**
+ * Size of the log's segment files, in bytes. 0: the walogs default (64 MiB). Smaller
+ * segments let retention free space in smaller steps.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_max_segment_size(struct walogs_streams_options *opts,
+                                                          uint64_t bytes);
+
+/**
+ * Open read-only: no lock, nothing written (another process may be writing). Reads,
+ * `walogs_streams_topics`, `walogs_streams_consumers` and `walogs_streams_refresh` work;
+ * appends, consumers, cleanup and sync return `WALOGS_READ_ONLY`. Default false.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_read_only(struct walogs_streams_options *opts,
+                                                   bool read_only);
+
+/**
+ * Permission bits of the files the store creates, as `walogs_options_set_file_mode` (it
+ * must grant the owner read and write and hold nothing beyond 0777; checked by
+ * `walogs_streams_open`). Default 0600.
+ *
+ * # Safety
+ * `opts` must be NULL or a live pointer from `walogs_streams_options_new`.
+ */
+walogs_status walogs_streams_options_set_file_mode(struct walogs_streams_options *opts,
+                                                   uint32_t mode);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -153,11 +153,31 @@ grep -q '^cut 2 entries after lsn 3, appended lsn 4..5$' <<<"$out"
 grep -q '^after installing a snapshot at 100: next append got lsn 101$' <<<"$out"
 grep -q '^after reopen: term 3, voted for 2, entries:$' <<<"$out"
 grep -q '^  lsn 101: after the snapshot$' <<<"$out"
-echo "examples: 3 passed, 0 failed" | tee -a "$LOG"
+out=$("$EX/streams" "$EX/run/streams")
+echo "$out"
+expected_streams='appended orders lsn 1
+appended orders batch 2..3
+topic audit: lsn 1..1, 11 bytes
+topic orders: lsn 1..3, 57 bytes
+billing got lsn 1: order 1: 3 apples (header customer=7)
+billing got lsn 2: order 2: 1 pear
+billing got lsn 3: order 3: 2 figs
+billing resumes at lsn 4'
+[[ $out == "$expected_streams" ]] || { printf 'streams printed something else; expected:\n%s\n' "$expected_streams" >&2; exit 1; }
+# A second run on the same store: the strict consumer reads only the new records.
+out=$("$EX/streams" "$EX/run/streams")
+grep -q '^billing got lsn 4: order 1: 3 apples (header customer=7)$' <<<"$out"
+if grep -q '^billing got lsn [123]:' <<<"$out"; then
+  echo "streams: the strict consumer got a record twice:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+grep -q '^billing resumes at lsn 7$' <<<"$out"
+echo "examples: 4 passed, 0 failed" | tee -a "$LOG"
 
 step "benchmark smoke run (figures only; not a timed test)"
 cargo build --release --quiet -p walogs-ffi --example bench_overhead
-"$EX/bench_overhead" target/release/examples/bench_overhead 5000 5 "$ROOT/target/c"
+"$EX/bench_overhead" "${CARGO_TARGET_DIR:-target}/release/examples/bench_overhead" 5000 5 "$ROOT/target/c"
 
 # ---- summary -------------------------------------------------------------------------------
 passed=$(grep -Eo '[0-9]+ passed' "$LOG" | awk '{s += $1} END {print s + 0}')

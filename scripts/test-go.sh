@@ -5,7 +5,8 @@
 # and error, log control, durability waits and callbacks, damage as data, file modes and
 # unsafe files, 16-goroutine group commit, Close racing every call, use after Close,
 # descriptor leaks, zero allocations per Append, ErrLocked, ErrPoisoned via RLIMIT_FSIZE,
-# SIGKILLed child), the examples (the README's quickstart with its exact output, its
+# SIGKILLed child; streams stores: every method, bad input, consumers across a reopen,
+# concurrent appends, a consumer woken by an append and by Close), the examples (the README's quickstart with its exact output, its
 # ErrLocked branch and pkg-config linking against `make install`; the SIGKILL recovery demo;
 # the Raft log-control walkthrough with its exact output), then a short benchmark run
 # printing the figures: no-fsync Append and a bare getter per call, no-fsync Append vs the
@@ -186,7 +187,7 @@ grep -q '^ok' "$OUT/bench.log"
 step "Go vs Rust per-call overhead, alternating batches in one run"
 cargo build --release --quiet -p walogs-ffi --example bench_overhead
 (cd examples/go && go build -o "$OUT/bench_overhead" ./bench_overhead)
-"$OUT/bench_overhead" -n 20000 -rounds 21 -dir "$OUT" "$ROOT/target/release/examples/bench_overhead"
+"$OUT/bench_overhead" -n 20000 -rounds 21 -dir "$OUT" "${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_overhead"
 
 # ---- raftstore -------------------------------------------------------------------------------
 # A module of its own (bindings/go/raftstore, not under bindings/go's ./...), needing

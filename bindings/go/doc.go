@@ -17,8 +17,15 @@
 // the log; ReadRange reads a bounded batch; WaitDurable and OnDurable tell when an entry is
 // durable (OnDurable callbacks run on a thread of the library; see OnDurable).
 //
+// Streams: OpenStreams opens a directory as a streams store: named topics with dense
+// per-topic LSNs, records with a header and a millisecond timestamp (Append, AppendBatch,
+// Read, ReadRange, SeekTime), persistent consumers (Streams.Consumer: ConsumerStrict or
+// ConsumerAtLeastOnce; Consumer.Next waits for records with a timeout) and retention
+// (WithRetention, WithMaxTopicBytes, WithDeleteConsumed; Cleanup or WithCleanupInterval).
+// OpenStreams takes the same Option values as Open where they apply.
+//
 // Errors are *Error values carrying the C status (Code), the library's message, the OS
 // errno and, for ErrCorrupt, the damage as data (Error.Damage); compare them with errors.Is
-// against ErrLocked, ErrClosed, ErrCorrupt, ErrPoisoned, ErrTooLarge and the other
-// sentinels.
+// against ErrLocked, ErrClosed, ErrCorrupt, ErrPoisoned, ErrTooLarge, ErrUnknownTopic and
+// the other sentinels.
 package walogs

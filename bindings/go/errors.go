@@ -28,8 +28,14 @@ const (
 	CodeForked          Code = C.WALOGS_FORKED
 	CodeUnsafeFile      Code = C.WALOGS_UNSAFE_FILE
 	CodeTimeout         Code = C.WALOGS_TIMEOUT
-	CodeIO              Code = C.WALOGS_IO
-	CodePanic           Code = C.WALOGS_PANIC
+	// The statuses of streams stores (OpenStreams).
+	CodeUnknownTopic         Code = C.WALOGS_UNKNOWN_TOPIC
+	CodeConsumerModeMismatch Code = C.WALOGS_CONSUMER_MODE_MISMATCH
+	CodeConsumerInUse        Code = C.WALOGS_CONSUMER_IN_USE
+	CodeNotAStore            Code = C.WALOGS_NOT_A_STORE
+	CodeStoreFormat          Code = C.WALOGS_STORE_FORMAT
+	CodeIO                   Code = C.WALOGS_IO
+	CodePanic                Code = C.WALOGS_PANIC
 )
 
 // String is the library's English description of the code (walogs_status_str).
@@ -122,6 +128,20 @@ var (
 	// ErrTimeout: the C library's wait for durability gave up. (WaitDurable takes a
 	// context and returns the context's error instead.)
 	ErrTimeout = &Error{Code: CodeTimeout}
+	// ErrUnknownTopic: a read, seek or consumer of a streams store names a topic that has
+	// never been appended to. Nothing was changed.
+	ErrUnknownTopic = &Error{Code: CodeUnknownTopic}
+	// ErrConsumerModeMismatch: a consumer was opened with another mode than the one it is
+	// registered with. Nothing was changed.
+	ErrConsumerModeMismatch = &Error{Code: CodeConsumerModeMismatch}
+	// ErrConsumerInUse: the consumer is open already in this process (not yet closed).
+	ErrConsumerInUse = &Error{Code: CodeConsumerInUse}
+	// ErrNotAStore: OpenStreams found a plain walogs log, not a streams store. Nothing
+	// was changed.
+	ErrNotAStore = &Error{Code: CodeNotAStore}
+	// ErrStoreFormat: an entry of a store's log passed its checksum but does not decode
+	// as a streams entry (the message gives its log LSN).
+	ErrStoreFormat = &Error{Code: CodeStoreFormat}
 	// ErrIO: the operating system failed; Error.Errno says how.
 	ErrIO = &Error{Code: CodeIO}
 	// ErrPanic: a bug in walogs (a caught panic); close and reopen the WAL.

@@ -38,9 +38,24 @@ type options struct {
 	preallocate       bool
 	fileMode          uint32
 	setFileMode       bool
+	// The streams settings (OpenStreams only; 0: off).
+	segmentDurationMs uint64
+	retentionMs       uint64
+	maxTopicBytes     uint64
+	deleteConsumed    bool
+	cleanupIntervalMs uint64
+	// badDuration names a streams option given a duration <= 0.
+	badDuration string
+	// walOnly and streamsOnly name an option given that only Open, or only OpenStreams,
+	// takes: the other one refuses it with ErrInvalidArgument.
+	walOnly     string
+	streamsOnly string
 }
 
-// Option configures Open.
+// Option configures Open and OpenStreams. Most options apply to both; WithSalvage and
+// WithPreallocate only to Open, WithSegmentDuration, WithRetention, WithMaxTopicBytes,
+// WithDeleteConsumed and WithCleanupInterval only to OpenStreams (the other one fails with
+// ErrInvalidArgument naming the option).
 type Option func(*options)
 
 // WithMaxSegmentSize rotates to a new segment before an append that would grow the active
@@ -71,10 +86,7 @@ func WithSyncInterval(d time.Duration) Option {
 		o.durability = DurabilityInterval
 		o.intervalMs = 0
 		if d > 0 {
-			o.intervalMs = uint64(d / time.Millisecond)
-			if d%time.Millisecond != 0 {
-				o.intervalMs++
-			}
+			o.intervalMs = millis(d)
 		}
 	}
 }
@@ -88,13 +100,19 @@ func WithReadOnly() Option {
 // WithSalvage cuts mid-log damage in the last segment (losing the valid frames after it,
 // reported in the RecoveryReport) instead of failing with ErrCorrupt.
 func WithSalvage() Option {
-	return func(o *options) { o.salvage = true }
+	return func(o *options) {
+		o.salvage = true
+		o.walOnly = "WithSalvage"
+	}
 }
 
 // WithPreallocate turns preallocation of the active segment (1 MiB fallocate steps) on or
 // off. Default on.
 func WithPreallocate(on bool) Option {
-	return func(o *options) { o.preallocate = on }
+	return func(o *options) {
+		o.preallocate = on
+		o.walOnly = "WithPreallocate"
+	}
 }
 
 // WithFileMode sets the permission bits of the files walogs creates (segments,
@@ -107,6 +125,74 @@ func WithFileMode(mode fs.FileMode) Option {
 	return func(o *options) {
 		o.setFileMode = true
 		o.fileMode = uint32(mode)
+	}
+}
+
+// millis is d in whole milliseconds, rounded up (d > 0).
+func millis(d time.Duration) uint64 {
+	ms := uint64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}
+
+// streamsDuration is a streams option taking a positive duration: it stores the duration
+// in milliseconds with set, or records name as refused.
+func streamsDuration(name string, d time.Duration, set func(*options, uint64)) Option {
+	return func(o *options) {
+		o.streamsOnly = name
+		if d <= 0 {
+			o.badDuration = name
+			return
+		}
+		set(o, millis(d))
+	}
+}
+
+// WithSegmentDuration (OpenStreams) cuts the store's log segments on clock-aligned windows
+// of d (by record timestamp), so that time retention frees whole files. d is rounded up to
+// whole milliseconds; d <= 0 makes OpenStreams fail with ErrInvalidArgument. Default: no
+// windows.
+func WithSegmentDuration(d time.Duration) Option {
+	return streamsDuration("WithSegmentDuration", d, func(o *options, ms uint64) { o.segmentDurationMs = ms })
+}
+
+// WithRetention (OpenStreams) deletes, at each cleanup, records whose window (of
+// WithSegmentDuration, or the record's own timestamp without one) ended more than d ago.
+// d <= 0 makes OpenStreams fail with ErrInvalidArgument. Default: records are kept
+// regardless of age.
+func WithRetention(d time.Duration) Option {
+	return streamsDuration("WithRetention", d, func(o *options, ms uint64) { o.retentionMs = ms })
+}
+
+// WithCleanupInterval (OpenStreams) runs a cleanup in a background thread every d (stopped
+// by Close). d <= 0 makes OpenStreams fail with ErrInvalidArgument. Default: only Cleanup
+// cleans.
+func WithCleanupInterval(d time.Duration) Option {
+	return streamsDuration("WithCleanupInterval", d, func(o *options, ms uint64) { o.cleanupIntervalMs = ms })
+}
+
+// WithMaxTopicBytes (OpenStreams) caps each topic at n bytes of data and headers: a
+// cleanup deletes its oldest records beyond it, also records a strict consumer has not
+// read yet (CleanupReport.StrictConsumersForced counts such consumers). n must be at least
+// 1, else OpenStreams fails with ErrInvalidArgument. Default: no cap.
+func WithMaxTopicBytes(n uint64) Option {
+	return func(o *options) {
+		o.streamsOnly = "WithMaxTopicBytes"
+		if n == 0 {
+			o.badDuration = "WithMaxTopicBytes"
+		}
+		o.maxTopicBytes = n
+	}
+}
+
+// WithDeleteConsumed (OpenStreams) also deletes, at each cleanup, the records every
+// consumer of their topic has passed. Default off.
+func WithDeleteConsumed(on bool) Option {
+	return func(o *options) {
+		o.streamsOnly = "WithDeleteConsumed"
+		o.deleteConsumed = on
 	}
 }
 
@@ -140,6 +226,48 @@ func (o *options) open(dir *C.char, out **C.walogs_wal) C.walogs_status {
 	}
 	if st == C.WALOGS_OK {
 		st = C.walogs_open(dir, opts, out)
+	}
+	return st
+}
+
+// openStreams is open for a streams store: the C options object from o, then
+// walogs_streams_open (run inside one cCall, like open).
+func (o *options) openStreams(dir *C.char, out **C.walogs_streams) C.walogs_status {
+	var opts *C.walogs_streams_options
+	if st := C.walogs_streams_options_new(&opts); st != C.WALOGS_OK {
+		return st
+	}
+	defer C.walogs_streams_options_free(opts)
+	st := C.walogs_status(C.WALOGS_OK)
+	if o.setMaxSegmentSize {
+		st = C.walogs_streams_options_set_max_segment_size(opts, C.uint64_t(o.maxSegmentSize))
+	}
+	if st == C.WALOGS_OK && o.setDurability {
+		st = C.walogs_streams_options_set_durability(opts, C.walogs_durability(o.durability), C.uint64_t(o.intervalMs))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_read_only(opts, C.bool(o.readOnly))
+	}
+	if st == C.WALOGS_OK && o.setFileMode {
+		st = C.walogs_streams_options_set_file_mode(opts, C.uint32_t(o.fileMode))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_segment_duration_ms(opts, C.uint64_t(o.segmentDurationMs))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_retention_ms(opts, C.uint64_t(o.retentionMs))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_max_topic_bytes(opts, C.uint64_t(o.maxTopicBytes))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_delete_consumed(opts, C.bool(o.deleteConsumed))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_options_set_cleanup_interval_ms(opts, C.uint64_t(o.cleanupIntervalMs))
+	}
+	if st == C.WALOGS_OK {
+		st = C.walogs_streams_open(dir, opts, out)
 	}
 	return st
 }

@@ -52,6 +52,9 @@ func Open(dir string, opts ...Option) (*WAL, error) {
 	if strings.IndexByte(dir, 0) >= 0 {
 		return nil, &Error{Code: CodeInvalidArgument, Message: "Open: the path contains a NUL byte"}
 	}
+	if o.streamsOnly != "" {
+		return nil, &Error{Code: CodeInvalidArgument, Message: "Open: " + o.streamsOnly + " applies to OpenStreams only"}
+	}
 	cdir := C.CString(dir)
 	defer C.free(unsafe.Pointer(cdir))
 	var h *C.walogs_wal

@@ -14,6 +14,13 @@ static_assert(std::is_standard_layout<walogs_report>::value, "walogs_report is a
 static_assert(std::is_standard_layout<walogs_damage>::value, "walogs_damage is a C struct");
 static_assert(WALOGS_FORKED == 206 && WALOGS_UNSAFE_FILE == 207 && WALOGS_TIMEOUT == 208,
               "stable numbers of the newer statuses");
+static_assert(WALOGS_UNKNOWN_TOPIC == 209 && WALOGS_CONSUMER_MODE_MISMATCH == 210 &&
+                  WALOGS_CONSUMER_IN_USE == 211 && WALOGS_NOT_A_STORE == 212 &&
+                  WALOGS_STORE_FORMAT == 213,
+              "stable numbers of the streams statuses");
+static_assert(std::is_standard_layout<walogs_cleanup_report>::value,
+              "walogs_cleanup_report is a C struct");
+static_assert(std::is_same<walogs_consumer_mode, uint32_t>::value, "consumer modes");
 static_assert(std::is_same<walogs_durable_callback, void (*)(void *, walogs_status)>::value,
               "the on_durable callback type");
 static_assert(WALOGS_VERSION_NUMBER ==

@@ -73,6 +73,27 @@ pub(crate) unsafe fn path<'a>(ptr: *const c_char, name: &str) -> Result<&'a Path
     Ok(Path::new(OsStr::from_bytes(bytes)))
 }
 
+/// The name (topic or consumer) in the NUL-terminated string `ptr`: it must be UTF-8 (the
+/// core checks the rest: not empty, not too long).
+///
+/// # Safety
+/// `ptr`, when not NULL, must point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn name<'a>(ptr: *const c_char, arg: &str) -> Result<&'a str, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(arg));
+    }
+    // SAFETY: non-NULL and NUL-terminated (caller's contract).
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes)
+        .map_err(|e| Failure::invalid(format!("argument `{arg}` is not UTF-8 ({e})")))
+}
+
+/// A C timeout in milliseconds as the core takes it: below 0 waits without limit (`None`),
+/// 0 does not wait.
+pub(crate) fn timeout(ms: i64) -> Option<std::time::Duration> {
+    u64::try_from(ms).ok().map(std::time::Duration::from_millis)
+}
+
 /// One entry's bytes. `data` may be NULL when `len` is 0. Lengths over
 /// [`MAX_ENTRY_SIZE`] are refused before the pointer is touched.
 ///

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, c_int};
 
 use walogs_core::{Damage, WalError};
+use walogs_streams::StreamsError;
 
 use crate::status::WalogsStatus;
 
@@ -66,6 +67,32 @@ impl From<WalError> for Failure {
             errno: e.errno().unwrap_or(0),
             damage: e.damage().cloned().map(Box::new),
         }
+    }
+}
+
+impl From<StreamsError> for Failure {
+    fn from(e: StreamsError) -> Failure {
+        use WalogsStatus::*;
+        let e = match e {
+            // The log's own errors keep their status, errno and damage.
+            StreamsError::Wal(w) => return Failure::from(w),
+            other => other,
+        };
+        let status = match &e {
+            StreamsError::InvalidName { .. } | StreamsError::InvalidArgument { .. } => {
+                WALOGS_INVALID_ARGUMENT
+            }
+            StreamsError::HeaderTooLarge { .. } => WALOGS_ENTRY_TOO_LARGE,
+            StreamsError::UnknownTopic { .. } => WALOGS_UNKNOWN_TOPIC,
+            StreamsError::LsnOutOfRange { .. } => WALOGS_LSN_OUT_OF_RANGE,
+            StreamsError::ConsumerModeMismatch { .. } => WALOGS_CONSUMER_MODE_MISMATCH,
+            StreamsError::ConsumerInUse { .. } => WALOGS_CONSUMER_IN_USE,
+            StreamsError::NotAStore { .. } => WALOGS_NOT_A_STORE,
+            StreamsError::Format { .. } => WALOGS_STORE_FORMAT,
+            // Non-exhaustive, as for `WalError`: a later variant still fails.
+            _ => WALOGS_IO,
+        };
+        Failure::new(status, e.to_string())
     }
 }
 
@@ -324,6 +351,84 @@ mod tests {
             assert_eq!(f.errno != 0, want == WALOGS_IO, "{text}");
             assert_eq!(f.damage.is_some(), is_corrupt, "{text}");
             assert_eq!(is_corrupt, want == WALOGS_CORRUPT, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_streams_error_has_its_status() {
+        use WalogsStatus::*;
+        use walogs_streams::ConsumerMode;
+        let cases: Vec<(StreamsError, WalogsStatus)> = vec![
+            (
+                StreamsError::Wal(WalError::Io(std::io::Error::from_raw_os_error(28))),
+                WALOGS_IO,
+            ),
+            (StreamsError::Wal(WalError::ReadOnly), WALOGS_READ_ONLY),
+            (
+                StreamsError::InvalidName {
+                    what: "topic",
+                    reason: "empty".into(),
+                },
+                WALOGS_INVALID_ARGUMENT,
+            ),
+            (
+                StreamsError::HeaderTooLarge { size: 9, max: 8 },
+                WALOGS_ENTRY_TOO_LARGE,
+            ),
+            (
+                StreamsError::UnknownTopic { topic: "t".into() },
+                WALOGS_UNKNOWN_TOPIC,
+            ),
+            (
+                StreamsError::LsnOutOfRange {
+                    topic: "t".into(),
+                    lsn: 9,
+                    first: 1,
+                    next: 3,
+                },
+                WALOGS_LSN_OUT_OF_RANGE,
+            ),
+            (
+                StreamsError::ConsumerModeMismatch {
+                    topic: "t".into(),
+                    consumer: "c".into(),
+                    existing: ConsumerMode::Strict,
+                    requested: ConsumerMode::AtLeastOnce { persist_every: 2 },
+                },
+                WALOGS_CONSUMER_MODE_MISMATCH,
+            ),
+            (
+                StreamsError::ConsumerInUse {
+                    topic: "t".into(),
+                    consumer: "c".into(),
+                },
+                WALOGS_CONSUMER_IN_USE,
+            ),
+            (
+                StreamsError::InvalidArgument { reason: "r".into() },
+                WALOGS_INVALID_ARGUMENT,
+            ),
+            (
+                StreamsError::NotAStore {
+                    path: "/x".into(),
+                    reason: "r".into(),
+                },
+                WALOGS_NOT_A_STORE,
+            ),
+            (
+                StreamsError::Format {
+                    log_lsn: 4,
+                    reason: "r".into(),
+                },
+                WALOGS_STORE_FORMAT,
+            ),
+        ];
+        for (e, want) in cases {
+            let text = e.to_string();
+            let f = Failure::from(e);
+            assert_eq!(f.status, want, "{text}");
+            assert_eq!(f.message, text);
+            assert_eq!(f.errno != 0, want == WALOGS_IO, "{text}");
         }
     }
 

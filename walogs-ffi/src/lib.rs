@@ -22,7 +22,9 @@
 //! `boundary` (the panic boundary), `args` (checked C arguments), `options`, `handle`
 //! (open/close), `append`, `read`, `range` (bounded reads), `iter`, `maintenance`
 //! (rotate/checkpoint/truncate/purge), `user_data`, `durable` (wait/callback), `info`
-//! (getters), `report` (recovery report), `version`.
+//! (getters), `report` (recovery report), `version`; streams (over `walogs_streams`):
+//! `streams_options`, `streams` (open/close, appends, store-wide calls), `records` (reads
+//! and record lists), `consumer`, `listings` (topic and consumer lists).
 
 // The order of these groups is the order of the generated header.
 mod status;
@@ -53,22 +55,33 @@ mod durable;
 mod info;
 // recovery report
 mod report;
+// streams
+mod consumer;
+mod listings;
+mod records;
+mod streams;
+mod streams_options;
 // internals
 mod args;
 mod boundary;
 
 pub use append::*;
+pub use consumer::*;
 pub use damage::*;
 pub use durable::*;
 pub use handle::*;
 pub use info::*;
 pub use iter::*;
 pub use last_error::{walogs_last_errno, walogs_last_error};
+pub use listings::*;
 pub use maintenance::*;
 pub use options::*;
 pub use range::*;
 pub use read::*;
+pub use records::*;
 pub use report::*;
 pub use status::*;
+pub use streams::*;
+pub use streams_options::*;
 pub use user_data::*;
 pub use version::*;

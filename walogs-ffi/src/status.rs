@@ -6,7 +6,7 @@ use std::ffi::c_char;
 ///
 /// The numbers are part of the ABI: they are never renumbered or reused. New failure kinds
 /// get new numbers in their block: `0..=99` success, `100..=199` a bad argument (nothing was
-/// changed), `200..=299` the state of the WAL refuses the call, `300..=399` the operating
+/// changed), `200..=299` the state of the WAL (or of a streams store) refuses the call, `300..=399` the operating
 /// system failed, `900..=999` a bug in walogs. A caller that meets a number it does not know
 /// can still classify it by its block.
 ///
@@ -61,6 +61,20 @@ pub enum WalogsStatus {
     /// `walogs_wait_durable` gave up: the entry was not durable within the timeout (it may
     /// still become durable later). Nothing was changed.
     WALOGS_TIMEOUT = 208,
+    /// Streams: a read, seek or consumer names a topic that has never been appended to.
+    /// Nothing was changed.
+    WALOGS_UNKNOWN_TOPIC = 209,
+    /// Streams: a consumer was opened with another mode than the one it is registered with
+    /// (strict vs. at-least-once). Nothing was changed; open it with its registered mode.
+    WALOGS_CONSUMER_MODE_MISMATCH = 210,
+    /// Streams: the consumer is open already in this process (not yet closed or freed).
+    WALOGS_CONSUMER_IN_USE = 211,
+    /// Streams: the directory holds a walogs log that is not a streams store. Nothing was
+    /// changed.
+    WALOGS_NOT_A_STORE = 212,
+    /// Streams: an entry of the store's log passed its checksum but does not decode as a
+    /// streams entry (a format problem, not a torn write; the message gives its log LSN).
+    WALOGS_STORE_FORMAT = 213,
     /// The operating system reported an error; `walogs_last_errno` gives its number. A
     /// failed write or fdatasync also poisons the handle.
     WALOGS_IO = 300,
@@ -71,7 +85,7 @@ pub enum WalogsStatus {
 
 impl WalogsStatus {
     /// Every status, for tests and lookups.
-    pub(crate) const ALL: [WalogsStatus; 17] = [
+    pub(crate) const ALL: [WalogsStatus; 22] = [
         WalogsStatus::WALOGS_OK,
         WalogsStatus::WALOGS_END,
         WalogsStatus::WALOGS_NULL_ARGUMENT,
@@ -87,6 +101,11 @@ impl WalogsStatus {
         WalogsStatus::WALOGS_FORKED,
         WalogsStatus::WALOGS_UNSAFE_FILE,
         WalogsStatus::WALOGS_TIMEOUT,
+        WalogsStatus::WALOGS_UNKNOWN_TOPIC,
+        WalogsStatus::WALOGS_CONSUMER_MODE_MISMATCH,
+        WalogsStatus::WALOGS_CONSUMER_IN_USE,
+        WalogsStatus::WALOGS_NOT_A_STORE,
+        WalogsStatus::WALOGS_STORE_FORMAT,
         WalogsStatus::WALOGS_IO,
         WalogsStatus::WALOGS_PANIC,
     ];
@@ -115,6 +134,15 @@ impl WalogsStatus {
                 "refusing a link, special file or hard-linked file in the wal directory\0"
             }
             WalogsStatus::WALOGS_TIMEOUT => "timed out waiting for an entry to become durable\0",
+            WalogsStatus::WALOGS_UNKNOWN_TOPIC => "no such topic\0",
+            WalogsStatus::WALOGS_CONSUMER_MODE_MISMATCH => {
+                "consumer is registered with another mode\0"
+            }
+            WalogsStatus::WALOGS_CONSUMER_IN_USE => "consumer is already open\0",
+            WalogsStatus::WALOGS_NOT_A_STORE => {
+                "directory holds a walogs log, not a streams store\0"
+            }
+            WalogsStatus::WALOGS_STORE_FORMAT => "streams store entry does not decode\0",
             WalogsStatus::WALOGS_IO => "i/o error\0",
             WalogsStatus::WALOGS_PANIC => "internal error: walogs panicked\0",
         }
@@ -158,7 +186,7 @@ mod tests {
 
     #[test]
     fn unknown_codes_are_described_not_crashed_on() {
-        for code in [-1, 2, 99, 104, 209, 299, 301, 999, i32::MIN, i32::MAX] {
+        for code in [-1, 2, 99, 104, 214, 299, 301, 999, i32::MIN, i32::MAX] {
             // SAFETY: as above.
             let text = unsafe { CStr::from_ptr(walogs_status_str(code)) };
             assert_eq!(text.to_str().unwrap(), "unknown status");
@@ -184,6 +212,11 @@ mod tests {
             (WALOGS_FORKED, 206),
             (WALOGS_UNSAFE_FILE, 207),
             (WALOGS_TIMEOUT, 208),
+            (WALOGS_UNKNOWN_TOPIC, 209),
+            (WALOGS_CONSUMER_MODE_MISMATCH, 210),
+            (WALOGS_CONSUMER_IN_USE, 211),
+            (WALOGS_NOT_A_STORE, 212),
+            (WALOGS_STORE_FORMAT, 213),
             (WALOGS_IO, 300),
             (WALOGS_PANIC, 900),
         ];
