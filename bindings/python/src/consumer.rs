@@ -167,8 +167,8 @@ impl Consumer {
     /// Commit (an at-least-once consumer) and release the consumer's name, so it can be
     /// opened again. Idempotent; afterwards its calls raise `ClosedError`.
     ///
-    /// Raises what `commit` raises (the name is released anyway), `RuntimeError` while
-    /// another thread uses it.
+    /// Raises what `commit` raises, `ClosedError` too when the store was closed first (the
+    /// consumer is closed anyway), and `RuntimeError` while another thread uses it.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let consumer = match self.take_turn(py) {
             Ok(mut turn) => turn.0.take(),

@@ -15,7 +15,7 @@ caller still returns only once its own entry is durable. The directory is owned 
 handle at a time, across processes: a second open raises :class:`LockedError` at once.
 
 :class:`Streams` keeps named topics of records (data, header, timestamp) with dense
-per-topic LSNs, persistent :class:`Consumer`\ s and retention on one such log:
+per-topic LSNs, persistent consumers (:class:`Consumer`) and retention on one such log:
 
 >>> with walogs.Streams("/tmp/my-streams") as s:    # doctest: +SKIP
 ...     s.append("orders", b"order 1", header=b"k=v")
