@@ -36,6 +36,13 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<(), StreamsEr
     Err(StreamsError::InvalidName { what, reason })
 }
 
+/// `UnknownTopic` (a named topic is always in the index: never returned in practice).
+fn unknown(topic: &str) -> StreamsError {
+    StreamsError::UnknownTopic {
+        topic: topic.to_string(),
+    }
+}
+
 /// A record checked against the limits, with its timestamp fixed.
 struct Checked<'a> {
     rec: NewRecord<'a>,
@@ -108,7 +115,7 @@ pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64
             }
         };
         let Some(t) = st.topics.get_mut(&id) else {
-            unreachable!("a named topic is in the index")
+            return Err(unknown(topic));
         };
         let lsn = t.next;
         codec::encode_data(&mut buf, id, lsn, c.ts, c.rec.header, c.rec.data);
@@ -167,7 +174,7 @@ pub(crate) fn append_batch(
     }
     let first_record_log = range.first.0 + u64::from(existing.is_none());
     let Some(t) = st.topics.get_mut(&id) else {
-        unreachable!("the topic was just inserted")
+        return Err(unknown(topic));
     };
     for (i, c) in checked.iter().enumerate() {
         t.push(first_record_log + i as u64, c.ts, c.size);

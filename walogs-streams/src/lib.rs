@@ -508,3 +508,14 @@ impl Consumer {
         r
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handles_can_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<super::Streams>();
+        send::<super::Consumer>();
+    }
+}

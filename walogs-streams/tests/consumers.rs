@@ -52,11 +52,17 @@ fn at_least_once_resumes_at_most_n_back_and_never_skips() {
     drop(s);
     let s = Streams::open(dir.path()).unwrap();
     let mut c = s.consumer("t", "c", ALO3).unwrap();
-    assert_eq!(c.next(None).unwrap().unwrap().lsn, 7, "one back, none skipped");
+    assert_eq!(
+        c.next(None).unwrap().unwrap().lsn,
+        7,
+        "one back, none skipped"
+    );
     c.commit().unwrap();
     assert_eq!(c.committed(), 8);
     c.close().unwrap();
-    let mut c = s.consumer("t", "c", ConsumerMode::AtLeastOnce { persist_every: 100 }).unwrap();
+    let mut c = s
+        .consumer("t", "c", ConsumerMode::AtLeastOnce { persist_every: 100 })
+        .unwrap();
     assert_eq!(c.position(), 8, "persist_every may change");
     assert_eq!(c.next(None).unwrap().unwrap().lsn, 8);
     c.close().unwrap(); // commits
@@ -79,7 +85,10 @@ fn mode_mismatch_in_use_unknown_topic_and_bad_arguments() {
     ));
     assert!(matches!(
         s.consumer("t", "", ConsumerMode::Strict),
-        Err(StreamsError::InvalidName { what: "consumer", .. })
+        Err(StreamsError::InvalidName {
+            what: "consumer",
+            ..
+        })
     ));
     let c = s.consumer("t", "c", ConsumerMode::Strict).unwrap();
     assert!(matches!(
@@ -89,10 +98,16 @@ fn mode_mismatch_in_use_unknown_topic_and_bad_arguments() {
     drop(c); // releases the mark
     assert!(matches!(
         s.consumer("t", "c", ALO3),
-        Err(StreamsError::ConsumerModeMismatch { existing: ConsumerMode::Strict, .. })
+        Err(StreamsError::ConsumerModeMismatch {
+            existing: ConsumerMode::Strict,
+            ..
+        })
     ));
     let c = s.consumer("t", "c", ConsumerMode::Strict).unwrap();
-    assert_eq!((c.topic(), c.name(), c.mode()), ("t", "c", ConsumerMode::Strict));
+    assert_eq!(
+        (c.topic(), c.name(), c.mode()),
+        ("t", "c", ConsumerMode::Strict)
+    );
     c.close().unwrap();
     s.consumer("t", "c", ConsumerMode::Strict).unwrap();
 }
@@ -136,10 +151,22 @@ fn closing_the_store_wakes_waiters_with_closed() {
     s.close().unwrap();
     let (r, mut c) = waiter.join().unwrap();
     assert!(matches!(r, Err(StreamsError::Wal(WalError::Closed))));
-    assert!(matches!(c.commit(), Err(StreamsError::Wal(WalError::Closed))));
-    assert!(matches!(s.consumer("t", "d", ConsumerMode::Strict), Err(StreamsError::Wal(WalError::Closed))));
-    assert!(matches!(s.read("t", 1), Err(StreamsError::Wal(WalError::Closed))));
-    assert!(matches!(s.cleanup(), Err(StreamsError::Wal(WalError::Closed))));
+    assert!(matches!(
+        c.commit(),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
+    assert!(matches!(
+        s.consumer("t", "d", ConsumerMode::Strict),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
+    assert!(matches!(
+        s.read("t", 1),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
+    assert!(matches!(
+        s.cleanup(),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
 }
 
 #[test]

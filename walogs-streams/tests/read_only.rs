@@ -53,5 +53,8 @@ fn refresh_after_the_writer_purged_rebuilds() {
     r.refresh().unwrap();
     assert_eq!(r.read("t", 101).unwrap().data, b"last");
     r.close().unwrap();
-    assert!(matches!(r.refresh(), Err(StreamsError::Wal(WalError::Closed))));
+    assert!(matches!(
+        r.refresh(),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
 }

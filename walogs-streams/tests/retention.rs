@@ -48,12 +48,20 @@ fn time_retention_deletes_old_records_but_not_past_a_strict_consumer() {
     assert_eq!(s.topic("old").unwrap().first_lsn, 5);
     assert_eq!(s.read("old", 5).unwrap().data, b"fresh");
     assert!(s.read("old", 4).is_err());
-    assert_eq!(s.topic("held").unwrap().first_lsn, 2, "stops at the strict consumer");
+    assert_eq!(
+        s.topic("held").unwrap().first_lsn,
+        2,
+        "stops at the strict consumer"
+    );
     assert!(r.topics.iter().all(|t| t.forced_past.is_empty()));
     drop(c);
     drop(s);
     let s = Streams::open(dir.path()).unwrap();
-    assert_eq!(s.topic("old").unwrap().first_lsn, 5, "floors survive a reopen");
+    assert_eq!(
+        s.topic("old").unwrap().first_lsn,
+        5,
+        "floors survive a reopen"
+    );
     assert_eq!(s.topic("held").unwrap().first_lsn, 2);
 }
 
@@ -118,7 +126,11 @@ fn delete_consumed_deletes_what_every_consumer_passed() {
     for _ in 0..6 {
         b.next(None).unwrap();
     }
-    assert_eq!(s.cleanup().unwrap().records_deleted, 0, "b committed nothing yet");
+    assert_eq!(
+        s.cleanup().unwrap().records_deleted,
+        0,
+        "b committed nothing yet"
+    );
     b.commit().unwrap();
     let r = s.cleanup().unwrap();
     assert_eq!(r.records_deleted, 6);

@@ -54,11 +54,18 @@ fn lsns_are_dense_per_topic_across_reopen_with_headers_and_timestamps() {
     let dir = tempfile::tempdir().unwrap();
     let s = Streams::open(dir.path()).unwrap();
     for i in 1..=5u64 {
-        assert_eq!(s.append_record("a", rec(&[i as u8], b"h", 100 + i)).unwrap(), i);
+        assert_eq!(
+            s.append_record("a", rec(&[i as u8], b"h", 100 + i))
+                .unwrap(),
+            i
+        );
         assert_eq!(s.append("b", &[i as u8; 3]).unwrap(), i);
     }
     s.close().unwrap();
-    assert!(matches!(s.append("a", b"x"), Err(StreamsError::Wal(WalError::Closed))));
+    assert!(matches!(
+        s.append("a", b"x"),
+        Err(StreamsError::Wal(WalError::Closed))
+    ));
     s.close().unwrap(); // idempotent
     let s = Streams::open(dir.path()).unwrap();
     assert_eq!(s.append("a", b"six").unwrap(), 6);
@@ -77,7 +84,10 @@ fn lsns_are_dense_per_topic_across_reopen_with_headers_and_timestamps() {
     assert!(b.header.is_empty());
     assert!(b.timestamp_ms > 1_600_000_000_000, "wall clock taken");
     let info = s.topic("a").unwrap();
-    assert_eq!((info.first_lsn, info.next_lsn, info.bytes), (1, 7, 5 * 2 + 3));
+    assert_eq!(
+        (info.first_lsn, info.next_lsn, info.bytes),
+        (1, 7, 5 * 2 + 3)
+    );
 }
 
 #[test]
@@ -96,7 +106,10 @@ fn header_over_the_limit_and_entry_too_large_write_nothing() {
         s.append("u", &huge),
         Err(StreamsError::Wal(WalError::EntryTooLarge { .. }))
     ));
-    assert!(s.topic("u").is_err(), "a refused first append creates no topic");
+    assert!(
+        s.topic("u").is_err(),
+        "a refused first append creates no topic"
+    );
     assert_eq!(s.append("t", b"y").unwrap(), 2);
 }
 
@@ -143,7 +156,12 @@ fn read_range_bounds() {
     assert!(s.read_range("t", 11, 1, 1).unwrap().is_empty());
     assert!(matches!(
         s.read_range("t", 12, 1, 1),
-        Err(StreamsError::LsnOutOfRange { lsn: 12, first: 1, next: 11, .. })
+        Err(StreamsError::LsnOutOfRange {
+            lsn: 12,
+            first: 1,
+            next: 11,
+            ..
+        })
     ));
     assert!(matches!(
         s.read_range("t", 0, 1, 1),
