@@ -257,6 +257,8 @@ impl Consumer {
         Ok(false)
     }
 
+    /// `iter(consumer)` is the consumer itself: `for rec in consumer:` delivers the
+    /// records available now.
     fn __iter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -267,6 +269,8 @@ impl Consumer {
         self.next(py, Timeout(Some(std::time::Duration::ZERO)))
     }
 
+    /// `<walogs.Consumer NAME of topic TOPIC MODE position=N>` (or `closed`, or `(busy)`
+    /// while another thread uses it).
     fn __repr__(&self) -> String {
         let state = match self.inner.try_lock() {
             Ok(g) => match g.as_ref() {

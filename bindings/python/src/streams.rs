@@ -441,6 +441,7 @@ impl Streams {
         Ok(false)
     }
 
+    /// `<walogs.Streams DIR>`, with `read-only` or `closed` when so.
     fn __repr__(&self) -> String {
         let dir = self.inner.dir().display().to_string();
         let state = if self.closed.load(Ordering::SeqCst) {

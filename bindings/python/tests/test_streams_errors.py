@@ -181,7 +181,7 @@ def test_consumer_in_use(s: walogs.Streams) -> None:
         ({"mode": "sometimes"}, walogs.InvalidArgumentError, "unknown consumer mode 'sometimes'"),
         ({"mode": "STRICT"}, walogs.InvalidArgumentError, "unknown consumer mode"),
         ({"mode": 1}, TypeError, "mode must be"),
-        ({"mode": "at_least_once", "persist_every": 0}, walogs.InvalidArgumentError, ""),
+        ({"mode": "at_least_once", "persist_every": 0}, walogs.InvalidArgumentError, "persist"),
         ({"mode": "at_least_once", "persist_every": -1}, walogs.InvalidArgumentError, "between"),
         ({"mode": "at_least_once", "persist_every": 2**32}, walogs.InvalidArgumentError, "2\\*\\*32"),
         ({"mode": "at_least_once", "persist_every": "5"}, TypeError, "persist_every must be an int"),
