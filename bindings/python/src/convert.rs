@@ -1,21 +1,22 @@
 //! Checking and converting Python arguments: bytes-like data, paths, LSNs, counts, file
-//! modes, durations, the durability policy. Every wrong type is a `TypeError` naming the
-//! argument and the type received; every value that cannot even be handed to the core (a
-//! negative count, a non-finite duration) is a `ValueError`. Values the core refuses are
-//! left to the core (`InvalidArgumentError`, which is a `ValueError` too). None of these
-//! touch the disk.
+//! modes, durations, the durability policy, streams' names, timestamps and consumer modes.
+//! Every wrong type is a `TypeError` naming the argument and the type received; every value
+//! that cannot even be handed to the core (a negative count, a non-finite duration, an
+//! unknown mode string) is an `InvalidArgumentError` (a `ValueError`), the class the core
+//! raises for the values it refuses itself, which are left to the core. None of these touch
+//! the disk.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyMemoryView, PyString};
 use walogs_core::Durability;
 
-use crate::errors::too_large;
+use crate::errors::{invalid_argument, too_large};
 
 /// The name of `obj`'s type, for error messages.
 pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
@@ -46,6 +47,17 @@ pub(crate) fn bytes_arg<'py>(
     what: &str,
     max: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
+    buffer_arg(obj, what, max, too_large)
+}
+
+/// [`bytes_arg`] with the error for an oversize buffer made by `over(py, size, max)` (for a
+/// limit whose error is not the core's `EntryTooLarge`, such as a streams header's).
+pub(crate) fn buffer_arg<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+    max: usize,
+    over: fn(Python<'py>, usize, usize) -> PyErr,
+) -> PyResult<Bound<'py, PyBytes>> {
     let py = obj.py();
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.clone());
@@ -63,7 +75,7 @@ pub(crate) fn bytes_arg<'py>(
     })?;
     let size: usize = view.getattr("nbytes")?.extract()?;
     if size > max {
-        return Err(too_large(py, size, max));
+        return Err(over(py, size, max));
     }
     Ok(view.call_method0("tobytes")?.cast_into::<PyBytes>()?)
 }
@@ -90,14 +102,14 @@ pub(crate) fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     if let Ok(b) = resolved.cast::<PyBytes>() {
         use std::os::unix::ffi::OsStrExt;
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(b.as_bytes()));
-        return non_empty(path);
+        return non_empty(py, path);
     }
-    non_empty(resolved.extract()?)
+    non_empty(py, resolved.extract()?)
 }
 
-fn non_empty(path: PathBuf) -> PyResult<PathBuf> {
+fn non_empty(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
     if path.as_os_str().is_empty() {
-        return Err(PyValueError::new_err("path must not be empty"));
+        return Err(invalid_argument(py, "path must not be empty".to_string()));
     }
     Ok(path)
 }
@@ -112,10 +124,13 @@ pub(crate) fn u64_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
         )));
     }
     obj.extract::<u64>().map_err(|_| {
-        PyValueError::new_err(format!(
-            "{what} must be between 0 and 2**64-1, got {}",
-            obj.str().map(|s| s.to_string()).unwrap_or_default()
-        ))
+        invalid_argument(
+            obj.py(),
+            format!(
+                "{what} must be between 0 and 2**64-1, got {}",
+                obj.str().map(|s| s.to_string()).unwrap_or_default()
+            ),
+        )
     })
 }
 
@@ -135,7 +150,10 @@ impl FromPyObject<'_, '_> for LsnArg {
 pub(crate) fn count_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
     let n = u64_arg(obj, what)?;
     usize::try_from(n).map_err(|_| {
-        PyValueError::new_err(format!("{what} must fit this machine's usize, got {n}"))
+        invalid_argument(
+            obj.py(),
+            format!("{what} must fit this machine's usize, got {n}"),
+        )
     })
 }
 
@@ -151,9 +169,10 @@ impl FromPyObject<'_, '_> for FileMode {
     fn extract(ob: Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
         let n = u64_arg(&ob, "file_mode")?;
         u32::try_from(n).map(FileMode).map_err(|_| {
-            PyValueError::new_err(format!(
-                "file_mode must be permission bits such as 0o600 or 0o640, got {n:#o}"
-            ))
+            invalid_argument(
+                ob.py(),
+                format!("file_mode must be permission bits such as 0o600 or 0o640, got {n:#o}"),
+            )
         })
     }
 }
@@ -170,8 +189,10 @@ impl FromPyObject<'_, '_> for SegmentSize {
             return Ok(SegmentSize(None));
         }
         match u64_arg(&ob, "max_segment_size")? {
-            0 => Err(PyValueError::new_err(
-                "max_segment_size must be >= 1 (use None to never rotate automatically)",
+            0 => Err(invalid_argument(
+                ob.py(),
+                "max_segment_size must be >= 1 (use None to never rotate automatically)"
+                    .to_string(),
             )),
             n => Ok(SegmentSize(Some(n))),
         }
@@ -201,6 +222,7 @@ impl FromPyObject<'_, '_> for DurabilityName {
 /// The durability policy from `durability` and `interval` (seconds, only with
 /// `"interval"`).
 pub(crate) fn durability_arg(
+    py: Python<'_>,
     durability: &DurabilityName,
     interval: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Durability> {
@@ -212,22 +234,27 @@ pub(crate) fn durability_arg(
         "none" => Durability::None,
         "interval" => {
             let Some(i) = interval else {
-                return Err(PyValueError::new_err(
-                    "durability='interval' needs interval=<seconds between fdatasyncs>",
+                return Err(invalid_argument(
+                    py,
+                    "durability='interval' needs interval=<seconds between fdatasyncs>".to_string(),
                 ));
             };
             return Ok(Durability::Interval(seconds_arg(i, "interval")?));
         }
         other => {
-            return Err(PyValueError::new_err(format!(
-                "unknown durability '{other}': use 'every_append', 'interval', 'manual' or 'none'"
-            )));
+            return Err(invalid_argument(
+                py,
+                format!(
+                    "unknown durability '{other}': use 'every_append', 'interval', 'manual' or 'none'"
+                ),
+            ));
         }
     };
     if interval.is_some() {
-        return Err(PyValueError::new_err(format!(
-            "interval is only meaningful with durability='interval', not '{name}'"
-        )));
+        return Err(invalid_argument(
+            py,
+            format!("interval is only meaningful with durability='interval', not '{name}'"),
+        ));
     }
     Ok(policy)
 }
@@ -251,8 +278,9 @@ pub(crate) fn seconds_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Durati
         })?
     };
     Duration::try_from_secs_f64(secs).map_err(|_| {
-        PyValueError::new_err(format!(
-            "{what} must be a finite number of seconds >= 0, got {secs}"
-        ))
+        invalid_argument(
+            obj.py(),
+            format!("{what} must be a finite number of seconds >= 0, got {secs}"),
+        )
     })
 }

@@ -1,4 +1,4 @@
-//! Turning a [`WalError`] into the matching `walogs` Python exception.
+//! Turning a [`WalError`] or a [`StreamsError`] into the matching `walogs` Python exception.
 //!
 //! The exception classes are plain Python (`walogs/_errors.py`, so they can derive from both
 //! `WalogsError` and a standard exception such as `ValueError` or `OSError`); they are looked
@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use walogs_core::{DamageKind, WalError, lock_holder};
+use walogs_streams::{ConsumerMode, StreamsError};
 
 const ERRORS_MODULE: &str = "walogs._errors";
 
@@ -48,6 +49,11 @@ static FORKED: ErrorClass = ErrorClass::new("ForkedError");
 static TIMEOUT: ErrorClass = ErrorClass::new("WalogsTimeoutError");
 static UNSAFE_FILE: ErrorClass = ErrorClass::new("UnsafeFileError");
 static WALOGS_ERROR: ErrorClass = ErrorClass::new("WalogsError");
+static UNKNOWN_TOPIC: ErrorClass = ErrorClass::new("UnknownTopicError");
+static MODE_MISMATCH: ErrorClass = ErrorClass::new("ConsumerModeMismatchError");
+static CONSUMER_IN_USE: ErrorClass = ErrorClass::new("ConsumerInUseError");
+static NOT_A_STORE: ErrorClass = ErrorClass::new("NotAStoreError");
+static STORE_FORMAT: ErrorClass = ErrorClass::new("StoreFormatError");
 
 /// Build `class(*args)`, set `attrs` on it, and wrap it as a `PyErr`. If even that fails
 /// (the `walogs` package is broken), the failure itself is returned so nothing is hidden.
@@ -88,6 +94,23 @@ where
 /// The `EntryTooLargeError` for an entry of `size` bytes (checked before copying it).
 pub(crate) fn too_large(py: Python<'_>, size: usize, max: usize) -> PyErr {
     to_pyerr(py, WalError::EntryTooLarge { size, max })
+}
+
+/// The `InvalidArgumentError` (a `ValueError`) for an argument value the binding cannot
+/// hand to the core at all (a negative count, a non-finite duration, an unknown mode
+/// string); `reason` is the whole message.
+pub(crate) fn invalid_argument(py: Python<'_>, reason: String) -> PyErr {
+    build(
+        py,
+        &INVALID,
+        (reason.clone(),),
+        &[("reason", obj(py, reason))],
+    )
+}
+
+/// The `ClosedError` of a call on a closed handle.
+pub(crate) fn closed(py: Python<'_>) -> PyErr {
+    to_pyerr(py, WalError::Closed)
 }
 
 /// The Python name of a damage kind (`CorruptError.kind`).
@@ -201,6 +224,92 @@ pub(crate) fn to_pyerr(py: Python<'_>, err: WalError) -> PyErr {
     }
 }
 
+/// The Python name of a consumer mode (`Consumer.mode`, `ConsumerModeMismatchError.existing`).
+pub(crate) fn mode_name(mode: ConsumerMode) -> &'static str {
+    match mode {
+        ConsumerMode::Strict => "strict",
+        ConsumerMode::AtLeastOnce { .. } => "at_least_once",
+    }
+}
+
+/// Convert a streams error into the matching `walogs` exception: an error of the log is
+/// [`to_pyerr`]'s; a bad name or argument is `InvalidArgumentError`; a header over the limit
+/// is `EntryTooLargeError`; an LSN outside a topic is `LsnOutOfRangeError` (with `topic`
+/// set); the rest have their own classes.
+pub(crate) fn streams_to_pyerr(py: Python<'_>, err: StreamsError) -> PyErr {
+    let message = err.to_string();
+    match err {
+        StreamsError::Wal(e) => to_pyerr(py, e),
+        StreamsError::InvalidName { reason, .. } | StreamsError::InvalidArgument { reason } => {
+            build(py, &INVALID, (message,), &[("reason", obj(py, reason))])
+        }
+        StreamsError::HeaderTooLarge { size, max } => build(
+            py,
+            &ENTRY_TOO_LARGE,
+            (message,),
+            &[("size", obj(py, size)), ("max", obj(py, max))],
+        ),
+        StreamsError::UnknownTopic { topic } => {
+            build(py, &UNKNOWN_TOPIC, (message,), &[("topic", obj(py, topic))])
+        }
+        StreamsError::LsnOutOfRange {
+            topic,
+            lsn,
+            first,
+            next,
+        } => build(
+            py,
+            &OUT_OF_RANGE,
+            (message,),
+            &[
+                ("topic", obj(py, topic)),
+                ("lsn", obj(py, lsn)),
+                ("first", obj(py, first)),
+                ("next", obj(py, next)),
+            ],
+        ),
+        StreamsError::ConsumerModeMismatch {
+            topic,
+            consumer,
+            existing,
+            requested,
+        } => build(
+            py,
+            &MODE_MISMATCH,
+            (message,),
+            &[
+                ("topic", obj(py, topic)),
+                ("consumer", obj(py, consumer)),
+                ("existing", obj(py, mode_name(existing))),
+                ("requested", obj(py, mode_name(requested))),
+            ],
+        ),
+        StreamsError::ConsumerInUse { topic, consumer } => build(
+            py,
+            &CONSUMER_IN_USE,
+            (message,),
+            &[("topic", obj(py, topic)), ("consumer", obj(py, consumer))],
+        ),
+        StreamsError::NotAStore { path, reason } => build(
+            py,
+            &NOT_A_STORE,
+            (message,),
+            &[
+                ("path", obj(py, path.to_string_lossy().into_owned())),
+                ("reason", obj(py, reason)),
+            ],
+        ),
+        StreamsError::Format { log_lsn, reason } => build(
+            py,
+            &STORE_FORMAT,
+            (message,),
+            &[("log_lsn", obj(py, log_lsn)), ("reason", obj(py, reason))],
+        ),
+        // A kind added to the streams layer later: still a `WalogsError` with its message.
+        _ => build(py, &WALOGS_ERROR, (message,), &[]),
+    }
+}
+
 /// `Result<T, WalError>` → `PyResult<T>`.
 pub(crate) trait IntoPyResult<T> {
     /// Map the error with [`to_pyerr`].
@@ -210,5 +319,11 @@ pub(crate) trait IntoPyResult<T> {
 impl<T> IntoPyResult<T> for Result<T, WalError> {
     fn py_err(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| to_pyerr(py, e))
+    }
+}
+
+impl<T> IntoPyResult<T> for Result<T, StreamsError> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| streams_to_pyerr(py, e))
     }
 }

@@ -130,7 +130,7 @@ impl Wal {
         let path = path_arg(path)?;
         let options = WalOptions::new()
             .max_segment_size(max_segment_size.0)
-            .durability(durability_arg(&durability, interval)?)
+            .durability(durability_arg(py, &durability, interval)?)
             .read_only(read_only)
             .salvage(salvage)
             .preallocate(preallocate)

@@ -4,7 +4,8 @@ Every error is a :class:`WalogsError`. Where a standard exception fits too, the 
 derives from it, so generic handlers work: :class:`EntryTooLargeError` and
 :class:`InvalidArgumentError` are ``ValueError``\\ s, :class:`LsnOutOfRangeError` is an
 ``IndexError``, :class:`WalogsOSError` is an ``OSError`` whose ``errno`` is kept, and
-:class:`WalogsTimeoutError` is a ``TimeoutError``.
+:class:`WalogsTimeoutError` is a ``TimeoutError`` and :class:`UnknownTopicError` a
+``LookupError``.
 
 The native module creates these with the core's message (which names the file and byte
 offset where it knows them) and sets the structured attributes listed on each class.
@@ -98,15 +99,18 @@ class ClosedError(WalogsError):
 class LsnOutOfRangeError(WalogsError, IndexError):
     """An LSN the WAL does not hold: a read, iteration start or truncation outside it, a wait
     or callback for an LSN never handed out or removed by a truncation, or an iterator whose
-    next entry was truncated or purged since it started.
+    next entry was truncated or purged since it started. For streams: an LSN outside a
+    topic's live records (deleted by retention, or not appended yet).
 
     Attributes: ``lsn`` (asked for), ``first`` (oldest LSN kept) and ``next`` (the LSN the
-    next append gets); the WAL holds ``range(first, next)``.
+    next append gets); the WAL (or the topic) holds ``range(first, next)``. ``topic`` is the
+    topic's name for a streams error, ``None`` for a plain WAL.
     """
 
     lsn: int
     first: int
     next: int
+    topic: str | None = None
 
 
 class ForkedError(WalogsError):
@@ -146,7 +150,61 @@ class UnsafeFileError(WalogsError):
 
 class InvalidArgumentError(WalogsError, ValueError):
     """An argument the operation cannot accept (an empty batch, a zero sync interval, a file
-    mode without owner read and write, ``max_entries=0``, ...). Nothing was changed.
-    ``reason`` says what was wrong."""
+    mode without owner read and write, ``max_entries=0``, a negative count or duration, an
+    empty, over-long or NUL-holding topic or consumer name, an unknown consumer mode, ...).
+    Nothing was changed. ``reason`` says what was wrong."""
 
+    reason: str
+
+
+class UnknownTopicError(WalogsError, LookupError):
+    """A read, lookup or consumer on a topic that has never been appended to.
+
+    Attribute: ``topic`` (the name asked for).
+    """
+
+    topic: str
+
+
+class ConsumerModeMismatchError(WalogsError):
+    """A consumer was opened with another mode than the one it is registered with.
+
+    Nothing was changed. Attributes: ``topic``, ``consumer`` (its name), ``existing`` (its
+    registered mode) and ``requested`` (the mode asked for), each mode ``"strict"`` or
+    ``"at_least_once"``.
+    """
+
+    topic: str
+    consumer: str
+    existing: str
+    requested: str
+
+
+class ConsumerInUseError(WalogsError):
+    """The consumer is open already in this process (another :class:`walogs.Consumer` holds
+    it and was not closed yet). Attributes: ``topic`` and ``consumer`` (its name)."""
+
+    topic: str
+    consumer: str
+
+
+class NotAStoreError(WalogsError):
+    """The directory holds a walogs log that is not a streams store (nothing was changed).
+
+    Attributes: ``path`` (the directory) and ``reason`` (why).
+    """
+
+    path: str
+    reason: str
+
+
+class StoreFormatError(WalogsError):
+    """An entry of a streams store's log does not decode as a streams entry.
+
+    The log's own checksums held, so this is a format problem (a store written by another
+    program, or by a newer walogs), not a torn write. Attributes: ``log_lsn`` (the entry's
+    LSN in the underlying log) and ``reason`` (what is wrong with it).
+    """
+
+    log_lsn: int
     reason: str

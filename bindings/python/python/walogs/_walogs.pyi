@@ -9,13 +9,19 @@ from typing import Final, Literal, Union, final
 from typing_extensions import Buffer, Self
 
 from walogs._errors import WalogsError
+from walogs._streams import CleanupReport, ConsumerInfo, Record, TopicInfo
 from walogs._types import Durability, RecoveryReport, TailState
 
 __all__ = [
     "DEFAULT_MAX_SEGMENT_SIZE",
     "MAX_BATCH_SIZE",
+    "MAX_CONSUMER_NAME",
     "MAX_ENTRY_SIZE",
+    "MAX_HEADER",
+    "MAX_TOPIC_NAME",
     "MAX_USER_DATA",
+    "Consumer",
+    "Streams",
     "Wal",
     "WalIterator",
 ]
@@ -32,6 +38,12 @@ MAX_USER_DATA: Final[int]
 """Largest user data (``Wal.set_user_data``): 64 KiB."""
 DEFAULT_MAX_SEGMENT_SIZE: Final[int]
 """Default ``max_segment_size``: 64 MiB."""
+MAX_HEADER: Final[int]
+"""Largest header of a streams record: 64 KiB."""
+MAX_TOPIC_NAME: Final[int]
+"""Longest topic name, in bytes of UTF-8: 255."""
+MAX_CONSUMER_NAME: Final[int]
+"""Longest consumer name, in bytes of UTF-8: 255."""
 
 @final
 class WalIterator(Iterator[tuple[int, bytes]]):
@@ -92,6 +104,105 @@ class Wal:
     def poisoned(self) -> bool: ...
     @property
     def path(self) -> str: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = ...,
+        exc: BaseException | None = ...,
+        tb: TracebackType | None = ...,
+    ) -> Literal[False]: ...
+
+_BatchItem = Union[Buffer, tuple[Buffer, Buffer | None], tuple[Buffer, Buffer | None, int | None]]
+_ConsumerMode = Literal["strict", "at_least_once"]
+
+@final
+class Consumer(Iterator[Record]):
+    """A persistent consumer of one topic (see ``help(walogs.Consumer)``)."""
+
+    def next(self, timeout: _Seconds | None = ...) -> Record | None: ...
+    def next_batch(self, max_bytes: int = ..., timeout: _Seconds | None = ...) -> list[Record]: ...
+    def commit(self) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def committed(self) -> int: ...
+    @property
+    def skipped(self) -> int: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def mode(self) -> _ConsumerMode: ...
+    @property
+    def persist_every(self) -> int | None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = ...,
+        exc: BaseException | None = ...,
+        tb: TracebackType | None = ...,
+    ) -> Literal[False]: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Record: ...
+
+@final
+class Streams:
+    """Topics of records on one crash-safe log (see ``help(walogs.Streams)``)."""
+
+    def __new__(
+        cls,
+        path: _Path,
+        *,
+        durability: _DurabilityName = ...,
+        interval: _Seconds | None = ...,
+        segment_duration: _Seconds | None = ...,
+        retention: _Seconds | None = ...,
+        max_topic_bytes: int | None = ...,
+        delete_consumed: bool = ...,
+        cleanup_interval: _Seconds | None = ...,
+        max_segment_size: int | None = ...,
+        read_only: bool = ...,
+        file_mode: int | None = ...,
+    ) -> Self: ...
+    def append(
+        self,
+        topic: str,
+        data: Buffer,
+        header: Buffer | None = ...,
+        timestamp_ms: int | None = ...,
+    ) -> int: ...
+    def append_batch(
+        self, topic: str, items: Iterable[_BatchItem], *, timestamp_ms: int | None = ...
+    ) -> range: ...
+    def read(self, topic: str, lsn: int) -> Record: ...
+    def read_range(
+        self, topic: str, from_lsn: int, max_records: int = ..., max_bytes: int = ...
+    ) -> list[Record]: ...
+    def topics(self) -> list[str]: ...
+    def topic_info(self, topic: str) -> TopicInfo: ...
+    def seek_time(self, topic: str, t_ms: int) -> int: ...
+    def consumer(
+        self,
+        topic: str,
+        name: str,
+        mode: _ConsumerMode = ...,
+        persist_every: int | None = ...,
+    ) -> Consumer: ...
+    def consumers(self) -> list[ConsumerInfo]: ...
+    def cleanup(self) -> CleanupReport: ...
+    def sync(self) -> None: ...
+    def refresh(self) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def dir(self) -> str: ...
+    @property
+    def read_only(self) -> bool: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

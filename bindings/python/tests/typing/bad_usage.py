@@ -17,3 +17,12 @@ wal.wait_durable(1, timeout="1")  # E: timeout is seconds or a timedelta
 pairs: list[bytes] = wal.read_range(1, 10, 100)  # E: read_range gives (lsn, data) pairs
 walogs.Wal("/tmp/x", file_mode="0o640")  # E: file_mode is an int
 wal.set_user_data("text")  # E: str is not a buffer
+s = walogs.Streams("/tmp/never-opened-streams")
+s.append(b"topic", b"x")  # E: a topic is a str
+s.append("t", "text")  # E: str is not a buffer
+s.consumer("t", "c", mode="sometimes")  # E: unknown consumer mode
+s.read("t", 1).lsn = 2  # E: records are immutable
+walogs.Streams("/tmp/x", "manual")  # E: options are keyword-only
+lsns: list[int] = s.append_batch("t", [b"a"])  # E: a batch gives a range
+s.consumer("t", "c").next(timeout="1")  # E: timeout is seconds or a timedelta
+s.append_batch("t", [(b"x", b"h", "ts")])  # E: a timestamp is an int

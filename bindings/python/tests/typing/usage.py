@@ -76,6 +76,71 @@ def damage(e: walogs.CorruptError) -> str:
     return f"{e.kind} {where} {lsns} {e.salvageable}"
 
 
+def streams(root: Path) -> None:
+    hour = datetime.timedelta(hours=1)
+    with walogs.Streams(
+        root / "streams",
+        durability="every_append",
+        segment_duration=hour,
+        retention=100 * 365 * 24 * 3600,  # nothing here is that old
+        max_topic_bytes=None,
+        delete_consumed=False,
+        cleanup_interval=None,
+        max_segment_size=1 << 20,
+        file_mode=0o600,
+    ) as s:
+        lsn: int = s.append("orders", b"one", header=b"k=v", timestamp_ms=1000)
+        s.append("orders", bytearray(b"two"), None, None)
+        batch: range = s.append_batch(
+            "orders", [b"a", (b"b", b"h"), (b"c", None, 5)], timestamp_ms=7
+        )
+        assert lsn == 1 and list(batch) == [3, 4, 5]
+        rec: walogs.Record = s.read("orders", 1)
+        fields: tuple[int, bytes, bytes, int] = (rec.lsn, rec.data, rec.header, rec.timestamp_ms)
+        assert fields == (1, b"one", b"k=v", 1000)
+        recs: list[walogs.Record] = s.read_range("orders", 1, max_records=10, max_bytes=1 << 20)
+        names: list[str] = s.topics()
+        info: walogs.TopicInfo = s.topic_info("orders")
+        first: int = s.seek_time("orders", 0)
+        assert len(recs) == 5 and names == ["orders"] and info.next_lsn == 6 and first == 1
+        with s.consumer("orders", "billing", mode="strict") as c:
+            got: walogs.Record | None = c.next(timeout=0)
+            more: list[walogs.Record] = c.next_batch(max_bytes=1 << 20, timeout=None)
+            rest: list[walogs.Record] = list(c)
+            assert got is not None and len(more) + len(rest) == 4
+            state: tuple[int, int, int] = (c.position, c.committed, c.skipped)
+            who: tuple[str, str, str, int | None] = (c.topic, c.name, c.mode, c.persist_every)
+            assert state == (6, 6, 0) and who == ("orders", "billing", "strict", None)
+        alo = s.consumer("orders", "audit", "at_least_once", persist_every=10)
+        alo.next(datetime.timedelta(seconds=0))
+        alo.commit()
+        alo.close()
+        infos: list[walogs.ConsumerInfo] = s.consumers()
+        assert {i.mode for i in infos} == {"strict", "at_least_once"}
+        report: walogs.CleanupReport = s.cleanup()
+        per_topic: list[walogs.TopicCleanup] = report.topics
+        assert report.records_deleted == 0 and per_topic == []
+        s.sync()
+        where: str = s.dir
+        flags: tuple[bool, bool] = (s.read_only, s.closed)
+        assert where and flags == (False, False)
+        try:
+            s.consumer("nope", "c")
+        except walogs.UnknownTopicError as e:
+            missing: str = e.topic
+            assert missing == "nope"
+        try:
+            s.read("orders", 100)
+        except walogs.LsnOutOfRangeError as e:
+            topic: str | None = e.topic
+            assert topic == "orders"
+    with walogs.Streams(root / "streams", read_only=True) as ro:
+        ro.refresh()
+        assert ro.read_only and ro.topics() == ["orders"]
+    limits: int = walogs.MAX_HEADER + walogs.MAX_TOPIC_NAME + walogs.MAX_CONSUMER_NAME
+    assert limits > 0
+
+
 def main(root: Path) -> int:
     with Wal(root / "a", max_segment_size=None, durability=Durability.EVERY_APPEND) as wal:
         lsns = fill(wal)
@@ -111,6 +176,7 @@ def main(root: Path) -> int:
         assert bounds[0] == 10**6
     except walogs.WalogsError:
         raise
+    streams(root)
     limit: int = walogs.MAX_ENTRY_SIZE + walogs.MAX_BATCH_SIZE + walogs.DEFAULT_MAX_SEGMENT_SIZE
     return 0 if limit > 0 else 1
 
