@@ -257,7 +257,8 @@ impl Open {
 
     /// Release the in-use mark (once).
     pub fn release(&mut self) {
-        if !self.released {
+        // (In a forked child the mark is the parent's: the store mutex is not taken there.)
+        if !self.released && !self.shared.forked() {
             self.released = true;
             self.shared
                 .lock()

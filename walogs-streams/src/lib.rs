@@ -360,6 +360,7 @@ impl Streams {
     }
     /// Append one record with a header and/or a timestamp; returns its topic LSN.
     pub fn append_record(&self, topic: &str, record: NewRecord<'_>) -> Result<u64, StreamsError> {
+        self.shared.check_fork()?;
         append::append(&self.shared, topic, record)
     }
     /// Append records to one topic atomically: after a crash all of them or none.
@@ -368,10 +369,12 @@ impl Streams {
         topic: &str,
         records: &[NewRecord<'_>],
     ) -> Result<TopicRange, StreamsError> {
+        self.shared.check_fork()?;
         append::append_batch(&self.shared, topic, records)
     }
     /// The record `lsn` of `topic`.
     pub fn read(&self, topic: &str, lsn: u64) -> Result<Record, StreamsError> {
+        self.shared.check_fork()?;
         read::read(&self.shared, topic, lsn)
     }
     /// Up to `max_records` consecutive records from `from`, stopping before their data and
@@ -383,6 +386,7 @@ impl Streams {
         max_records: usize,
         max_bytes: usize,
     ) -> Result<Vec<Record>, StreamsError> {
+        self.shared.check_fork()?;
         read::read_range(&self.shared, topic, from, max_records, max_bytes)
     }
     /// Every topic, by name.
@@ -391,12 +395,14 @@ impl Streams {
     }
     /// One topic.
     pub fn topic(&self, name: &str) -> Result<TopicInfo, StreamsError> {
+        self.shared.check_fork()?;
         let st = self.shared.lock();
         self.shared.ensure_open()?;
         Ok(read::info(st.known(name)?))
     }
     /// The first LSN of `topic` whose timestamp is `>= t_ms` (its next LSN when none is).
     pub fn seek_time(&self, topic: &str, t_ms: u64) -> Result<u64, StreamsError> {
+        self.shared.check_fork()?;
         read::seek_time(&self.shared, topic, t_ms)
     }
     /// Open consumer `name` of `topic`, registering it at the topic's oldest record the
@@ -407,6 +413,7 @@ impl Streams {
         name: &str,
         mode: ConsumerMode,
     ) -> Result<Consumer, StreamsError> {
+        self.shared.check_fork()?;
         Ok(Consumer {
             open: consumer::open(&self.shared, topic, name, mode)?,
         })
@@ -417,6 +424,7 @@ impl Streams {
     }
     /// Run retention now.
     pub fn cleanup(&self) -> Result<CleanupReport, StreamsError> {
+        self.shared.check_fork()?;
         retention::cleanup(&self.shared)
     }
     /// Make every appended record durable (needed only under relaxed durability).
@@ -427,6 +435,7 @@ impl Streams {
     }
     /// Read-only stores: see what a writer appended since the open or the last refresh.
     pub fn refresh(&self) -> Result<(), StreamsError> {
+        self.shared.check_fork()?;
         recover::refresh(&self.shared)
     }
     /// Stop the cleaner, make everything durable, release the directory. Idempotent;
@@ -442,6 +451,10 @@ impl Streams {
     pub fn is_read_only(&self) -> bool {
         self.shared.opts.read_only
     }
+    /// Whether [`Streams::close`] ran (on this handle or through another path).
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
 }
 
 /// A consumer of one topic: it delivers records in LSN order and keeps its position in the
@@ -455,6 +468,7 @@ impl Consumer {
     /// The next record, waiting up to `timeout` for one to be appended (`None`: as long as
     /// it takes; `Some(Duration::ZERO)`: not at all). `Ok(None)` on timeout.
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Record>, StreamsError> {
+        self.open.shared.check_fork()?;
         Ok(self.open.deliver(1, usize::MAX, timeout)?.pop())
     }
     /// The next records, at least one if any is available (waiting as `next` does), then
@@ -469,6 +483,7 @@ impl Consumer {
                 reason: "next_batch needs max_bytes of at least 1".into(),
             });
         }
+        self.open.shared.check_fork()?;
         self.open.deliver(usize::MAX, max_bytes, timeout)
     }
     /// Persist the position durably now (a no-op for a strict consumer, always persisted).
@@ -501,9 +516,18 @@ impl Consumer {
         self.open.mode
     }
     /// Commit (at-least-once) and release the consumer so it can be opened again.
+    ///
+    /// After the store was closed: `Ok` when there was nothing to commit (a strict
+    /// consumer, or an at-least-once one whose position is persisted), `Wal(Closed)`
+    /// otherwise (the position it had not persisted is lost; it resumes from the persisted
+    /// one). The consumer is released either way.
     pub fn close(self) -> Result<(), StreamsError> {
         let mut open = self.open;
-        let r = open.commit();
+        let r = if open.position == open.committed || open.mode == ConsumerMode::Strict {
+            Ok(())
+        } else {
+            open.commit()
+        };
         open.release();
         r
     }

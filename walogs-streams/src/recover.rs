@@ -36,6 +36,7 @@ pub(crate) fn open(opts: &StreamsOptions, dir: &Path) -> Result<Arc<Shared>, Str
         cv: Condvar::new(),
         closed: AtomicBool::new(false),
         cleaner: Mutex::new(None),
+        pid: std::process::id(),
     });
     if let (Some(every), false) = (opts.cleanup_interval, opts.read_only) {
         let c = Cleaner::start(&shared, every)?;

@@ -56,8 +56,10 @@ impl State {
         self.names.get(name).and_then(|id| self.topics.get(id))
     }
 
-    /// The topic named `name`, or `UnknownTopic`.
+    /// The topic named `name`: `InvalidName` for a name no topic can have, `UnknownTopic`
+    /// for one never appended to.
     pub fn known(&self, name: &str) -> Result<&Topic, StreamsError> {
+        crate::append::check_name("topic", name)?;
         self.topic_by_name(name)
             .ok_or_else(|| StreamsError::UnknownTopic {
                 topic: name.to_string(),

@@ -32,6 +32,9 @@ pub(crate) struct Shared {
     pub closed: AtomicBool,
     /// The background cleaner, if one runs.
     pub cleaner: Mutex<Option<Cleaner>>,
+    /// The process that opened the store: a forked child must not stop (join) a cleaner
+    /// thread it does not have, nor close the parent's log.
+    pub pid: u32,
 }
 
 impl Shared {
@@ -62,8 +65,21 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `Wal(Closed)` after close.
+    /// `Wal(Forked)` in a forked child: checked before the store mutex is taken (another
+    /// thread of the parent may have held it at the fork; the child would wait forever).
+    pub fn check_fork(&self) -> Result<(), StreamsError> {
+        if self.forked() {
+            return Err(WalError::Forked {
+                opened_by: self.pid,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// `Wal(Forked)` in a forked child, `Wal(Closed)` after close.
     pub fn ensure_open(&self) -> Result<(), StreamsError> {
+        self.check_fork()?;
         if self.closed.load(Ordering::Acquire) {
             return Err(WalError::Closed.into());
         }
@@ -122,8 +138,25 @@ impl Shared {
         Ok(lsn)
     }
 
-    /// Stop the cleaner, wake waiting consumers, close the log. Idempotent.
+    /// Whether `close` ran.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
+    /// Whether this is a forked child of the process that opened the store.
+    pub fn forked(&self) -> bool {
+        std::process::id() != self.pid
+    }
+
+    /// Stop the cleaner, wake waiting consumers, close the log. Idempotent. In a forked
+    /// child: `Wal(Forked)`, and nothing is touched.
     pub fn close(&self) -> Result<(), StreamsError> {
+        if self.forked() {
+            return Err(WalError::Forked {
+                opened_by: self.pid,
+            }
+            .into());
+        }
         {
             let _st = self.lock();
             if self.closed.swap(true, Ordering::AcqRel) {
@@ -151,6 +184,18 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        self.stop_cleaner();
+        let cleaner = self
+            .cleaner
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(c) = cleaner {
+            if self.forked() {
+                // The thread exists only in the parent: neither signal nor join it here.
+                std::mem::forget(c);
+            } else {
+                c.stop();
+            }
+        }
     }
 }

@@ -167,8 +167,10 @@ impl Consumer {
     /// Commit (an at-least-once consumer) and release the consumer's name, so it can be
     /// opened again. Idempotent; afterwards its calls raise `ClosedError`.
     ///
-    /// Raises what `commit` raises, `ClosedError` too when the store was closed first (the
-    /// consumer is closed anyway), and `RuntimeError` while another thread uses it.
+    /// Raises what `commit` raises, `ClosedError` too when the store was closed first while
+    /// an at-least-once consumer had delivered records it had not persisted (they come again
+    /// after a reopen; the consumer is closed anyway), and `RuntimeError` while another
+    /// thread uses it.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let consumer = match self.take_turn(py) {
             Ok(mut turn) => turn.0.take(),

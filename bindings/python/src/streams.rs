@@ -6,8 +6,6 @@
 //! `close()` was called, so that the core's infallible listings (`topics`, `consumers`)
 //! raise `ClosedError` afterwards like every other call.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
@@ -37,8 +35,6 @@ use crate::stream_values;
 #[pyclass(frozen, module = "walogs", name = "Streams")]
 pub struct Streams {
     inner: walogs_streams::Streams,
-    /// Set by `close()`: the core's infallible listings are refused from then on.
-    closed: AtomicBool,
 }
 
 impl Drop for Streams {
@@ -47,7 +43,7 @@ impl Drop for Streams {
     /// its errors cannot be raised from a destructor and are dropped (call `close()` to see
     /// them).
     fn drop(&mut self) {
-        if self.closed.load(Ordering::SeqCst) {
+        if self.inner.is_closed() {
             return;
         }
         let inner = &self.inner;
@@ -62,7 +58,7 @@ impl Streams {
     /// The core store, or `ClosedError` once `close()` was called (for the core's calls that
     /// cannot fail themselves).
     fn open_store(&self, py: Python<'_>) -> PyResult<&walogs_streams::Streams> {
-        if self.closed.load(Ordering::SeqCst) {
+        if self.inner.is_closed() {
             return Err(closed(py));
         }
         Ok(&self.inner)
@@ -156,10 +152,7 @@ impl Streams {
             options = options.file_mode(mode.0);
         }
         let inner = py.detach(|| options.open(&path)).py_err(py)?;
-        Ok(Streams {
-            inner,
-            closed: AtomicBool::new(false),
-        })
+        Ok(Streams { inner })
     }
 
     /// Append one record to `topic` (created by its first append); returns its LSN (`int`).
@@ -397,7 +390,6 @@ impl Streams {
     /// Raises `WalogsOSError` if the final fdatasync fails (the store is closed anyway).
     /// Cost: one fdatasync.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.closed.store(true, Ordering::SeqCst);
         let store = &self.inner;
         py.detach(|| store.close()).py_err(py)
     }
@@ -405,7 +397,7 @@ impl Streams {
     /// Whether `close()` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+        self.inner.is_closed()
     }
 
     /// The store's directory (`str`).
@@ -444,7 +436,7 @@ impl Streams {
     /// `<walogs.Streams DIR>`, with `read-only` or `closed` when so.
     fn __repr__(&self) -> String {
         let dir = self.inner.dir().display().to_string();
-        let state = if self.closed.load(Ordering::SeqCst) {
+        let state = if self.inner.is_closed() {
             " closed"
         } else if self.inner.is_read_only() {
             " read-only"
