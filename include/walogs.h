@@ -1475,8 +1475,11 @@ walogs_status walogs_consumer_skipped(const struct walogs_consumer *consumer, ui
  * Commit the position (at-least-once) and release the consumer, so that it can be opened
  * again; the object stays allocated until `walogs_consumer_free`, and its other calls
  * return `WALOGS_CLOSED`. A second close returns `WALOGS_OK`. The consumer is released
- * even when the commit fails (the status says so: `WALOGS_CLOSED` after the store was
- * closed, `WALOGS_IO`, ...).
+ * even when the commit fails (the status says so: `WALOGS_CLOSED` when the store was
+ * closed while an at-least-once consumer had delivered records it had not persisted,
+ * `WALOGS_IO`, ...). After the store was closed, a consumer with nothing to persist (a
+ * strict one, or an at-least-once one whose position is persisted) closes with
+ * `WALOGS_OK`.
  *
  * # Safety
  * `consumer` NULL or a live consumer.
