@@ -1,0 +1,231 @@
+//! EIO and ENOSPC at every write, sync and metadata call of a streams workload (appends to
+//! two topics, an atomic batch, a strict and an at-least-once consumer, cleanups that
+//! reclaim segment files), on the simulated file system of `walogs-sim`. The workload stops
+//! at the first failed operation (the log is poisoned by then, or the failure was clean).
+//! Then the store is recovered twice: after a power loss that keeps only what was durable,
+//! and after a clean reopen of everything written. Each time: every acknowledged record
+//! that retention did not delete is there byte for byte, LSNs are dense, the strict
+//! consumer never gets a record it was given before the fault again, the at-least-once one
+//! resumes no earlier than its last persisted position, and the store takes the next
+//! append at the LSN it announces.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use walogs_sim::{CallClass, FaultKind, FaultPlan, Resolution, SimFs};
+use walogs_streams::{ConsumerMode, NewRecord, Streams, StreamsOptions};
+
+const DIR: &str = "/store";
+
+fn opts(fs: &SimFs) -> StreamsOptions {
+    StreamsOptions::new()
+        .max_segment_size(Some(4096))
+        .max_topic_bytes(Some(1500))
+        .file_system(fs.handle())
+}
+
+fn payload(topic: &str, n: usize) -> Vec<u8> {
+    let mut v = format!("{topic}#{n}:").into_bytes();
+    v.resize(300, b'a' + (n % 26) as u8);
+    v
+}
+
+/// What the workload saw before it stopped.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Acknowledged records.
+    acked: BTreeMap<(String, u64), Vec<u8>>,
+    /// The highest LSN the strict consumer was given.
+    strict_given: u64,
+    /// The at-least-once consumer's position when it last persisted successfully.
+    alo_persisted: u64,
+    /// Whether an operation failed.
+    failed: bool,
+}
+
+/// Run the workload until an operation fails.
+fn workload(s: &Streams, seen: &mut Seen) {
+    let mut n = 0;
+    let mut strict = None;
+    let mut alo = None;
+    for step in 0..40 {
+        let r: Result<(), walogs_streams::StreamsError> = (|| {
+            match step % 8 {
+                0..=2 => {
+                    let t = if step % 3 == 0 { "a" } else { "b" };
+                    n += 1;
+                    let d = payload(t, n);
+                    let lsn = s.append(t, &d)?;
+                    seen.acked.insert((t.to_string(), lsn), d);
+                }
+                3 => {
+                    let data: Vec<Vec<u8>> = (0..3)
+                        .map(|_| {
+                            n += 1;
+                            payload("a", n)
+                        })
+                        .collect();
+                    let recs: Vec<NewRecord> = data
+                        .iter()
+                        .map(|d| NewRecord {
+                            data: d,
+                            ..NewRecord::default()
+                        })
+                        .collect();
+                    let r = s.append_batch("a", &recs)?;
+                    for (j, d) in data.into_iter().enumerate() {
+                        seen.acked.insert(("a".to_string(), r.first + j as u64), d);
+                    }
+                }
+                4 => {
+                    if strict.is_none() {
+                        strict = Some(s.consumer("a", "strict", ConsumerMode::Strict)?);
+                    }
+                    let c = strict.as_mut().expect("opened above");
+                    if let Some(r) = c.next(Some(Duration::ZERO))? {
+                        seen.strict_given = seen.strict_given.max(r.lsn);
+                    }
+                }
+                5 => {
+                    if alo.is_none() {
+                        let c = s.consumer(
+                            "a",
+                            "alo",
+                            ConsumerMode::AtLeastOnce { persist_every: 2 },
+                        )?;
+                        seen.alo_persisted = c.committed();
+                        alo = Some(c);
+                    }
+                    let c = alo.as_mut().expect("opened above");
+                    c.next_batch(700, Some(Duration::ZERO))?;
+                    c.commit()?;
+                    seen.alo_persisted = c.committed();
+                }
+                6 => {
+                    s.cleanup()?;
+                }
+                _ => {
+                    s.sync()?;
+                }
+            }
+            Ok(())
+        })();
+        if r.is_err() {
+            seen.failed = true;
+            return;
+        }
+    }
+}
+
+fn check(seen: &Seen, fs: &SimFs) -> Result<(), String> {
+    let s = opts(fs).open(DIR).map_err(|e| format!("open: {e}"))?;
+    for t in s.topics() {
+        let recs = s
+            .read_range(&t.name, t.first_lsn, usize::MAX, usize::MAX)
+            .map_err(|e| format!("{}: read_range: {e}", t.name))?;
+        let lsns: Vec<u64> = recs.iter().map(|r| r.lsn).collect();
+        let want: Vec<u64> = (t.first_lsn..t.next_lsn).collect();
+        if lsns != want {
+            return Err(format!("{}: LSNs {lsns:?}, not dense", t.name));
+        }
+        for r in &recs {
+            if let Some(d) = seen.acked.get(&(t.name.clone(), r.lsn))
+                && *d != r.data
+            {
+                return Err(format!("{} {}: wrong data", t.name, r.lsn));
+            }
+        }
+    }
+    for ((topic, lsn), _) in &seen.acked {
+        let info = s
+            .topic(topic)
+            .map_err(|e| format!("{topic}: acknowledged, then {e}"))?;
+        if *lsn >= info.next_lsn {
+            return Err(format!("{topic} {lsn}: acknowledged record missing"));
+        }
+    }
+    for c in s.consumers() {
+        match c.name.as_str() {
+            "strict" if c.position <= seen.strict_given => {
+                return Err(format!(
+                    "strict consumer at {} would get {} again",
+                    c.position, seen.strict_given
+                ));
+            }
+            "alo" if c.position < seen.alo_persisted => {
+                return Err(format!(
+                    "at-least-once consumer at {}, behind its persisted {}",
+                    c.position, seen.alo_persisted
+                ));
+            }
+            _ => {}
+        }
+    }
+    if seen.strict_given > 0 && !s.consumers().iter().any(|c| c.name == "strict") {
+        return Err("the strict consumer is gone".into());
+    }
+    let next = s.topic("a").map_or(1, |t| t.next_lsn);
+    let lsn = s.append("a", b"after").map_err(|e| format!("append: {e}"))?;
+    if lsn != next {
+        return Err(format!("append after recovery got {lsn}, expected {next}"));
+    }
+    s.close().map_err(|e| format!("close: {e}"))
+}
+
+#[test]
+fn eio_and_enospc_at_every_call_of_a_streams_workload() {
+    // How many calls of each class a clean run makes.
+    let fs = SimFs::default();
+    let s = opts(&fs).open(DIR).unwrap();
+    let mut clean = Seen::default();
+    workload(&s, &mut clean);
+    assert!(!clean.failed, "the workload runs cleanly without faults");
+    assert!(clean.strict_given > 0 && clean.alo_persisted > 1);
+    s.close().unwrap();
+    let counts = fs.counts();
+    let mut runs = 0;
+    let mut failures = Vec::new();
+    for (class, total) in [
+        (CallClass::Write, counts.write),
+        (CallClass::Sync, counts.sync),
+        (CallClass::Meta, counts.meta),
+    ] {
+        for nth in 1..=total {
+            for kind in FaultKind::ALL {
+                let plan = FaultPlan {
+                    class,
+                    nth,
+                    kind,
+                    seed: nth,
+                };
+                let fs = SimFs::default();
+                fs.set_fault(Some(plan.clone()));
+                let mut seen = Seen::default();
+                match opts(&fs).open(DIR) {
+                    Ok(s) => {
+                        workload(&s, &mut seen);
+                        drop(s);
+                    }
+                    Err(_) => seen.failed = true,
+                }
+                fs.set_fault(None);
+                runs += 1;
+                for (how, after) in [
+                    ("power loss", fs.crash(Resolution::DropAll)),
+                    ("reopen", fs.crash(Resolution::ApplyAll)),
+                ] {
+                    if let Err(e) = check(&seen, &after) {
+                        failures.push(format!("{plan} then {how}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(runs > 200, "{runs} fault runs");
+    assert!(
+        failures.is_empty(),
+        "{} of {runs} fault runs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
