@@ -8,13 +8,29 @@
 //! recovery is walogs recovery. `docs/streams.md` describes the layout and what each
 //! guarantee costs.
 //!
-//! API-SKELETON: the signatures below are the contract every binding mirrors; the bodies
-//! are being written.
-
-#![allow(unused_variables, dead_code)]
+//! Module map: `codec` (entry encoding), `topic` (one topic's in-memory index), `state`
+//! (everything the store mutex guards; applying log entries), `store` (what the handles
+//! share), `recover` (open, the recovery scan, `refresh`), `append`, `read`, `consumer`,
+//! `retention` (`cleanup`), `reclaim` (purging the dead log prefix), `cleaner` (the
+//! background thread). This file is the public surface only.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use walogs_core::vfs::FileSystem;
+
+mod append;
+mod cleaner;
+mod codec;
+mod consumer;
+mod read;
+mod reclaim;
+mod recover;
+mod retention;
+mod state;
+mod store;
+mod topic;
 
 pub use walogs_core::{Durability, WalError};
 
@@ -69,7 +85,9 @@ pub enum StreamsError {
         next: u64,
     },
     /// A consumer opened with another mode than the one it was registered with.
-    #[error("consumer {consumer:?} of topic {topic:?} is registered as {existing}, not {requested}")]
+    #[error(
+        "consumer {consumer:?} of topic {topic:?} is registered as {existing}, not {requested}"
+    )]
     ConsumerModeMismatch {
         /// The topic.
         topic: String,
@@ -240,6 +258,7 @@ pub struct StreamsOptions {
     max_segment_size: Option<u64>,
     read_only: bool,
     file_mode: Option<u32>,
+    file_system: Option<Arc<dyn FileSystem>>,
 }
 
 impl StreamsOptions {
@@ -296,15 +315,33 @@ impl StreamsOptions {
         self.file_mode = Some(mode);
         self
     }
-    /// Open (or create) the store in `dir`.
+    /// Route the log's I/O through another file system (the power-loss simulator of the
+    /// tests). Not part of the supported API.
+    #[doc(hidden)]
+    pub fn file_system(mut self, fs: Arc<dyn FileSystem>) -> Self {
+        self.file_system = Some(fs);
+        self
+    }
+    /// Open (or create) the store in `dir`: opens the log (taking its write lock unless
+    /// read-only: a second writable open fails with `Wal(WalError::Locked)`), checks the
+    /// store marker (a log with entries but no marker is [`StreamsError::NotAStore`]; an
+    /// empty one becomes a store), and reads the whole log once to rebuild the index
+    /// (cost: one sequential read of the log, 32 bytes of memory per live record).
+    /// `cleanup_interval` or `segment_duration` of zero is `InvalidArgument`.
     pub fn open(&self, dir: impl AsRef<Path>) -> Result<Streams, StreamsError> {
-        todo!()
+        Ok(Streams {
+            shared: recover::open(self, dir.as_ref())?,
+        })
     }
 }
 
 /// A streams store (`Send + Sync`: share it between threads by reference or `Arc`).
+///
+/// Dropping it without `close` closes the log once the last consumer is dropped too.
 #[derive(Debug)]
-pub struct Streams {}
+pub struct Streams {
+    shared: Arc<store::Shared>,
+}
 
 impl Streams {
     /// Open (or create) the store in `dir` with the default options.
@@ -313,14 +350,17 @@ impl Streams {
     }
     /// Append one record to `topic` (created on first append); returns its topic LSN.
     pub fn append(&self, topic: &str, data: &[u8]) -> Result<u64, StreamsError> {
-        self.append_record(topic, NewRecord {
-            data,
-            ..NewRecord::default()
-        })
+        self.append_record(
+            topic,
+            NewRecord {
+                data,
+                ..NewRecord::default()
+            },
+        )
     }
     /// Append one record with a header and/or a timestamp; returns its topic LSN.
     pub fn append_record(&self, topic: &str, record: NewRecord<'_>) -> Result<u64, StreamsError> {
-        todo!()
+        append::append(&self.shared, topic, record)
     }
     /// Append records to one topic atomically: after a crash all of them or none.
     pub fn append_batch(
@@ -328,11 +368,11 @@ impl Streams {
         topic: &str,
         records: &[NewRecord<'_>],
     ) -> Result<TopicRange, StreamsError> {
-        todo!()
+        append::append_batch(&self.shared, topic, records)
     }
     /// The record `lsn` of `topic`.
     pub fn read(&self, topic: &str, lsn: u64) -> Result<Record, StreamsError> {
-        todo!()
+        read::read(&self.shared, topic, lsn)
     }
     /// Up to `max_records` consecutive records from `from`, stopping before their data and
     /// headers would exceed `max_bytes`, but at least one when `from` holds one.
@@ -343,19 +383,21 @@ impl Streams {
         max_records: usize,
         max_bytes: usize,
     ) -> Result<Vec<Record>, StreamsError> {
-        todo!()
+        read::read_range(&self.shared, topic, from, max_records, max_bytes)
     }
     /// Every topic, by name.
     pub fn topics(&self) -> Vec<TopicInfo> {
-        todo!()
+        read::topics(&self.shared.lock())
     }
     /// One topic.
     pub fn topic(&self, name: &str) -> Result<TopicInfo, StreamsError> {
-        todo!()
+        let st = self.shared.lock();
+        self.shared.ensure_open()?;
+        Ok(read::info(st.known(name)?))
     }
     /// The first LSN of `topic` whose timestamp is `>= t_ms` (its next LSN when none is).
     pub fn seek_time(&self, topic: &str, t_ms: u64) -> Result<u64, StreamsError> {
-        todo!()
+        read::seek_time(&self.shared, topic, t_ms)
     }
     /// Open consumer `name` of `topic`, registering it at the topic's oldest record the
     /// first time.
@@ -365,49 +407,55 @@ impl Streams {
         name: &str,
         mode: ConsumerMode,
     ) -> Result<Consumer, StreamsError> {
-        todo!()
+        Ok(Consumer {
+            open: consumer::open(&self.shared, topic, name, mode)?,
+        })
     }
     /// Every registered consumer.
     pub fn consumers(&self) -> Vec<ConsumerInfo> {
-        todo!()
+        read::consumers(&self.shared.lock())
     }
     /// Run retention now.
     pub fn cleanup(&self) -> Result<CleanupReport, StreamsError> {
-        todo!()
+        retention::cleanup(&self.shared)
     }
     /// Make every appended record durable (needed only under relaxed durability).
     pub fn sync(&self) -> Result<(), StreamsError> {
-        todo!()
+        self.shared.ensure_open()?;
+        self.shared.wal().sync()?;
+        Ok(())
     }
     /// Read-only stores: see what a writer appended since the open or the last refresh.
     pub fn refresh(&self) -> Result<(), StreamsError> {
-        todo!()
+        recover::refresh(&self.shared)
     }
     /// Stop the cleaner, make everything durable, release the directory. Idempotent;
     /// afterwards every call (of consumers too) fails with `WalError::Closed`.
     pub fn close(&self) -> Result<(), StreamsError> {
-        todo!()
+        self.shared.close()
     }
     /// The store's directory.
     pub fn dir(&self) -> &Path {
-        todo!()
+        &self.shared.dir
     }
     /// Whether the store was opened read-only.
     pub fn is_read_only(&self) -> bool {
-        todo!()
+        self.shared.opts.read_only
     }
 }
 
 /// A consumer of one topic: it delivers records in LSN order and keeps its position in the
 /// store. It holds the store alive; it is `Send`.
 #[derive(Debug)]
-pub struct Consumer {}
+pub struct Consumer {
+    open: consumer::Open,
+}
 
 impl Consumer {
     /// The next record, waiting up to `timeout` for one to be appended (`None`: as long as
     /// it takes; `Some(Duration::ZERO)`: not at all). `Ok(None)` on timeout.
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Record>, StreamsError> {
-        todo!()
+        Ok(self.open.deliver(1, usize::MAX, timeout)?.pop())
     }
     /// The next records, at least one if any is available (waiting as `next` does), then
     /// as many as fit `max_bytes` of data and headers. `max_bytes == 0` is refused.
@@ -416,39 +464,58 @@ impl Consumer {
         max_bytes: usize,
         timeout: Option<Duration>,
     ) -> Result<Vec<Record>, StreamsError> {
-        todo!()
+        if max_bytes == 0 {
+            return Err(StreamsError::InvalidArgument {
+                reason: "next_batch needs max_bytes of at least 1".into(),
+            });
+        }
+        self.open.deliver(usize::MAX, max_bytes, timeout)
     }
     /// Persist the position durably now (a no-op for a strict consumer, always persisted).
     pub fn commit(&mut self) -> Result<(), StreamsError> {
-        todo!()
+        self.open.commit()
     }
     /// The LSN the next delivered record will have.
     pub fn position(&self) -> u64 {
-        todo!()
+        self.open.position
     }
     /// The position persisted in the store.
     pub fn committed(&self) -> u64 {
-        todo!()
+        self.open.committed
     }
     /// Records this consumer skipped because retention deleted them before it read them
     /// (since this handle was opened).
     pub fn skipped(&self) -> u64 {
-        todo!()
+        self.open.skipped
     }
     /// Its topic.
     pub fn topic(&self) -> &str {
-        todo!()
+        &self.open.topic
     }
     /// Its name.
     pub fn name(&self) -> &str {
-        todo!()
+        &self.open.name
     }
     /// Its mode.
     pub fn mode(&self) -> ConsumerMode {
-        todo!()
+        self.open.mode
     }
     /// Commit (at-least-once) and release the consumer so it can be opened again.
     pub fn close(self) -> Result<(), StreamsError> {
-        todo!()
+        let mut open = self.open;
+        let r = open.commit();
+        open.release();
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn handles_can_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<super::Streams>();
+        send::<super::Consumer>();
     }
 }
