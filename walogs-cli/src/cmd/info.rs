@@ -154,7 +154,12 @@ pub fn run(args: &DirArg, json: bool) -> Result<u8, CliError> {
         permissions,
         segments: rows(&files, report),
         error: error.as_ref().map(CliError::to_json),
-        streams: opened.as_ref().and_then(|_| info_streams::probe(dir)),
+        // A store keeps its marker in the user data: a log without user data is none, and
+        // is not read a second time.
+        streams: opened
+            .as_ref()
+            .filter(|o| o.user_data_bytes > 0)
+            .and_then(|_| info_streams::probe(dir)),
     };
     let code = error.as_ref().map_or(EXIT_OK, CliError::exit_code);
     let code = match info.streams.as_ref().and_then(StreamsInfo::error_code) {

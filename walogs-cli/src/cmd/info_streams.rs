@@ -57,7 +57,8 @@ impl StreamsInfo {
 
 /// The streams part of the log in `dir` (whose read-only open as a plain log succeeded):
 /// `None` when it is no streams store. Costs a second read-only open of the log, which reads
-/// it whole (the store's recovery scan).
+/// it whole (the store's recovery scan); `info` calls it only for a log with user data,
+/// where a store keeps its marker.
 pub fn probe(dir: &Path) -> Option<StreamsInfo> {
     let store = match StreamsOptions::new().read_only(true).open(dir) {
         Ok(s) => s,
