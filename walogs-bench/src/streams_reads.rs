@@ -81,9 +81,10 @@ pub fn run(dir: &Path, entries: u64, entry_size: usize, rounds: usize) -> Result
         let t = Instant::now();
         let n = readpass::raw_read(&store_dir)?;
         raws.push(t.elapsed());
-        if n != file_bytes {
+        // Each round's consumer adds its position entries (a few dozen bytes) to the log.
+        if n < file_bytes {
             return Err(BenchError::Check(format!(
-                "raw read of the store read {n} bytes, then {file_bytes}"
+                "raw read of the store read {n} bytes, the first one {file_bytes}"
             )));
         }
         let (open, read) = consume(&store_dir, &format!("reader-{r}"), entries, entry_size)?;

@@ -8,12 +8,8 @@ use crate::streams_cases::{THREADS, TOPICS};
 use crate::streams_reads::{BUDGET, BatchReads};
 use crate::write_suite::{Measured, keys, size};
 
-/// The streams write cases and what the section calls them next to the subject.
-const WRITE_PEERS: [(&str, &str); 3] = [
-    (keys::CORE_SHARED_8, "one walogs-core SharedWal"),
-    (keys::WALRUS_TOPICS, "walrus-rust"),
-    (keys::NANO_TOPICS, "nano-wal"),
-];
+/// The cases the streams case is compared with.
+const WRITE_PEERS: [&str; 3] = [keys::CORE_SHARED_8, keys::WALRUS_TOPICS, keys::NANO_TOPICS];
 
 fn rounds<'a>(writes: &'a [Measured], key: &str) -> Option<&'a Measured> {
     writes.iter().find(|m| m.key == key)
@@ -40,7 +36,7 @@ pub fn print(writes: &[Measured], reads: &BatchReads) {
         size(128)
     );
     println!("{:<80} {:>10} {:>10}", "measurement", "ops/s", "ratio");
-    for key in std::iter::once(keys::STREAMS_TOPICS).chain(WRITE_PEERS.iter().map(|p| p.0)) {
+    for key in std::iter::once(keys::STREAMS_TOPICS).chain(WRITE_PEERS) {
         let Some(m) = rounds(writes, key) else {
             continue;
         };
@@ -59,10 +55,10 @@ pub fn print(writes: &[Measured], reads: &BatchReads) {
     }
     println!();
     println!(
-        "== streams: consumer batch reads of one topic, {} records of {}, {} per call, warm cache (median of {} rounds) ==",
+        "== streams: consumer batch reads of one topic, {} records of {}, {} MiB per call, warm cache (median of {} rounds) ==",
         reads.entries,
         size(reads.entry_size),
-        size(BUDGET),
+        BUDGET >> 20,
         reads.rounds
     );
     println!(
@@ -116,21 +112,17 @@ fn ms(d: std::time::Duration) -> f64 {
 /// why).
 pub fn targets(writes: &[Measured], reads: &BatchReads) -> Vec<TargetRow> {
     let mut t = Vec::new();
-    let subject = format!("streams {TOPICS} topics x {THREADS} threads durable 128 B");
+    let subject = format!("streams {TOPICS} topics x {THREADS} threads");
     for (key, what, goal) in [
         (
             keys::WALRUS_TOPICS,
-            "walrus-rust SyncEach, same topics",
+            "walrus-rust SyncEach",
             Goal::Above(1.0),
         ),
-        (
-            keys::NANO_TOPICS,
-            "nano-wal durable, same streams",
-            Goal::Above(1.0),
-        ),
+        (keys::NANO_TOPICS, "nano-wal durable=true", Goal::Above(1.0)),
         (
             keys::CORE_SHARED_8,
-            "one SharedWal, 8 threads",
+            "one SharedWal x 8 threads",
             Goal::AtLeast(0.9),
         ),
     ] {
