@@ -72,7 +72,11 @@ for label in \
     "raft-engine write(sync=true), 4 threads, 128 B" \
     "raft-engine write(sync=true), 16 threads, 128 B" \
     "raft-engine write(sync=true), 64x1 KiB batch" \
-    "raft-engine write(sync=false), 128 B"; do
+    "raft-engine write(sync=false), 128 B" \
+    "walogs-streams Streams::append durable, 64 topics, 8 threads, 128 B" \
+    "walogs-core SharedWal::append durable, 8 threads, 128 B (one log, no topics)" \
+    "walrus-rust append_for_topic SyncEach, 64 topics, 8 threads, 128 B" \
+    "nano-wal append durable=true, 64 streams, 8 threads, 128 B"; do
     need "$label"
     # The row must carry figures: ops/s, MB/s, us/op, spread.
     if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+ +[0-9]+%'; then
@@ -148,6 +152,27 @@ if ! grep -F "walrus-rust point read, 1 KiB one by one" "$out" | grep -qF "not m
     fail=1
 fi
 
+# The streams section: the write comparison with its ratios, the batch reads with figures.
+need "== streams: 64 topics x 8 threads, durable 128 B appends"
+for label in \
+    "walogs-core SharedWal::append durable, 8 threads, 128 B (one log, no topics)" \
+    "walrus-rust append_for_topic SyncEach, 64 topics, 8 threads, 128 B" \
+    "nano-wal append durable=true, 64 streams, 8 threads, 128 B"; do
+    if ! grep -F -- "$label" "$out" | grep -qE ' [0-9]+\.[0-9]{2}x$'; then
+        echo "test-bench: no streams ratio on the row: $label" >&2
+        fail=1
+    fi
+done
+for label in \
+    "raw read(2) of the store's segment files" \
+    "walogs-streams Consumer::next_batch(1 MiB), AtLeastOnce" \
+    "walrus-rust batch_read_for_topic(1 MiB), same records"; do
+    if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+\.[0-9] +[0-9]+\.[0-9]{2}$'; then
+        echo "test-bench: no figures on the streams read row: $label" >&2
+        fail=1
+    fi
+done
+
 # Every target, with a number and a verdict.
 for target in \
     "durable append 128 B / raw pwrite+fdatasync fallocate'd" \
@@ -172,13 +197,18 @@ for target in \
     "point read p99, appended one by one / raw pread" \
     "point read p50, append_many / raw pread" \
     "point read p99, append_many / raw pread" \
-    "point read p99 beside 8 durable appenders / alone"; do
+    "point read p99 beside 8 durable appenders / alone" \
+    "streams 64 topics x 8 threads / walrus-rust SyncEach" \
+    "streams 64 topics x 8 threads / nano-wal durable=true" \
+    "streams 64 topics x 8 threads / one SharedWal x 8 threads" \
+    "streams next_batch 1 MiB / walrus-rust batch_read_for_topic" \
+    "streams next_batch 1 MiB / raw read(2) of the store"; do
     if ! grep -F -- "$target" "$out" | grep -qE '[0-9]+\.[0-9]+(x| MiB| ms) .*(PASS|MISS)$'; then
         echo "test-bench: target without a figure and verdict: $target" >&2
         fail=1
     fi
 done
-need "23 targets, "
+need "28 targets, "
 
 # The plot: written where the run says, an SVG with one line per system.
 plot="$(sed -n 's/^plot: //p' "$out")"

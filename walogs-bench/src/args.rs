@@ -20,7 +20,7 @@ walogs-bench: walogs-core vs raw write+fdatasync baselines, walogs 0.1, okaywal,
 walrus-rust and raft-engine, one run, one disk
 
 USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib N]
-                    [--entry-size BYTES] [--keep] [--only KEYS] [--plot PATH]
+                    [--entry-size BYTES] [--keep] [--only KEYS] [--plot PATH] [--streams-only]
 
   --quick            tiny sizes for a smoke test (0.05 s rounds, 1 round, 16 MiB log)
   --dir PATH         put the files under PATH (default: <repo>/target/walogs-bench)
@@ -33,6 +33,8 @@ USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib
                      KEYS (e.g. core.group,raw.group), print their table and stop (for profiling)
   --plot PATH        where to write the SVG plot of durable append throughput vs threads
                      (default: <repo>/target/bench/throughput.svg)
+  --streams-only     run only the streams section (its write block, the consumer batch reads
+                     of a log of --log-mib/4 MiB, at most 256) and print its targets
 ";
 
 /// Settings of a benchmark run.
@@ -56,6 +58,8 @@ pub struct RunArgs {
     pub only: Vec<String>,
     /// Where the throughput plot goes (`None`: the default path).
     pub plot: Option<PathBuf>,
+    /// Run only the streams section.
+    pub streams_only: bool,
 }
 
 /// What one read pass in the child process does.
@@ -150,6 +154,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         keep: false,
         only: Vec::new(),
         plot: None,
+        streams_only: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -157,6 +162,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
             "-h" | "--help" => return Ok(Command::Help),
             "--quick" => {}
             "--keep" => run.keep = true,
+            "--streams-only" => run.streams_only = true,
             "--dir" => run.dir = Some(PathBuf::from(value(&mut it, a)?)),
             "--plot" => run.plot = Some(PathBuf::from(value(&mut it, a)?)),
             "--seconds" => {
@@ -288,5 +294,7 @@ mod tests {
             run(&["--plot", "/tmp/p.svg"]).plot,
             Some(PathBuf::from("/tmp/p.svg"))
         );
+        assert!(run(&["--streams-only", "--quick"]).streams_only);
+        assert!(!run(&["--quick"]).streams_only);
     }
 }

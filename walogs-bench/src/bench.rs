@@ -17,6 +17,7 @@ use crate::report::{self, Goal, PointRow, ReadRow, TargetRow};
 use crate::stats::{Sample, median, paired_ratio};
 use crate::workdir::{Scratch, default_parent};
 use crate::write_suite::{self, Measured, keys};
+use crate::{streams_reads, streams_report};
 
 /// Bytes one write round may put in one file: within one 64 MiB walogs segment, so that no
 /// round pays for a rotation the baselines do not have.
@@ -37,6 +38,36 @@ fn point_samples(quick: bool) -> usize {
 /// Size of the `append_many` log: a quarter of the read log, at least 1 MiB, at most 256 MiB.
 fn many_log_bytes(log_mib: u64) -> u64 {
     (log_mib / 4).clamp(1, 256) << 20
+}
+
+/// Records of the streams batch-read topic: a quarter of the read log's bytes (at least
+/// 1 MiB, at most 256 MiB) in entries of the read log's size.
+fn streams_read_entries(args: &RunArgs) -> u64 {
+    (many_log_bytes(args.log_mib) / args.entry_size as u64).max(1)
+}
+
+/// Only the streams section: its write block, its batch reads, its targets.
+fn run_streams_only(args: &RunArgs, dir: &std::path::Path) -> Result<()> {
+    eprintln!("write measurements (streams block):");
+    let mut cases = write_suite::cases();
+    cases.retain(|c| c.key.starts_with("streams."));
+    let writes = write_suite::run(
+        dir,
+        cases,
+        args.rounds,
+        args.round,
+        write_budget(args.quick),
+    )?;
+    report::print_writes(&writes);
+    let reads = streams_reads::run(
+        dir,
+        streams_read_entries(args),
+        args.entry_size,
+        args.rounds,
+    )?;
+    streams_report::print(&writes, &reads);
+    report::print_targets(&streams_report::targets(&writes, &reads));
+    Ok(())
 }
 
 /// The walogs point-read measurements.
@@ -72,6 +103,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
         args.log_mib, args.entry_size
     );
 
+    if args.streams_only {
+        return run_streams_only(args, dir);
+    }
     eprintln!("write measurements:");
     let mut cases = write_suite::cases();
     if !args.only.is_empty() {
@@ -120,11 +154,19 @@ pub fn run(args: &RunArgs) -> Result<()> {
             samples: point_samples(args.quick),
         },
     )?;
+    let streams = streams_reads::run(
+        dir,
+        streams_read_entries(args),
+        args.entry_size,
+        args.rounds,
+    )?;
     let read_rows = print_read_tables(&log, &reads, &mid, &peers)?;
     print_cold(&log, cold.as_ref())?;
     print_points(&log, &points, &peers);
+    streams_report::print(&writes, &streams);
 
-    let targets = targets(&writes, &read_rows, &mid, &points)?;
+    let mut targets = targets(&writes, &read_rows, &mid, &points)?;
+    targets.extend(streams_report::targets(&writes, &streams));
     report::print_targets(&targets);
 
     let path = args.plot.clone().unwrap_or_else(plot::default_path);

@@ -24,6 +24,14 @@ pub enum BenchError {
         /// The error walogs-core returned.
         source: walogs_core::WalError,
     },
+    /// An error of walogs-streams, with what was being done.
+    #[error("walogs-streams, {what}: {source}")]
+    Streams {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: walogs_streams::StreamsError,
+    },
     /// The published walogs 0.1 crate returned an error.
     #[error("walogs 0.1, {what}: {source}")]
     V01 {
@@ -80,6 +88,15 @@ impl<T> Context<T> for std::result::Result<T, rustix::io::Errno> {
 impl<T> Context<T> for std::result::Result<T, walogs_core::WalError> {
     fn ctx(self, what: impl Into<String>) -> Result<T> {
         self.map_err(|source| BenchError::Core {
+            what: what.into(),
+            source,
+        })
+    }
+}
+
+impl<T> Context<T> for std::result::Result<T, walogs_streams::StreamsError> {
+    fn ctx(self, what: impl Into<String>) -> Result<T> {
+        self.map_err(|source| BenchError::Streams {
             what: what.into(),
             source,
         })

@@ -1,7 +1,9 @@
 //! walogs-bench: measures walogs-core against raw `write`/`pwrite` + `fdatasync` baselines,
 //! a raw group commit, the published walogs 0.1 crate, okaywal, nano-wal, walrus-rust and
-//! raft-engine, in one run on one disk, and prints the figures, the ratios and the targets
-//! (PASS/MISS), and writes an SVG plot of durable append throughput against threads.
+//! raft-engine, and walogs-streams (many topics, consumer batch reads) against walrus-rust,
+//! nano-wal and one walogs-core log, in one run on one disk, and prints the figures, the
+//! ratios and the targets (PASS/MISS), and writes an SVG plot of durable append throughput
+//! against threads.
 //!
 //! `cargo run --release -p walogs-bench` for the full run (a few minutes, ~1.2 GiB of
 //! scratch space under `target/walogs-bench`), `--quick` for a smoke run, `--help` for flags.
@@ -24,6 +26,9 @@ mod rawio;
 mod readpass;
 mod report;
 mod stats;
+mod streams_cases;
+mod streams_reads;
+mod streams_report;
 mod timing;
 mod workdir;
 mod write_suite;

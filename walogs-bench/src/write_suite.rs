@@ -64,6 +64,10 @@ pub mod keys {
     pub const RAFT_16: &str = "raft.16";
     pub const RAFT_BATCH: &str = "raft.batch";
     pub const RAFT_NOSYNC: &str = "raft.nosync";
+    pub const STREAMS_TOPICS: &str = "streams.topics";
+    pub const CORE_SHARED_8: &str = "streams.shared8";
+    pub const WALRUS_TOPICS: &str = "streams.walrus";
+    pub const NANO_TOPICS: &str = "streams.nano";
 }
 
 /// The cases in the order they run, in blocks of cases that are compared with each other, so
@@ -147,6 +151,10 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 WALRUS_16,
                 RAFT_16,
             ],
+        ),
+        (
+            "streams: 64 topics, 8 threads, durable 128 B",
+            &[STREAMS_TOPICS, CORE_SHARED_8, WALRUS_TOPICS, NANO_TOPICS],
         ),
     ]
 };
@@ -397,7 +405,44 @@ fn unordered_cases() -> Vec<Case> {
         ));
     }
     v.extend(peer_cases());
+    v.extend(streams_cases());
     v
+}
+
+/// The streams block: walogs-streams over many topics, one `SharedWal` with as many
+/// threads, and the peers with as many topics and threads.
+fn streams_cases() -> Vec<Case> {
+    use crate::peers::walrus::WriteKind;
+    use crate::peers::{nano, walrus};
+    use crate::streams_cases::{RECORD_OVERHEAD, THREADS, TOPICS, durable_append};
+    use keys::*;
+    let t = threads_label(THREADS);
+    vec![
+        case(
+            STREAMS_TOPICS,
+            format!("walogs-streams Streams::append durable, {TOPICS} topics, {t}, 128 B"),
+            128 + RECORD_OVERHEAD + FRAME_HEADER,
+            |d, l| durable_append(d, TOPICS, THREADS, 128, l),
+        ),
+        case(
+            CORE_SHARED_8,
+            format!("walogs-core SharedWal::append durable, {t}, 128 B (one log, no topics)"),
+            128 + FRAME_HEADER,
+            |d, l| core_cases::shared_append(d, THREADS, 128, l),
+        ),
+        peer_case(
+            WALRUS_TOPICS,
+            format!("walrus-rust append_for_topic SyncEach, {TOPICS} topics, {t}, 128 B"),
+            128 + 64,
+            |d, l| walrus::write_round_topics(d, WriteKind::Durable, TOPICS, THREADS, 1, 128, l),
+        ),
+        peer_case(
+            NANO_TOPICS,
+            format!("nano-wal append durable=true, {TOPICS} streams, {t}, 128 B"),
+            128 + 16,
+            |d, l| nano::append_topics(d, TOPICS, THREADS, 128, l),
+        ),
+    ]
 }
 
 fn threads_label(threads: usize) -> String {

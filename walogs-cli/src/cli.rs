@@ -1,5 +1,6 @@
 //! The command line: every subcommand and option, declared with clap's derive API.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -17,8 +18,9 @@ pub const EXIT_STATUS: &str = "Exit status: 0 ok/clean, 1 usage or I/O error, \
 
 /// Look inside, check, repair, fill and benchmark a walogs write-ahead log.
 ///
-/// Only `repair`, `append`, `purge`, `truncate` and `user-data --set` take the directory's write lock; every other
-/// command opens the log read-only and works while another process is writing to it.
+/// Only `repair`, `append`, `purge`, `truncate`, `user-data --set`, `stream-append` and
+/// `cleanup` take the directory's write lock; every other command opens the log read-only and
+/// works while another process is writing to it.
 #[derive(Debug, Parser)]
 #[command(name = "walogs", version, about, long_about = None)]
 #[command(disable_help_subcommand = true)]
@@ -66,6 +68,17 @@ pub enum Command {
     /// Measure durable appends, batches and group commit against raw write+fdatasync.
     #[command(after_help = EXIT_STATUS)]
     Bench(BenchArgs),
+    /// Print the records of one topic of a streams store in LSN order (read-only; with -f,
+    /// keep printing what a writer appends until interrupted).
+    #[command(after_help = EXIT_STATUS)]
+    Tail(TailArgs),
+    /// Append records to a topic of a streams store (created if missing). Prints each
+    /// record's LSN once it is durable.
+    #[command(after_help = EXIT_STATUS)]
+    StreamAppend(StreamAppendArgs),
+    /// Run the retention of a streams store once and print what it deleted.
+    #[command(after_help = EXIT_STATUS)]
+    Cleanup(CleanupArgs),
     /// Print this help, or the help of a command.
     #[command(after_help = EXIT_STATUS)]
     Help(HelpArgs),
@@ -243,4 +256,72 @@ pub struct BenchArgs {
     /// Threads appending at once for group commit.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: u32,
+}
+
+/// Options of `tail`.
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// The streams store (a walogs directory written by walogs-streams).
+    pub dir: PathBuf,
+    /// The topic to print.
+    #[arg(long, value_name = "NAME")]
+    pub topic: String,
+    /// First LSN to print (default: the topic's oldest record). Must lie in the topic's live
+    /// range: from its oldest record to its next LSN.
+    #[arg(long, value_name = "LSN", conflicts_with = "since_ms")]
+    pub from: Option<u64>,
+    /// Start at the first record whose timestamp is at or after this time (milliseconds
+    /// since the Unix epoch).
+    #[arg(long, value_name = "T_MS")]
+    pub since_ms: Option<u64>,
+    /// Keep printing the records another process appends (polling every 100 ms) until
+    /// interrupted (SIGINT or SIGTERM: exit 0) or stdout is closed.
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+    /// Print data (and headers) as lowercase hex instead of escaped text.
+    #[arg(long)]
+    pub hex: bool,
+    /// Print each record's header too (a column between the timestamp and the data).
+    #[arg(long)]
+    pub headers: bool,
+}
+
+/// Options of `stream-append`.
+#[derive(Debug, Args)]
+pub struct StreamAppendArgs {
+    /// The streams store (created if missing; a plain walogs log is refused).
+    pub dir: PathBuf,
+    /// The topic (created on its first record).
+    pub topic: String,
+    /// Header of every record appended (text; default none).
+    #[arg(long, value_name = "TEXT")]
+    pub header: Option<OsString>,
+    /// Timestamp of every record appended, milliseconds since the Unix epoch (default: the
+    /// wall clock at each append).
+    #[arg(long, value_name = "N")]
+    pub timestamp_ms: Option<u64>,
+    /// The records: each argument is one record, all of them appended as one atomic batch.
+    /// None: one record per line of stdin, each appended (and acknowledged) on its own.
+    pub data: Vec<OsString>,
+}
+
+/// Options of `cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// The streams store.
+    pub dir: PathBuf,
+    /// Delete records whose time window ended more than SECS seconds ago.
+    #[arg(long, value_name = "SECS")]
+    pub retention: Option<u64>,
+    /// Length of the time windows of --retention, in seconds (default: each record's own
+    /// timestamp is its window's end).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub segment_duration: Option<u64>,
+    /// Cap every topic at N bytes of data and headers, deleting its oldest records beyond it
+    /// (even unread records of strict consumers: the report names them).
+    #[arg(long, value_name = "N")]
+    pub max_topic_bytes: Option<u64>,
+    /// Also delete, in each topic with consumers, the records every consumer has passed.
+    #[arg(long)]
+    pub delete_consumed: bool,
 }

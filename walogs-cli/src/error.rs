@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 use walogs_core::WalError;
+use walogs_streams::StreamsError;
 
 use crate::damage::DamageReport;
 use crate::layout::SegmentFile;
@@ -57,6 +58,10 @@ pub enum CliError {
         /// The directory.
         dir: PathBuf,
     },
+    /// An error of the streams layer that is not an error of the log itself (unknown topic,
+    /// bad name, LSN out of range, not a streams store, an entry that does not decode, ...).
+    /// Errors of the log come as [`CliError::Wal`].
+    Streams(StreamsError),
     /// Whoever read our stdout closed it (`walogs dump DIR | head`): not a failure, the
     /// command just stops.
     StdoutClosed,
@@ -94,7 +99,8 @@ impl CliError {
         match self {
             CliError::Wal(WalError::Corrupt { .. })
             | CliError::Corrupt { .. }
-            | CliError::Mismatch(_) => EXIT_CORRUPT,
+            | CliError::Mismatch(_)
+            | CliError::Streams(StreamsError::Format { .. }) => EXIT_CORRUPT,
             CliError::Wal(WalError::Locked { .. }) => EXIT_LOCKED,
             CliError::Wal(WalError::UnsafeFile { .. }) => EXIT_UNSAFE_FILE,
             CliError::NoLog { .. } => EXIT_NO_LOG,
@@ -112,6 +118,7 @@ impl CliError {
             CliError::Usage(_) => "usage",
             CliError::Mismatch(_) => "mismatch",
             CliError::NoLog { .. } => "no_log",
+            CliError::Streams(e) => streams_kind(e),
             CliError::StdoutClosed => "stdout_closed",
         }
     }
@@ -130,9 +137,50 @@ impl CliError {
                 v["damage"] = json!(damage);
             }
             CliError::NoLog { dir } => v["dir"] = json!(dir.display().to_string()),
+            CliError::Streams(e) => streams_fields(&mut v, e),
             _ => {}
         }
         v
+    }
+}
+
+/// The machine name of a [`StreamsError`] that is not a [`WalError`].
+fn streams_kind(e: &StreamsError) -> &'static str {
+    match e {
+        StreamsError::Wal(w) => wal_kind(w),
+        StreamsError::InvalidName { .. } => "invalid_name",
+        StreamsError::HeaderTooLarge { .. } => "header_too_large",
+        StreamsError::UnknownTopic { .. } => "unknown_topic",
+        StreamsError::LsnOutOfRange { .. } => "lsn_out_of_range",
+        StreamsError::ConsumerModeMismatch { .. } => "consumer_mode_mismatch",
+        StreamsError::ConsumerInUse { .. } => "consumer_in_use",
+        StreamsError::InvalidArgument { .. } => "invalid_argument",
+        StreamsError::NotAStore { .. } => "not_a_store",
+        StreamsError::Format { .. } => "format",
+        // Kinds added to the streams layer later still get a name.
+        _ => "streams",
+    }
+}
+
+/// The fields of a [`StreamsError`] beyond its message, added to the JSON object `v`.
+fn streams_fields(v: &mut Value, e: &StreamsError) {
+    match e {
+        StreamsError::Wal(w) => wal_fields(v, w),
+        StreamsError::UnknownTopic { topic } => v["topic"] = json!(topic),
+        StreamsError::LsnOutOfRange {
+            topic,
+            lsn,
+            first,
+            next,
+        } => {
+            v["topic"] = json!(topic);
+            v["lsn"] = json!(lsn);
+            v["first_lsn"] = json!(first);
+            v["next_lsn"] = json!(next);
+        }
+        StreamsError::NotAStore { path, .. } => v["dir"] = json!(path.display().to_string()),
+        StreamsError::Format { log_lsn, .. } => v["log_lsn"] = json!(log_lsn),
+        _ => {}
     }
 }
 
@@ -189,6 +237,7 @@ impl fmt::Display for CliError {
             CliError::Wal(e) => write!(f, "{e}"),
             CliError::Io { context, source } => write!(f, "{context}: {source}"),
             CliError::Usage(m) | CliError::Mismatch(m) => f.write_str(m),
+            CliError::Streams(e) => write!(f, "{e}"),
             CliError::NoLog { dir } => write!(
                 f,
                 "{} holds no walogs log (no wal-NNNNNN.log segment, no v1 wal.log, no {})",
@@ -208,6 +257,17 @@ impl std::error::Error for CliError {}
 impl From<WalError> for CliError {
     fn from(e: WalError) -> Self {
         CliError::wal(e, &[])
+    }
+}
+
+impl From<StreamsError> for CliError {
+    /// An error of the log keeps the log's exit codes (locked 4, corrupt 3, ...); the
+    /// streams layer's own errors exit 1, an entry that does not decode 3.
+    fn from(e: StreamsError) -> Self {
+        match e {
+            StreamsError::Wal(w) => CliError::from(w),
+            other => CliError::Streams(other),
+        }
     }
 }
 
@@ -240,6 +300,20 @@ mod tests {
         assert_eq!(CliError::from(link).exit_code(), EXIT_UNSAFE_FILE);
         assert_eq!(CliError::Usage("x".into()).exit_code(), EXIT_FAILURE);
         assert_eq!(CliError::Mismatch("x".into()).exit_code(), EXIT_CORRUPT);
+        let locked = StreamsError::Wal(WalError::Locked {
+            path: PathBuf::from("/x"),
+        });
+        assert_eq!(CliError::from(locked).exit_code(), EXIT_LOCKED);
+        let unknown = CliError::from(StreamsError::UnknownTopic { topic: "t".into() });
+        assert_eq!(
+            (unknown.exit_code(), unknown.kind()),
+            (EXIT_FAILURE, "unknown_topic")
+        );
+        let format = StreamsError::Format {
+            log_lsn: 3,
+            reason: "bad kind".into(),
+        };
+        assert_eq!(CliError::from(format).exit_code(), EXIT_CORRUPT);
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! `walogs`: the command-line tool of the walogs write-ahead log.
 //!
-//! `info`, `dump`, `verify` open the log read-only (no lock, nothing changed on disk, read
-//! access is enough) and work while another process writes to it; `repair`, `append`,
-//! `purge`, `truncate` and `user-data --set` take the write lock. Exit status: 0 ok/clean, 1 usage or I/O
+//! `info`, `dump`, `verify` and `tail` open the log read-only (no lock, nothing changed on
+//! disk, read access is enough) and work while another process writes to it; `repair`,
+//! `append`, `purge`, `truncate`, `user-data --set`, `stream-append` and `cleanup` take the
+//! write lock. `tail`, `stream-append` and `cleanup` work on walogs-streams stores (topics of
+//! records on one log). Exit status: 0 ok/clean, 1 usage or I/O
 //! error, 2 torn tail (verify), 3 corruption, 4 locked, 5 no walogs log in the directory,
 //! 6 an entry walogs refuses to touch (a link, FIFO, ... under a walogs file name).
 //! `--json` prints machine-readable output on stdout. A closed stdout ends any command
@@ -19,6 +21,9 @@ mod layout;
 mod output;
 mod pattern;
 mod progress;
+mod records;
+mod signals;
+mod store;
 mod tail;
 mod wal_dir;
 
@@ -57,6 +62,9 @@ fn main() -> ExitCode {
         Command::Truncate(a) => cmd::truncate::run(a, json),
         Command::UserData(a) => cmd::user_data::run(a, json),
         Command::Bench(a) => cmd::bench::run(a, json),
+        Command::Tail(a) => cmd::stream_tail::run(a, json),
+        Command::StreamAppend(a) => cmd::stream_append::run(a, json),
+        Command::Cleanup(a) => cmd::cleanup::run(a, json),
         Command::Help(a) => cmd::help::run(a),
     };
     match result {

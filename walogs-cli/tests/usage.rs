@@ -11,7 +11,17 @@ fn help_and_version_exit_0() {
     let h = walogs(&["--help"]);
     assert_eq!(h.code, 0);
     for cmd in [
-        "info", "dump", "verify", "repair", "append", "purge", "truncate", "bench",
+        "info",
+        "dump",
+        "verify",
+        "repair",
+        "append",
+        "purge",
+        "truncate",
+        "bench",
+        "tail",
+        "stream-append",
+        "cleanup",
     ] {
         assert!(h.stdout.contains(cmd), "{cmd} missing from help");
     }
@@ -85,7 +95,18 @@ fn exit_code_matrix() {
 #[test]
 fn every_subcommand_accepts_help() {
     for cmd in [
-        "info", "dump", "verify", "repair", "append", "purge", "truncate", "bench", "help",
+        "info",
+        "dump",
+        "verify",
+        "repair",
+        "append",
+        "purge",
+        "truncate",
+        "bench",
+        "tail",
+        "stream-append",
+        "cleanup",
+        "help",
     ] {
         let r = walogs(&[cmd, "--help"]);
         assert_eq!(r.code, 0, "{cmd} --help: {}", r.stderr);

@@ -110,6 +110,7 @@ pub fn child_main(args: &[String]) -> Result<()> {
         walrus::OP_WRITE => walrus::child_write(rest),
         walrus::OP_CREATE => walrus::child_create(rest),
         walrus::OP_RECOVER => walrus::child_recover(rest),
+        walrus::OP_BATCH_READ => walrus::child_batch_read(rest),
         raft::OP_RECOVER => raft::child_recover(rest),
         other => Err(BenchError::Args(format!(
             "unknown peer operation {other:?}"

@@ -61,7 +61,12 @@ struct Log {
 }
 
 fn open(dir: &Path) -> Result<Log> {
-    let wal = Wal::new(&dir.join("nano"), "bench", options()).peer_ctx(PEER, "Wal::new")?;
+    open_stream(dir, "bench")
+}
+
+/// The log of stream `prefix` (nano-wal's unit of a topic: one `Wal`, one segment file).
+fn open_stream(dir: &Path, prefix: &str) -> Result<Log> {
+    let wal = Wal::new(&dir.join("nano"), prefix, options()).peer_ctx(PEER, "Wal::new")?;
     let time = now_ms()?;
     let seg = wal.ensure_segment(time).peer_ctx(PEER, "ensure_segment")?;
     Ok(Log { wal, time, seg })
@@ -104,6 +109,40 @@ pub fn append(
     })?;
     log.check(s.ops, payload_len)?;
     log.shutdown()?;
+    Ok(s)
+}
+
+/// `threads` threads appending `payload_len`-byte records to `topics` streams (one `Wal`
+/// each, in one directory), each call fdatasync'd before it returns: operation `i` of thread
+/// `t` goes to stream [`crate::peers::walrus::topic_of`]`(t, i, threads, topics)`.
+pub fn append_topics(
+    dir: &Path,
+    topics: usize,
+    threads: usize,
+    payload_len: usize,
+    limits: Limits,
+) -> Result<Sample> {
+    let logs: Vec<Log> = (0..topics.max(1))
+        .map(|k| open_stream(dir, &format!("bench-{k}")))
+        .collect::<Result<_>>()?;
+    let counts: Vec<std::sync::atomic::AtomicU64> = (0..logs.len())
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
+    let data = payload(payload_len, 12);
+    let s = run_threads(threads, limits, payload_len as u64, |t, i| {
+        let k = crate::peers::walrus::topic_of(t, i, threads, logs.len());
+        let log = &logs[k];
+        log.wal
+            .append(None, &data, log.time, true)
+            .map(drop)
+            .peer_ctx(PEER, "append")?;
+        counts[k].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    })?;
+    for (log, n) in logs.into_iter().zip(&counts) {
+        log.check(n.load(std::sync::atomic::Ordering::Relaxed), payload_len)?;
+        log.shutdown()?;
+    }
     Ok(s)
 }
 

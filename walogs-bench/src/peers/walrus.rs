@@ -38,6 +38,8 @@ pub const OP_WRITE: &str = "walrus-write";
 pub const OP_CREATE: &str = "walrus-create";
 /// Child operation: one recovery pass.
 pub const OP_RECOVER: &str = "walrus-recover";
+/// Child operation: one timed pass of `batch_read_for_topic` with a byte budget.
+pub const OP_BATCH_READ: &str = "walrus-batch-read";
 
 /// Why point reads are not measured.
 pub const NO_POINT_READS: &str = "walrus-rust reads a topic as a queue (read_next, batch_read_for_topic): no read of an entry by position";
@@ -103,6 +105,20 @@ pub fn write_round(
     size: usize,
     limits: Limits,
 ) -> Result<Sample> {
+    write_round_topics(dir, kind, 1, threads, count, size, limits)
+}
+
+/// [`write_round`] over `topics` topics: operation `i` of thread `t` appends to topic
+/// [`topic_of`]`(t, i, threads, topics)`, so that threads write different topics at once.
+pub fn write_round_topics(
+    dir: &Path,
+    kind: WriteKind,
+    topics: usize,
+    threads: usize,
+    count: usize,
+    size: usize,
+    limits: Limits,
+) -> Result<Sample> {
     let rest = [
         kind.name().to_string(),
         threads.to_string(),
@@ -110,8 +126,69 @@ pub fn write_round(
         size.to_string(),
         limits.duration.as_nanos().to_string(),
         limits.max_ops.to_string(),
+        topics.to_string(),
     ];
     run_child(OP_WRITE, dir, &rest)?.sample()
+}
+
+/// The topic operation `i` of thread `t` writes when `threads` threads share `topics`
+/// topics (every benchmark of several topics uses this spread).
+pub fn topic_of(t: usize, i: u64, threads: usize, topics: usize) -> usize {
+    ((t as u64 + i * threads as u64) % topics.max(1) as u64) as usize
+}
+
+/// The name of topic `k` of `topics` (the single topic keeps its old name).
+fn topic_name(k: usize, topics: usize) -> String {
+    if topics <= 1 {
+        TOPIC.to_string()
+    } else {
+        format!("{TOPIC}-{k}")
+    }
+}
+
+/// One read of the whole topic of a log [`create_log`] wrote, in a fresh child process:
+/// `batch_read_for_topic` with a budget of `budget` bytes until it returns nothing, every
+/// entry checked. Returns (open time, read time) besides the entries counted.
+pub fn batch_read(
+    dir: &Path,
+    entries: u64,
+    entry_size: usize,
+    budget: usize,
+) -> Result<(Duration, Duration)> {
+    remove_read_offsets(dir)?;
+    let f = run_child(
+        OP_BATCH_READ,
+        dir,
+        &[
+            entries.to_string(),
+            entry_size.to_string(),
+            budget.to_string(),
+        ],
+    )?;
+    if f.num("entries")? != entries {
+        return Err(BenchError::Check(format!(
+            "walrus-rust batch read {} entries of {entries}",
+            f.num("entries")?
+        )));
+    }
+    Ok((
+        Duration::from_nanos(f.num("open_ns")?),
+        Duration::from_nanos(f.num("read_ns")?),
+    ))
+}
+
+/// Remove the read offsets an earlier pass persisted, so the next reads start at the
+/// beginning of the topic.
+fn remove_read_offsets(dir: &Path) -> Result<()> {
+    let index = dir.join(KEY).join("read_offset_idx_index.db");
+    match std::fs::remove_file(&index) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(BenchError::Io {
+            what: format!("remove {}", index.display()),
+            source: e,
+        }),
+    }
 }
 
 /// Write the read-measurement log (`entries` entries of `entry_size` bytes, one
@@ -133,17 +210,7 @@ pub fn create_log(dir: &Path, entries: u64, entry_size: usize) -> Result<Duratio
 /// One recovery pass (open + read the whole topic) in a fresh child process, from the
 /// start of the topic: the read offsets an earlier pass persisted are removed first.
 pub fn recover(dir: &Path, entries: u64, entry_size: usize) -> Result<Recovery> {
-    let index = dir.join(KEY).join("read_offset_idx_index.db");
-    match std::fs::remove_file(&index) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(BenchError::Io {
-                what: format!("remove {}", index.display()),
-                source: e,
-            });
-        }
-    }
+    remove_read_offsets(dir)?;
     let f = run_child(
         OP_RECOVER,
         dir,
@@ -172,11 +239,23 @@ fn open(dir: &Path, schedule: FsyncSchedule) -> Result<Walrus> {
 
 /// Read the whole topic from the current read position; calls `each(position, data)` for
 /// every entry (position counts from 1) and returns the number of entries.
-fn read_all(wal: &Walrus, mut each: impl FnMut(u64, &[u8]) -> Result<()>) -> Result<u64> {
+fn read_all(wal: &Walrus, each: impl FnMut(u64, &[u8]) -> Result<()>) -> Result<u64> {
+    read_topic(wal, TOPIC, READ_CHUNK, each)
+}
+
+/// Read `topic` from the current read position with `batch_read_for_topic` calls of
+/// `budget` bytes; calls `each(position, data)` for every entry (position counts from 1)
+/// and returns the number of entries.
+fn read_topic(
+    wal: &Walrus,
+    topic: &str,
+    budget: usize,
+    mut each: impl FnMut(u64, &[u8]) -> Result<()>,
+) -> Result<u64> {
     let mut n = 0u64;
     loop {
         let got = wal
-            .batch_read_for_topic(TOPIC, READ_CHUNK, true)
+            .batch_read_for_topic(topic, budget, true)
             .peer_ctx(PEER, "batch_read_for_topic")?;
         if got.is_empty() {
             return Ok(n);
@@ -188,8 +267,8 @@ fn read_all(wal: &Walrus, mut each: impl FnMut(u64, &[u8]) -> Result<()>) -> Res
     }
 }
 
-/// Child: `DIR KIND THREADS COUNT SIZE DURATION_NS MAX_OPS`; one timed round, then every
-/// entry is read back and counted.
+/// Child: `DIR KIND THREADS COUNT SIZE DURATION_NS MAX_OPS [TOPICS]`; one timed round, then
+/// every entry of every topic is read back and counted.
 pub fn child_write(args: &[String]) -> Result<()> {
     let dir = Path::new(arg_str(args, 0, "DIR")?);
     let kind = WriteKind::parse(arg_str(args, 1, "KIND")?)?;
@@ -204,28 +283,37 @@ pub fn child_write(args: &[String]) -> Result<()> {
         WriteKind::NoSync => FsyncSchedule::NoFsync,
         WriteKind::Durable | WriteKind::DurableBatch => FsyncSchedule::SyncEach,
     };
+    let topics: usize = match args.get(7) {
+        Some(_) => arg_num(args, 7, "TOPICS")?,
+        None => 1,
+    };
+    let names: Vec<String> = (0..topics.max(1)).map(|k| topic_name(k, topics)).collect();
     let wal = open(dir, schedule)?;
     let bodies: Vec<Vec<u8>> = (0..count).map(|i| payload(size, 20 + i as u64)).collect();
     let refs: Vec<&[u8]> = bodies.iter().map(Vec::as_slice).collect();
-    let s = run_threads(threads, limits, (count * size) as u64, |_, _| {
+    let s = run_threads(threads, limits, (count * size) as u64, |t, i| {
+        let topic = &names[topic_of(t, i, threads, names.len())];
         if kind == WriteKind::DurableBatch {
-            wal.batch_append_for_topic(TOPIC, &refs)
+            wal.batch_append_for_topic(topic, &refs)
                 .peer_ctx(PEER, "batch_append_for_topic")
         } else {
-            wal.append_for_topic(TOPIC, refs[0])
+            wal.append_for_topic(topic, refs[0])
                 .peer_ctx(PEER, "append_for_topic")
         }
     })?;
-    let held = read_all(&wal, |_, d| {
-        if d.len() == size {
-            Ok(())
-        } else {
-            Err(BenchError::Check(format!(
-                "walrus-rust read back an entry of {} B",
-                d.len()
-            )))
-        }
-    })?;
+    let mut held = 0;
+    for topic in &names {
+        held += read_topic(&wal, topic, READ_CHUNK, |_, d| {
+            if d.len() == size {
+                Ok(())
+            } else {
+                Err(BenchError::Check(format!(
+                    "walrus-rust read back an entry of {} B",
+                    d.len()
+                )))
+            }
+        })?;
+    }
     if held != s.ops * count as u64 {
         return Err(BenchError::Check(format!(
             "walrus-rust holds {held} entries after {} acknowledged",
@@ -290,5 +378,42 @@ pub fn child_recover(args: &[String]) -> Result<()> {
         )));
     }
     println!("{}", child::result_line(&r.pairs()));
+    Ok(())
+}
+
+/// Child: `DIR ENTRIES ENTRY_SIZE BUDGET`; open the log, then read the whole topic with
+/// `batch_read_for_topic(BUDGET)`, every entry checked; reports the open and read times.
+pub fn child_batch_read(args: &[String]) -> Result<()> {
+    let dir = Path::new(arg_str(args, 0, "DIR")?);
+    let expect: u64 = arg_num(args, 1, "ENTRIES")?;
+    let entry_size: usize = arg_num(args, 2, "ENTRY_SIZE")?;
+    let budget: usize = arg_num(args, 3, "BUDGET")?;
+    let start = Instant::now();
+    let wal = open(dir, FsyncSchedule::NoFsync)?;
+    let open_time = start.elapsed();
+    let read_start = Instant::now();
+    let entries = read_topic(&wal, TOPIC, budget, |i, d| {
+        if d.len() != entry_size || !stamped(d, i) {
+            return Err(BenchError::Check(format!(
+                "walrus-rust entry {i} read back wrong"
+            )));
+        }
+        Ok(())
+    })?;
+    let read_time = read_start.elapsed();
+    if entries != expect {
+        return Err(BenchError::Check(format!(
+            "walrus-rust read {entries} entries of {expect}"
+        )));
+    }
+    let ns = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    println!(
+        "{}",
+        child::result_line(&[
+            ("entries", entries),
+            ("open_ns", ns(open_time)),
+            ("read_ns", ns(read_time)),
+        ])
+    );
     Ok(())
 }

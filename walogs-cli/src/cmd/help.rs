@@ -15,7 +15,7 @@ pub fn run(args: &HelpArgs) -> Result<u8, CliError> {
         if Cli::command().find_subcommand(name).is_none() {
             return Err(CliError::Usage(format!(
                 "no command {name:?}; the commands are info, dump, verify, repair, append, \
-                 purge, truncate, bench and help"
+                 purge, truncate, user-data, bench, tail, stream-append, cleanup and help"
             )));
         }
         argv.push(name);

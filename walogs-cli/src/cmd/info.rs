@@ -1,6 +1,7 @@
 //! `walogs info DIR`: segments with sizes and LSN ranges, first/next LSN, the purge floor,
 //! the durable LSN, the size of the user data, tail state, lock holder, the permission bits
-//! of the files, and a warning when others may write the directory. Opens read-only (no
+//! of the files, and a warning when others may write the directory; for a walogs-streams
+//! store also its topics and consumers ([`super::info_streams`]). Opens read-only (no
 //! lock, read access is enough); when the core refuses the log (damage, or an entry it will
 //! not touch such as a link or a FIFO under a segment name), the segment listing is still
 //! shown, with the error.
@@ -13,6 +14,7 @@ use walogs_core::segment::V1_FILENAME;
 use walogs_core::{RecoveryReport, Wal, WalError};
 
 use crate::cli::DirArg;
+use crate::cmd::info_streams::{self, StreamsInfo};
 use crate::error::{CliError, EXIT_OK};
 use crate::layout::SegmentFile;
 use crate::output::{self, lsn_range};
@@ -75,6 +77,9 @@ struct Info {
     warnings: Vec<String>,
     segments: Vec<SegmentRow>,
     error: Option<Value>,
+    /// Topics and consumers when the log is a walogs-streams store (absent for a plain log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    streams: Option<StreamsInfo>,
 }
 
 /// What the read-only open of the core said.
@@ -149,8 +154,18 @@ pub fn run(args: &DirArg, json: bool) -> Result<u8, CliError> {
         permissions,
         segments: rows(&files, report),
         error: error.as_ref().map(CliError::to_json),
+        // A store keeps its marker in the user data: a log without user data is none, and
+        // is not read a second time.
+        streams: opened
+            .as_ref()
+            .filter(|o| o.user_data_bytes > 0)
+            .and_then(|_| info_streams::probe(dir)),
     };
     let code = error.as_ref().map_or(EXIT_OK, CliError::exit_code);
+    let code = match info.streams.as_ref().and_then(StreamsInfo::error_code) {
+        Some(c) if code == EXIT_OK => c,
+        _ => code,
+    };
     let printed = if json {
         output::json(&info)
     } else {
@@ -277,6 +292,9 @@ fn render(info: &Info) -> String {
             _ => "CORRUPT     ",
         };
         let _ = writeln!(s, "  {label}: {msg}");
+    }
+    if let Some(streams) = &info.streams {
+        info_streams::render(&mut s, streams);
     }
     if !info.segments.is_empty() {
         let _ = writeln!(

@@ -32,6 +32,13 @@ pub fn close(wal: Wal) {
     wal.close().unwrap();
 }
 
+/// Run `f` (a close of a store or log holding the directory lock) while no child is
+/// between its fork and its exec (see [`FORK_GUARD`]).
+pub fn guarded<T>(f: impl FnOnce() -> T) -> T {
+    let _g = FORK_GUARD.lock().unwrap_or_else(|p| p.into_inner());
+    f()
+}
+
 /// The result of one run of the binary.
 #[derive(Debug)]
 pub struct Run {
