@@ -6,11 +6,12 @@ Each mutation is one or more exact text replacements in one file of walogs-core/
 text it targets is not in the file exactly once, the mutant is reported STALE and the script
 fails: the list must follow the code. Usage:
 
-    scripts/mutants.py [--only NAME ...] [--suites core,sim,torture] [--keep]
+    scripts/mutants.py [--only NAME ...] [--suites core,streams,sim,torture] [--keep]
     scripts/mutants.py --list        # every mutant, and whether it still applies (no build)
 
 Suites (each a command run in the scratch copy; a mutant is caught when one fails):
     core     cargo test -p walogs-core --release
+    streams  cargo test -p walogs-streams --release (the streams layer's mutants)
     sim      cargo test -p walogs-sim --release --test harnesses
     torture  cargo test -p walogs-torture --release (needs the LD_PRELOAD shim's cc; the
              ENOSPC test skips without loop devices)
@@ -42,7 +43,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 class Mutant(NamedTuple):
     name: str
-    file: str  # under walogs-core/src
+    file: str  # under walogs-core/src, or a path from the repository root (walogs-streams/...)
     edits: list  # (text to find, replacement) pairs, applied in order
     what: str  # what the bug is
     harnesses: tuple = ()  # crash harnesses that must each catch it
@@ -136,10 +137,22 @@ MUTANTS = [
              "            Ok(()) => {}\n")],
            "acknowledge a group's followers (and publish the durable LSN) before the group's write and fdatasync, the leader still returning its own error (passes every single-threaded harness)",
            harnesses=("concurrent-sweep", "concurrent-kill")),
+    Mutant("streams-strict-position-not-durable", "walogs-streams/src/consumer.rs",
+           [("        sh.settle_durably(&wal, queued)?;\n        self.committed = position;",
+             "        drop(queued);\n        self.committed = position;")],
+           "a strict consumer hands out a record before its new position is durable"),
+    Mutant("streams-ack-before-write", "walogs-streams/src/append.rs",
+           [("    sh.settle(queued)?;\n    Ok(lsn)", "    drop(queued);\n    Ok(lsn)")],
+           "a streams append returns before its record is written and synced"),
+    Mutant("streams-reclaim-drops-state", "walogs-streams/src/reclaim.rs",
+           [("        last = wal.append_batch(&chunk)?.last.0;\n    }\n    if sh.relaxed()",
+             "        last = wal.next_lsn().0 - 1 + 0 * chunk.len() as u64;\n    }\n    if sh.relaxed()")],
+           "a reclaim purges the log without first re-appending the topic and consumer state it holds"),
 ]
 
 SUITES = {
     "core": ["cargo", "test", "-q", "-p", "walogs-core", "--release"],
+    "streams": ["cargo", "test", "-q", "-p", "walogs-streams", "--release"],
     "sim": ["cargo", "test", "-q", "-p", "walogs-sim", "--release", "--test", "harnesses"],
     "torture": ["cargo", "test", "-q", "-p", "walogs-torture", "--release"],
 }
@@ -169,7 +182,10 @@ def copy_tree(dst):
 def mutated(tree, m):
     """(path, original text, mutated text) of mutant m in the tree at `tree`, or None when
     one of its texts is not in the file exactly once (stale)."""
-    path = os.path.join(tree, "walogs-core", "src", m.file)
+    if m.file.startswith("walogs-streams/"):
+        path = os.path.join(tree, m.file)
+    else:
+        path = os.path.join(tree, "walogs-core", "src", m.file)
     original = open(path).read()
     text = original
     for old, new in m.edits:
@@ -214,7 +230,7 @@ def run_harness(name, scratch, env, log):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=None)
-    ap.add_argument("--suites", default="core,sim,torture")
+    ap.add_argument("--suites", default="core,streams,sim,torture")
     ap.add_argument("--keep", action="store_true", help="keep the scratch copy")
     ap.add_argument("--list", action="store_true",
                     help="list the mutants and whether each still applies; build nothing")

@@ -41,32 +41,48 @@ impl From<StreamsError> for FetchError {
 }
 
 /// Read `picks` (records of topic `id`, in order) from the log: runs of consecutive log
-/// LSNs with one `read_range` each. Returns the records read before a purged one when
-/// some were.
+/// LSNs through one lending cursor each, so each record's bytes are copied once (into its
+/// `Record`). Returns the records read before a purged one when some were.
 pub(crate) fn fetch(wal: &SharedWal, id: u32, picks: &[Pick]) -> Result<Vec<Record>, FetchError> {
     let mut out = Vec::with_capacity(picks.len());
+    let purged = |out: Vec<Record>| {
+        if out.is_empty() {
+            Err(FetchError::Purged)
+        } else {
+            Ok(out)
+        }
+    };
     let mut i = 0;
     while i < picks.len() {
         let mut j = i + 1;
         while j < picks.len() && picks[j].log_lsn == picks[j - 1].log_lsn + 1 {
             j += 1;
         }
-        let run = match wal.read_range(Lsn(picks[i].log_lsn), j - i, usize::MAX) {
-            Ok(run) => run,
-            Err(WalError::LsnOutOfRange { .. }) if out.is_empty() => {
-                return Err(FetchError::Purged);
-            }
-            Err(WalError::LsnOutOfRange { .. }) => return Ok(out),
+        let mut cursor = match wal.cursor_from(Lsn(picks[i].log_lsn)) {
+            Ok(c) => c,
+            Err(WalError::LsnOutOfRange { .. }) => return purged(out),
             Err(e) => return Err(FetchError::Other(e.into())),
         };
-        if run.len() != j - i {
-            return Err(FetchError::Other(StreamsError::Format {
-                log_lsn: picks[i].log_lsn,
-                reason: format!("the log returned {} of {} entries", run.len(), j - i),
-            }));
-        }
-        for (p, (log_lsn, bytes)) in picks[i..j].iter().zip(run) {
-            out.push(decode_record(log_lsn.0, &bytes, id, p.lsn)?);
+        for p in &picks[i..j] {
+            match cursor.next_entry() {
+                Some(Ok((log_lsn, bytes))) if log_lsn.0 == p.log_lsn => {
+                    out.push(decode_record(log_lsn.0, bytes, id, p.lsn)?);
+                }
+                Some(Err(WalError::LsnOutOfRange { .. })) => return purged(out),
+                Some(Err(e)) => return Err(FetchError::Other(e.into())),
+                Some(Ok((log_lsn, _))) => {
+                    return Err(FetchError::Other(StreamsError::Format {
+                        log_lsn: p.log_lsn,
+                        reason: format!("the log returned LSN {} instead", log_lsn.0),
+                    }));
+                }
+                None => {
+                    return Err(FetchError::Other(StreamsError::Format {
+                        log_lsn: p.log_lsn,
+                        reason: "the log ended before the entry".into(),
+                    }));
+                }
+            }
         }
         i = j;
     }

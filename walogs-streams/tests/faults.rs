@@ -88,11 +88,8 @@ fn workload(s: &Streams, seen: &mut Seen) {
                 }
                 5 => {
                     if alo.is_none() {
-                        let c = s.consumer(
-                            "a",
-                            "alo",
-                            ConsumerMode::AtLeastOnce { persist_every: 2 },
-                        )?;
+                        let c =
+                            s.consumer("a", "alo", ConsumerMode::AtLeastOnce { persist_every: 2 })?;
                         seen.alo_persisted = c.committed();
                         alo = Some(c);
                     }
@@ -136,7 +133,7 @@ fn check(seen: &Seen, fs: &SimFs) -> Result<(), String> {
             }
         }
     }
-    for ((topic, lsn), _) in &seen.acked {
+    for (topic, lsn) in seen.acked.keys() {
         let info = s
             .topic(topic)
             .map_err(|e| format!("{topic}: acknowledged, then {e}"))?;
@@ -165,7 +162,9 @@ fn check(seen: &Seen, fs: &SimFs) -> Result<(), String> {
         return Err("the strict consumer is gone".into());
     }
     let next = s.topic("a").map_or(1, |t| t.next_lsn);
-    let lsn = s.append("a", b"after").map_err(|e| format!("append: {e}"))?;
+    let lsn = s
+        .append("a", b"after")
+        .map_err(|e| format!("append: {e}"))?;
     if lsn != next {
         return Err(format!("append after recovery got {lsn}, expected {next}"));
     }
@@ -184,6 +183,8 @@ fn eio_and_enospc_at_every_call_of_a_streams_workload() {
     s.close().unwrap();
     let counts = fs.counts();
     let mut runs = 0;
+    let mut fired = 0;
+    let mut stopped = 0;
     let mut failures = Vec::new();
     for (class, total) in [
         (CallClass::Write, counts.write),
@@ -208,6 +209,8 @@ fn eio_and_enospc_at_every_call_of_a_streams_workload() {
                     }
                     Err(_) => seen.failed = true,
                 }
+                fired += usize::from(fs.fired().is_some());
+                stopped += usize::from(seen.failed);
                 fs.set_fault(None);
                 runs += 1;
                 for (how, after) in [
@@ -222,6 +225,14 @@ fn eio_and_enospc_at_every_call_of_a_streams_workload() {
         }
     }
     assert!(runs > 200, "{runs} fault runs");
+    // Each planned call exists in the run (it follows the clean run's path up to it), and
+    // nearly every failure stops the workload (a failed read-ahead or a retried call need
+    // not).
+    assert_eq!(fired, runs, "every planned fault fired");
+    assert!(
+        stopped * 10 >= runs * 9,
+        "{stopped} of {runs} runs stopped at their fault"
+    );
     assert!(
         failures.is_empty(),
         "{} of {runs} fault runs failed:\n{}",
