@@ -200,7 +200,7 @@ fn eio_and_enospc_at_every_call_of_a_streams_workload() {
                     seed: nth,
                 };
                 let fs = SimFs::default();
-                fs.set_fault(Some(plan.clone()));
+                fs.set_fault(Some(plan));
                 let mut seen = Seen::default();
                 match opts(&fs).open(DIR) {
                     Ok(s) => {
