@@ -40,7 +40,7 @@ TEST_DEFS := -DEXPECTED_VERSION='"$(VERSION)"'
 LINK := -L$(STAGE) -Wl,-rpath,$(abspath $(STAGE)) -lwalogs -lpthread
 
 TESTS ?= test_api test_args test_errors test_lock test_poison test_threads test_log_control \
-	test_durable test_fork test_files test_streams
+	test_durable test_fork test_files test_streams test_golden
 EXAMPLES := quickstart threads bench_overhead raft_log streams
 # Arguments of bench_overhead: [N] [ROUNDS] [DIR]
 BENCH_ARGS ?=

@@ -20,7 +20,7 @@ pub enum TailKind {
     Preallocated,
     /// A live writer appended after the log was opened for reading.
     Growing,
-    /// A partial write.
+    /// A partial write (or the first members of a unit whose last members are missing).
     Torn,
 }
 
@@ -96,9 +96,11 @@ pub fn inspect(
     let state = match kind {
         TailBytes::Empty => TailKind::Clean,
         TailBytes::Zeros => TailKind::Preallocated,
-        TailBytes::Growing => TailKind::Growing,
-        TailBytes::Partial if writer_live => TailKind::Growing,
-        TailBytes::Partial => TailKind::Torn,
+        // Valid frames past the tail are a live writer's appends only while a writer holds
+        // the lock: without one they are the members of a unit whose last members never
+        // reached the disk, which recovery cuts like any other torn write.
+        TailBytes::Growing | TailBytes::Partial if writer_live => TailKind::Growing,
+        TailBytes::Growing | TailBytes::Partial => TailKind::Torn,
     };
     Ok(TailInfo {
         state,
@@ -202,6 +204,36 @@ mod tests {
         let log = LogDir::open(d.path()).unwrap();
         let segs = log.segments().unwrap();
         let r = report(TailState::TruncatedAt(end), 2);
+        assert_eq!(
+            inspect(&r, &log, &segs, false).unwrap().state,
+            TailKind::Torn
+        );
+        assert_eq!(
+            inspect(&r, &log, &segs, true).unwrap().state,
+            TailKind::Growing
+        );
+    }
+
+    #[test]
+    fn valid_members_of_a_torn_unit_are_torn_without_a_writer() {
+        let d = tempfile::tempdir().unwrap();
+        let mut wal = walogs_core::WalOptions::new().open(d.path()).unwrap();
+        wal.append(b"entry").unwrap();
+        wal.append_batch(&[b"a", b"b", b"c"]).unwrap();
+        wal.close().unwrap();
+        let path = d.path().join("wal-000001.log");
+        let one = 16 + 5;
+        let member = 16 + 8 + 1;
+        // The last member never reached the disk: the first two are valid frames.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(one + 2 * member)
+            .unwrap();
+        let log = LogDir::open(d.path()).unwrap();
+        let segs = log.segments().unwrap();
+        let r = report(TailState::TruncatedAt(one), 2);
         assert_eq!(
             inspect(&r, &log, &segs, false).unwrap().state,
             TailKind::Torn
