@@ -32,6 +32,26 @@ use crate::stream_values;
 /// `read_only=True` open takes no lock and may sit beside a writer (`refresh()` shows what
 /// it appended since). After `close()` every method (of the store's consumers too) raises
 /// `ClosedError`.
+///
+/// `Streams(path, *, ...)` opens (or creates) the store in `path` (`str`, `bytes` or `os.PathLike`;
+/// missing directories are created). Keyword-only: `durability` and `interval` exactly as
+/// `walogs.Wal` takes them (default `"every_append"`: each append is durable when it returns);
+/// `segment_duration` (seconds or a `timedelta`: cut the log's segment files on clock-aligned
+/// windows of record timestamps, so time retention frees whole files); `retention` (seconds or a
+/// `timedelta`: `cleanup()` deletes records whose window ended longer ago); `max_topic_bytes` (cap
+/// each topic's data and headers; `cleanup()` deletes its oldest records beyond it);
+/// `delete_consumed` (`cleanup()` also deletes what every consumer of a topic has passed);
+/// `cleanup_interval` (seconds or a `timedelta`: run `cleanup()` in a background thread this often;
+/// `None`: only on demand); `max_segment_size` (bytes per segment file; `None`: the walogs
+/// default); `read_only` (no lock, nothing written: reads, listings and `refresh()` only);
+/// `file_mode` (permission bits of the files the store creates; `None`: `0o600`).
+///
+/// Raises `LockedError` (another handle holds the directory for writing),
+/// `NotAStoreError` (a plain walogs log is there), `StoreFormatError` or `CorruptError`
+/// (damage or an entry that does not decode), `InvalidArgumentError` (a `ValueError`:
+/// a negative duration or size, an unknown durability, a value the core refuses),
+/// `UnsafeFileError`, `WalogsOSError`; `TypeError` for arguments of the wrong type.
+/// Cost: reads the whole log once to index every topic (the GIL is released).
 #[pyclass(frozen, module = "walogs", name = "Streams")]
 pub struct Streams {
     inner: walogs_streams::Streams,
@@ -80,28 +100,8 @@ fn lsn_range(py: Python<'_>, first: u64, last: u64) -> PyResult<Bound<'_, PyRang
 
 #[pymethods]
 impl Streams {
-    /// Open (or create) the streams store in `path`.
-    ///
-    /// Parameters: `path` (`str`, `bytes` or `os.PathLike`; missing directories are
-    /// created). Keyword-only: `durability` and `interval` exactly as `walogs.Wal` takes
-    /// them (default `"every_append"`: each append is durable when it returns);
-    /// `segment_duration` (seconds or a `timedelta`: cut the log's segment files on
-    /// clock-aligned windows of record timestamps, so time retention frees whole files);
-    /// `retention` (seconds or a `timedelta`: `cleanup()` deletes records whose window
-    /// ended longer ago); `max_topic_bytes` (cap each topic's data and headers; `cleanup()`
-    /// deletes its oldest records beyond it); `delete_consumed` (`cleanup()` also deletes
-    /// what every consumer of a topic has passed); `cleanup_interval` (seconds or a
-    /// `timedelta`: run `cleanup()` in a background thread this often; `None`: only on
-    /// demand); `max_segment_size` (bytes per segment file; `None`: the walogs default);
-    /// `read_only` (no lock, nothing written: reads, listings and `refresh()` only);
-    /// `file_mode` (permission bits of the files the store creates; `None`: `0o600`).
-    ///
-    /// Raises `LockedError` (another handle holds the directory for writing),
-    /// `NotAStoreError` (a plain walogs log is there), `StoreFormatError` or `CorruptError`
-    /// (damage or an entry that does not decode), `InvalidArgumentError` (a `ValueError`:
-    /// a negative duration or size, an unknown durability, a value the core refuses),
-    /// `UnsafeFileError`, `WalogsOSError`; `TypeError` for arguments of the wrong type.
-    /// Cost: reads the whole log once to index every topic (the GIL is released).
+    /// Open (or create) the streams store in `path`: documented on the class, whose
+    /// docstring is what Python shows for the constructor.
     #[new]
     #[pyo3(signature = (
         path,
@@ -271,7 +271,7 @@ impl Streams {
         Ok(topics.into_iter().map(|t| t.name).collect())
     }
 
-    /// One topic's `TopicInfo` (name, first_lsn, next_lsn, bytes).
+    /// The state of `topic`; returns a `TopicInfo` (name, first_lsn, next_lsn, bytes).
     ///
     /// Raises `UnknownTopicError`, `ClosedError`. Cost: a lookup under the store's lock.
     fn topic_info<'py>(
@@ -285,7 +285,8 @@ impl Streams {
         stream_values::topic_info(py, &info)
     }
 
-    /// The first LSN of `topic` whose timestamp is `>= t_ms` (its next LSN when none is).
+    /// The first LSN of `topic` whose timestamp is `>= t_ms`; returns it (the topic's next
+    /// LSN when none is).
     ///
     /// `t_ms`: `int` milliseconds since the Unix epoch. Raises `UnknownTopicError`,
     /// `ClosedError`. Cost: a search of the topic's in-memory index (no disk reads).
@@ -367,8 +368,8 @@ impl Streams {
 
     /// Make every appended record durable (needed only under a relaxed `durability`).
     ///
-    /// Raises `ReadOnlyError`, `PoisonedError`, `WalogsOSError`, `ClosedError`. Cost: one
-    /// fdatasync if anything is pending.
+    /// Returns `None`. Raises `ReadOnlyError`, `PoisonedError`, `WalogsOSError`,
+    /// `ClosedError`. Cost: one fdatasync if anything is pending.
     fn sync(&self, py: Python<'_>) -> PyResult<()> {
         let store = &self.inner;
         py.detach(|| store.sync()).py_err(py)

@@ -35,6 +35,25 @@ use crate::report;
 /// `ClosedError`. A `Wal` inherited by a child of `os.fork()` belongs to the parent: every
 /// call in the child raises `ForkedError`, and closing or finalizing it there writes
 /// nothing.
+///
+/// `Wal(path, *, max_segment_size=64 MiB, durability="every_append", interval=None,
+/// read_only=False, salvage=False, preallocate=True, file_mode=0o600)` opens (or creates)
+/// the WAL in `path` (a `str`, `bytes` or `os.PathLike`; missing directories are created).
+/// Keyword-only options: `max_segment_size` (bytes; `None`: never rotate automatically);
+/// `durability` (a `walogs.Durability` or its string: `"every_append"`, `"interval"`,
+/// `"manual"`, `"none"`) with `interval` (seconds or a `timedelta`, only with
+/// `"interval"`); `read_only` (no lock, nothing changed); `salvage` (cut mid-log damage in
+/// the last segment instead of refusing); `preallocate` (reserve segment space ahead);
+/// `file_mode` (permission bits of the files walogs creates, applied exactly whatever the
+/// umask; directories it creates get search permission wherever read is granted: `0o640`
+/// gives directories `0o750`; default `0o600`, directories `0o700`; existing files keep
+/// theirs).
+///
+/// Raises `LockedError` (another handle holds the directory), `CorruptError` (damage
+/// walogs will not repair silently), `InvalidArgumentError` (a zero `interval`, a
+/// `file_mode` without owner read and write or with bits beyond `0o777`),
+/// `UnsafeFileError`, `WalogsOSError`; `TypeError`/`ValueError` for arguments of the wrong
+/// type or sign. Cost: reads and verifies every segment (the GIL is released).
 #[pyclass(frozen, module = "walogs", name = "Wal")]
 pub struct Wal {
     inner: SharedWal,
@@ -81,23 +100,8 @@ fn lsn_range(py: Python<'_>, first: Lsn, last: Lsn) -> PyResult<Bound<'_, PyRang
 
 #[pymethods]
 impl Wal {
-    /// Open (or create) the WAL in `path`.
-    ///
-    /// `path` is a `str`, `bytes` or `os.PathLike`; missing directories are created. Options
-    /// (keyword-only): `max_segment_size` (bytes; `None`: never rotate automatically),
-    /// `durability` (a `walogs.Durability` or its string) with `interval` (seconds or a
-    /// `timedelta`, only with `"interval"`), `read_only` (no lock, nothing changed),
-    /// `salvage` (cut mid-log damage in the last segment instead of refusing),
-    /// `preallocate` (reserve segment space ahead), `file_mode` (permission bits of the
-    /// files walogs creates, applied exactly whatever the umask; directories it creates get
-    /// search permission wherever read is granted: `0o640` gives directories `0o750`;
-    /// default `0o600`, directories `0o700`; existing files keep theirs).
-    ///
-    /// Raises `LockedError` (another handle holds the directory), `CorruptError` (damage
-    /// walogs will not repair silently), `InvalidArgumentError` (a zero `interval`, a
-    /// `file_mode` without owner read and write or with bits beyond `0o777`),
-    /// `UnsafeFileError`, `WalogsOSError`; `TypeError`/`ValueError` for arguments of the wrong
-    /// type or sign. Cost: reads and verifies every segment (the GIL is released).
+    /// Open (or create) the WAL in `path`: documented on the class, whose docstring is what
+    /// Python shows for the constructor.
     #[new]
     #[pyo3(signature = (
         path,
@@ -154,12 +158,15 @@ impl Wal {
 
     /// Append several entries; returns their LSNs as a `range`.
     ///
-    /// `atomic=True`: one write and one fdatasync, and after a crash all of them are in the
-    /// log or none is (at most `MAX_BATCH_SIZE` bytes in total). `atomic=False`: any number
-    /// and size, in as few writes as possible; after a crash a prefix of them may survive.
-    /// Each entry is its own frame on disk either way (so `truncate_after` may cut inside a
-    /// batch later). Raises `InvalidArgumentError` for no entries, `EntryTooLargeError`
-    /// (nothing written), and what `append` raises.
+    /// `atomic=True`: one write and one fdatasync, and after a crash all of them
+    /// are in the log or none is (at most `MAX_BATCH_SIZE` bytes in total). `atomic=False`: any
+    /// number and size, in as few writes as possible; after a crash a prefix of them may survive.
+    /// Each entry is its own frame on disk either way (so `truncate_after` may cut inside a batch
+    /// later). `entries`: an iterable of bytes-like objects (not a single one: that raises
+    /// `TypeError`). Raises `InvalidArgumentError` for no entries, `EntryTooLargeError` (nothing
+    /// written), and what `append` raises. Cost: one copy of each entry that is not `bytes`;
+    /// atomic: one write and one fdatasync; otherwise as few frames of up to `MAX_BATCH_SIZE` bytes
+    /// as possible, each one write and one fdatasync.
     #[pyo3(signature = (entries, *, atomic = true))]
     fn append_batch<'py>(
         &self,
@@ -208,11 +215,18 @@ impl Wal {
         Ok(py.detach(|| wal.sync()).py_err(py)?.0)
     }
 
-    /// The highest LSN known to be durable (0: none). Lock-free.
+    /// Returns the highest LSN known to be durable (0: none).
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: one atomic load
+    /// (lock-free; the GIL is kept).
     fn durable_lsn(&self, py: Python<'_>) -> PyResult<u64> {
         Ok(self.usable(py)?.durable_lsn().0)
     }
 
+    /// `iter(wal)`: a `WalIterator` from the oldest entry, over the entries that exist now.
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: a snapshot of
+    /// the segment list.
     fn __iter__(slf: &Bound<'_, Self>) -> PyResult<WalIterator> {
         let py = slf.py();
         let wal = &slf.get().inner;
@@ -222,8 +236,10 @@ impl Wal {
 
     /// Iterate `(lsn, data)` from `lsn` (inclusive).
     ///
-    /// `lsn` may equal `next_lsn()` (an empty iterator); outside `first_lsn()..=next_lsn()`
-    /// it raises `LsnOutOfRangeError`. Cost: an index lookup; no scan from the start.
+    /// Returns a `WalIterator` over the entries that exist now. `lsn` may equal `next_lsn()` (an
+    /// empty iterator). Raises `LsnOutOfRangeError` outside `first_lsn()..=next_lsn()`,
+    /// `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: an index lookup; no
+    /// scan from the start; each step then reads one entry (see `WalIterator`).
     fn iter_from(slf: &Bound<'_, Self>, lsn: LsnArg) -> PyResult<WalIterator> {
         let py = slf.py();
         let wal = &slf.get().inner;
@@ -233,9 +249,9 @@ impl Wal {
 
     /// Read one entry; returns its `bytes`.
     ///
-    /// Raises `LsnOutOfRangeError` for an LSN the WAL does not hold, `CorruptError` for
-    /// damage found while reading. Cost: one open and reads of at most ~64 KiB plus the
-    /// entry; never waits for an append.
+    /// `lsn`: the entry's LSN. Raises `LsnOutOfRangeError` for an LSN the WAL does not hold,
+    /// `CorruptError` for damage found while reading. Cost: one open and reads of at most ~64 KiB
+    /// plus the entry; never waits for an append.
     fn read<'py>(&self, py: Python<'py>, lsn: LsnArg) -> PyResult<Bound<'py, PyBytes>> {
         let wal = &self.inner;
         let data = py.detach(|| wal.read(Lsn(lsn.0))).py_err(py)?;
@@ -271,12 +287,23 @@ impl Wal {
     }
 
     /// Seal the active segment and start the next one (no-op when it is empty).
+    ///
+    /// Everything appended before it is durable when it returns. Raises `ReadOnlyError`,
+    /// `PoisonedError`, `WalogsOSError` (which poisons), `ClosedError` after `close()`,
+    /// `ForkedError` in a forked child. Cost: one fdatasync, the metadata file update
+    /// (write, fdatasync, rename), a file creation and two directory fsyncs.
     fn rotate(&self, py: Python<'_>) -> PyResult<()> {
         let wal = &self.inner;
         py.detach(|| wal.rotate()).py_err(py)
     }
 
     /// Delete completed segments whose entries are all `<= lsn`; returns how many.
+    ///
+    /// `lsn`: the LSN up to which the application no longer needs the log (say, what its
+    /// latest snapshot covers). Oldest first; never the active segment (`rotate()` first to
+    /// include it); `lsn=0` deletes nothing. Raises `ReadOnlyError`, `PoisonedError`, `WalogsOSError`,
+    /// `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: one unlink and
+    /// one directory fsync per deleted segment.
     fn checkpoint(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<usize> {
         let wal = &self.inner;
         py.detach(|| wal.checkpoint(Lsn(lsn.0))).py_err(py)
@@ -286,7 +313,11 @@ impl Wal {
     ///
     /// Works at any LSN of the log, inside an atomic batch too; the next append gets
     /// `lsn + 1`. At or past the last entry: 0. Raises `LsnOutOfRangeError` below the oldest
-    /// entry; waits and callbacks for removed LSNs end with `LsnOutOfRangeError`.
+    /// entry, `ReadOnlyError`, `PoisonedError`, `WalogsOSError`; waits and callbacks for
+    /// removed LSNs end with `LsnOutOfRangeError`. Cost: a truncate and an fdatasync (under
+    /// a relaxed policy the kept entries are synced first); a cut inside a multi-entry
+    /// write first records it in the metadata file (write, fdatasync, rename, directory
+    /// fsync); an unlink and a directory fsync per removed segment.
     fn truncate_after(&self, py: Python<'_>, lsn: LsnArg) -> PyResult<u64> {
         let wal = &self.inner;
         py.detach(|| wal.truncate_after(Lsn(lsn.0))).py_err(py)
@@ -307,7 +338,10 @@ impl Wal {
         py.detach(|| wal.purge_up_to(Lsn(lsn.0))).py_err(py)
     }
 
-    /// The purge floor: every LSN at or below it is gone (0: nothing purged). Lock-free.
+    /// Returns the purge floor: every LSN at or below it is gone (0: nothing purged).
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: one atomic load
+    /// (lock-free; the GIL is kept).
     fn purged_up_to(&self, py: Python<'_>) -> PyResult<u64> {
         Ok(self.usable(py)?.purged_up_to().0)
     }
@@ -329,7 +363,9 @@ impl Wal {
 
     /// The durable user data as `bytes` (`b""` before the first `set_user_data`).
     ///
-    /// Survives reopen; a read-only handle sees the value at open. Cost: one copy.
+    /// Returns a copy of what the last `set_user_data` stored. Survives reopen; a read-only handle
+    /// sees the value at open. Raises `ClosedError` after `close()`, `ForkedError` in a forked
+    /// child. Cost: one copy.
     fn user_data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let wal = &self.inner;
         let data = py.detach(|| wal.user_data()).py_err(py)?;
@@ -365,18 +401,17 @@ impl Wal {
 
     /// Call `callback` once entry `lsn` is durable; returns `None` at once.
     ///
-    /// `callback(None)` when the entry is durable; `callback(exc)` with the `walogs`
-    /// exception that ends the wait (`PoisonedError`, `ClosedError`, or
-    /// `LsnOutOfRangeError` when the entry was truncated away). It runs once, with the GIL
-    /// taken, on the WAL's notifier thread (only if the OS refuses that thread, on the
-    /// thread registering it or closing the WAL), never with a walogs lock held: it may call
-    /// the WAL. `close()` runs the callbacks still pending before it returns. An
-    /// exception raised by `callback` goes to `sys.unraisablehook` and changes nothing else.
-    /// The WAL holds `callback` until it has run (so a callback referring to the WAL, or to
-    /// a module holding it, keeps the WAL open until then). A callback that becomes due
-    /// while the interpreter exits is not called. Raises `LsnOutOfRangeError` at once (and never calls
-    /// `callback`) for an LSN never handed out, `TypeError` if `callback` is not callable.
-    /// Cost: a registration; the first one starts the notifier thread.
+    /// `callback(None)` when the entry is durable; `callback(exc)` with the `walogs` exception that
+    /// ends the wait (`PoisonedError`, `ClosedError`, or `LsnOutOfRangeError` when the entry was
+    /// truncated away). It runs once, with the GIL taken, on the WAL's notifier thread (only if the
+    /// OS refuses that thread, on the thread registering it or closing the WAL), never with a
+    /// walogs lock held: it may call the WAL. `close()` runs the callbacks still pending before it
+    /// returns. An exception raised by `callback` goes to `sys.unraisablehook` and changes nothing
+    /// else. The WAL holds `callback` until it has run (so a callback referring to the WAL, or to a
+    /// module holding it, keeps the WAL open until then). A callback that becomes due while the
+    /// interpreter exits is not called. Raises `LsnOutOfRangeError` at once (and never calls
+    /// `callback`) for an LSN never handed out, `TypeError` if `callback` is not callable. Cost: a
+    /// registration; the first one starts the notifier thread.
     fn on_durable(&self, py: Python<'_>, lsn: LsnArg, callback: &Bound<'_, PyAny>) -> PyResult<()> {
         if !callback.is_callable() {
             return Err(PyTypeError::new_err(format!(
@@ -390,41 +425,62 @@ impl Wal {
             .py_err(py)
     }
 
-    /// What the open found at the end of the last segment.
+    /// What the open found at the end of the last segment; returns a `walogs.TailState`.
+    ///
+    /// Its `truncated_at` is `None` when the segment ended after its last valid frame, else
+    /// the offset where the torn final write the open cut (a read-only open: would cut)
+    /// started. Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost:
+    /// none (kept since the open).
     fn tail_state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let wal = self.usable(py)?;
         let tail = py.detach(|| wal.tail_state());
         report::tail_state(py, tail)
     }
 
-    /// What the open found and did.
+    /// What the open found and did; returns a `walogs.RecoveryReport`.
+    ///
+    /// The tail state, bytes truncated, what `salvage=True` cut, a 0.1 migration, the
+    /// segments and LSN range found. Raises `ClosedError` after `close()`, `ForkedError` in
+    /// a forked child. Cost: a copy of the report kept since the open.
     fn recovery_report<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let wal = self.usable(py)?;
         let r = py.detach(|| wal.recovery_report());
         report::recovery_report(py, &r)
     }
 
-    /// The LSN the next append gets.
+    /// Returns the LSN the next append gets.
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: an in-memory
+    /// read (no I/O).
     fn next_lsn(&self, py: Python<'_>) -> PyResult<u64> {
         let wal = self.usable(py)?;
         Ok(py.detach(|| wal.next_lsn()).0)
     }
 
-    /// The oldest LSN still in the log (`next_lsn()` when it is empty).
+    /// Returns the oldest LSN still in the log (`next_lsn()` when it is empty).
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: an in-memory
+    /// read (no I/O).
     fn first_lsn(&self, py: Python<'_>) -> PyResult<u64> {
         let wal = self.usable(py)?;
         Ok(py.detach(|| wal.first_lsn()).0)
     }
 
-    /// Segment files in use (completed + active).
+    /// Returns how many segment files are in use (completed + active).
+    ///
+    /// Raises `ClosedError` after `close()`, `ForkedError` in a forked child. Cost: an in-memory
+    /// read (no I/O).
     fn segment_count(&self, py: Python<'_>) -> PyResult<usize> {
         let wal = self.usable(py)?;
         Ok(py.detach(|| wal.segment_count()))
     }
 
     /// Close: write what is queued, fdatasync, release the lock, run the pending
-    /// `on_durable` callbacks. Idempotent. In a forked child it raises `ForkedError` and
-    /// does nothing.
+    /// `on_durable` callbacks. Idempotent.
+    ///
+    /// Raises `WalogsOSError` or `PoisonedError` when the final write or fdatasync fails,
+    /// `ForkedError` in a forked child (where it writes nothing). Cost: one write and one
+    /// fdatasync if anything is pending, then the pending callbacks.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let wal = &self.inner;
         py.detach(|| wal.close()).py_err(py)
@@ -446,7 +502,8 @@ impl Wal {
         self.inner.is_read_only()
     }
 
-    /// Whether an earlier failed write or sync poisoned the handle.
+    /// Whether an earlier failed write or sync poisoned the handle (every later write
+    /// raises `PoisonedError`; reopen to recover). Raises `ClosedError`, `ForkedError`.
     #[getter]
     fn poisoned(&self, py: Python<'_>) -> PyResult<bool> {
         let wal = self.usable(py)?;

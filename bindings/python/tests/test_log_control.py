@@ -55,7 +55,10 @@ class Outcomes:
         return cb
 
     def wait(self, n: int = 1) -> list[tuple[str, BaseException | None]]:
+        # An earlier callback may have set `done` for the old `expected`: clear it, then
+        # re-check (a callback running in between sets it again, for the new `expected`).
         self.expected = n
+        self.done.clear()
         if len(self.got) >= n:
             self.done.set()
         assert self.done.wait(WAIT), f"callbacks not run: {self.got}"

@@ -34,6 +34,12 @@ def test_usage_file_runs() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_mypy_strict_accepts_the_build_backend_and_the_smoke_test() -> None:
+    pkg = Path(__file__).resolve().parents[1]
+    p = _mypy(str(pkg / "build_backend" / "walogs_build.py"), str(Path(__file__).parent / "smoke_installed.py"))
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_mypy_strict_rejects_misuse() -> None:
     bad = HERE / "bad_usage.py"
     p = _mypy(str(bad))
