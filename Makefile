@@ -4,7 +4,9 @@
 #   make lib                      build (release) and stage into target/c/lib
 #   make header                   regenerate include/walogs.h with cbindgen
 #   make check-header             fail if include/walogs.h differs from a fresh generation
-#   make install PREFIX=/usr/local  install lib, header and walogs.pc (DESTDIR honoured)
+#   make install PREFIX=/usr/local  install lib, header, walogs.pc and the CMake package
+#                                 (walogsConfig.cmake); DESTDIR honoured; as root into a
+#                                 system library directory (no DESTDIR) it runs ldconfig
 #   make test-c                   C tests with ASan+UBSan, then under valgrind
 #   make examples                 build examples/c (quickstart, threads, raft_log, streams,
 #                                 bench_overhead)
@@ -19,12 +21,19 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR ?= $(LIBDIR)/cmake/walogs
+# Directories the dynamic loader searches once its cache is rebuilt: `make install` runs
+# $(LDCONFIG) after installing into one of them as root without DESTDIR.
+SYSTEM_LIBDIRS ?= /lib /lib64 /usr/lib /usr/lib64 /usr/local/lib /usr/local/lib64 \
+	$(shell grep -hs '^/' /etc/ld.so.conf /etc/ld.so.conf.d/*.conf)
+LDCONFIG ?= ldconfig
 # A directory on a small file system (e.g. a 512 KiB tmpfs) for the ENOSPC poisoning test;
 # empty: that case is skipped.
 POISON_FS ?=
 DESTDIR ?=
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
 CBINDGEN ?= $(firstword $(wildcard target/tools/bin/cbindgen) cbindgen)
 
 BUILD := target/c
@@ -76,6 +85,22 @@ install: lib
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    walogs.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/walogs.pc
+	install -d $(DESTDIR)$(CMAKEDIR)
+	sed -e "s|@REL_LIBDIR@|$$(realpath -m --relative-to='$(CMAKEDIR)' '$(LIBDIR)')|g" \
+	    -e "s|@REL_INCLUDEDIR@|$$(realpath -m --relative-to='$(CMAKEDIR)' '$(INCLUDEDIR)')|g" \
+	    -e 's|@VERSION@|$(VERSION)|g' cmake/walogsConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/walogsConfig.cmake
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@VERSION_MAJOR@|$(VERSION_MAJOR)|g' \
+	    cmake/walogsConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/walogsConfigVersion.cmake
+	@if [ -n "$(DESTDIR)" ]; then \
+		echo "walogs $(VERSION) staged under $(DESTDIR)$(PREFIX); once installed in $(LIBDIR), run: ldconfig"; \
+	elif ! echo " $(SYSTEM_LIBDIRS) " | grep -q " $(abspath $(LIBDIR)) "; then \
+		echo "walogs $(VERSION) installed in $(PREFIX); $(LIBDIR) is not searched by the loader: run programs with LD_LIBRARY_PATH=$(LIBDIR) (or link them with -Wl,-rpath,$(LIBDIR))"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "walogs $(VERSION) installed in $(PREFIX); running $(LDCONFIG)"; \
+		$(LDCONFIG); \
+	else \
+		echo "walogs $(VERSION) installed in $(PREFIX); to let programs find libwalogs.so.0, run as root: $(LDCONFIG)"; \
+	fi
 
 # ---- C tests --------------------------------------------------------------------------------
 

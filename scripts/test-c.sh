@@ -3,7 +3,8 @@
 # parity list (walogs-ffi/parity.txt) against the exported symbols, the C tests under
 # ASan+UBSan and under valgrind, a C++ compile of the header, `make install`
 # plus a pkg-config build (shared and static), the examples, and a smoke run of the
-# overhead benchmark. Idempotent; runs from any directory; exits non-zero on any failure.
+# overhead benchmark, and the CMake package (find_package(walogs) against `make install`, also
+# staged with DESTDIR; examples/cmake: quickstart.c and a C++ program). Idempotent; runs from any directory; exits non-zero on any failure.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -19,14 +20,14 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - step_start))"; }
 
 # ---- tools --------------------------------------------------------------------------------
 need_apt=()
-for tool in cc c++ make valgrind pkg-config; do
+for tool in cc c++ make valgrind pkg-config cmake; do
   command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
 if ((${#need_apt[@]})); then
   step "installing missing tools: ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq gcc g++ make valgrind pkg-config >/dev/null
+  apt-get install -y -qq gcc g++ make valgrind pkg-config cmake >/dev/null
 fi
 if ! "$TOOLS/bin/cbindgen" --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
   step "installing cbindgen $CBINDGEN_VERSION into target/tools"
@@ -134,6 +135,73 @@ if ldd "$APP/app-static" | grep -q libwalogs; then
   exit 1
 fi
 echo "pkgconfig: 2 passed, 0 failed" | tee -a "$LOG"
+
+# ---- install: the CMake package, DESTDIR, ldconfig ---------------------------------------------
+step "CMake: find_package(walogs) against the install; examples/cmake (quickstart.c, C++ shared and static)"
+for f in lib/cmake/walogs/walogsConfig.cmake lib/cmake/walogs/walogsConfigVersion.cmake; do
+  [[ -e $PREFIX/$f ]] || { echo "missing $PREFIX/$f after install" >&2; exit 1; }
+done
+CM=$ROOT/target/c/cmake
+rm -rf "$CM"
+mkdir -p "$CM"
+cmake_build() { # cmake_build BUILD-DIR PREFIX-PATH TARGET...
+  local build=$1 prefix=$2
+  shift 2
+  if ! { cmake -S examples/cmake -B "$build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_C_FLAGS="-Wall -Wextra -Werror" -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" &&
+    cmake --build "$build" --target "$@"; } >"$build.log" 2>&1; then
+    cat "$build.log" >&2
+    echo "CMake build against $prefix failed" >&2
+    exit 1
+  fi
+  grep -q -- "-- walogs $want_version from $prefix/lib/cmake/walogs" "$build.log"
+}
+cmake_build "$CM/build" "$PREFIX" quickstart hello_cxx hello_cxx_static
+out=$("$CM/build/quickstart" "$CM/run-quickstart")
+grep -q 'lsn 6: written just before the crash' <<<"$out"
+expected_cxx=$'lsn 1: hello\nlsn 2: from C++\nwalogs '"$want_version"' from C++'
+for bin in hello_cxx hello_cxx_static; do
+  out=$("$CM/build/$bin" "$CM/run-$bin")
+  [[ $out == "$expected_cxx" ]] || { printf '%s printed:\n%s\n' "$bin" "$out" >&2; exit 1; }
+done
+ldd "$CM/build/hello_cxx" | grep -q "$PREFIX/lib/libwalogs.so.0"
+if ldd "$CM/build/hello_cxx_static" | grep -q libwalogs; then
+  echo "hello_cxx_static should not need libwalogs.so" >&2
+  exit 1
+fi
+# find_package's version check: same major (the ABI), not older than asked.
+printf 'include("%s")\nmessage("${PACKAGE_VERSION_COMPATIBLE}")\n' \
+  "$PREFIX/lib/cmake/walogs/walogsConfigVersion.cmake" >"$CM/version-check.cmake"
+for case in "0.1:TRUE" "0.2:TRUE" "$want_version:TRUE" "0.3:FALSE" "1.0:FALSE"; do
+  ask=${case%%:*}
+  got=$(cmake -DPACKAGE_FIND_VERSION="$ask" -DPACKAGE_FIND_VERSION_MAJOR="${ask%%.*}" \
+    -DCMAKE_SIZEOF_VOID_P=8 -P "$CM/version-check.cmake" 2>&1)
+  [[ $got == "${case#*:}" ]] || { echo "find_package(walogs $ask) against $want_version: compatible=$got" >&2; exit 1; }
+done
+echo "cmake: 4 passed, 0 failed" | tee -a "$LOG"
+
+step "make install DESTDIR=... PREFIX=/usr/local (staged, relocatable), and the ldconfig rule"
+STAGED=$ROOT/target/c/destdir
+rm -rf "$STAGED"
+msg=$(make -s --no-print-directory install DESTDIR="$STAGED" PREFIX=/usr/local 2>&1 | grep '^walogs ')
+[[ $msg == "walogs $want_version staged under $STAGED/usr/local; once installed in /usr/local/lib, run: ldconfig" ]] ||
+  { echo "DESTDIR install said: $msg" >&2; exit 1; }
+[[ $(sed -n 's/^prefix=//p' "$STAGED/usr/local/lib/pkgconfig/walogs.pc") == /usr/local ]]
+# The staged tree is usable where it is: the CMake package finds its files relative to itself.
+cmake_build "$CM/staged" "$STAGED/usr/local" hello_cxx
+[[ $("$CM/staged/hello_cxx" "$CM/run-staged") == "$expected_cxx" ]]
+# A prefix outside the loader's directories: the hint, no ldconfig.
+msg=$(make -s --no-print-directory install PREFIX="$PREFIX" LDCONFIG=false 2>&1 | grep '^walogs ')
+grep -q "is not searched by the loader: run programs with LD_LIBRARY_PATH=$PREFIX/lib" <<<"$msg"
+# A loader directory without DESTDIR: root runs ldconfig, anyone else is told the command.
+msg=$(make -s --no-print-directory install PREFIX="$PREFIX" SYSTEM_LIBDIRS="$PREFIX/lib" \
+  LDCONFIG="echo LDCONFIG-RAN" 2>&1 | grep -E '^(walogs |LDCONFIG-RAN)')
+if [[ $(id -u) == 0 ]]; then
+  [[ $msg == *"running echo LDCONFIG-RAN"*LDCONFIG-RAN ]] || { echo "as root: $msg" >&2; exit 1; }
+else
+  [[ $msg == *"run as root: echo LDCONFIG-RAN" ]] || { echo "not root: $msg" >&2; exit 1; }
+fi
+echo "install: 3 passed, 0 failed" | tee -a "$LOG"
 
 # ---- examples ------------------------------------------------------------------------------
 step "examples"

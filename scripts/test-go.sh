@@ -5,7 +5,8 @@
 # and error, log control, durability waits and callbacks, damage as data, file modes and
 # unsafe files, 16-goroutine group commit, Close racing every call, use after Close,
 # descriptor leaks, zero allocations per Append, ErrLocked, ErrPoisoned via RLIMIT_FSIZE,
-# SIGKILLed child; streams stores: every method, bad input, consumers across a reopen,
+# SIGKILLed child; the Example functions of every entry point, checked against their
+# Output comments; streams stores: every method, bad input, consumers across a reopen,
 # concurrent appends, a consumer woken by an append and by Close), the examples (the README's quickstart with its exact output, its
 # ErrLocked branch and pkg-config linking against `make install`; the SIGKILL recovery demo;
 # the Raft log-control walkthrough with its exact output), then a short benchmark run
@@ -14,7 +15,8 @@
 # library only: no module downloads (GOPROXY=off). Then bindings/go/raftstore, the
 # hashicorp/raft log store on walogs, a module of its own: gofmt, go vet, `go test -race`
 # (its unit tests, bad input, readers racing a writer, a SIGKILLed writer, a 3-node raft
-# cluster), and go vet of its benchmark module;
+# cluster), and go vet of its benchmark module; staticcheck (pinned below, installed into
+# target/tools from the Go module proxy) on every module;
 # these two modules need hashicorp/raft (and for the benchmark raft-boltdb and raft-wal),
 # fetched from the Go module proxy (RAFTSTORE_GOPROXY overrides it; checked against their
 # go.sum) unless already in the module cache. Idempotent; runs from any directory; exits
@@ -57,6 +59,14 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 export CGO_ENABLED=1 GOTOOLCHAIN=local GOPROXY=off GOFLAGS=
 echo "$(go version), $(cc --version | head -n1)"
+# staticcheck 2026.2.2 (module v0.8.2): a release that supports Go 1.26.
+STATICCHECK_VERSION=v0.8.2
+STATICCHECK=$ROOT/target/tools/bin/staticcheck
+if ! "$STATICCHECK" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
+  step "installing staticcheck $STATICCHECK_VERSION into target/tools"
+  GOBIN=$ROOT/target/tools/bin GOPROXY=${STATICCHECK_GOPROXY:-https://proxy.golang.org} \
+    go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
 
 # ---- library --------------------------------------------------------------------------------
 step "make lib (libwalogs.so staged in target/c/lib; the package links it via \${SRCDIR})"
@@ -82,9 +92,9 @@ if [[ -n $unformatted ]]; then
 fi
 echo "ok"
 
-step "go vet"
-(cd bindings/go && go vet ./...)
-(cd examples/go && go vet ./...)
+step "go vet, staticcheck"
+(cd bindings/go && go vet ./... && "$STATICCHECK" ./...)
+(cd examples/go && go vet ./... && "$STATICCHECK" ./...)
 echo "ok"
 
 # ---- tests ----------------------------------------------------------------------------------
@@ -194,7 +204,7 @@ cargo build --release --quiet -p walogs-ffi --example bench_overhead
 # hashicorp/raft: the one step that may download modules. vet runs with -race so that it
 # reuses the race build of the dependencies that go test makes (a cold build of raft and its
 # codec is most of this step's time).
-step "bindings/go/raftstore: gofmt -l, go vet, go test -race (hashicorp/raft log store; 3-node cluster)"
+step "bindings/go/raftstore: gofmt -l, go vet, staticcheck, go test -race (hashicorp/raft log store; 3-node cluster)"
 RAFT_PROXY=${RAFTSTORE_GOPROXY:-https://proxy.golang.org}
 unformatted=$(gofmt -l bindings/go/raftstore)
 if [[ -n $unformatted ]]; then
@@ -204,8 +214,8 @@ if [[ -n $unformatted ]]; then
 fi
 if ! (cd bindings/go/raftstore && GOPROXY=$RAFT_PROXY go mod download &&
   GOPROXY=$RAFT_PROXY go test -race -count=1 -v ./... &&
-  go vet -race ./... &&
-  cd bench && GOPROXY=$RAFT_PROXY go mod download && go vet -race ./...) >"$OUT/raftstore-test.log" 2>&1; then
+  go vet -race ./... && "$STATICCHECK" ./... &&
+  cd bench && GOPROXY=$RAFT_PROXY go mod download && go vet -race ./... && "$STATICCHECK" ./...) >"$OUT/raftstore-test.log" 2>&1; then
   cat "$OUT/raftstore-test.log" >&2
   echo "raftstore: go test -race / go vet failed" >&2
   exit 1

@@ -16,3 +16,21 @@ lap test
 cargo run -q --locked -p walogs-core --example quickstart
 cargo run -q --locked -p walogs-openraft --example raft_kv -- --short
 bash scripts/check-readme.sh
+lap examples
+# One version everywhere (the CLI binary is the one cargo test just built), and the check's
+# own self-test.
+bash scripts/check-version.sh
+bash scripts/check-version.sh --self-test
+lap check-version
+# The crates.io packages of the publishable crates: walogs-core and walogs-streams are built
+# from their packaged sources (as `cargo publish` would; about 40 s the first time, a few
+# seconds after); walogs-cli and walogs-openraft are packaged without that build (it costs
+# minutes cold: openraft, tokio, clap). WALOGS_PUBLISH_VERIFY_ALL=1 verifies all four.
+publishable=(-p walogs-core -p walogs-streams -p walogs-cli -p walogs-openraft)
+if [[ ${WALOGS_PUBLISH_VERIFY_ALL:-0} == 1 ]]; then
+  cargo publish -q --dry-run --allow-dirty --locked "${publishable[@]}"
+else
+  cargo publish -q --dry-run --allow-dirty --locked -p walogs-core -p walogs-streams
+  cargo package -q --no-verify --allow-dirty --locked "${publishable[@]}"
+fi
+lap package

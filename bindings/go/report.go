@@ -78,7 +78,13 @@ func cString(a []C.char) string {
 	return string(b)
 }
 
-// Version is the version of the loaded libwalogs, e.g. "0.2.0".
+// PackageVersion is the walogs release this Go package belongs to (the version of the
+// workspace, the C header and the other bindings; scripts/check-version.sh keeps them
+// equal). Version reports the loaded libwalogs; the two differ only when the package links
+// another release's library (an older `make install`, say).
+const PackageVersion = "0.2.0"
+
+// Version is the version of the loaded libwalogs, e.g. "0.2.0". Costs one cgo call.
 func Version() string {
 	return C.GoString(C.walogs_version())
 }

@@ -34,6 +34,30 @@ pub const DEFAULT_FILE_MODE: u32 = 0o600;
 /// Every open-time setting, as a builder. `WalOptions::new()` gives the defaults of
 /// [`crate::Wal::open`]: 64 MiB segments, [`Durability::EveryAppend`], writable, no salvage,
 /// preallocation on, private files (`0600`, directories `0700`).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use walogs_core::{Durability, WalOptions};
+/// # let scratch = tempfile::tempdir()?;
+/// # let dir = scratch.path().join("wal");
+///
+/// let options = WalOptions::new()
+///     .max_segment_size(Some(16 << 20))
+///     .durability(Durability::Interval(Duration::from_millis(5))) // a flusher thread syncs
+///     .file_mode(0o640); // a group of readers
+/// let mut wal = options.open(&dir)?; // or .open_shared(&dir) for a SharedWal
+/// let lsn = wal.append(b"written; durable within about 5 ms")?;
+/// wal.sync()?; // or wait for it
+/// assert_eq!(wal.durable_lsn(), lsn);
+/// wal.close()?;
+///
+/// // A reader beside a live writer, or a look at a directory without changing it.
+/// let reader = WalOptions::new().read_only(true).open(&dir)?;
+/// assert_eq!(reader.read(lsn)?, b"written; durable within about 5 ms");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct WalOptions {
     pub(crate) max_segment_size: Option<u64>,

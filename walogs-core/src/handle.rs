@@ -88,10 +88,25 @@ pub trait WalHandle {
     fn close_handle(&mut self) -> Result<(), WalError>;
 }
 
-/// The methods of a handle over `self.engine`. `$($m)?` is `mut` for the single-owner
-/// handle's mutations and empty for the shared one.
+/// The opening lines of the examples of the generated methods: a scratch directory and a
+/// fresh handle of the type the methods are generated for (`let mut wal = Wal::open(..)` or
+/// `let wal = SharedWal::open(..)`), so that each example runs against both handles.
+macro_rules! example_open {
+    ($t:ident $(, $m:ident)?) => {
+        concat!(
+            "# let scratch = tempfile::tempdir()?;\n",
+            "# let dir = scratch.path().join(\"wal\");\n",
+            "use walogs_core::{Lsn, ", stringify!($t), "};\n",
+            "\n",
+            "let ", $(stringify!($m), " ",)? "wal = ", stringify!($t), "::open(&dir)?;",
+        )
+    };
+}
+
+/// The methods of a handle over `self.engine`, for the handle type `$t`. `$($m)?` is `mut`
+/// for the single-owner handle's mutations and empty for the shared one.
 macro_rules! handle_methods {
-    ($($m:ident)?) => {
+    ($t:ident $(, $m:ident)?) => {
         /// Append one entry; returns its LSN.
         ///
         /// Under the default durability the entry is written (`pwrite`) and fdatasync'd before
@@ -101,26 +116,57 @@ macro_rules! handle_methods {
         /// own entry is durable. An entry over [`crate::MAX_ENTRY_SIZE`] is refused with
         /// [`WalError::EntryTooLarge`] and nothing is written. A failed write or sync poisons
         /// the handle.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// let lsn = wal.append(b"set x = 1")?; // durable when Ok
+        /// assert_eq!(lsn, Lsn(1));
+        /// assert_eq!(wal.durable_lsn(), lsn);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err and use the returned Lsn"]
         pub fn append(&$($m)? self, data: &[u8]) -> Result<Lsn, WalError> {
             self.engine.append(data)
         }
 
-        /// Append several entries as one atomic batch frame: one write and one fdatasync;
-        /// after a crash either all of them are in the log or none is. Their total size must
-        /// fit [`crate::MAX_BATCH_SIZE`]. A batch of one entry is written as a plain frame.
-        /// It is written ahead of or after, never interleaved with, concurrent appends.
+        /// Append several entries as one atomic unit (one member frame per entry, written
+        /// with one write and one fdatasync); after a crash either all of them are in the log
+        /// or none is. Their total size must fit [`crate::MAX_BATCH_SIZE`]. A batch of one
+        /// entry is written as a plain frame. It is written ahead of or after, never
+        /// interleaved with, concurrent appends.
         ///
-        /// Batch frames are a format extension walogs 0.1 cannot read.
+        /// Units are a format extension walogs 0.1 cannot read.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// let batch = wal.append_batch(&[b"debit a".as_slice(), b"credit b"])?; // all or nothing
+        /// assert_eq!((batch.first, batch.last), (Lsn(1), Lsn(2)));
+        /// assert_eq!(batch.len(), 2);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err and use the returned LsnRange"]
         pub fn append_batch<T: AsRef<[u8]>>(&$($m)? self, entries: &[T]) -> Result<LsnRange, WalError> {
             self.engine.append_batch(entries)
         }
 
-        /// Append entries of any number and total size, not atomically: as few batch frames
-        /// as possible, each one write and one fdatasync. After a crash a prefix of those
+        /// Append entries of any number and total size, not atomically: as few units as
+        /// possible, each one write and one fdatasync. After a crash a prefix of those
         /// frames may survive; if one fails, the frames before it are in the log and the
         /// error is returned. Use `append_batch` when the batch must be all or nothing.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// let rows: Vec<Vec<u8>> = (0..1000).map(|i| format!("row {i}").into_bytes()).collect();
+        /// let range = wal.append_many(&rows)?; // a bulk load: few writes and fdatasyncs
+        /// assert_eq!((range.first, range.last), (Lsn(1), Lsn(1000)));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err and use the returned LsnRange"]
         pub fn append_many<T: AsRef<[u8]>>(&$($m)? self, entries: &[T]) -> Result<LsnRange, WalError> {
             self.engine.append_many(entries)
@@ -142,6 +188,21 @@ macro_rules! handle_methods {
 
         /// Iterate every entry in LSN order, across all segments: a snapshot of the entries
         /// that exist now (see [`crate::WalIter`]).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.append(b"a")?;
+        /// wal.append(b"b")?;
+        /// let mut seen = Vec::new();
+        /// for entry in wal.iter() {
+        ///     let (lsn, data) = entry?; // damage met while reading is an Err item
+        ///     seen.push((lsn.0, data));
+        /// }
+        /// assert_eq!(seen, [(1, b"a".to_vec()), (2, b"b".to_vec())]);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use]
         pub fn iter(&self) -> crate::WalIter {
             self.engine.iter()
@@ -150,11 +211,39 @@ macro_rules! handle_methods {
         /// Iterate from `from` (inclusive), using the sparse index: no scan from the start.
         /// `from` may equal `next_lsn()` (an empty iterator); outside
         /// `first_lsn()..=next_lsn()` it is [`WalError::LsnOutOfRange`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// for data in [b"a", b"b", b"c"] {
+        ///     wal.append(data)?;
+        /// }
+        /// let tail: Vec<Lsn> = wal.iter_from(Lsn(2))?.map(|e| e.map(|(lsn, _)| lsn)).collect::<Result<_, _>>()?;
+        /// assert_eq!(tail, [Lsn(2), Lsn(3)]);
+        /// assert_eq!(wal.iter_from(wal.next_lsn())?.count(), 0);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn iter_from(&self, from: Lsn) -> Result<crate::WalIter, WalError> {
             self.engine.iter_from(from)
         }
 
         /// A cursor from `from` that lends each entry instead of allocating it.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.append_batch(&[b"a".as_slice(), b"bb", b"ccc"])?;
+        /// let mut cursor = wal.cursor_from(Lsn(2))?;
+        /// let mut total = 0;
+        /// while let Some(entry) = cursor.next_entry() {
+        ///     let (_lsn, data) = entry?; // borrowed from the cursor's buffer: no allocation
+        ///     total += data.len();
+        /// }
+        /// assert_eq!(total, 5);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn cursor_from(&self, from: Lsn) -> Result<crate::WalCursor, WalError> {
             self.engine.cursor_from(from)
         }
@@ -162,6 +251,21 @@ macro_rules! handle_methods {
         /// A lending cursor from the oldest entry: like [`Self::iter`] (a purge racing it
         /// makes it go on from the new oldest entry, never fail), without an allocation per
         /// entry.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.append(b"a")?;
+        /// wal.append(b"b")?;
+        /// let mut cursor = wal.cursor()?;
+        /// let mut lsns = Vec::new();
+        /// while let Some(entry) = cursor.next_entry() {
+        ///     lsns.push(entry?.0);
+        /// }
+        /// assert_eq!(lsns, [Lsn(1), Lsn(2)]);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn cursor(&self) -> Result<crate::WalCursor, WalError> {
             self.engine.cursor()
         }
@@ -171,6 +275,16 @@ macro_rules! handle_methods {
         /// lookup in the in-memory index, one `pread` from the nearest index point (one every
         /// 2 KiB of log) through the entry on a cached read handle (the segment is opened on
         /// its first read only), a CRC check of the entry's frame and a copy of the entry.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// let lsn = wal.append(b"hello")?;
+        /// assert_eq!(wal.read(lsn)?, b"hello");
+        /// assert!(matches!(wal.read(Lsn(99)), Err(walogs_core::WalError::LsnOutOfRange { .. })));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
             self.engine.read(lsn)
         }
@@ -207,6 +321,19 @@ macro_rules! handle_methods {
         /// `walogs.meta` (write + fdatasync + rename + directory fsync); each removed segment
         /// an unlink + directory fsync. (Only the batch frames of earlier walogs 0.2 builds
         /// cannot be cut inside: [`WalError::InvalidArgument`] names their bounds.)
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.append(b"term 1, index 1")?;
+        /// wal.append_batch(&[b"term 1, index 2".as_slice(), b"term 1, index 3"])?;
+        /// // A new leader overwrites the conflicting suffix: keep 1..=2, even inside the batch.
+        /// assert_eq!(wal.truncate_after(Lsn(2))?, 1);
+        /// assert_eq!(wal.append(b"term 2, index 3")?, Lsn(3));
+        /// assert_eq!(wal.read(Lsn(3))?, b"term 2, index 3");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err and the number of entries removed"]
         pub fn truncate_after(&$($m)? self, keep_up_to: Lsn) -> Result<u64, WalError> {
             self.engine.truncate_after(keep_up_to)
@@ -223,6 +350,20 @@ macro_rules! handle_methods {
         /// Costs: the metadata file (write + fdatasync + rename + directory fsync), a rotation
         /// when the active segment holds only purged entries, one unlink and one directory
         /// fsync per deleted segment. (`checkpoint` keeps its 0.1 meaning.)
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// for i in 0..5u8 {
+        ///     wal.append(&[i])?;
+        /// }
+        /// wal.purge_up_to(Lsn(3))?; // a snapshot covers 1..=3
+        /// assert_eq!((wal.first_lsn(), wal.purged_up_to()), (Lsn(4), Lsn(3)));
+        /// wal.purge_up_to(Lsn(100))?; // a snapshot installed at 100, past the end
+        /// assert_eq!(wal.append(b"after the snapshot")?, Lsn(101));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err"]
         pub fn purge_up_to(&$($m)? self, up_to: Lsn) -> Result<usize, WalError> {
             self.engine.purge_up_to(up_to)
@@ -235,6 +376,17 @@ macro_rules! handle_methods {
         /// covers. Over the limit: [`WalError::EntryTooLarge`], nothing changed. Costs: an
         /// fdatasync of the log if anything is pending, one write + one fdatasync of
         /// `walogs.user` (its first write also creates it). A failure poisons.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// assert!(wal.user_data()?.is_empty());
+        /// wal.append(b"entry")?;
+        /// wal.set_user_data(b"term=3 vote=2")?; // the entry before it is durable first
+        /// assert_eq!(wal.user_data()?, b"term=3 vote=2");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         #[must_use = "check Ok/Err: a failed write poisons the handle"]
         pub fn set_user_data(&$($m)? self, data: &[u8]) -> Result<(), WalError> {
             self.engine.set_user_data(data)
@@ -242,6 +394,15 @@ macro_rules! handle_methods {
 
         /// The durable user data (empty before the first `set_user_data`); also after a
         /// reopen and in read-only opens (the value at open). Costs a copy.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.set_user_data(b"commit=7")?;
+        /// assert_eq!(wal.user_data()?, b"commit=7");
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn user_data(&self) -> Result<Vec<u8>, WalError> {
             self.engine.user_data()
         }
@@ -253,6 +414,21 @@ macro_rules! handle_methods {
         /// `Lsn(0)` is durable at once. Under the relaxed policies an entry becomes durable
         /// by `sync()`, a rotation, the `Interval` flusher, or close. Costs nothing when the
         /// entry is already durable; otherwise a condition-variable wait.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// use std::time::Duration;
+        ///
+        /// let lsn = wal.append(b"x")?;
+        /// wal.wait_durable(lsn, Some(Duration::from_secs(10)))?; // at once: appends are durable on Ok
+        /// assert!(matches!(
+        ///     wal.wait_durable(Lsn(lsn.0 + 5), None), // never handed out
+        ///     Err(walogs_core::WalError::LsnOutOfRange { .. })
+        /// ));
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn wait_durable(&self, lsn: Lsn, timeout: Option<std::time::Duration>) -> Result<(), WalError> {
             self.engine.wait_durable(lsn, timeout)
         }
@@ -263,6 +439,21 @@ macro_rules! handle_methods {
         /// with a walogs lock held, so it may call back into the WAL; a panic in it is caught
         /// and changes nothing. An LSN never handed out is refused here with
         /// [`WalError::LsnOutOfRange`] (the callback is not called).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// use std::sync::mpsc;
+        ///
+        /// let lsn = wal.append(b"x")?;
+        /// let (tx, rx) = mpsc::channel();
+        /// wal.on_durable(lsn, move |result| {
+        ///     let _ = tx.send(result.is_ok()); // runs on the notifier thread
+        /// })?;
+        /// assert!(rx.recv()?);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn on_durable(
             &self,
             lsn: Lsn,
@@ -277,6 +468,19 @@ macro_rules! handle_methods {
         /// `first_lsn()..=next_lsn()` it is [`WalError::LsnOutOfRange`]; `max_entries == 0`
         /// is [`WalError::InvalidArgument`]. Never waits for an append's I/O. Costs: the
         /// index lookup, then sequential reads of the entries (one copy each).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        #[doc = $crate::handle::example_open!($t $(, $m)?)]
+        /// wal.append_batch(&[b"a".as_slice(), b"bb", b"ccc", b"dddd"])?;
+        /// // What fits in one message to a follower: at most 10 entries and 5 bytes.
+        /// let entries = wal.read_range(Lsn(1), 10, 5)?;
+        /// assert_eq!(entries, [(Lsn(1), b"a".to_vec()), (Lsn(2), b"bb".to_vec())]);
+        /// // At least one entry, even over max_bytes.
+        /// assert_eq!(wal.read_range(Lsn(4), 10, 1)?.len(), 1);
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
         pub fn read_range(
             &self,
             from: Lsn,
@@ -476,7 +680,7 @@ macro_rules! impl_wal_handle {
     };
 }
 
-pub(crate) use {handle_methods, impl_wal_handle};
+pub(crate) use {example_open, handle_methods, impl_wal_handle};
 
 // Keep the imports used by the trait declaration referenced (the macros use them at their
 // call sites).

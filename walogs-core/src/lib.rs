@@ -9,11 +9,12 @@
 //! never reused after a full checkpoint, a failed fsync poisons the handle, a directory has
 //! one writer (an exclusive lock), and a failed append leaves nothing behind.
 //!
-//! ```no_run
-//! use std::path::Path;
+//! ```
 //! use walogs_core::{Lsn, TailState, Wal};
+//! # let scratch = tempfile::tempdir()?;
+//! # let dir = scratch.path().join("my-wal");
 //!
-//! let mut wal = Wal::open(Path::new("/tmp/my-wal"))?;
+//! let mut wal = Wal::open(&dir)?; // e.g. Path::new("/var/lib/app/wal")
 //! let lsn = wal.append(b"first entry")?; // durable when Ok
 //! for entry in wal.iter() {
 //!     let (lsn, data) = entry?;
@@ -24,7 +25,7 @@
 //! if let TailState::TruncatedAt(off) = wal.tail_state() {
 //!     println!("the last open cut a torn write at byte {off}");
 //! }
-//! # Ok::<(), walogs_core::WalError>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Beyond 0.1: [`WalOptions`] (durability policy, read-only, salvage, preallocation, file

@@ -17,6 +17,31 @@ use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
 /// like it; every method takes `&self`. Appends from many threads proceed concurrently and
 /// share fdatasyncs. `close` is idempotent; afterwards every call returns
 /// [`WalError::Closed`].
+///
+/// # Examples
+///
+/// ```
+/// use walogs_core::{Lsn, SharedWal};
+/// # let scratch = tempfile::tempdir()?;
+/// # let dir = scratch.path().join("wal");
+///
+/// let wal = SharedWal::open(&dir)?;
+/// std::thread::scope(|s| {
+///     for t in 0..4 {
+///         let wal = &wal;
+///         s.spawn(move || {
+///             for i in 0..10 {
+///                 // Durable on Ok; concurrent appends share one write and one fdatasync.
+///                 wal.append(format!("thread {t} entry {i}").as_bytes()).unwrap();
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(wal.next_lsn(), Lsn(41)); // dense: 1..=40, no gaps
+/// assert_eq!(wal.durable_lsn(), Lsn(40));
+/// wal.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SharedWal {
     engine: Engine,
@@ -35,7 +60,7 @@ impl SharedWal {
         })
     }
 
-    handle_methods!();
+    handle_methods!(SharedWal);
 
     /// Queue one entry for the group commit and return at once, with its LSN, before it is
     /// written: entries queued later (by any thread) get later LSNs and are written after
@@ -48,6 +73,27 @@ impl SharedWal {
     /// ([`WalError::EntryTooLarge`]), and a closed, poisoned or read-only handle. Costs one
     /// copy of `data` into the queue; the write and the fdatasync are shared with the
     /// group. A failed group poisons the handle and fails every entry queued behind it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Mutex;
+    /// use walogs_core::{Lsn, SharedWal};
+    /// # let scratch = tempfile::tempdir()?;
+    /// # let dir = scratch.path().join("wal");
+    ///
+    /// let wal = SharedWal::open(&dir)?;
+    /// let state = Mutex::new(Vec::new()); // the caller's own state, ordered like the log
+    /// let queued = {
+    ///     let mut state = state.lock().unwrap();
+    ///     let queued = wal.append_queued(b"op 1")?; // LSN fixed now, no I/O under the lock
+    ///     state.push(queued.lsn());
+    ///     queued
+    /// };
+    /// assert_eq!(queued.wait()?, Lsn(1)); // durable once wait returns Ok
+    /// assert_eq!(*state.lock().unwrap(), [Lsn(1)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use = "wait() for the entry, or it is written only with a later group"]
     pub fn append_queued(&self, data: &[u8]) -> Result<QueuedAppend<'_>, WalError> {
         Ok(QueuedAppend {

@@ -30,6 +30,24 @@ impl Wal {
     /// with [`WalError::Locked`] if another handle holds the directory, [`WalError::Corrupt`]
     /// for damage that is not a torn final write, [`WalError::UnsafeFile`] for a link or
     /// special file under a walogs name, [`WalError::Io`] for OS errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use walogs_core::{Lsn, TailState, Wal, WalError};
+    /// # let scratch = tempfile::tempdir()?;
+    /// # let dir = scratch.path().join("wal");
+    ///
+    /// let mut wal = Wal::open(&dir)?; // creates the directory (mode 0700)
+    /// wal.append(b"a")?;
+    /// assert!(matches!(Wal::open(&dir), Err(WalError::Locked { .. }))); // one writer
+    /// wal.close()?;
+    ///
+    /// let wal = Wal::open(&dir)?; // recovery: every frame verified, a torn tail cut
+    /// assert_eq!(wal.tail_state(), TailState::Clean);
+    /// assert_eq!(wal.next_lsn(), Lsn(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(dir: &Path) -> Result<Wal, WalError> {
         Self::open_with_options(dir, WalOptions::new())
     }
@@ -46,7 +64,7 @@ impl Wal {
         })
     }
 
-    handle_methods!(mut);
+    handle_methods!(Wal, mut);
 
     /// Close: write out, cut the preallocated tail, fdatasync, release the lock, reporting
     /// any error (dropping the handle does the same but cannot report). In a forked child:

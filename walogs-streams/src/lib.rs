@@ -8,6 +8,23 @@
 //! recovery is walogs recovery. `docs/streams.md` describes the layout and what each
 //! guarantee costs.
 //!
+//! ```
+//! use std::time::Duration;
+//! use walogs_streams::{ConsumerMode, NewRecord, Streams};
+//! # let scratch = tempfile::tempdir()?;
+//! # let dir = scratch.path().join("store");
+//!
+//! let store = Streams::open(&dir)?;
+//! store.append("orders", b"order 1")?; // durable when Ok; the topic is created
+//! store.append_record("orders", NewRecord { data: b"order 2", header: b"customer=7", timestamp_ms: None })?;
+//! let mut billing = store.consumer("orders", "billing", ConsumerMode::Strict)?;
+//! while let Some(record) = billing.next(Some(Duration::ZERO))? {
+//!     println!("{}: {:?}", record.lsn, record.data); // never returned twice, even after a crash
+//! }
+//! assert_eq!(billing.position(), 3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! Module map: `codec` (entry encoding), `topic` (one topic's in-memory index), `state`
 //! (everything the store mutex guards; applying log entries), `store` (what the handles
 //! share), `recover` (open, the recovery scan, `refresh`), `append`, `read`, `consumer`,
@@ -338,6 +355,32 @@ impl StreamsOptions {
 /// A streams store (`Send + Sync`: share it between threads by reference or `Arc`).
 ///
 /// Dropping it without `close` closes the log once the last consumer is dropped too.
+///
+/// # Examples
+///
+/// ```
+/// use walogs_streams::{NewRecord, Streams};
+/// # let scratch = tempfile::tempdir()?;
+/// # let dir = scratch.path().join("store");
+///
+/// let store = Streams::open(&dir)?; // creates the store; one writer per directory
+/// assert_eq!(store.append("orders", b"order 1")?, 1); // dense LSNs per topic
+/// assert_eq!(store.append("audit", b"login")?, 1);
+/// let records = [b"order 2", b"order 3"].map(|data| NewRecord { data, ..NewRecord::default() });
+/// let batch = store.append_batch("orders", &records)?; // atomic: both or neither after a crash
+/// assert_eq!((batch.first, batch.last), (2, 3));
+/// store.append_record("orders", NewRecord { data: b"order 4", header: b"customer=7", timestamp_ms: Some(4_000_000_000_000) })?;
+///
+/// assert_eq!(store.read("orders", 2)?.data, b"order 2");
+/// let page = store.read_range("orders", 1, 10, 1 << 20)?;
+/// assert_eq!(page.len(), 4);
+/// assert_eq!(page[3].header, b"customer=7");
+/// assert_eq!(store.seek_time("orders", 4_000_000_000_000)?, 4); // the first record at or after a time
+/// let names: Vec<String> = store.topics().into_iter().map(|t| t.name).collect();
+/// assert_eq!(names, ["audit", "orders"]);
+/// store.close()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Streams {
     shared: Arc<store::Shared>,
@@ -459,6 +502,32 @@ impl Streams {
 
 /// A consumer of one topic: it delivers records in LSN order and keeps its position in the
 /// store. It holds the store alive; it is `Send`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use walogs_streams::{ConsumerMode, Streams};
+/// # let scratch = tempfile::tempdir()?;
+/// # let dir = scratch.path().join("store");
+///
+/// let store = Streams::open(&dir)?;
+/// for i in 1..=5 {
+///     store.append("events", format!("event {i}").as_bytes())?;
+/// }
+/// // At-least-once: the position is persisted every 2 records and on commit/close.
+/// let mut indexer = store.consumer("events", "indexer", ConsumerMode::AtLeastOnce { persist_every: 2 })?;
+/// let first = indexer.next(Some(Duration::ZERO))?.expect("a record");
+/// assert_eq!((first.lsn, first.data.as_slice()), (1, b"event 1".as_slice()));
+/// let rest = indexer.next_batch(1 << 20, Some(Duration::ZERO))?; // what is there, up to 1 MiB
+/// assert_eq!(rest.len(), 4);
+/// assert!(indexer.next(Some(Duration::ZERO))?.is_none()); // nothing new: no wait
+/// indexer.close()?; // commits position 6
+///
+/// let indexer = store.consumer("events", "indexer", ConsumerMode::AtLeastOnce { persist_every: 2 })?;
+/// assert_eq!(indexer.position(), 6); // resumes after what it read
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Consumer {
     open: consumer::Open,
@@ -467,6 +536,29 @@ pub struct Consumer {
 impl Consumer {
     /// The next record, waiting up to `timeout` for one to be appended (`None`: as long as
     /// it takes; `Some(Duration::ZERO)`: not at all). `Ok(None)` on timeout.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use walogs_streams::{ConsumerMode, Streams};
+    /// # let scratch = tempfile::tempdir()?;
+    /// # let dir = scratch.path().join("store");
+    ///
+    /// let store = Streams::open(&dir)?;
+    /// store.append("orders", b"order 1")?; // a consumer needs an existing topic
+    /// let mut billing = store.consumer("orders", "billing", ConsumerMode::Strict)?;
+    /// assert_eq!(billing.next(None)?.map(|r| r.data), Some(b"order 1".to_vec()));
+    /// assert!(billing.next(Some(Duration::from_millis(1)))?.is_none()); // timed out
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| store.append("orders", b"order 2").unwrap());
+    ///     // Waits (without a time limit) until the append above lands.
+    ///     let record = billing.next(None).unwrap().unwrap();
+    ///     assert_eq!((record.lsn, record.data.as_slice()), (2, b"order 2".as_slice()));
+    /// });
+    /// assert_eq!(billing.committed(), 3); // strict: durable before the record was returned
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Record>, StreamsError> {
         self.open.shared.check_fork()?;
         Ok(self.open.deliver(1, usize::MAX, timeout)?.pop())
