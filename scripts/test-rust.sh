@@ -13,13 +13,15 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 lap doc
 cargo test --workspace --locked --exclude walogs-sim --exclude walogs-torture
 lap test
-cargo run -q --locked -p walogs-core --example quickstart
-cargo run -q --locked -p walogs-openraft --example raft_kv -- --short
+# The examples and the CLI binary as `cargo test --workspace` just built them (a `cargo run
+# -p` of one package would build its dependencies again with that package's features).
+bin=${CARGO_TARGET_DIR:-target}/debug
+"$bin/examples/quickstart"
+"$bin/examples/raft_kv" --short
 bash scripts/check-readme.sh
 lap examples
-# One version everywhere (the CLI binary is the one cargo test just built), and the check's
-# own self-test.
-bash scripts/check-version.sh
+# One version everywhere, and the check's own self-test.
+WALOGS_CLI="$bin/walogs" bash scripts/check-version.sh
 bash scripts/check-version.sh --self-test
 lap check-version
 # The crates.io packages of the publishable crates: walogs-core and walogs-streams are built
