@@ -112,6 +112,22 @@ pub unsafe extern "C" fn walogs_options_set_max_segment_size(
     }
 }
 
+/// The durability policy a `WALOGS_DURABILITY_*` kind and an interval name (the one mapping
+/// for the log's and the streams store's options); an unknown kind is refused.
+pub(crate) fn durability(kind: WalogsDurability, interval_ms: u64) -> Result<Durability, Failure> {
+    Ok(match kind {
+        WALOGS_DURABILITY_EVERY_APPEND => Durability::EveryAppend,
+        WALOGS_DURABILITY_INTERVAL => Durability::Interval(Duration::from_millis(interval_ms)),
+        WALOGS_DURABILITY_MANUAL => Durability::Manual,
+        WALOGS_DURABILITY_NONE => Durability::None,
+        other => {
+            return Err(Failure::invalid(format!(
+                "unknown durability kind {other} (expected 0..=3, see WALOGS_DURABILITY_*)"
+            )));
+        }
+    })
+}
+
 /// Choose when appends are fdatasync'd: `kind` is one of the `WALOGS_DURABILITY_*` values;
 /// `interval_ms` (at least 1) is used only with `WALOGS_DURABILITY_INTERVAL` and ignored
 /// otherwise. An unknown kind or a zero interval is `WALOGS_INVALID_ARGUMENT`.
@@ -128,20 +144,7 @@ pub unsafe extern "C" fn walogs_options_set_durability(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_options_set_durability", opts, |o| {
-            let d = match kind {
-                WALOGS_DURABILITY_EVERY_APPEND => Durability::EveryAppend,
-                WALOGS_DURABILITY_INTERVAL => {
-                    Durability::Interval(Duration::from_millis(interval_ms))
-                }
-                WALOGS_DURABILITY_MANUAL => Durability::Manual,
-                WALOGS_DURABILITY_NONE => Durability::None,
-                other => {
-                    return Err(Failure::invalid(format!(
-                        "unknown durability kind {other} (expected 0..=3, see WALOGS_DURABILITY_*)"
-                    )));
-                }
-            };
-            Ok(o.durability(d))
+            Ok(o.durability(crate::options::durability(kind, interval_ms)?))
         })
     }
 }

@@ -2,16 +2,12 @@
 
 use std::time::Duration;
 
-use walogs_core::Durability;
 use walogs_streams::StreamsOptions;
 
 use crate::args::{need_out, obj_mut, put};
 use crate::boundary::guard;
 use crate::last_error::Failure;
-use crate::options::{
-    WALOGS_DURABILITY_EVERY_APPEND, WALOGS_DURABILITY_INTERVAL, WALOGS_DURABILITY_MANUAL,
-    WALOGS_DURABILITY_NONE, WalogsDurability,
-};
+use crate::options::WalogsDurability;
 use crate::status::WalogsStatus;
 
 /// Open-time settings for `walogs_streams_open` (opaque; create with
@@ -102,20 +98,7 @@ pub unsafe extern "C" fn walogs_streams_options_set_durability(
     // SAFETY: forwarded from the caller.
     unsafe {
         update("walogs_streams_options_set_durability", opts, |o| {
-            let d = match kind {
-                WALOGS_DURABILITY_EVERY_APPEND => Durability::EveryAppend,
-                WALOGS_DURABILITY_INTERVAL => {
-                    Durability::Interval(Duration::from_millis(interval_ms))
-                }
-                WALOGS_DURABILITY_MANUAL => Durability::Manual,
-                WALOGS_DURABILITY_NONE => Durability::None,
-                other => {
-                    return Err(Failure::invalid(format!(
-                        "unknown durability kind {other} (expected 0..=3, see WALOGS_DURABILITY_*)"
-                    )));
-                }
-            };
-            Ok(o.durability(d))
+            Ok(o.durability(crate::options::durability(kind, interval_ms)?))
         })
     }
 }
