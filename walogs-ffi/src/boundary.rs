@@ -49,6 +49,20 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// Free an object handed to C as `Box::into_raw`: NULL is a no-op, and a panic in its drop
+/// stays on this side of the boundary (the `*_free` functions all end here).
+///
+/// # Safety
+/// `p` is NULL, or a pointer from `Box::into_raw` of a `Box<T>`, not yet freed and used by
+/// no other thread.
+pub(crate) unsafe fn free_boxed<T>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: from `Box::into_raw`, freed once (the caller's contract).
+        let boxed = unsafe { Box::from_raw(p) };
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

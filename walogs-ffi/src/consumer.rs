@@ -304,10 +304,7 @@ pub unsafe extern "C" fn walogs_consumer_close(consumer: *const WalogsConsumer) 
 /// other thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_consumer_free(consumer: *mut WalogsConsumer) {
-    if !consumer.is_null() {
-        // SAFETY: from Box::into_raw in walogs_streams_consumer, freed once (caller's
-        // contract).
-        let boxed = unsafe { Box::from_raw(consumer) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `consumer` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(consumer) }
 }

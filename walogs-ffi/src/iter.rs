@@ -156,9 +156,7 @@ pub unsafe extern "C" fn walogs_iter_next(
 /// another thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_iter_free(it: *mut WalogsIter) {
-    if !it.is_null() {
-        // SAFETY: from Box::into_raw in walogs_iter_from, freed once (caller's contract).
-        let boxed = unsafe { Box::from_raw(it) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `it` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(it) }
 }

@@ -147,12 +147,9 @@ pub unsafe extern "C" fn walogs_topics_get(
 /// thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_topics_free(topics: *mut WalogsTopics) {
-    if !topics.is_null() {
-        // SAFETY: from Box::into_raw in walogs_streams_topics, freed once (caller's
-        // contract).
-        let boxed = unsafe { Box::from_raw(topics) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `topics` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(topics) }
 }
 
 /// Every registered consumer of the store (by topic, then name) with its persisted
@@ -260,10 +257,7 @@ pub unsafe extern "C" fn walogs_consumers_get(
 /// other thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_consumers_free(consumers: *mut WalogsConsumers) {
-    if !consumers.is_null() {
-        // SAFETY: from Box::into_raw in walogs_streams_consumers, freed once (caller's
-        // contract).
-        let boxed = unsafe { Box::from_raw(consumers) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `consumers` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(consumers) }
 }

@@ -65,12 +65,9 @@ pub unsafe extern "C" fn walogs_options_new(out: *mut *mut WalogsOptions) -> Wal
 /// `opts` must be NULL or a pointer from `walogs_options_new` not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_options_free(opts: *mut WalogsOptions) {
-    if !opts.is_null() {
-        // SAFETY: from Box::into_raw in walogs_options_new, freed once (caller's contract).
-        let boxed = unsafe { Box::from_raw(opts) };
-        // Dropping `WalOptions` releases an `Arc` and cannot panic in practice; guard anyway.
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `opts` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(opts) }
 }
 
 /// Replace the options behind `opts` with `f` of them, inside the panic boundary, once the

@@ -113,9 +113,7 @@ pub unsafe extern "C" fn walogs_range_get(
 /// thread reading it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_range_free(range: *mut WalogsRange) {
-    if !range.is_null() {
-        // SAFETY: from Box::into_raw in walogs_read_range, freed once (caller's contract).
-        let boxed = unsafe { Box::from_raw(range) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `range` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(range) }
 }

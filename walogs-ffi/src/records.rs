@@ -164,11 +164,9 @@ pub unsafe extern "C" fn walogs_record_get(
 /// freed, read by no other thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_record_free(record: *mut WalogsRecord) {
-    if !record.is_null() {
-        // SAFETY: from Box::into_raw in boxed_record, freed once (caller's contract).
-        let boxed = unsafe { Box::from_raw(record) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `record` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(record) }
 }
 
 /// `*out` = how many records `records` holds (0 for an empty list). Their LSNs are
@@ -242,9 +240,7 @@ pub unsafe extern "C" fn walogs_records_get(
 /// `walogs_consumer_next_batch` not yet freed, read by no other thread.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_records_free(records: *mut WalogsRecords) {
-    if !records.is_null() {
-        // SAFETY: from Box::into_raw in boxed_records, freed once (caller's contract).
-        let boxed = unsafe { Box::from_raw(records) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `records` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(records) }
 }

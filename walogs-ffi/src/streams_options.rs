@@ -49,12 +49,9 @@ pub unsafe extern "C" fn walogs_streams_options_new(
 /// `opts` must be NULL or a pointer from `walogs_streams_options_new` not yet freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn walogs_streams_options_free(opts: *mut WalogsStreamsOptions) {
-    if !opts.is_null() {
-        // SAFETY: from Box::into_raw in walogs_streams_options_new, freed once (caller's
-        // contract).
-        let boxed = unsafe { Box::from_raw(opts) };
-        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(boxed)));
-    }
+    // SAFETY: `opts` is NULL or a pointer this library handed out and not yet freed, used by
+    // no other thread (the caller's contract above).
+    unsafe { crate::boundary::free_boxed(opts) }
 }
 
 /// Replace the options behind `opts` with `f` of them, inside the panic boundary; a refused
