@@ -413,6 +413,27 @@ fn raw_entries(dir: &Path) -> Result<Vec<(u64, Vec<u8>)>, GoldenError> {
         .collect()
 }
 
+/// Cut the first segment file to `len` bytes (a write that was torn there).
+fn cut_first_segment(dir: &Path, len: u64) -> Result<(), GoldenError> {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(first_segment(dir))?
+        .set_len(len)?;
+    Ok(())
+}
+
+/// `e` for a log whose torn tail starts at `at` in a file of `len` bytes: a read-only open
+/// reports it there, a writable open cuts `len - at` bytes.
+fn torn_at(mut e: Expected, at: u64, len: u64) -> Expected {
+    e.tail_truncated_at = Some(at);
+    e.recovery = Some(Recovery {
+        tail_truncated_at: Some(at),
+        bytes_truncated: len - at,
+        migrated_v1: false,
+    });
+    e
+}
+
 fn torn_tail(dir: &Path) -> Result<Expected, GoldenError> {
     let all = numbered("torn", 1..=4);
     let mut w = wal(dir, None)?;
@@ -420,22 +441,13 @@ fn torn_tail(dir: &Path) -> Result<Expected, GoldenError> {
     w.close()?;
     let at: u64 = all[..3].iter().map(|e| plain_len(e.1.len())).sum();
     let len = at + plain_len(all[3].1.len()) - 5;
-    fs::OpenOptions::new()
-        .write(true)
-        .open(first_segment(dir))?
-        .set_len(len)?;
-    let mut e = opens(
+    cut_first_segment(dir, len)?;
+    let e = opens(
         "a torn tail: the last of 4 plain frames lost its last 5 bytes; a read-only open reports it, a writable open cuts it",
         &all[..3],
         4,
     );
-    e.tail_truncated_at = Some(at);
-    e.recovery = Some(Recovery {
-        tail_truncated_at: Some(at),
-        bytes_truncated: len - at,
-        migrated_v1: false,
-    });
-    Ok(e)
+    Ok(torn_at(e, at, len))
 }
 
 fn torn_unit(dir: &Path) -> Result<Expected, GoldenError> {
@@ -446,22 +458,13 @@ fn torn_unit(dir: &Path) -> Result<Expected, GoldenError> {
     w.close()?;
     let at = plain_len(all[0].1.len());
     let len = at + member_len(all[1].1.len()) + member_len(all[2].1.len());
-    fs::OpenOptions::new()
-        .write(true)
-        .open(first_segment(dir))?
-        .set_len(len)?;
-    let mut e = opens(
+    cut_first_segment(dir, len)?;
+    let e = opens(
         "a torn unit: the last member frame of an atomic batch of 3 is missing whole; the unit is cut as a whole",
         &all[..1],
         2,
     );
-    e.tail_truncated_at = Some(at);
-    e.recovery = Some(Recovery {
-        tail_truncated_at: Some(at),
-        bytes_truncated: len - at,
-        migrated_v1: false,
-    });
-    Ok(e)
+    Ok(torn_at(e, at, len))
 }
 
 fn mid_log_damage(dir: &Path) -> Result<Expected, GoldenError> {
