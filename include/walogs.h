@@ -346,7 +346,8 @@ typedef struct walogs_record walogs_record;
 
 /**
  * Consecutive records of one topic (opaque; `walogs_records_len`, `walogs_records_get`,
- * `walogs_records_free`). Owns copies, like `walogs_record`; immutable.
+ * `walogs_records_free`). Owns copies, like `walogs_record`, all in one buffer (one
+ * allocation per list, not per record); immutable.
  */
 typedef struct walogs_records walogs_records;
 
@@ -377,6 +378,14 @@ typedef struct walogs_streams walogs_streams;
  * synchronized: do not change it from one thread while another uses it.
  */
 typedef struct walogs_streams_options walogs_streams_options;
+
+/**
+ * The topics one cleanup deleted records of, by name (opaque;
+ * `walogs_topic_cleanups_len`, `walogs_topic_cleanups_get`,
+ * `walogs_topic_cleanups_forced`, `walogs_topic_cleanups_free`). Immutable; does not
+ * depend on the store.
+ */
+typedef struct walogs_topic_cleanups walogs_topic_cleanups;
 
 /**
  * The topics of a store when `walogs_streams_topics` was called, by name (opaque;
@@ -557,11 +566,6 @@ typedef struct walogs_report {
 } walogs_report;
 
 /**
- * How a consumer keeps its position: one of the `WALOGS_CONSUMER_*` values.
- */
-typedef uint32_t walogs_consumer_mode;
-
-/**
  * What `walogs_streams_cleanup` deleted, as counts.
  *
  * Versioned by size like `walogs_report`: set `struct_size` to
@@ -591,10 +595,15 @@ typedef struct walogs_cleanup_report {
   /**
    * Strict consumers (over all topics) whose unread records the size cap deleted; each
    * resumes at its topic's new oldest record and counts what it skipped
-   * (`walogs_consumer_skipped`).
+   * (`walogs_consumer_skipped`). `walogs_streams_cleanup_topics` names them.
    */
   uint64_t strict_consumers_forced;
 } walogs_cleanup_report;
+
+/**
+ * How a consumer keeps its position: one of the `WALOGS_CONSUMER_*` values.
+ */
+typedef uint32_t walogs_consumer_mode;
 
 /**
  * No damage: the last failed call on this thread was not `WALOGS_CORRUPT` (or there was
@@ -1383,6 +1392,85 @@ walogs_status walogs_tail_state(const struct walogs_wal *wal,
                                 uint64_t *offset_out);
 
 /**
+ * Run retention now (time, size cap, consumed records, as the options say) and fill
+ * `*report` (optional; when given, `report->struct_size` must be at least
+ * `sizeof(walogs_cleanup_report)`, else `WALOGS_INVALID_ARGUMENT` and nothing is done).
+ * `WALOGS_READ_ONLY` on a read-only store. Cost: deleting records writes a durable log
+ * entry per topic cleaned and removes the segment files nothing live is in any more.
+ * `walogs_streams_cleanup_topics` does the same and also says what each topic lost.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `report` NULL or valid for reads and writes of
+ * `report->struct_size` bytes.
+ */
+walogs_status walogs_streams_cleanup(const struct walogs_streams *streams,
+                                     struct walogs_cleanup_report *report);
+
+/**
+ * `walogs_streams_cleanup`, also giving the topics it deleted records of: `*topics_out`
+ * receives the list (required; free it with `walogs_topic_cleanups_free`; empty when
+ * nothing was deleted), `*report` the counts as `walogs_streams_cleanup` gives them
+ * (optional, same `struct_size` rule). Same failures and cost, plus a copy of the names.
+ *
+ * # Safety
+ * `streams` NULL or a live store; `report` NULL or valid for reads and writes of
+ * `report->struct_size` bytes; `topics_out` NULL or valid for a write.
+ */
+walogs_status walogs_streams_cleanup_topics(const struct walogs_streams *streams,
+                                            struct walogs_cleanup_report *report,
+                                            struct walogs_topic_cleanups **topics_out);
+
+/**
+ * `*out` = how many topics `topics` holds.
+ *
+ * # Safety
+ * `topics` NULL or a live list; `out` NULL or valid for a write.
+ */
+walogs_status walogs_topic_cleanups_len(const struct walogs_topic_cleanups *topics, size_t *out);
+
+/**
+ * Topic `index` (0-based, by name) of `topics`, each output optional: `*topic_out` its
+ * NUL-terminated name (owned by the list, valid until `walogs_topic_cleanups_free`),
+ * `*records_deleted_out` the records the cleanup deleted of it (by time, by the size cap
+ * or as read by every consumer), `*first_out` its oldest LSN afterwards, `*forced_out`
+ * how many strict consumers the size cap forced past records they had not read
+ * (`walogs_topic_cleanups_forced` names them). An `index` at or past
+ * `walogs_topic_cleanups_len` is `WALOGS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `topics` NULL or a live list; the outputs NULL or valid for a write.
+ */
+walogs_status walogs_topic_cleanups_get(const struct walogs_topic_cleanups *topics,
+                                        size_t index,
+                                        const char **topic_out,
+                                        uint64_t *records_deleted_out,
+                                        uint64_t *first_out,
+                                        size_t *forced_out);
+
+/**
+ * `*name_out` = the NUL-terminated name (owned by the list) of strict consumer `forced`
+ * (0-based, by name) of topic `index` that the size cap forced past unread records; it
+ * resumes at the topic's new oldest record and counts what it skipped. An `index` or
+ * `forced` out of range is `WALOGS_INVALID_ARGUMENT`.
+ *
+ * # Safety
+ * `topics` NULL or a live list; `name_out` NULL or valid for a write.
+ */
+walogs_status walogs_topic_cleanups_forced(const struct walogs_topic_cleanups *topics,
+                                           size_t index,
+                                           size_t forced,
+                                           const char **name_out);
+
+/**
+ * Free a cleanup list and the names it lent. NULL is a no-op.
+ *
+ * # Safety
+ * `topics` NULL or a pointer from `walogs_streams_cleanup_topics` not yet freed, read by
+ * no other thread.
+ */
+void walogs_topic_cleanups_free(struct walogs_topic_cleanups *topics);
+
+/**
  * Open consumer `name` of `topic` (NUL-terminated UTF-8 names, 1 to `WALOGS_MAX_NAME`
  * bytes); `*out` receives it. The first open registers it at the topic's oldest record,
  * with `mode` (`WALOGS_CONSUMER_STRICT`, or `WALOGS_CONSUMER_AT_LEAST_ONCE` with
@@ -1836,20 +1924,6 @@ walogs_status walogs_streams_topic_info(const struct walogs_streams *streams,
                                         uint64_t *first_out,
                                         uint64_t *next_out,
                                         uint64_t *bytes_out);
-
-/**
- * Run retention now (time, size cap, consumed records, as the options say) and fill
- * `*report` (optional; when given, `report->struct_size` must be at least
- * `sizeof(walogs_cleanup_report)`, else `WALOGS_INVALID_ARGUMENT` and nothing is done).
- * `WALOGS_READ_ONLY` on a read-only store. Cost: deleting records writes a durable log
- * entry per topic cleaned and removes the segment files nothing live is in any more.
- *
- * # Safety
- * `streams` NULL or a live store; `report` NULL or valid for reads and writes of
- * `report->struct_size` bytes.
- */
-walogs_status walogs_streams_cleanup(const struct walogs_streams *streams,
-                                     struct walogs_cleanup_report *report);
 
 /**
  * Create an options object holding the defaults; `*out` receives it. Free it with

@@ -73,8 +73,24 @@ type CleanupReport struct {
 	TopicsCleaned uint64
 	// StrictConsumersForced counts the strict consumers whose unread records the size cap
 	// (WithMaxTopicBytes) deleted; each resumes at its topic's new oldest record and
-	// counts what it skipped (Consumer.Skipped).
+	// counts what it skipped (Consumer.Skipped). Topics names them.
 	StrictConsumersForced uint64
+	// Topics says what each topic that lost records lost, by topic name.
+	Topics []TopicCleanup
+}
+
+// TopicCleanup is what one Cleanup deleted of one topic.
+type TopicCleanup struct {
+	// Topic is the topic's name.
+	Topic string
+	// RecordsDeleted counts its records deleted (by time, by the size cap, or as read by
+	// every consumer).
+	RecordsDeleted uint64
+	// FirstLSN is its oldest LSN after the cleanup.
+	FirstLSN uint64
+	// ForcedPast names, sorted, the strict consumers whose unread records the size cap
+	// deleted.
+	ForcedPast []string
 }
 
 // OpenStreams opens (creating it unless read-only) the streams store in directory dir. It
@@ -401,21 +417,61 @@ func (s *Streams) SeekTime(topic string, t time.Time) (uint64, error) {
 }
 
 // Cleanup runs retention now (time, size cap, consumed records, as the options say) and
-// reports what it deleted. ErrReadOnly on a read-only store.
+// reports what it deleted, in all and per topic. ErrReadOnly on a read-only store.
 func (s *Streams) Cleanup() (CleanupReport, error) {
 	var r C.walogs_cleanup_report
 	r.struct_size = C.size_t(unsafe.Sizeof(r))
-	err := s.call("Cleanup", func(h *C.walogs_streams) C.walogs_status { return C.walogs_streams_cleanup(h, &r) })
+	var list *C.walogs_topic_cleanups
+	err := s.call("Cleanup", func(h *C.walogs_streams) C.walogs_status {
+		return C.walogs_streams_cleanup_topics(h, &r, &list)
+	})
 	if err != nil {
 		return CleanupReport{}, err
 	}
-	return CleanupReport{
+	defer C.walogs_topic_cleanups_free(list)
+	rep := CleanupReport{
 		RecordsDeleted:        uint64(r.records_deleted),
 		BytesReclaimed:        uint64(r.bytes_reclaimed),
 		SegmentsDeleted:       uint64(r.segments_deleted),
 		TopicsCleaned:         uint64(r.topics_cleaned),
 		StrictConsumersForced: uint64(r.strict_consumers_forced),
-	}, nil
+	}
+	err = cCall(func() C.walogs_status {
+		topics, st := topicCleanups(list)
+		rep.Topics = topics
+		return st
+	})
+	if err != nil {
+		return CleanupReport{}, err
+	}
+	return rep, nil
+}
+
+// topicCleanups copies the rows of list (called on the thread that reads the last error).
+func topicCleanups(list *C.walogs_topic_cleanups) ([]TopicCleanup, C.walogs_status) {
+	var n C.size_t
+	if st := C.walogs_topic_cleanups_len(list, &n); st != C.WALOGS_OK || n == 0 {
+		return nil, st
+	}
+	out := make([]TopicCleanup, int(n))
+	for i := range out {
+		var topic *C.char
+		var deleted, first C.uint64_t
+		var forced C.size_t
+		if st := C.walogs_topic_cleanups_get(list, C.size_t(i), &topic, &deleted, &first, &forced); st != C.WALOGS_OK {
+			return nil, st
+		}
+		row := TopicCleanup{Topic: C.GoString(topic), RecordsDeleted: uint64(deleted), FirstLSN: uint64(first)}
+		for k := 0; k < int(forced); k++ {
+			var name *C.char
+			if st := C.walogs_topic_cleanups_forced(list, C.size_t(i), C.size_t(k), &name); st != C.WALOGS_OK {
+				return nil, st
+			}
+			row.ForcedPast = append(row.ForcedPast, C.GoString(name))
+		}
+		out[i] = row
+	}
+	return out, C.WALOGS_OK
 }
 
 // Sync makes every appended record and consumer position durable (one fdatasync if

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -471,6 +472,9 @@ func TestStreamsRetention(t *testing.T) {
 	if rep.RecordsDeleted != 4 || rep.TopicsCleaned != 1 || rep.StrictConsumersForced != 0 {
 		t.Fatalf("Cleanup = %+v", rep)
 	}
+	if want := []TopicCleanup{{Topic: "t", RecordsDeleted: 4, FirstLSN: 5}}; !reflect.DeepEqual(rep.Topics, want) {
+		t.Fatalf("Cleanup topics = %+v, want %+v", rep.Topics, want)
+	}
 	if ti := must[TopicInfo](t, "TopicInfo")(s.TopicInfo("t")); ti.FirstLSN != 5 {
 		t.Fatalf("after cleanup: %+v", ti)
 	}
@@ -484,9 +488,21 @@ func TestStreamsRetention(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		must[uint64](t, "Append")(s2.Append("t", chunk))
 	}
+	lazy := consumerT(t, s2, "t", "lazy", ConsumerStrict)
+	must[uint64](t, "Append")(s2.Append("other", chunk[:10])) // under its cap
 	rep = must[CleanupReport](t, "Cleanup")(s2.Cleanup())
-	if rep.RecordsDeleted != 3 || rep.StrictConsumersForced != 1 {
+	if rep.RecordsDeleted != 3 || rep.StrictConsumersForced != 2 || rep.TopicsCleaned != 1 {
 		t.Fatalf("size-cap Cleanup = %+v", rep)
+	}
+	want := []TopicCleanup{{Topic: "t", RecordsDeleted: 3, FirstLSN: 4, ForcedPast: []string{"lazy", "slow"}}}
+	if !reflect.DeepEqual(rep.Topics, want) {
+		t.Fatalf("size-cap Cleanup topics = %+v, want %+v", rep.Topics, want)
+	}
+	if err := lazy.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if rep = must[CleanupReport](t, "Cleanup")(s2.Cleanup()); rep.Topics != nil || rep.RecordsDeleted != 0 {
+		t.Fatalf("nothing left to delete, yet Cleanup = %+v", rep)
 	}
 	r := must[*Record](t, "Next")(c.Next(0))
 	if r == nil || r.LSN != 4 {

@@ -608,10 +608,46 @@ static void test_retention(void) {
   EXPECT_OK(walogs_streams_consumer(s, "t", "slow", WALOGS_CONSUMER_STRICT, 0, &c));
   for (int i = 0; i < 4; i++)
     EXPECT_OK(walogs_streams_append(s, "t", chunk, sizeof chunk, NULL, 0, -1, NULL));
+  walogs_consumer *lazy = NULL;
+  EXPECT_OK(walogs_streams_consumer(s, "t", "lazy", WALOGS_CONSUMER_STRICT, 0, &lazy));
+  EXPECT_OK(walogs_streams_append(s, "other", chunk, 10, NULL, 0, -1, NULL)); /* under its cap */
   memset(&rep, 0, sizeof rep);
   rep.struct_size = sizeof rep;
-  EXPECT_OK(walogs_streams_cleanup(s, &rep));
-  CHECK(rep.records_deleted == 3 && rep.strict_consumers_forced == 1);
+  walogs_topic_cleanups *cl = NULL;
+  EXPECT_STATUS(walogs_streams_cleanup_topics(s, &rep, NULL), WALOGS_NULL_ARGUMENT);
+  rep.struct_size = 8;
+  EXPECT_STATUS(walogs_streams_cleanup_topics(s, &rep, &cl), WALOGS_INVALID_ARGUMENT);
+  CHECK(cl == NULL);
+  rep.struct_size = sizeof rep;
+  EXPECT_OK(walogs_streams_cleanup_topics(s, &rep, &cl));
+  CHECK(rep.records_deleted == 3 && rep.strict_consumers_forced == 2 && rep.topics_cleaned == 1);
+  size_t n = 99, forced = 99;
+  EXPECT_OK(walogs_topic_cleanups_len(cl, &n));
+  CHECK(n == 1);
+  const char *topic = NULL, *name = NULL;
+  uint64_t deleted = 0, first_after = 0;
+  EXPECT_OK(walogs_topic_cleanups_get(cl, 0, &topic, &deleted, &first_after, &forced));
+  CHECK(topic != NULL && strcmp(topic, "t") == 0);
+  CHECK(deleted == 3 && first_after == 4 && forced == 2);
+  EXPECT_OK(walogs_topic_cleanups_get(cl, 0, NULL, NULL, NULL, NULL)); /* outputs optional */
+  EXPECT_OK(walogs_topic_cleanups_forced(cl, 0, 0, &name));
+  CHECK(name != NULL && strcmp(name, "lazy") == 0);
+  EXPECT_OK(walogs_topic_cleanups_forced(cl, 0, 1, &name));
+  CHECK(name != NULL && strcmp(name, "slow") == 0);
+  EXPECT_STATUS(walogs_topic_cleanups_forced(cl, 0, 2, &name), WALOGS_INVALID_ARGUMENT);
+  EXPECT_STATUS(walogs_topic_cleanups_forced(cl, 1, 0, &name), WALOGS_INVALID_ARGUMENT);
+  EXPECT_STATUS(walogs_topic_cleanups_forced(cl, 0, 0, NULL), WALOGS_NULL_ARGUMENT);
+  EXPECT_STATUS(walogs_topic_cleanups_get(cl, 1, &topic, NULL, NULL, NULL), WALOGS_INVALID_ARGUMENT);
+  EXPECT_STATUS(walogs_topic_cleanups_len(NULL, &n), WALOGS_NULL_ARGUMENT);
+  walogs_topic_cleanups_free(cl);
+  walogs_topic_cleanups_free(NULL);
+  /* Nothing more to delete: an empty list, the report not wanted. */
+  cl = NULL;
+  EXPECT_OK(walogs_streams_cleanup_topics(s, NULL, &cl));
+  EXPECT_OK(walogs_topic_cleanups_len(cl, &n));
+  CHECK(n == 0);
+  walogs_topic_cleanups_free(cl);
+  walogs_consumer_free(lazy);
   EXPECT_OK(walogs_consumer_next(c, 0, &r));
   CHECK(r != NULL);
   uint64_t lsn = 0, skipped = 0;

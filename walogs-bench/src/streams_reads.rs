@@ -6,8 +6,11 @@
 //! - walogs-streams: the store is opened (its recovery scan, timed apart), then a consumer
 //!   (`AtLeastOnce`, position persisted only at its close, as walrus reads with
 //!   `AtLeastOnce` and a persistence interval larger than the topic) calls
-//!   `next_batch(BUDGET, Some(0))` until it returns nothing; every record is checked (dense
-//!   LSNs, size, stamp). Each round uses a new consumer name, so each starts at LSN 1.
+//!   `next_batch_into(batch, BUDGET, Some(0))` with one reused `RecordBatch` until it
+//!   returns nothing, then a second consumer does the same with `next_batch` (a `Vec` of
+//!   owned records per call); every record is checked (dense LSNs, size, stamp). Each round
+//!   uses new consumer names, so each starts at LSN 1. The time is that of the reads: a
+//!   consumer's registration (one durable position entry) comes before the clock starts.
 //! - walrus-rust: a fresh child process opens the log (timed apart) and calls
 //!   `batch_read_for_topic(topic, BUDGET, true)` until it returns nothing, every entry
 //!   checked.
@@ -19,7 +22,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use walogs_streams::{ConsumerMode, Durability, NewRecord, StreamsOptions};
+use walogs_streams::{Consumer, ConsumerMode, Durability, NewRecord, RecordBatch, StreamsOptions};
 
 use crate::biglog::{stamp, stamped};
 use crate::error::{BenchError, Context, Result};
@@ -46,8 +49,10 @@ pub struct BatchReads {
     pub file_bytes: u64,
     /// walogs-streams: store open (recovery scan), median.
     pub streams_open: Duration,
-    /// walogs-streams: consumer + `next_batch` until drained, median.
+    /// walogs-streams: consumer + `next_batch_into` until drained, median.
     pub streams_read: Duration,
+    /// walogs-streams: consumer + `next_batch` (owned records) until drained, median.
+    pub streams_read_vec: Duration,
     /// Raw `read(2)` of the segment files, median.
     pub raw_read: Duration,
     /// walrus-rust (open, read) medians, or why there are none.
@@ -76,6 +81,7 @@ pub fn run(dir: &Path, entries: u64, entry_size: usize, rounds: usize) -> Result
     };
     let mut opens = Vec::new();
     let mut reads = Vec::new();
+    let mut reads_vec = Vec::new();
     let mut raws = Vec::new();
     for r in 0..rounds.max(1) {
         let t = Instant::now();
@@ -87,9 +93,10 @@ pub fn run(dir: &Path, entries: u64, entry_size: usize, rounds: usize) -> Result
                 "raw read of the store read {n} bytes, the first one {file_bytes}"
             )));
         }
-        let (open, read) = consume(&store_dir, &format!("reader-{r}"), entries, entry_size)?;
+        let (open, read, read_vec) = consume(&store_dir, r, entries, entry_size)?;
         opens.push(open);
         reads.push(read);
+        reads_vec.push(read_vec);
         if let Ok(v) = &mut walrus_rounds {
             match walrus::batch_read(&walrus_dir, entries, entry_size, BUDGET) {
                 Ok(got) => v.push(got),
@@ -97,11 +104,12 @@ pub fn run(dir: &Path, entries: u64, entry_size: usize, rounds: usize) -> Result
             }
         }
         eprintln!(
-            "  round {}/{} streams open {:.1} ms + next_batch {:.1} ms, raw {:.1} ms",
+            "  round {}/{} streams open {:.1} ms + next_batch_into {:.1} ms (next_batch {:.1} ms), raw {:.1} ms",
             r + 1,
             rounds.max(1),
             ms(open),
             ms(read),
+            ms(read_vec),
             ms(raws[r])
         );
     }
@@ -121,6 +129,7 @@ pub fn run(dir: &Path, entries: u64, entry_size: usize, rounds: usize) -> Result
         file_bytes,
         streams_open: med(&opens),
         streams_read: med(&reads),
+        streams_read_vec: med(&reads_vec),
         raw_read: med(&raws),
         walrus: walrus_rounds.map(|v| {
             let opens: Vec<Duration> = v.iter().map(|x| x.0).collect();
@@ -168,49 +177,102 @@ fn fill_store(dir: &Path, entries: u64, entry_size: usize) -> Result<()> {
     store.close().ctx("close")
 }
 
-/// Open the store, then read the whole topic through a new consumer `name` with
-/// `next_batch(BUDGET)`, checking every record; returns (open time, read time).
+/// Open the store, then read the whole topic through a new consumer with
+/// `next_batch_into(BUDGET)` and through another with `next_batch(BUDGET)`, checking every
+/// record; returns (open time, `next_batch_into` time, `next_batch` time).
 fn consume(
     dir: &Path,
-    name: &str,
+    round: usize,
     entries: u64,
     entry_size: usize,
-) -> Result<(Duration, Duration)> {
+) -> Result<(Duration, Duration, Duration)> {
     let t = Instant::now();
     let store = StreamsOptions::new().open(dir).ctx("open the read store")?;
     let open = t.elapsed();
-    let t = Instant::now();
     let mode = ConsumerMode::AtLeastOnce {
         persist_every: u32::MAX,
     };
-    let mut consumer = store.consumer(TOPIC, name, mode).ctx("consumer")?;
-    let mut next = 1u64;
+    let mut check = Checker::new(entries, entry_size);
+    let mut consumer = store
+        .consumer(TOPIC, &format!("reader-{round}"), mode)
+        .ctx("consumer")?;
+    let t = Instant::now();
+    let mut batch = RecordBatch::new();
+    while consumer
+        .next_batch_into(&mut batch, BUDGET, Some(Duration::ZERO))
+        .ctx("next_batch_into")?
+        > 0
+    {
+        for r in &batch {
+            check.record(r.lsn, r.data)?;
+        }
+    }
+    let read = t.elapsed();
+    check.done()?;
+    consumer.close().ctx("consumer close")?;
+
+    let mut check = Checker::new(entries, entry_size);
+    let mut consumer = store
+        .consumer(TOPIC, &format!("vec-reader-{round}"), mode)
+        .ctx("consumer")?;
+    let t = Instant::now();
+    drain_owned(&mut consumer, &mut check)?;
+    let read_vec = t.elapsed();
+    check.done()?;
+    consumer.close().ctx("consumer close")?;
+    store.close().ctx("close")?;
+    Ok((open, read, read_vec))
+}
+
+/// `next_batch` until nothing is left, every record checked.
+fn drain_owned(consumer: &mut Consumer, check: &mut Checker) -> Result<()> {
     loop {
         let batch = consumer
             .next_batch(BUDGET, Some(Duration::ZERO))
             .ctx("next_batch")?;
         if batch.is_empty() {
-            break;
+            return Ok(());
         }
         for r in &batch {
-            if r.lsn != next || r.data.len() != entry_size || !stamped(&r.data, r.lsn) {
-                return Err(BenchError::Check(format!(
-                    "walogs-streams: consumer got record {} ({} B) where {next} was due",
-                    r.lsn,
-                    r.data.len()
-                )));
-            }
-            next += 1;
+            check.record(r.lsn, &r.data)?;
         }
     }
-    let read = t.elapsed();
-    if next != entries + 1 {
-        return Err(BenchError::Check(format!(
-            "walogs-streams: the consumer read {} records of {entries}",
-            next - 1
-        )));
+}
+
+/// Checks that a consumer gets every record once, in order, intact.
+struct Checker {
+    next: u64,
+    entries: u64,
+    entry_size: usize,
+}
+
+impl Checker {
+    fn new(entries: u64, entry_size: usize) -> Checker {
+        Checker {
+            next: 1,
+            entries,
+            entry_size,
+        }
     }
-    consumer.close().ctx("consumer close")?;
-    store.close().ctx("close")?;
-    Ok((open, read))
+    fn record(&mut self, lsn: u64, data: &[u8]) -> Result<()> {
+        if lsn != self.next || data.len() != self.entry_size || !stamped(data, lsn) {
+            return Err(BenchError::Check(format!(
+                "walogs-streams: consumer got record {lsn} ({} B) where {} was due",
+                data.len(),
+                self.next
+            )));
+        }
+        self.next += 1;
+        Ok(())
+    }
+    fn done(&self) -> Result<()> {
+        if self.next != self.entries + 1 {
+            return Err(BenchError::Check(format!(
+                "walogs-streams: the consumer read {} records of {}",
+                self.next - 1,
+                self.entries
+            )));
+        }
+        Ok(())
+    }
 }

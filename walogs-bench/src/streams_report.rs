@@ -85,9 +85,15 @@ pub fn print(writes: &[Measured], reads: &BatchReads) {
         reads.file_bytes as f64,
     );
     row(
-        "walogs-streams Consumer::next_batch(1 MiB), AtLeastOnce (open = store recovery scan)",
+        "walogs-streams Consumer::next_batch_into(1 MiB), AtLeastOnce (open = recovery scan)",
         Some(ms(reads.streams_open)),
         ms(reads.streams_read),
+        payload,
+    );
+    row(
+        "walogs-streams Consumer::next_batch(1 MiB), owned records (same store, same open)",
+        None,
+        ms(reads.streams_read_vec),
         payload,
     );
     match &reads.walrus {
@@ -139,14 +145,14 @@ pub fn targets(writes: &[Measured], reads: &BatchReads) -> Vec<TargetRow> {
     if read > 0.0 {
         if let Ok((_, walrus)) = reads.walrus {
             t.push(TargetRow {
-                what: "streams next_batch 1 MiB / walrus-rust batch_read_for_topic".into(),
+                what: "streams next_batch_into 1 MiB / walrus-rust batch_read_for_topic".into(),
                 value: ms(walrus) / read,
                 unit: "x",
                 goal: Goal::Above(1.0),
             });
         }
         t.push(TargetRow {
-            what: "streams next_batch 1 MiB / raw read(2) of the store".into(),
+            what: "streams next_batch_into 1 MiB / raw read(2) of the store".into(),
             value: ms(reads.raw_read) / read,
             unit: "x",
             goal: Goal::AtLeast(0.3),

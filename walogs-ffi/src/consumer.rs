@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use walogs_core::WalError;
-use walogs_streams::{Consumer, ConsumerMode};
+use walogs_streams::{Consumer, ConsumerMode, RecordBatch};
 
 use crate::args::{name, need_out, obj, put, timeout};
 use crate::boundary::guard;
@@ -169,7 +169,9 @@ pub unsafe extern "C" fn walogs_consumer_next_batch(
         // SAFETY: forwarded from the caller.
         let batch = unsafe {
             with(consumer, |c| {
-                Ok(c.next_batch(max_bytes, timeout(timeout_ms))?)
+                let mut batch = RecordBatch::new();
+                c.next_batch_into(&mut batch, max_bytes, timeout(timeout_ms))?;
+                Ok(batch)
             })
         }?;
         // SAFETY: non-NULL (checked) and valid for a write.

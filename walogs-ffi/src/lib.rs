@@ -56,6 +56,7 @@ mod info;
 // recovery report
 mod report;
 // streams
+mod cleanup;
 mod consumer;
 mod listings;
 mod records;

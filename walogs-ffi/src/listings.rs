@@ -13,7 +13,7 @@ use crate::status::WalogsStatus;
 use crate::streams::WalogsStreams;
 
 /// A C copy of a name (topic and consumer names never hold NUL: the store refuses them).
-fn c_name(s: &str) -> Result<CString, Failure> {
+pub(crate) fn c_name(s: &str) -> Result<CString, Failure> {
     CString::new(s).map_err(|_| Failure::invalid(format!("name {s:?} holds a NUL byte")))
 }
 

@@ -3,7 +3,7 @@
 
 use std::ffi::c_char;
 
-use walogs_streams::Record;
+use walogs_streams::{Record, RecordBatch, RecordRef};
 
 use crate::args::{need_out, obj, put};
 use crate::boundary::guard;
@@ -20,10 +20,11 @@ pub struct WalogsRecord {
 }
 
 /// Consecutive records of one topic (opaque; `walogs_records_len`, `walogs_records_get`,
-/// `walogs_records_free`). Owns copies, like `walogs_record`; immutable.
+/// `walogs_records_free`). Owns copies, like `walogs_record`, all in one buffer (one
+/// allocation per list, not per record); immutable.
 #[derive(Debug)]
 pub struct WalogsRecords {
-    pub(crate) records: Vec<Record>,
+    pub(crate) records: RecordBatch,
 }
 
 /// Hand `record` out through `walogs_record_get`'s outputs (each NULL or valid).
@@ -31,7 +32,7 @@ pub struct WalogsRecords {
 /// # Safety
 /// Each output NULL or valid for a write.
 unsafe fn fields(
-    record: &Record,
+    record: RecordRef<'_>,
     lsn_out: *mut u64,
     data_out: *mut *const u8,
     len_out: *mut usize,
@@ -56,7 +57,7 @@ pub(crate) fn boxed_record(record: Record) -> *mut WalogsRecord {
 }
 
 /// Box `records` for C.
-pub(crate) fn boxed_records(records: Vec<Record>) -> *mut WalogsRecords {
+pub(crate) fn boxed_records(records: RecordBatch) -> *mut WalogsRecords {
     Box::into_raw(Box::new(WalogsRecords { records }))
 }
 
@@ -112,7 +113,8 @@ pub unsafe extern "C" fn walogs_streams_read_range(
         // SAFETY: forwarded from the caller.
         let topic = unsafe { crate::args::name(topic, "topic") }?;
         need_out(out, "out")?;
-        let records = s.read_range(topic, from, max_records, max_bytes)?;
+        let mut records = RecordBatch::new();
+        s.read_range_into(topic, from, max_records, max_bytes, &mut records)?;
         // SAFETY: non-NULL (checked) and valid for a write.
         unsafe { put(out, boxed_records(records)) };
         Ok(WalogsStatus::WALOGS_OK)
@@ -144,7 +146,7 @@ pub unsafe extern "C" fn walogs_record_get(
         // SAFETY: forwarded from the caller.
         unsafe {
             fields(
-                &r.record,
+                r.record.as_record_ref(),
                 lsn_out,
                 data_out,
                 len_out,

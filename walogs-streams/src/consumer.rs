@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::append::check_name;
+use crate::batch::Sink;
 use crate::codec;
 use crate::read::{self, FetchError, Pick};
 use crate::state::Registered;
 use crate::store::Shared;
-use crate::{ConsumerMode, Record, StreamsError};
+use crate::{ConsumerMode, StreamsError};
 
 /// How many times a delivery retries when retention purged its records between the lookup
 /// and the read (each retry looks again and skips what was deleted).
@@ -119,14 +120,15 @@ pub(crate) fn open(
 }
 
 impl Open {
-    /// Deliver up to `max_records` records within `max_bytes` (at least one), waiting up to
-    /// `timeout` for the first; an empty vector on timeout.
+    /// Deliver up to `max_records` records within `max_bytes` (at least one) into `out`,
+    /// waiting up to `timeout` for the first; how many were delivered (0 on timeout).
     pub fn deliver(
         &mut self,
         max_records: usize,
         max_bytes: usize,
         timeout: Option<Duration>,
-    ) -> Result<Vec<Record>, StreamsError> {
+        out: &mut impl Sink,
+    ) -> Result<usize, StreamsError> {
         let sh = self.shared.clone();
         sh.ensure_open()?;
         let deadline = timeout.and_then(|d| Instant::now().checked_add(d));
@@ -135,10 +137,11 @@ impl Open {
             let wal = sh.wal();
             let picks = match self.wait_for_records(max_records, max_bytes, timeout, deadline)? {
                 Some(p) => p,
-                None => return Ok(Vec::new()),
+                None => return Ok(0),
             };
-            let recs = match read::fetch(&wal, self.id, &picks) {
-                Ok(recs) => recs,
+            let before = out.count();
+            match read::fetch(&wal, self.id, &picks, out) {
+                Ok(()) => {}
                 Err(FetchError::Purged) if retries < PURGE_RETRIES => {
                     retries += 1;
                     continue;
@@ -151,24 +154,38 @@ impl Open {
                         next: self.position,
                     });
                 }
-                Err(FetchError::Other(e)) => return Err(e),
+                Err(FetchError::Other(e)) => {
+                    out.truncate(before);
+                    return Err(e);
+                }
             };
-            let Some(last) = recs.last() else {
+            let delivered = out.count() - before;
+            let Some(last) = out.last_lsn().filter(|_| delivered > 0) else {
                 continue;
             };
-            let new_position = last.lsn + 1;
-            match self.mode {
-                ConsumerMode::Strict => self.persist(new_position)?,
+            let new_position = last + 1;
+            // The position moves (and the records are handed out) only once any persist it
+            // needs has succeeded.
+            let persisted = match self.mode {
+                ConsumerMode::Strict => self.persist(new_position).map(|()| true),
                 ConsumerMode::AtLeastOnce { persist_every } => {
-                    self.position = new_position;
-                    self.since_persist += recs.len() as u64;
-                    if self.since_persist >= u64::from(persist_every) {
-                        self.persist(new_position)?;
+                    if self.since_persist + delivered as u64 >= u64::from(persist_every) {
+                        self.persist(new_position).map(|()| true)
+                    } else {
+                        Ok(false)
                     }
                 }
+            };
+            match persisted {
+                Err(e) => {
+                    out.truncate(before);
+                    return Err(e);
+                }
+                Ok(false) => self.since_persist += delivered as u64,
+                Ok(true) => {}
             }
             self.position = new_position;
-            return Ok(recs);
+            return Ok(delivered);
         }
     }
 

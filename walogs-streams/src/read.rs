@@ -4,6 +4,7 @@
 
 use walogs_core::{Lsn, SharedWal, WalError};
 
+use crate::batch::Sink;
 use crate::codec::{self, Entry};
 use crate::state::State;
 use crate::store::Shared;
@@ -40,16 +41,22 @@ impl From<StreamsError> for FetchError {
     }
 }
 
-/// Read `picks` (records of topic `id`, in order) from the log: runs of consecutive log
-/// LSNs through one lending cursor each, so each record's bytes are copied once (into its
-/// `Record`). Returns the records read before a purged one when some were.
-pub(crate) fn fetch(wal: &SharedWal, id: u32, picks: &[Pick]) -> Result<Vec<Record>, FetchError> {
-    let mut out = Vec::with_capacity(picks.len());
-    let purged = |out: Vec<Record>| {
-        if out.is_empty() {
+/// Read `picks` (records of topic `id`, in order) from the log into `out`: runs of
+/// consecutive log LSNs through one lending cursor each, so each record's bytes are copied
+/// once (into `out`). `Purged` only when not one record was read; otherwise the records
+/// read before a purged one are kept.
+pub(crate) fn fetch(
+    wal: &SharedWal,
+    id: u32,
+    picks: &[Pick],
+    out: &mut impl Sink,
+) -> Result<(), FetchError> {
+    let start = out.count();
+    let purged = |out: &mut dyn Sink| {
+        if out.count() == start {
             Err(FetchError::Purged)
         } else {
-            Ok(out)
+            Ok(())
         }
     };
     let mut i = 0;
@@ -66,7 +73,7 @@ pub(crate) fn fetch(wal: &SharedWal, id: u32, picks: &[Pick]) -> Result<Vec<Reco
         for p in &picks[i..j] {
             match cursor.next_entry() {
                 Some(Ok((log_lsn, bytes))) if log_lsn.0 == p.log_lsn => {
-                    out.push(decode_record(log_lsn.0, bytes, id, p.lsn)?);
+                    decode_into(log_lsn.0, bytes, id, p.lsn, out)?;
                 }
                 Some(Err(WalError::LsnOutOfRange { .. })) => return purged(out),
                 Some(Err(e)) => return Err(FetchError::Other(e.into())),
@@ -86,12 +93,18 @@ pub(crate) fn fetch(wal: &SharedWal, id: u32, picks: &[Pick]) -> Result<Vec<Reco
         }
         i = j;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The record in entry `bytes` at `log_lsn`, which the index says is record `lsn` of
-/// topic `id`.
-fn decode_record(log_lsn: u64, bytes: &[u8], id: u32, lsn: u64) -> Result<Record, StreamsError> {
+/// Decode entry `bytes` at `log_lsn`, which the index says is record `lsn` of topic `id`,
+/// into `out`.
+fn decode_into(
+    log_lsn: u64,
+    bytes: &[u8],
+    id: u32,
+    lsn: u64,
+    out: &mut impl Sink,
+) -> Result<(), StreamsError> {
     let bad = |reason: String| StreamsError::Format { log_lsn, reason };
     match codec::decode(bytes).map_err(bad)? {
         Entry::Data {
@@ -100,12 +113,10 @@ fn decode_record(log_lsn: u64, bytes: &[u8], id: u32, lsn: u64) -> Result<Record
             timestamp_ms,
             header,
             data,
-        } if topic == id && got == lsn => Ok(Record {
-            lsn,
-            data: data.to_vec(),
-            header: header.to_vec(),
-            timestamp_ms,
-        }),
+        } if topic == id && got == lsn => {
+            out.push(lsn, timestamp_ms, header, data);
+            Ok(())
+        }
         other => Err(bad(format!(
             "expected record {lsn} of topic id {id}, found {other:?}"
         ))),
@@ -160,14 +171,15 @@ fn locked_pick(
     Ok((t.id, picks))
 }
 
-/// `read_range` of the store.
+/// `read_range` of the store, into `out`.
 pub(crate) fn read_range(
     sh: &Shared,
     topic: &str,
     from: u64,
     max_records: usize,
     max_bytes: usize,
-) -> Result<Vec<Record>, StreamsError> {
+    out: &mut impl Sink,
+) -> Result<(), StreamsError> {
     sh.ensure_open()?;
     if max_records == 0 {
         return Err(StreamsError::InvalidArgument {
@@ -176,8 +188,8 @@ pub(crate) fn read_range(
     }
     let wal = sh.wal();
     let (id, picks) = locked_pick(sh, &wal, topic, from, max_records, max_bytes)?;
-    match fetch(&wal, id, &picks) {
-        Ok(recs) => Ok(recs),
+    match fetch(&wal, id, &picks, out) {
+        Ok(()) => Ok(()),
         Err(FetchError::Other(e)) => Err(e),
         Err(FetchError::Purged) => {
             // Retention deleted it between the lookup and the read: report the new range.
@@ -190,7 +202,8 @@ pub(crate) fn read_range(
 
 /// `read` of the store.
 pub(crate) fn read(sh: &Shared, topic: &str, lsn: u64) -> Result<Record, StreamsError> {
-    let mut recs = read_range(sh, topic, lsn, 1, usize::MAX)?;
+    let mut recs = Vec::with_capacity(1);
+    read_range(sh, topic, lsn, 1, usize::MAX, &mut recs)?;
     match recs.pop() {
         Some(r) => Ok(r),
         None => {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use walogs_sim::{CallClass, FaultKind, FaultPlan, Resolution, SimFs};
-use walogs_streams::{ConsumerMode, NewRecord, Streams, StreamsOptions};
+use walogs_streams::{ConsumerMode, NewRecord, RecordBatch, Streams, StreamsOptions};
 
 const DIR: &str = "/store";
 
@@ -94,7 +94,20 @@ fn workload(s: &Streams, seen: &mut Seen) {
                         alo = Some(c);
                     }
                     let c = alo.as_mut().expect("opened above");
-                    c.next_batch(700, Some(Duration::ZERO))?;
+                    // Its position is persisted inside the call: a failure there must lend
+                    // nothing and leave the position where it was (past what retention
+                    // deleted meanwhile, which it skips and counts).
+                    let before = c.position() - c.skipped();
+                    let mut batch = RecordBatch::new();
+                    if let Err(e) = c.next_batch_into(&mut batch, 700, Some(Duration::ZERO)) {
+                        assert!(batch.is_empty(), "a failed next_batch_into lent records");
+                        assert_eq!(
+                            c.position() - c.skipped(),
+                            before,
+                            "a failed next_batch_into moved on"
+                        );
+                        return Err(e);
+                    }
                     c.commit()?;
                     seen.alo_persisted = c.committed();
                 }

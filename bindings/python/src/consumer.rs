@@ -7,17 +7,20 @@
 //! executing. `close()` hands the core consumer back to the core, after which every call
 //! raises `ClosedError`.
 
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use walogs_streams::ConsumerMode;
+use walogs_streams::{ConsumerMode, RecordBatch};
 
 use crate::errors::{IntoPyResult, closed, mode_name};
 use crate::stream_args::{MaxBytes, Timeout};
 use crate::stream_values;
 use crate::streams::Streams;
+
+/// Largest batch buffer a consumer keeps between `next_batch` calls.
+const KEEP_BATCH_BYTES: usize = 16 << 20;
 
 /// A persistent consumer of one topic (made by `Streams.consumer`).
 ///
@@ -33,6 +36,9 @@ use crate::streams::Streams;
 pub struct Consumer {
     /// `None` once closed.
     inner: Mutex<Option<walogs_streams::Consumer>>,
+    /// Where `next_batch` reads, kept between calls so a steady reader allocates nothing but
+    /// the Python objects; only used while the consumer's turn is held.
+    batch: Mutex<RecordBatch>,
     topic: String,
     name: String,
     mode: ConsumerMode,
@@ -78,6 +84,7 @@ impl Consumer {
     ) -> Self {
         Consumer {
             inner: Mutex::new(Some(inner)),
+            batch: Mutex::new(RecordBatch::new()),
             topic,
             name,
             mode,
@@ -128,7 +135,9 @@ impl Consumer {
         let mut turn = self.take_turn(py)?;
         let consumer = turn.get();
         let record = py.detach(|| consumer.next(timeout.0)).py_err(py)?;
-        record.map(|r| stream_values::record(py, &r)).transpose()
+        record
+            .map(|r| stream_values::record(py, r.as_record_ref()))
+            .transpose()
     }
 
     /// The next records; returns a `list` of `Record` (empty when none came within
@@ -148,10 +157,16 @@ impl Consumer {
         let max_bytes = max_bytes.0;
         let mut turn = self.take_turn(py)?;
         let consumer = turn.get();
-        let records = py
-            .detach(|| consumer.next_batch(max_bytes, timeout.0))
+        let mut batch = self.batch.lock().unwrap_or_else(PoisonError::into_inner);
+        let batch = &mut *batch;
+        py.detach(|| consumer.next_batch_into(batch, max_bytes, timeout.0))
             .py_err(py)?;
-        stream_values::records(py, &records)
+        let list = stream_values::records(py, batch);
+        if batch.bytes() > KEEP_BATCH_BYTES {
+            // A batch far larger than usual is not kept for the next call.
+            *batch = RecordBatch::new();
+        }
+        list
     }
 
     /// Persist the position durably now (a strict consumer's always is: nothing to do).

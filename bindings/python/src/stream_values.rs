@@ -5,7 +5,9 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PyType};
-use walogs_streams::{CleanupReport, ConsumerInfo, ConsumerMode, Record, TopicCleanup, TopicInfo};
+use walogs_streams::{
+    CleanupReport, ConsumerInfo, ConsumerMode, RecordBatch, RecordRef, TopicCleanup, TopicInfo,
+};
 
 use crate::errors::mode_name;
 
@@ -19,18 +21,18 @@ static CLEANUP_REPORT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `walogs.Record(lsn, data, header, timestamp_ms)`. Cost: one copy of data and header each
 /// into new `bytes`.
-pub(crate) fn record<'py>(py: Python<'py>, r: &Record) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn record<'py>(py: Python<'py>, r: RecordRef<'_>) -> PyResult<Bound<'py, PyAny>> {
     RECORD.import(py, STREAMS_MODULE, "Record")?.call1((
         r.lsn,
-        PyBytes::new(py, &r.data),
-        PyBytes::new(py, &r.header),
+        PyBytes::new(py, r.data),
+        PyBytes::new(py, r.header),
         r.timestamp_ms,
     ))
 }
 
-/// A `list` of `walogs.Record`.
-pub(crate) fn records<'py>(py: Python<'py>, rs: &[Record]) -> PyResult<Bound<'py, PyList>> {
-    let items = rs
+/// A `list` of `walogs.Record`, one per record of `batch`.
+pub(crate) fn records<'py>(py: Python<'py>, batch: &RecordBatch) -> PyResult<Bound<'py, PyList>> {
+    let items = batch
         .iter()
         .map(|r| record(py, r))
         .collect::<PyResult<Vec<_>>>()?;

@@ -11,7 +11,7 @@ use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyRange};
 use walogs_core::MAX_ENTRY_SIZE;
-use walogs_streams::{NewRecord, StreamsOptions};
+use walogs_streams::{NewRecord, RecordBatch, StreamsOptions};
 
 use crate::consumer::Consumer;
 use crate::convert::{DurabilityName, FileMode, bytes_arg, durability_arg, path_arg, u64_arg};
@@ -232,7 +232,7 @@ impl Streams {
         let lsn = u64_arg(lsn, "lsn")?;
         let store = &self.inner;
         let record = py.detach(|| store.read(&topic, lsn)).py_err(py)?;
-        stream_values::record(py, &record)
+        stream_values::record(py, record.as_record_ref())
     }
 
     /// Read consecutive records of `topic`; returns a `list` of `Record`.
@@ -256,10 +256,10 @@ impl Streams {
         let from = u64_arg(from_lsn, "from_lsn")?;
         let (max_records, max_bytes) = (max_records.0, max_bytes.0);
         let store = &self.inner;
-        let records = py
-            .detach(|| store.read_range(&topic, from, max_records, max_bytes))
+        let mut batch = RecordBatch::new();
+        py.detach(|| store.read_range_into(&topic, from, max_records, max_bytes, &mut batch))
             .py_err(py)?;
-        stream_values::records(py, &records)
+        stream_values::records(py, &batch)
     }
 
     /// The names of every topic, sorted; returns a `list` of `str`.
