@@ -57,8 +57,8 @@ impl View {
             return Err(self.out_of_range(lsn));
         }
         let s = self.segs.find(lsn).ok_or_else(|| self.out_of_range(lsn))?;
-        let (_, end) = s.span(lsn);
-        Ok((SegmentSet::seg_ref(s, lsn), end))
+        let (start, end) = s.span(lsn);
+        Ok((SegmentSet::seg_ref_from(s, start), end))
     }
 }
 
@@ -76,6 +76,9 @@ impl SegmentSet {
     /// Split recovered segments (oldest first) into completed + active. With none (a
     /// read-only open of an empty directory), the active segment is virtual and empty.
     pub fn new(mut segments: Vec<SegmentInfo>, next_lsn: u64) -> SegmentSet {
+        for s in &mut segments {
+            s.shrink_index();
+        }
         let active = segments
             .pop()
             .unwrap_or_else(|| SegmentInfo::new(0, String::new(), next_lsn));
@@ -115,14 +118,20 @@ impl SegmentSet {
     }
 
     pub(crate) fn seg_ref(s: &SegmentInfo, from: u64) -> SegRef {
+        let start = if s.contains(from) {
+            s.seek_offset(from)
+        } else {
+            0
+        };
+        SegmentSet::seg_ref_from(s, start)
+    }
+
+    /// `s` read from byte `start` (an index point).
+    pub(crate) fn seg_ref_from(s: &SegmentInfo, start: u64) -> SegRef {
         SegRef {
             name: s.name.clone(),
             next_lsn: s.next_lsn,
-            start: if s.contains(from) {
-                s.seek_offset(from)
-            } else {
-                0
-            },
+            start,
             len: s.len,
         }
     }

@@ -433,10 +433,11 @@ impl LogWriter {
         }
         {
             let mut v = self.view_mut();
-            let sealed = std::mem::replace(
+            let mut sealed = std::mem::replace(
                 &mut v.segs.active,
                 SegmentInfo::new(new_seq, new_name, next),
             );
+            sealed.shrink_index();
             v.segs.completed.push(sealed);
         }
         self.file = Some(new_file);

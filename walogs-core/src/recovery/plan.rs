@@ -529,6 +529,8 @@ fn scan_segment(dir: &dyn Dir, seq: u64, name: &str) -> Result<ScannedSegment, W
             Step::Damaged { offset } => break Some(offset),
         }
     };
+    // Scanned: its index takes no more points until it is written to again.
+    info.shrink_index();
     Ok(ScannedSegment {
         info,
         damage: damage.map(|d| (d, file)),
