@@ -291,11 +291,15 @@ impl Engine {
         ))
     }
 
-    /// The lookup holds the view lock briefly; the read itself holds nothing.
+    /// The lookup holds the view lock briefly; the read itself holds nothing. The cut
+    /// generation is taken under the same lock as the lookup (a truncation changes both
+    /// together, see `publish_cut`).
     pub fn read(&self, lsn: Lsn) -> Result<Vec<u8>, WalError> {
         let inner = &*self.inner;
-        let cuts = inner.live.cut_generation();
-        let (seg, span_end) = inner.view()?.locate(lsn.0)?;
+        let (cuts, (seg, span_end)) = {
+            let v = inner.view()?;
+            (inner.live.cut_generation(), v.locate(lsn.0)?)
+        };
         match read_entry(&inner.files, &inner.live, cuts, seg, span_end, lsn.0) {
             // The segment went after the lookup: the writer drops a segment from the view
             // before it deletes the file, so the view now says why (`LsnOutOfRange`).

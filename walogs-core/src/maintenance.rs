@@ -118,7 +118,6 @@ impl LogWriter {
         } else {
             self.cut_completed(offset, target, cut_lsn)?;
         }
-        self.view_mut().next_lsn = target;
         self.durable_lsn = self.durable_lsn.min(target - 1);
         Ok(removed)
     }
@@ -273,7 +272,7 @@ impl LogWriter {
         }
         // Readers learn of the cut before the bytes go: one that then finds the file
         // shorter reports the cut (`LsnOutOfRange`), not damage.
-        self.live.cut(target);
+        self.publish_cut(offset, target);
         if let Err(e) = self.file().set_len(offset) {
             return Err(self.poison("truncate", e));
         }
@@ -281,12 +280,24 @@ impl LogWriter {
         if let Err(e) = self.file().sync_data() {
             return Err(self.poison("fdatasync", e));
         }
-        self.view_mut().segs.active.cut(offset, target);
         self.durable_len = offset;
         if recorded {
             self.write_meta(done)?;
         }
         Ok(())
+    }
+
+    /// Tell readers that every entry from `target` on (from byte `offset` of the active
+    /// segment on) is gone, before any of its bytes change: the cut generation and the view
+    /// change together under the view lock, and readers take their generation under that
+    /// lock too, so a reader either plans with the cut view (and never reaches the cut
+    /// bytes) or holds an older generation (and reports what it finds there as the cut,
+    /// `LsnOutOfRange`, not as damage).
+    fn publish_cut(&self, offset: u64, target: u64) {
+        let mut v = self.view_mut();
+        self.live.cut(target);
+        v.segs.active.cut(offset, target);
+        v.next_lsn = target;
     }
 
     /// Cut inside a completed segment. The truncation is recorded in `walogs.meta` first (as
@@ -337,7 +348,8 @@ impl LogWriter {
             v.segs.completed.truncate(k);
             v.segs.active = kept;
         }
-        self.live.cut(target);
+        // And the kept segment's cut entries before its bytes go.
+        self.publish_cut(offset, target);
         for name in doomed {
             self.files.forget(&name);
             let r = self.dir.remove(&name).and_then(|()| self.dir.sync());
@@ -352,7 +364,6 @@ impl LogWriter {
         if let Err(e) = f.set_len(offset).and_then(|()| f.sync_data()) {
             return Err(self.poison("truncate", e));
         }
-        self.view_mut().segs.active.cut(offset, target);
         self.file = Some(f);
         self.allocated = offset;
         self.durable_len = offset;

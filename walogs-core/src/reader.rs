@@ -151,6 +151,8 @@ pub(crate) struct SegRef {
 pub(crate) struct ReadPlan {
     pub files: Arc<ReadFiles>,
     pub live: Arc<Live>,
+    /// The truncations made before the plan (taken with it, under the view lock).
+    pub cuts_seen: u64,
     pub segments: Vec<SegRef>,
     pub from: u64,
     /// The reader asked for "everything from the oldest entry": when a purge overtakes it,
@@ -263,7 +265,7 @@ impl WalCursor {
     pub(crate) fn new(plan: ReadPlan) -> Self {
         let next = plan.from;
         WalCursor {
-            cuts_seen: plan.live.cut_generation(),
+            cuts_seen: plan.cuts_seen,
             plan,
             seg: 0,
             file: None,

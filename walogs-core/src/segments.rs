@@ -137,7 +137,8 @@ impl SegmentSet {
     }
 
     /// A snapshot of where entries `from..next_lsn` are, for an iterator;
-    /// [`WalError::LsnOutOfRange`] outside `first..=next`.
+    /// [`WalError::LsnOutOfRange`] outside `first..=next`. Called under the view lock, so
+    /// the cut generation it records goes with the segments it lists.
     pub fn plan(
         &self,
         files: &Arc<ReadFiles>,
@@ -160,6 +161,7 @@ impl SegmentSet {
             .collect();
         Ok(ReadPlan {
             files: files.clone(),
+            cuts_seen: live.cut_generation(),
             live: live.clone(),
             segments,
             from,

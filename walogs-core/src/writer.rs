@@ -221,7 +221,8 @@ impl LogWriter {
         self.view.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The segments, for changing them after the I/O that makes the change true.
+    /// The segments, for changing them after the I/O that makes the change true (a
+    /// truncation changes them before: readers must stop reading bytes before they go).
     pub(crate) fn view_mut(&self) -> RwLockWriteGuard<'_, View> {
         self.view.write().unwrap_or_else(|p| p.into_inner())
     }

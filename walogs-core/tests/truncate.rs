@@ -143,3 +143,73 @@ fn a_truncation_failing_after_its_record_promises_nothing_past_the_cut() {
     check(|o, p| o.open(p).unwrap());
     check(|o, p| o.open_shared(p).unwrap());
 }
+
+/// Reads racing `truncate_after` from another handle user: at the moment the segment file is
+/// cut (its fdatasync right after the cut), a read of a removed LSN is `LsnOutOfRange` and a
+/// range read stops before the cut, never damage. The cut in the active segment and in a
+/// completed one (the newer segment deleted).
+#[test]
+fn reads_while_the_file_is_cut_see_the_truncation_not_damage() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, OnceLock};
+    use walogs_core::{Durability, SharedWal};
+    use walogs_testkit::{Action, HookFs, Op};
+
+    type Seen = (
+        Result<Vec<u8>, WalError>,
+        Result<Vec<(Lsn, Vec<u8>)>, WalError>,
+    );
+    for across_segments in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let handle: Arc<OnceLock<Arc<SharedWal>>> = Arc::new(OnceLock::new());
+        let armed = Arc::new(AtomicBool::new(false));
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::new(Mutex::new(Vec::new()));
+        let (h, a, s) = (handle.clone(), armed.clone(), seen.clone());
+        let fs = HookFs::new(move |op: &Op<'_>| {
+            if let Op::SyncData { name } = op
+                && name.starts_with("wal-")
+                && a.swap(false, Ordering::SeqCst)
+            {
+                let wal = h.get().expect("the handle is set");
+                let one = wal.read(Lsn(8));
+                let range = wal.read_range(Lsn(5), 100, usize::MAX);
+                s.lock().unwrap().push((one, range));
+            }
+            Action::Proceed
+        });
+        let wal = Arc::new(
+            WalOptions::new()
+                .file_system(fs.into_fs())
+                .max_segment_size(None)
+                .durability(Durability::EveryAppend)
+                .open_shared(tmp.path().join("wal"))
+                .unwrap(),
+        );
+        handle.set(wal.clone()).unwrap();
+        for i in 1..=10u8 {
+            wal.append(&[i]).unwrap();
+            if across_segments && i == 8 {
+                wal.rotate().unwrap();
+            }
+        }
+        armed.store(true, Ordering::SeqCst);
+        assert_eq!(wal.truncate_after(Lsn(6)).unwrap(), 4);
+        let seen = std::mem::take(&mut *seen.lock().unwrap());
+        assert_eq!(seen.len(), 1, "the cut's fdatasync ran the reads");
+        let (one, range) = &seen[0];
+        assert!(
+            matches!(one, Err(WalError::LsnOutOfRange { lsn: 8, .. })),
+            "across segments: {across_segments}: read(8) during the cut: {one:?}"
+        );
+        match range {
+            Ok(entries) => assert_eq!(
+                entries,
+                &vec![(Lsn(5), vec![5u8]), (Lsn(6), vec![6u8])],
+                "across segments: {across_segments}"
+            ),
+            Err(e) => panic!("across segments: {across_segments}: read_range(5): {e:?}"),
+        }
+        assert_eq!(wal.append(b"seven").unwrap(), Lsn(7));
+        assert_eq!(wal.read(Lsn(7)).unwrap(), b"seven");
+    }
+}

@@ -53,21 +53,14 @@ func TestStoreLogsNotContiguous(t *testing.T) {
 	}
 }
 
-// An empty log restarts after the last index it used (a prefix purged for good, or a
-// purge past the end): storing below it is refused, naming both indexes.
-func TestStoreLogsBelowRestart(t *testing.T) {
+// Index 0 is not a raft index: refused (on an empty log it would be read back as "empty").
+func TestStoreLogsIndexZero(t *testing.T) {
 	s, dir := newStore(t)
-	mustStore(t, s, testLogs(100, 5))
-	// A store that began at 100 has its floor at 99.
-	if err := s.DeleteRange(100, 104); err != nil {
-		t.Fatal(err)
-	}
-	wantErr(t, "StoreLogs at 50", s.StoreLogs(testLogs(50, 1)), ErrNotContiguous, "index 50", "index 100")
-	s = reopen(t, s, dir)
-	wantErr(t, "StoreLogs at 99 after a reopen", s.StoreLogs(testLogs(99, 1)), ErrNotContiguous, "index 99", "index 100")
+	wantErr(t, "StoreLogs at 0", s.StoreLogs(testLogs(0, 2)), ErrInvalidLog, "index 0")
 	checkLog(t, s, 0, 0)
-	mustStore(t, s, testLogs(100, 1))
-	checkLog(t, s, 100, 100)
+	s = reopen(t, s, dir)
+	mustStore(t, s, testLogs(1, 1))
+	checkLog(t, s, 1, 1)
 }
 
 // A hole inside the log is refused, naming the range and the log, and deletes nothing.

@@ -9,14 +9,15 @@ import (
 )
 
 // The entry codec: how one raft.Log is written as one walogs entry. Every field is fixed
-// width and little-endian; the entry's LSN is the raft index, and the index is also
-// written so that a read can check that the entry it found is the one it asked for.
+// width and little-endian; the entry's LSN is the raft index plus the store's shift
+// (usually 0), and the index is also written so that a read can check that the entry it
+// found is the one it asked for.
 //
 //	offset  size  field
 //	0       2     magic "RL" (0x52 0x4C)
 //	2       1     version (1)
 //	3       1     type (raft.LogType)
-//	4       8     index (equal to the entry's LSN)
+//	4       8     index (the entry's LSN minus the store's shift)
 //	12      8     term
 //	20      8     appended-at, Unix nanoseconds (int64)
 //	28      4     bits 0..30: length of the extensions, n; bit 31: appended-at is set
@@ -84,16 +85,17 @@ func checkLogHeader(b []byte) error {
 	return nil
 }
 
-// decodeLog decodes the entry b read at LSN lsn into l. l.Data and l.Extensions alias b
-// (nil when empty): b must be a buffer the caller hands over. Anything that is not an
-// entry of this codec for index lsn is an error wrapping ErrForeignEntry.
-func decodeLog(lsn uint64, b []byte, l *raft.Log) error {
+// decodeLog decodes into l the entry b read where raft index want belongs. l.Data and
+// l.Extensions alias b (nil when empty): b must be a buffer the caller hands over.
+// Anything that is not an entry of this codec for index want is an error wrapping
+// ErrForeignEntry.
+func decodeLog(want uint64, b []byte, l *raft.Log) error {
 	if err := checkLogHeader(b); err != nil {
-		return fmt.Errorf("%w: entry %d: %v", ErrForeignEntry, lsn, err)
+		return fmt.Errorf("%w: entry %d: %v", ErrForeignEntry, want, err)
 	}
 	index := binary.LittleEndian.Uint64(b[4:])
-	if index != lsn {
-		return fmt.Errorf("%w: entry %d holds raft index %d", ErrForeignEntry, lsn, index)
+	if index != want {
+		return fmt.Errorf("%w: entry %d holds raft index %d", ErrForeignEntry, want, index)
 	}
 	word := binary.LittleEndian.Uint32(b[28:])
 	n := int(word &^ logHasTime)

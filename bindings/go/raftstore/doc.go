@@ -6,11 +6,13 @@
 //	...
 //	r, err := raft.NewRaft(conf, fsm, store, store, snapshots, transport)
 //
-// Layout: raft index i is walogs LSN i, one walogs entry per raft.Log, encoded with a
-// 32-byte header (magic "RL", codec version, type, index, term, appended-at, extensions
-// length; see codec.go), then the extensions and the data. The stable store (raft's
-// current term and vote) is the walogs user data: a small sorted key/value encoding with
-// the magic "RS" (see stable.go), at most walogs.MaxUserData (64 KiB).
+// Layout: raft index i is walogs LSN i + shift, one walogs entry per raft.Log, encoded
+// with a 32-byte header (magic "RL", codec version, type, index, term, appended-at,
+// extensions length; see codec.go), then the extensions and the data. The shift is 0
+// unless an emptied log was restarted below the index it would have continued at (walogs
+// never reuses an LSN). The stable store (raft's current term and vote) and the shift are
+// the walogs user data: a small sorted key/value encoding with the magic "RS" (see
+// stable.go), at most walogs.MaxUserData (64 KiB).
 //
 // Guarantees. StoreLogs, DeleteRange and Set are durable when they return nil (the walogs
 // WAL is opened with DurabilityEveryAppend whatever the options say); after a crash or a
@@ -18,14 +20,14 @@
 // and a Set is never durable ahead of the entries stored before it. A StoreLogs of up to
 // walogs.MaxBatchSize (64 MiB) encoded is one atomic walogs batch: after a crash all of it
 // is in the log or none. DeleteRange removes a prefix (walogs PurgeUpTo: for good), a
-// suffix (walogs TruncateAfter) or the whole log (TruncateAfter below the oldest entry: the
-// log may then go on from its old first index or, purging past the end, any later one);
-// a hole inside the log is refused (ErrNotPrefixOrSuffix). An
-// empty log accepts its first StoreLogs at any index from where it restarts, purging up to
-// the index before (the log after a snapshot restore: walogs PurgeUpTo past the end). StoreLogs that does not continue the
-// log is refused (ErrNotContiguous). Get of a key never set returns ErrKeyNotFound, whose
-// text is the "not found" raft expects. Open refuses a directory written by another
-// application (ErrForeignEntry, ErrForeignUserData).
+// suffix (walogs TruncateAfter) or the whole log (TruncateAfter below the oldest entry);
+// a hole inside the log is refused (ErrNotPrefixOrSuffix). An empty log accepts its first
+// StoreLogs at any index from 1 up, as raft's other stores do: past its restart point the
+// store purges up to the LSN before (the log after a snapshot restore: walogs PurgeUpTo
+// past the end), below it the store records a new shift first. StoreLogs that does not
+// continue a non-empty log is refused (ErrNotContiguous). Get of a key never set returns
+// ErrKeyNotFound, whose text is the "not found" raft expects. Open refuses a directory
+// written by another application (ErrForeignEntry, ErrForeignUserData).
 //
 // Costs. A StoreLogs is one write and one fdatasync, for one entry or a batch; raft
 // batches the entries it stores (MaxAppendEntries), so a loaded leader pays one fdatasync

@@ -14,19 +14,19 @@ var ErrKeyNotFound = errors.New("not found")
 var (
 	// ErrNotContiguous: StoreLogs was given indexes that do not continue the log: a call
 	// whose first index is not LastIndex+1 on a non-empty log (an overlap that needs a
-	// DeleteRange first, or a gap), an index below the restart point on an empty log, or
-	// a call whose indexes are not consecutive. Nothing was written.
+	// DeleteRange first, or a gap), or a call whose indexes are not consecutive. Nothing
+	// was written.
 	ErrNotContiguous = errors.New("raftstore: log indexes not contiguous")
 	// ErrNotPrefixOrSuffix: DeleteRange of a range strictly inside the log (a hole), which
 	// a log of dense LSNs cannot hold. Nothing was deleted.
 	ErrNotPrefixOrSuffix = errors.New("raftstore: only a prefix or a suffix of the log can be deleted")
-	// ErrInvalidLog: a raft.Log this store cannot encode (a nil *raft.Log, an AppendedAt
-	// outside the years 1678..2262, 2 GiB of extensions). Nothing was written.
+	// ErrInvalidLog: a raft.Log this store cannot encode (a nil *raft.Log, index 0, an
+	// AppendedAt outside the years 1678..2262, 2 GiB of extensions). Nothing was written.
 	ErrInvalidLog = errors.New("raftstore: log cannot be encoded")
 	// ErrForeignEntry: an entry of the walogs directory is not a raft log entry of this
-	// package (no "RL" magic, an unknown codec version, a truncated header, or a raft index
-	// other than its LSN): the directory was written by another application. Open refuses
-	// such a directory; GetLog returns it for a damaged entry.
+	// package (no "RL" magic, an unknown codec version, a truncated header, or another raft
+	// index than its LSN must hold): the directory was written by another application.
+	// Open refuses such a directory; GetLog returns it for a damaged entry.
 	ErrForeignEntry = errors.New("raftstore: not a raft log entry of this store")
 	// ErrForeignUserData: the directory's walogs user data is not this package's stable
 	// store (written by another application). Open refuses such a directory.

@@ -8,28 +8,31 @@ import (
 	walogs "example.invalid/walogs"
 )
 
-// The stable store codec: every key and value of the stable store, encoded as the walogs
-// user data of the directory (one blob of at most walogs.MaxUserData bytes, replaced
-// atomically and durably by each Set).
+// The stable store codec: the index shift and every key and value of the stable store,
+// encoded as the walogs user data of the directory (one blob of at most
+// walogs.MaxUserData bytes, replaced atomically and durably by each Set and by each
+// change of the shift).
 //
 //	offset  size  field
 //	0       2     magic "RS" (0x52 0x53)
-//	2       1     version (1)
-//	3       ...   the pairs, by increasing key (bytewise): uvarint key length, key,
+//	2       1     version (2)
+//	3       ...   uvarint shift: LSN minus raft index of every entry (see Store)
+//	...     ...   the pairs, by increasing key (bytewise): uvarint key length, key,
 //	              uvarint value length, value
 //
-// Empty user data (a new directory) is an empty stable store. Raft keeps three small
-// keys here (CurrentTerm, LastVoteTerm, LastVoteCand), some 60 bytes in all.
+// Empty user data (a new directory) is shift 0 and an empty stable store. Raft keeps three
+// small keys here (CurrentTerm, LastVoteTerm, LastVoteCand), some 60 bytes in all.
 const (
 	stableMagic0  = 'R'
 	stableMagic1  = 'S'
-	stableVersion = 1
+	stableVersion = 2
 )
 
-// encodeStable encodes kv (keys sorted, so the same map always gives the same bytes).
-func encodeStable(kv map[string][]byte) []byte {
+// encodeStable encodes shift and kv (keys sorted, so the same map always gives the same
+// bytes).
+func encodeStable(shift uint64, kv map[string][]byte) []byte {
 	keys := make([]string, 0, len(kv))
-	size := 3
+	size := 3 + binary.MaxVarintLen64
 	for k, v := range kv {
 		keys = append(keys, k)
 		size += 2*binary.MaxVarintLen64 + len(k) + len(v)
@@ -37,6 +40,7 @@ func encodeStable(kv map[string][]byte) []byte {
 	sort.Strings(keys)
 	b := make([]byte, 0, size)
 	b = append(b, stableMagic0, stableMagic1, stableVersion)
+	b = binary.AppendUvarint(b, shift)
 	for _, k := range keys {
 		b = binary.AppendUvarint(b, uint64(len(k)))
 		b = append(b, k...)
@@ -46,20 +50,24 @@ func encodeStable(kv map[string][]byte) []byte {
 	return b
 }
 
-// decodeStable decodes user data b into a new map whose values are copies. Anything that
-// is not this codec is an error wrapping ErrForeignUserData.
-func decodeStable(b []byte) (map[string][]byte, error) {
+// decodeStable decodes user data b: the shift, and a new map whose values are copies.
+// Anything that is not this codec is an error wrapping ErrForeignUserData.
+func decodeStable(b []byte) (uint64, map[string][]byte, error) {
 	kv := make(map[string][]byte)
 	if len(b) == 0 {
-		return kv, nil
+		return 0, kv, nil
 	}
 	if len(b) < 3 || b[0] != stableMagic0 || b[1] != stableMagic1 {
-		return nil, fmt.Errorf("%w: %d bytes not starting with %q", ErrForeignUserData, len(b), "RS")
+		return 0, nil, fmt.Errorf("%w: %d bytes not starting with %q", ErrForeignUserData, len(b), "RS")
 	}
 	if b[2] != stableVersion {
-		return nil, fmt.Errorf("%w: codec version %d, this package reads %d", ErrForeignUserData, b[2], stableVersion)
+		return 0, nil, fmt.Errorf("%w: codec version %d, this package reads %d", ErrForeignUserData, b[2], stableVersion)
 	}
-	rest := b[3:]
+	shift, w := binary.Uvarint(b[3:])
+	if w <= 0 {
+		return 0, nil, fmt.Errorf("%w: no valid index shift at byte 3", ErrForeignUserData)
+	}
+	rest := b[3+w:]
 	field := func(what string) ([]byte, error) {
 		n, w := binary.Uvarint(rest)
 		if w <= 0 || n > uint64(len(rest)-w) {
@@ -72,18 +80,18 @@ func decodeStable(b []byte) (map[string][]byte, error) {
 	for len(rest) > 0 {
 		k, err := field("key")
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		v, err := field("value")
 		if err != nil {
-			return nil, err
+			return 0, nil, err
 		}
 		if _, dup := kv[string(k)]; dup {
-			return nil, fmt.Errorf("%w: key %q twice", ErrForeignUserData, k)
+			return 0, nil, fmt.Errorf("%w: key %q twice", ErrForeignUserData, k)
 		}
 		kv[string(k)] = append([]byte{}, v...)
 	}
-	return kv, nil
+	return shift, kv, nil
 }
 
 // Set stores val under key, durably: when Set returns nil the new value survives a crash
@@ -100,7 +108,7 @@ func (s *Store) Set(key, val []byte) error {
 		next[k] = v
 	}
 	next[string(key)] = append([]byte{}, val...)
-	enc := encodeStable(next)
+	enc := encodeStable(s.shift.Load(), next)
 	if len(enc) > walogs.MaxUserData {
 		return fmt.Errorf("%w: setting key %q (%d bytes of value) needs %d bytes", ErrStableTooLarge, key, len(val), len(enc))
 	}
@@ -108,6 +116,19 @@ func (s *Store) Set(key, val []byte) error {
 		return fmt.Errorf("raftstore: Set %q: %w", key, err)
 	}
 	s.stable = next
+	return nil
+}
+
+// setShift records shift durably in the user data (with the stable store as it is), then
+// makes it the store's shift. The caller holds logMu exclusively and the log is empty.
+// Cost: as a Set.
+func (s *Store) setShift(shift uint64) error {
+	s.stableMu.Lock()
+	defer s.stableMu.Unlock()
+	if err := s.wal.SetUserData(encodeStable(shift, s.stable)); err != nil {
+		return err
+	}
+	s.shift.Store(shift)
 	return nil
 }
 

@@ -151,8 +151,9 @@ func TestStableTooLarge(t *testing.T) {
 	check()
 	s = reopen(t, s, dir)
 	check()
-	// Exactly at the limit is fine: 3 bytes of header, 1+1 for the key, 3+n for the value.
-	n := walogs.MaxUserData - 3 - 2 - 3
+	// Exactly at the limit is fine: 3 bytes of header, 1 of shift (0), 1+1 for the key, 3+n
+	// for the value.
+	n := walogs.MaxUserData - 3 - 1 - 2 - 3
 	if err := s.Set([]byte("a"), make([]byte, n)); err != nil {
 		t.Fatalf("Set of a stable store of exactly %d bytes: %v", walogs.MaxUserData, err)
 	}
@@ -160,13 +161,19 @@ func TestStableTooLarge(t *testing.T) {
 
 func TestStableCodec(t *testing.T) {
 	kv := map[string][]byte{"": {}, "b": []byte("2"), "a": make([]byte, 300)}
-	enc := encodeStable(kv)
-	if !bytes.Equal(enc, encodeStable(kv)) {
+	enc := encodeStable(1<<40, kv)
+	if !bytes.Equal(enc, encodeStable(1<<40, kv)) {
 		t.Fatal("the encoding of one map changes")
 	}
-	dec, err := decodeStable(enc)
+	shift, dec, err := decodeStable(enc)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if shift != 1<<40 {
+		t.Fatalf("shift %d back, want %d", shift, uint64(1<<40))
+	}
+	if got := encodeStable(0, nil); !bytes.Equal(got, []byte("RS\x02\x00")) {
+		t.Fatalf("the empty stable store of shift 0 is %q", got)
 	}
 	if len(dec) != len(kv) {
 		t.Fatalf("%d keys back, want %d", len(dec), len(kv))
@@ -177,16 +184,19 @@ func TestStableCodec(t *testing.T) {
 		}
 	}
 	bad := map[string][]byte{
-		"other magic":          []byte("XY\x01"),
-		"other version":        []byte("RS\x02"),
+		"other magic":          []byte("XY\x02\x00"),
+		"an older version":     []byte("RS\x01"),
+		"a newer version":      []byte("RS\x03\x00"),
 		"too short":            []byte("RS"),
-		"a key past the end":   []byte("RS\x01\x05ab"),
-		"a value past the end": []byte("RS\x01\x01a\x09xyz"),
-		"a key twice":          []byte("RS\x01\x01a\x00\x01a\x00"),
-		"a bad varint":         []byte("RS\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+		"no shift":             []byte("RS\x02"),
+		"a bad shift":          []byte("RS\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+		"a key past the end":   []byte("RS\x02\x00\x05ab"),
+		"a value past the end": []byte("RS\x02\x00\x01a\x09xyz"),
+		"a key twice":          []byte("RS\x02\x00\x01a\x00\x01a\x00"),
+		"a bad varint":         []byte("RS\x02\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
 	}
 	for name, b := range bad {
-		if _, err := decodeStable(b); !errors.Is(err, ErrForeignUserData) {
+		if _, _, err := decodeStable(b); !errors.Is(err, ErrForeignUserData) {
 			t.Errorf("%s: %v, want ErrForeignUserData", name, err)
 		}
 	}

@@ -4,21 +4,28 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	walogs "example.invalid/walogs"
 	"github.com/hashicorp/raft"
 )
 
 // Store is a raft.LogStore, raft.StableStore and raft.MonotonicLogStore kept in one walogs
-// directory: the log entries are the walogs entries (raft index i is LSN i), the stable
-// store is the walogs user data. Safe for concurrent use: raft reads entries from its
-// replication goroutines while its main goroutine stores and deletes them.
+// directory: the log entries are the walogs entries (raft index i is LSN i + shift), the
+// stable store and the shift are the walogs user data. Safe for concurrent use: raft reads
+// entries from its replication goroutines while its main goroutine stores and deletes them.
 type Store struct {
 	wal *walogs.WAL
 	// logMu orders the log calls that read more than one position of the log or change it:
 	// StoreLogs and DeleteRange hold it exclusively, FirstIndex and LastIndex shared, so
 	// they never see the positions in the middle of a change. GetLog does not take it.
 	logMu sync.RWMutex
+	// shift is the LSN of an entry minus its raft index, the same for every entry: 0 unless
+	// an emptied log was restarted below the index it would have continued at (walogs never
+	// reuses an LSN, so the entries then go on at the next LSN and the shift absorbs the
+	// difference). Durable in the user data; changed only while the log is empty, holding
+	// logMu and stableMu; GetLog reads it without a lock and reads again when it changed.
+	shift atomic.Uint64
 	// stableMu guards stable, the decoded stable store (the walogs user data), and orders
 	// the Sets.
 	stableMu sync.Mutex
@@ -62,9 +69,12 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	if s.stable, err = decodeStable(ud); err != nil {
+	shift, stable, err := decodeStable(ud)
+	if err != nil {
 		return err
 	}
+	s.stable = stable
+	s.shift.Store(shift)
 	first, last, err := s.bounds()
 	if err != nil || first == 0 {
 		return err
@@ -109,7 +119,8 @@ func (s *Store) bounds() (first, last uint64, err error) {
 	if first >= next {
 		return 0, 0, nil
 	}
-	return first, next - 1, nil
+	shift := s.shift.Load()
+	return first - shift, next - 1 - shift, nil
 }
 
 // FirstIndex returns the oldest index in the log, 0 when the log is empty. Implements
@@ -154,14 +165,34 @@ func (s *Store) GetLog(index uint64, l *raft.Log) error {
 }
 
 func (s *Store) getLog(index uint64, l *raft.Log) error {
-	b, err := s.read(index)
-	if errors.Is(err, walogs.ErrLSNOutOfRange) {
-		return raft.ErrLogNotFound
-	}
-	if err != nil {
+	return s.getLogWithShift(index, s.shift.Load(), l)
+}
+
+// getLogWithShift is getLog starting from shift, the store's shift as the caller last saw
+// it: when the entry read is not index's and the shift has changed since, it reads again
+// with the new one.
+func (s *Store) getLogWithShift(index, shift uint64, l *raft.Log) error {
+	for {
+		lsn := index + shift
+		if lsn < index {
+			return raft.ErrLogNotFound // past any LSN
+		}
+		b, err := s.read(lsn)
+		if errors.Is(err, walogs.ErrLSNOutOfRange) {
+			return raft.ErrLogNotFound
+		}
+		if err != nil {
+			return err
+		}
+		err = decodeLog(index, b, l)
+		if now := s.shift.Load(); err != nil && now != shift {
+			// The emptied log restarted with another shift while this read ran: the LSN
+			// read holds another index now. Read where the index is.
+			shift = now
+			continue
+		}
 		return err
 	}
-	return decodeLog(index, b, l)
 }
 
 // readBufSize is the size of the scratch buffers entries are read into: most raft entries
@@ -203,17 +234,23 @@ func (s *Store) StoreLog(l *raft.Log) error {
 
 // StoreLogs appends logs, durably: when it returns nil every entry is fdatasync'd and
 // survives a crash or power loss. The indexes must be consecutive and continue the log:
-// the first is LastIndex+1, or, on an empty log, any index at or after the point where the
-// log restarts (the index after the newest entry it ever held, or after a deleted
-// whole log); the store then purges up to that index minus one first, so that the entries
-// get their raft indexes as LSNs (the log after a snapshot restore). Anything else
-// (an overlap that needs a DeleteRange first, a gap, indexes that are not consecutive)
-// fails with ErrNotContiguous, naming the indexes, and writes nothing. Implements
-// raft.LogStore.
+// the first is LastIndex+1, or, on an empty log, any index from 1 up (as raft's other
+// stores allow: raft continues an emptied log after a restored snapshot, and a test may
+// start again from 1). Anything else (an overlap that needs a DeleteRange first, a gap,
+// indexes that are not consecutive, index 0) fails with ErrNotContiguous (ErrInvalidLog for
+// index 0), naming the indexes, and writes nothing. Implements raft.LogStore.
+//
+// An empty log continues by itself at its restart point: the index after its newest entry,
+// or its old FirstIndex after a whole-log delete. Starting later, the store first purges
+// up to the LSN before (walogs PurgeUpTo past the end); starting earlier, walogs cannot
+// reuse the LSNs, so the store records a new shift (LSN minus raft index) in the user data
+// first and the entries go on at the next LSN. Either step is durable before the entries
+// are written, and a crash in between leaves an empty log that restarts at the index asked.
 //
 // Cost: one walogs append of one atomic batch (one write and one fdatasync, shared with
-// nothing else, since raft stores from one goroutine), plus a purge (a metadata update)
-// when an empty log restarts at a later index. A call of more than walogs.MaxBatchSize
+// nothing else, since raft stores from one goroutine), plus, when an empty log restarts
+// elsewhere than its restart point, a purge (a metadata update) or a user data write (a
+// write and an fdatasync). A call of more than walogs.MaxBatchSize
 // bytes (64 MiB) of encoded entries is written with walogs AppendMany instead: in as few
 // atomic units as possible, so a crash during the call may keep a prefix of it (raft
 // treats the call as failed and resends the entries; a prefix kept is a valid log). Each
@@ -227,6 +264,9 @@ func (s *Store) StoreLogs(logs []*raft.Log) error {
 		if l == nil {
 			return fmt.Errorf("%w: StoreLogs: entry %d of the call is nil", ErrInvalidLog, i)
 		}
+	}
+	if logs[0].Index == 0 {
+		return fmt.Errorf("%w: StoreLogs: index 0 (raft's first index is 1)", ErrInvalidLog)
 	}
 	for i := 1; i < len(logs); i++ {
 		if logs[i].Index != logs[i-1].Index+1 {
@@ -266,18 +306,8 @@ func (s *Store) StoreLogs(logs []*raft.Log) error {
 		}
 		return fmt.Errorf("%w: StoreLogs at index %d after last index %d %s", ErrNotContiguous, want, last, what)
 	case first == 0:
-		next, err := s.wal.NextLSN()
-		if err != nil {
-			return fmt.Errorf("raftstore: StoreLogs: %w", err)
-		}
-		if want < next {
-			return fmt.Errorf("%w: StoreLogs at index %d on an empty log that restarts at index %d (the indexes below were used and deleted)",
-				ErrNotContiguous, want, next)
-		}
-		if want > next {
-			if _, err := s.wal.PurgeUpTo(want - 1); err != nil {
-				return fmt.Errorf("raftstore: StoreLogs at index %d: restarting the empty log: %w", want, err)
-			}
+		if err := s.restartAt(want); err != nil {
+			return fmt.Errorf("raftstore: StoreLogs at index %d: restarting the empty log: %w", want, err)
 		}
 	}
 	var got uint64
@@ -289,9 +319,39 @@ func (s *Store) StoreLogs(logs []*raft.Log) error {
 	if err != nil {
 		return fmt.Errorf("raftstore: StoreLogs of indexes %d..%d: %w", want, logs[len(logs)-1].Index, err)
 	}
-	if got != want {
+	if got != want+s.shift.Load() {
 		// Only another writer of the directory could do this; Open holds its lock.
 		return fmt.Errorf("raftstore: StoreLogs: index %d was written at LSN %d", want, got)
+	}
+	return nil
+}
+
+// restartAt makes the empty log's next entry get raft index want: nothing when that is its
+// restart point; else the smallest shift that needs no LSN below the next one (0 when want
+// is at or past it), recorded durably if it changes, and a purge up to the LSN before want
+// when want lies past the next LSN. The caller holds logMu exclusively.
+func (s *Store) restartAt(want uint64) error {
+	next, err := s.wal.NextLSN()
+	if err != nil {
+		return err
+	}
+	shift := s.shift.Load()
+	if next-shift == want {
+		return nil
+	}
+	var newShift uint64
+	if want < next {
+		newShift = next - want
+	}
+	if newShift != shift {
+		if err := s.setShift(newShift); err != nil {
+			return err
+		}
+	}
+	if lsn := want + newShift; lsn > next {
+		if _, err := s.wal.PurgeUpTo(lsn - 1); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -300,17 +360,17 @@ func (s *Store) StoreLogs(logs []*raft.Log) error {
 // raft.LogStore. The indexes of the range that the log does not hold are ignored (an
 // empty range or one outside the log deletes nothing); of the rest:
 //
-//   - a prefix (min <= FirstIndex, max < LastIndex): walogs PurgeUpTo(max), for good: the
+//   - a prefix (min <= FirstIndex, max < LastIndex): walogs PurgeUpTo (of max's LSN), for good: the
 //     oldest index becomes max+1 (raft's compaction after a snapshot). Cost: a metadata
 //     update (write, fdatasync, rename, directory fsync), an unlink and a directory fsync
 //     per segment file wholly purged.
-//   - a suffix (min > FirstIndex, max >= LastIndex): walogs TruncateAfter(min-1): the next
+//   - a suffix (min > FirstIndex, max >= LastIndex): walogs TruncateAfter (of min-1's LSN): the next
 //     entry stored gets index min (raft's removal of a conflicting suffix). Cost: a
 //     truncate and an fdatasync, a metadata update when the cut is inside a batch, an unlink
 //     per segment file removed.
-//   - the whole log (min <= FirstIndex, max >= LastIndex): walogs TruncateAfter(FirstIndex-1):
-//     the log is empty and the next StoreLogs may start at the old FirstIndex or at any
-//     later index (purging up to the index before it). Both happen in raft: after
+//   - the whole log (min <= FirstIndex, max >= LastIndex): walogs TruncateAfter (of
+//     FirstIndex-1's LSN): the log is empty, restarts at the old FirstIndex, and the next
+//     StoreLogs may start at any index (see StoreLogs). Both happen in raft: after
 //     restoring a snapshot raft empties a monotonic store and continues after the
 //     snapshot, past the old LastIndex; a conflicting suffix can be all a compacted log
 //     holds, and the new leader's entries replace it from the same index. Cost: as a
@@ -327,15 +387,16 @@ func (s *Store) DeleteRange(min, max uint64) error {
 	if min > max || first == 0 || max < first || min > last {
 		return nil
 	}
+	shift := s.shift.Load()
 	switch {
 	case min <= first && max >= last:
 		// The whole log: cut it all, so that it continues at first (a conflicting suffix
-		// that was all the log held) or, purging up to the index before, later.
-		_, err = s.wal.TruncateAfter(first - 1)
+		// that was all the log held) or, restarting, anywhere else.
+		_, err = s.wal.TruncateAfter(first - 1 + shift)
 	case min <= first:
-		_, err = s.wal.PurgeUpTo(max)
+		_, err = s.wal.PurgeUpTo(max + shift)
 	case max >= last:
-		_, err = s.wal.TruncateAfter(min - 1)
+		_, err = s.wal.TruncateAfter(min - 1 + shift)
 	default:
 		return fmt.Errorf("%w: DeleteRange %d..%d of the log %d..%d would leave a hole",
 			ErrNotPrefixOrSuffix, min, max, first, last)

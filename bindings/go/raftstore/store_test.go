@@ -1,6 +1,7 @@
 package raftstore
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -149,6 +150,10 @@ func TestDeleteRange(t *testing.T) {
 		{name: "the whole log and past the end", min: 1, max: 5000, next: first},
 		{name: "the whole log, then on after it", min: 1000, max: last, next: last + 1},
 		{name: "the whole log, then on from a later index", min: 1000, max: last, next: 7777},
+		// raft-wal's cases go on at LastIndex()+1, which is 1 once the log is empty.
+		{name: "the whole log, then on from index 1", min: 1000, max: last, next: 1},
+		{name: "the whole log from below, then on from index 1", min: 1, max: 5000, next: 1},
+		{name: "the whole log, then on from an earlier index", min: 1000, max: last, next: 500},
 		{name: "the last two entries", min: 1108, max: last, first: first, last: 1107, next: 1108},
 		{name: "the last entry", min: last, max: last, first: first, last: 1108, next: last},
 		{name: "a suffix over many segments", min: 1051, max: last, first: first, last: 1050, next: 1051},
@@ -203,6 +208,88 @@ func TestRestartAfterWholeDelete(t *testing.T) {
 	}
 	s = reopen(t, s, dir)
 	checkLog(t, s, 500, 503)
+}
+
+// An emptied log restarts below its old first index too (walogs never reuses an LSN: the
+// store records the shift between LSNs and indexes), and every delete, store and reopen
+// after that keeps the indexes; a later restart past the next LSN drops the shift again.
+func TestRestartBelowTheFloor(t *testing.T) {
+	s, dir := newStore(t)
+	mustStore(t, s, testLogs(100, 5)) // LSNs 100..104
+	if err := s.DeleteRange(100, 104); err != nil {
+		t.Fatal(err)
+	}
+	mustStore(t, s, testLogs(50, 30)) // LSNs 100..129: the whole-log delete cut back to 100
+	checkLog(t, s, 50, 79)
+	if next, _ := s.WAL().NextLSN(); next != 130 {
+		t.Fatalf("next LSN %d, want 130", next)
+	}
+	s = reopen(t, s, dir)
+	checkLog(t, s, 50, 79)
+	steps := []struct {
+		name        string
+		do          func() error
+		first, last uint64
+	}{
+		{"compact to 59", func() error { return s.DeleteRange(0, 59) }, 60, 79},
+		{"drop the suffix from 71", func() error { return s.DeleteRange(71, 100) }, 60, 70},
+		{"store 71..75", func() error { return s.StoreLogs(testLogs(71, 5)) }, 60, 75},
+		{"delete the whole log", func() error { return s.DeleteRange(60, 75) }, 0, 0},
+		{"store 60..61 at the restart point", func() error { return s.StoreLogs(testLogs(60, 2)) }, 60, 61},
+		{"delete the whole log again", func() error { return s.DeleteRange(1, 61) }, 0, 0},
+		{"store from 1", func() error { return s.StoreLogs(testLogs(1, 3)) }, 1, 3},
+		{"delete the whole log once more", func() error { return s.DeleteRange(1, 3) }, 0, 0},
+		{"store past the next LSN", func() error { return s.StoreLogs(testLogs(500, 2)) }, 500, 501},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		checkLog(t, s, st.first, st.last)
+		s = reopen(t, s, dir)
+		checkLog(t, s, st.first, st.last)
+	}
+	// Past the next LSN the shift is 0 again: index 500 is LSN 500.
+	if first, _ := s.WAL().FirstLSN(); first != 500 {
+		t.Fatalf("first LSN %d, want 500", first)
+	}
+	// The stable store kept its keys through the shift's changes.
+	if err := s.SetUint64([]byte("CurrentTerm"), 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteRange(500, 501); err != nil {
+		t.Fatal(err)
+	}
+	mustStore(t, s, testLogs(7, 1))
+	s = reopen(t, s, dir)
+	checkLog(t, s, 7, 7)
+	if v, err := s.GetUint64([]byte("CurrentTerm")); err != nil || v != 9 {
+		t.Fatalf("CurrentTerm %d, %v after the shift changed", v, err)
+	}
+}
+
+// A crash after the new shift is recorded and before the entries are written leaves an
+// empty log that restarts where the call asked.
+func TestShiftRecordedBeforeTheEntries(t *testing.T) {
+	s, dir := newStore(t)
+	mustStore(t, s, testLogs(10, 5))
+	if err := s.DeleteRange(10, 14); err != nil {
+		t.Fatal(err)
+	}
+	s.logMu.Lock()
+	err := s.restartAt(3) // what StoreLogs(3...) does before it writes
+	s.logMu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = reopen(t, s, dir)
+	checkLog(t, s, 0, 0)
+	before, _ := s.WAL().UserData()
+	mustStore(t, s, testLogs(3, 2))
+	if after, _ := s.WAL().UserData(); !bytes.Equal(before, after) {
+		t.Fatal("storing at the recorded restart point changed the user data again")
+	}
+	checkLog(t, s, 3, 4)
 }
 
 // Deletes and stores in the order raft makes them: compaction after snapshots, a
