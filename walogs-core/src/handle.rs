@@ -273,7 +273,7 @@ macro_rules! handle_methods {
         /// Read one entry. [`WalError::LsnOutOfRange`] if `lsn` was checkpointed away,
         /// purged, truncated or not written yet. Never waits for an append's I/O. Costs a
         /// lookup in the in-memory index, one `pread` from the nearest index point (one every
-        /// 1 KiB of log) through the entry on a cached read handle (the segment is opened on
+        /// 2 KiB of log) through the entry on a cached read handle (the segment is opened on
         /// its first read only), a CRC check of the entry's frame and a copy of the entry.
         ///
         /// # Examples

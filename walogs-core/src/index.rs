@@ -1,16 +1,16 @@
 //! What walogs keeps in memory about each segment: its LSN range, its data length, and a
-//! sparse index (one LSN → offset point per 1 KiB of frames) that makes reads by LSN cheap: a
-//! point read fetches the span between two points (one frame when frames are 1 KiB or
-//! larger, about 1 KiB plus one frame otherwise). Memory: 8 bytes per point while a
-//! segment's offsets and LSN spread fit 32 bits (segments up to 4 GiB), 16 beyond: at most
-//! 8 MiB per GiB of log (less with entries over 1 KiB: one point per frame at most); a
-//! sealed segment's index is trimmed to its size, so only the active segment's carries
-//! spare room.
+//! sparse index (one LSN → offset point per 2 KiB of frames) that makes reads by LSN cheap: a
+//! point read fetches the span between two points (about 2 KiB plus one frame). Memory: 8
+//! bytes per point while a segment's offsets and LSN spread fit 32 bits (segments up to
+//! 4 GiB), 16 beyond: at most 4 MiB per GiB of log (less with entries over 2 KiB: one point
+//! per frame at most); a sealed or scanned segment's index is trimmed to its size, so only
+//! the active segment's carries spare room. (A point per 1 KiB would read a 1 KiB entry as
+//! exactly its frame, but cost 8 MiB per GiB, the whole memory budget of recovery.)
 
 use crate::frame::{FRAME_HEADER_SIZE, Header};
 
 /// Distance in bytes between two sparse-index points.
-pub(crate) const INDEX_STRIDE: u64 = 1024;
+pub(crate) const INDEX_STRIDE: u64 = 2 * 1024;
 
 #[derive(Debug, Clone)]
 pub(crate) struct SegmentInfo {
@@ -279,7 +279,7 @@ mod tests {
         }
         assert_eq!(s.first_lsn, 10);
         assert_eq!(s.next_lsn, 10_000);
-        // One point per stride: about 1 MB of frames / 1 KiB.
+        // One point per stride: about 1 MB of frames / 2 KiB.
         assert!(s.index.len() <= (999_000 / INDEX_STRIDE as usize) + 1);
         for lsn in [10, 11, 700, 5000, 9999] {
             let o = s.seek_offset(lsn);
