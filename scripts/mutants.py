@@ -117,7 +117,7 @@ MUTANTS = [
              "        plan::plan(dir, opts)?")],
            "a read-only open believes the first reading beside a live writer"),
     Mutant("no-fork-guard", "fork.rs",
-           [("        GENERATION.load(Ordering::Relaxed) == self.generation\n",
+           [("        GENERATION.load(Ordering::Relaxed) == self.generation && current_token() == self.token\n",
              "        true\n")],
            "a forked child may use (and close) the parent's handle"),
     Mutant("follow-symlinks", "vfs/os.rs",
