@@ -55,10 +55,11 @@
  *   A writable handle holds an exclusive lock on the directory (walogs.lock): a second open,
  *   from this process or another, gets WALOGS_LOCKED. After a failed write or fdatasync the
  *   handle is poisoned: every mutating call returns WALOGS_POISONED until it is reopened.
- *   A handle belongs to the process that opened it: in a child made by fork() every call on
- *   an inherited handle (or iterator) returns WALOGS_FORKED and changes nothing, and
- *   walogs_close() there only frees memory. Files walogs creates are private (0600,
- *   directories 0700) unless walogs_options_set_file_mode() says otherwise.
+ *   A handle belongs to the process that opened it: in a child made by fork() (or by the
+ *   raw fork system call, which runs no fork handler) every call on an inherited handle (or
+ *   iterator) returns WALOGS_FORKED and changes nothing, and walogs_close() there only frees
+ *   memory. Files walogs creates are private (0600, directories 0700) unless
+ *   walogs_options_set_file_mode() says otherwise.
  *
  * STREAMS
  *   walogs_streams_open() a directory as a streams store: named topics (created by their

@@ -2,9 +2,10 @@
 """Plant realistic bugs in a scratch copy of walogs-core, one at a time, and report whether
 the test suites catch each.
 
-Each mutation is one or more exact text replacements in one file of walogs-core/src. When a
-text it targets is not in the file exactly once, the mutant is reported STALE and the script
-fails: the list must follow the code. Usage:
+Each mutation is one or more exact text replacements in one file of walogs-core/src (and, for
+a bug that spans two modules, in further files). When a text it targets is not in its file
+exactly once, the mutant is reported STALE and the script fails: the list must follow the
+code. Usage:
 
     scripts/mutants.py [--only NAME ...] [--suites core,streams,sim,torture] [--keep]
     scripts/mutants.py --list        # every mutant, and whether it still applies (no build)
@@ -47,6 +48,7 @@ class Mutant(NamedTuple):
     edits: list  # (text to find, replacement) pairs, applied in order
     what: str  # what the bug is
     harnesses: tuple = ()  # crash harnesses that must each catch it
+    also: tuple = ()  # (file, edits) of further files the bug spans
 
 
 # Each mutant: what it breaks, where, and (for some) the crash harnesses that must catch it.
@@ -117,7 +119,7 @@ MUTANTS = [
              "        plan::plan(dir, opts)?")],
            "a read-only open believes the first reading beside a live writer"),
     Mutant("no-fork-guard", "fork.rs",
-           [("        GENERATION.load(Ordering::Relaxed) == self.generation\n",
+           [("        GENERATION.load(Ordering::Relaxed) == self.generation && current_token() == self.token\n",
              "        true\n")],
            "a forked child may use (and close) the parent's handle"),
     Mutant("follow-symlinks", "vfs/os.rs",
@@ -137,6 +139,19 @@ MUTANTS = [
              "            Ok(()) => {}\n")],
            "acknowledge a group's followers (and publish the durable LSN) before the group's write and fdatasync, the leader still returning its own error (passes every single-threaded harness)",
            harnesses=("concurrent-sweep", "concurrent-kill")),
+    # The sharper form: the group is written, its followers are acknowledged and the durable
+    # LSN published, and only then does the leader fdatasync. A kill cannot see it (the page
+    # cache keeps the written group); a power loss with followers can, and a failed fdatasync
+    # (the followers were told Ok).
+    Mutant("group-ack-after-write-before-sync", "group_commit.rs",
+           [("        let r = w.write_frame(&buf, first, n as u64);\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => q.tickets_done += n as u64,\n",
+             "        crate::writer::DEFER_SYNC.with(|d| d.set(true));\n        let r = w.write_frame(&buf, first, n as u64);\n        crate::writer::DEFER_SYNC.with(|d| d.set(false));\n        if r.is_ok() {\n            let mut q = self.lock();\n            q.tickets_done += n as u64;\n            self.watch.publish(first + n as u64 - 1);\n            self.wake(&q);\n        }\n        let r = r.and_then(|()| w.sync().map(|_| ()));\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => {}\n")],
+           "acknowledge a group's followers (and publish the durable LSN) after the group's write but before its fdatasync",
+           also=(("writer.rs",
+                  [("            Durability::EveryAppend => true,",
+                    "            Durability::EveryAppend => !DEFER_SYNC.with(|d| d.get()),"),
+                   ("#[derive(Debug)]\npub(crate) struct LogWriter {",
+                    "thread_local! {\n    pub(crate) static DEFER_SYNC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };\n}\n\n#[derive(Debug)]\npub(crate) struct LogWriter {")]),)),
     Mutant("streams-strict-position-not-durable", "walogs-streams/src/consumer.rs",
            [("        sh.settle_durably(&wal, queued)?;\n        self.committed = position;",
              "        drop(queued);\n        self.committed = position;")],
@@ -181,19 +196,22 @@ def copy_tree(dst):
 
 
 def mutated(tree, m):
-    """(path, original text, mutated text) of mutant m in the tree at `tree`, or None when
-    one of its texts is not in the file exactly once (stale)."""
-    if m.file.startswith("walogs-streams/"):
-        path = os.path.join(tree, m.file)
-    else:
-        path = os.path.join(tree, "walogs-core", "src", m.file)
-    original = open(path).read()
-    text = original
-    for old, new in m.edits:
-        if text.count(old) != 1:
-            return None
-        text = text.replace(old, new)
-    return path, original, text
+    """[(path, original text, mutated text)] of every file mutant m changes in the tree at
+    `tree`, or None when one of its texts is not in its file exactly once (stale)."""
+    changes = []
+    for file, edits in ((m.file, m.edits),) + tuple(m.also):
+        if file.startswith("walogs-streams/"):
+            path = os.path.join(tree, file)
+        else:
+            path = os.path.join(tree, "walogs-core", "src", file)
+        original = open(path).read()
+        text = original
+        for old, new in edits:
+            if text.count(old) != 1:
+                return None
+            text = text.replace(old, new)
+        changes.append((path, original, text))
+    return changes
 
 
 def run(cmd, cwd, env, log):
@@ -278,13 +296,14 @@ def main():
     print(f"baseline: {', '.join(suites + harnesses) or 'nothing'} pass without mutations")
     caught = missed = stale = 0
     for m in chosen:
-        edit = mutated(scratch, m)
-        if edit is None:
-            print(f"STALE   {m.name}: the code it mutates ({m.file}) changed")
+        changes = mutated(scratch, m)
+        if changes is None:
+            files = ", ".join([m.file] + [f for f, _ in m.also])
+            print(f"STALE   {m.name}: the code it mutates ({files}) changed")
             stale += 1
             continue
-        path, original, text = edit
-        open(path, "w").write(text)
+        for path, _, text in changes:
+            open(path, "w").write(text)
         log = os.path.join(logdir, f"{m.name}.log")
         open(log, "w").close()
         failing = []
@@ -299,7 +318,8 @@ def main():
             for h in m.harnesses:
                 verdicts.append(run_harness(h, scratch, env, log))
         finally:
-            open(path, "w").write(original)
+            for path, original, _ in changes:
+                open(path, "w").write(original)
         by = ([f"by {failing[0]}"] if failing else []) + [w for _, w in verdicts]
         if (failing or not suites) and all(c for c, _ in verdicts):
             caught += 1

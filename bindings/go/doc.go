@@ -10,7 +10,10 @@
 // is on disk (fdatasync'd) and survives a process crash or power loss byte for byte. A WAL
 // is safe for concurrent use: appends from many goroutines share writes and fdatasyncs
 // (group commit). One writer per directory: a second Open of a directory another handle
-// holds, in this process or another, fails with ErrLocked.
+// holds, in this process or another, fails with ErrLocked. A WAL belongs to the process
+// that opened it: in a child made by a raw fork system call (a Go program cannot fork
+// otherwise without exec) every call on the inherited WAL, Close included, fails with
+// ErrForked and writes nothing; the child opens the directory anew once the parent is done.
 //
 // Log control: TruncateAfter drops the newest entries (at any LSN), PurgeUpTo the oldest
 // (for good, also past the end of the log); SetUserData keeps a small durable blob next to

@@ -3,11 +3,14 @@
  * child calls every function on the inherited handle (and on an inherited iterator): each
  * returns WALOGS_FORKED, outputs untouched; walogs_close frees the handle there and writes
  * nothing. Meanwhile the parent appends; its log is byte-for-byte what it wrote, and it goes
- * on appending after the child is gone.
+ * on appending after the child is gone. Twice: with fork(), which runs the fork handlers,
+ * and with the raw fork system call, which runs none.
  */
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -101,8 +104,10 @@ static long long read_all(const char *path, unsigned char *buf, size_t cap) {
   return (long long)n;
 }
 
-static void test_inherited_handle(void) {
-  char *dir = tmpdir_new("fork");
+/* `raw`: fork with the system call itself (syscall(SYS_fork)), which runs no handler
+   registered with pthread_atfork. */
+static void test_inherited_handle(bool raw) {
+  char *dir = tmpdir_new(raw ? "rawfork" : "fork");
   walogs_wal *w = open_or_die(dir);
   CHECK(append_str(w, "before fork") == 1);
   walogs_iter *it = NULL;
@@ -110,7 +115,8 @@ static void test_inherited_handle(void) {
   int go[2], result[2];
   CHECK(pipe(go) == 0 && pipe(result) == 0);
   fflush(NULL);
-  pid_t pid = fork();
+  pid_t pid = raw ? (pid_t)syscall(SYS_fork) : fork();
+  CHECK(pid >= 0);
   if (pid == 0) {
     close(go[1]);
     close(result[0]);
@@ -175,6 +181,7 @@ static void test_inherited_handle(void) {
 }
 
 int main(void) {
-  test_inherited_handle();
+  test_inherited_handle(false);
+  test_inherited_handle(true);
   return check_summary("test_fork");
 }

@@ -14,7 +14,7 @@ use crate::error::{BenchError, Context, Result};
 use crate::rawio::{FRAME_HEADER, payload};
 use crate::readpass::segment_files;
 use crate::stats::Percentiles;
-use crate::timing::{SplitMix64, latencies};
+use crate::timing::{latencies, picks};
 
 /// Entries per `append_many` call of the bulk-written log.
 pub const MANY_PER_CALL: usize = 50_000;
@@ -127,7 +127,7 @@ fn paired(
     samples: usize,
     seed: u64,
 ) -> Result<PairedReads> {
-    let picks = SplitMix64::new(seed).picks(1, entries, samples);
+    let picks = picks(seed, 1, entries, samples);
     let mut buf = Vec::new();
     let ours = |lsn: u64| -> Result<f64> {
         let t = Instant::now();
@@ -249,7 +249,7 @@ pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders>
     let wal = WalOptions::new()
         .open_shared(&log.dir)
         .ctx("open_shared the big log")?;
-    let picks = SplitMix64::new(0x6265_7369).picks(1, log.entries, samples);
+    let picks = picks(0x6265_7369, 1, log.entries, samples);
     let size = log.entry_size;
     let read = |lsn: u64| -> Result<()> {
         let data = wal.read(Lsn(lsn)).ctx("SharedWal::read")?;

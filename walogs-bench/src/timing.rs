@@ -110,30 +110,12 @@ pub fn latencies<T: Copy>(items: &[T], mut op: impl FnMut(T) -> Result<()>) -> R
     Ok(out)
 }
 
-/// A small deterministic pseudo-random sequence (SplitMix64), for picking entries to read.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A sequence starting from `seed`.
-    pub fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// `count` values drawn from `lo..=hi` (uniform up to a negligible modulo bias).
-    pub fn picks(&mut self, lo: u64, hi: u64, count: usize) -> Vec<u64> {
-        let span = hi.saturating_sub(lo).saturating_add(1);
-        (0..count).map(|_| lo + self.next_u64() % span).collect()
-    }
+/// `count` LSNs drawn uniformly from `lo..=hi` by the test kit's seeded generator (the same
+/// seed picks the same entries in every run), for point reads.
+pub fn picks(seed: u64, lo: u64, hi: u64, count: usize) -> Vec<u64> {
+    let mut rng = walogs_testkit::Rng::new(seed);
+    let span = hi.saturating_sub(lo).saturating_add(1);
+    (0..count).map(|_| lo + rng.below(span)).collect()
 }
 
 #[cfg(test)]
@@ -220,14 +202,13 @@ mod tests {
 
     #[test]
     fn picks_stay_in_range_and_spread() {
-        let mut r = SplitMix64::new(7);
-        let p = r.picks(10, 19, 1000);
+        let p = picks(7, 10, 19, 1000);
         assert!(p.iter().all(|&x| (10..=19).contains(&x)));
         for v in 10..=19 {
             assert!(p.contains(&v), "{v} never drawn");
         }
-        assert_eq!(SplitMix64::new(7).picks(10, 19, 5), p[..5].to_vec());
-        assert_eq!(SplitMix64::new(1).picks(5, 5, 3), vec![5, 5, 5]);
+        assert_eq!(picks(7, 10, 19, 5), p[..5].to_vec());
+        assert_eq!(picks(1, 5, 5, 3), vec![5, 5, 5]);
     }
 
     #[test]

@@ -6,7 +6,6 @@
 //!
 //! Memory: one read chunk plus the largest frame (at most 64 MiB, the format's limit).
 
-use walogs_core::MAX_BATCH_SIZE;
 use walogs_core::frame::{self, Decoded, FRAME_HEADER_SIZE};
 use walogs_core::vfs::FsFile;
 
@@ -73,12 +72,14 @@ impl FrameReader {
             return Ok(Step::Bad);
         }
         let start = (offset - self.base) as usize;
-        let header = &self.buf[start..start + FRAME_HEADER_SIZE];
-        let body_len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-        if body_len > MAX_BATCH_SIZE {
+        let Ok(header) =
+            <&[u8; FRAME_HEADER_SIZE]>::try_from(&self.buf[start..start + FRAME_HEADER_SIZE])
+        else {
             return Ok(Step::Bad);
-        }
-        let need = FRAME_HEADER_SIZE + body_len;
+        };
+        let Some(need) = frame::declared_len(header) else {
+            return Ok(Step::Bad);
+        };
         if self.fill(need)? < need {
             return Ok(Step::Bad);
         }

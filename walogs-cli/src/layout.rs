@@ -142,11 +142,10 @@ fn first_frame_lsn(file: &dyn FsFile) -> Result<Option<u64>, CliError> {
     if read_full_at(file, &mut header, 0)? < header.len() {
         return Ok(None);
     }
-    let len = u32::from_le_bytes([header[0], header[1], header[2], header[3]]) as usize;
-    if len > walogs_core::MAX_BATCH_SIZE {
+    let Some(len) = frame::declared_len(&header) else {
         return Ok(None);
-    }
-    let mut buf = vec![0u8; FRAME_HEADER_SIZE + len];
+    };
+    let mut buf = vec![0u8; len];
     let n = read_full_at(file, &mut buf, 0)?;
     Ok(match frame::decode(&buf[..n]) {
         Decoded::Frame { first_lsn, .. } => Some(first_lsn),

@@ -334,3 +334,51 @@ fn damaged_metadata_file_is_corrupt() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+/// The damage's message counts frames in words a person reads: one frame, two frames.
+#[test]
+fn damage_messages_say_one_frame_not_one_frames() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A completed segment with one valid frame before the damage.
+    let dir = three_segments(tmp.path());
+    let seg = dir.join("wal-000002.log");
+    let mut b = fs::read(&seg).unwrap();
+    b[36 + 20] ^= 1; // inside the payload of the segment's second frame
+    fs::write(&seg, &b).unwrap();
+    match Wal::open(&dir) {
+        Err(WalError::Corrupt { reason }) => {
+            assert_eq!(reason.kind, DamageKind::CompletedSegment);
+            assert!(
+                reason.to_string().contains("1 valid frame before it"),
+                "{}",
+                reason
+            );
+        }
+        other => panic!("expected damage in a completed segment, got {other:?}"),
+    }
+    // Mid-log damage in the last segment followed by exactly one valid frame.
+    let dir = tmp.path().join("one-after");
+    let mut w = Wal::open(&dir).unwrap();
+    for i in 0..3u8 {
+        w.append(&[i; 20]).unwrap();
+    }
+    w.close().unwrap();
+    let seg = dir.join("wal-000001.log");
+    let mut b = fs::read(&seg).unwrap();
+    b[36 + 20] ^= 1;
+    fs::write(&seg, &b).unwrap();
+    match Wal::open(&dir) {
+        Err(WalError::Corrupt { reason }) => {
+            assert_eq!(reason.kind, DamageKind::MidLog);
+            assert_eq!(reason.frames_after, 1);
+            assert!(
+                reason
+                    .to_string()
+                    .contains("(1 valid frame after the damage)"),
+                "{}",
+                reason
+            );
+        }
+        other => panic!("expected mid-log damage, got {other:?}"),
+    }
+}

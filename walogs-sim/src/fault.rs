@@ -25,7 +25,8 @@ impl CallClass {
         CallClass::Read,
     ];
 
-    /// The classes the issue asks to sweep (read faults are an extra).
+    /// The classes of calls that change the disk, swept by every fault run (read faults are
+    /// an extra).
     pub const MUTATING: [CallClass; 3] = [CallClass::Write, CallClass::Sync, CallClass::Meta];
 
     /// Short name used in reproduction lines.

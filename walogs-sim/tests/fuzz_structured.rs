@@ -34,7 +34,7 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 /// Inputs here are at most a few hundred KiB, so anything near a whole batch frame would
-/// mean a length field was trusted; the hard limit is the issue's.
+/// mean a length field was trusted: the hard limit is one batch frame plus 1 MiB.
 const LIMIT: usize = walogs_core::MAX_BATCH_SIZE + (1 << 20);
 
 #[test]

@@ -82,7 +82,8 @@ pub(crate) fn buffer_arg<'py>(
 
 /// A path argument: `str`, `bytes` or any `os.PathLike` (resolved with `os.fspath`).
 ///
-/// An object that is none of these is a `TypeError` naming its type. An exception raised
+/// An object that is none of these is a `TypeError` naming its type; an empty path or one
+/// holding a NUL byte is `InvalidArgumentError`. An exception raised
 /// by the object's own `__fspath__` (or `os.fspath`'s complaint about what it returned)
 /// propagates unchanged, as it does from `open()`.
 pub(crate) fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
@@ -102,14 +103,23 @@ pub(crate) fn path_arg(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
     if let Ok(b) = resolved.cast::<PyBytes>() {
         use std::os::unix::ffi::OsStrExt;
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(b.as_bytes()));
-        return non_empty(py, path);
+        return checked_path(py, path);
     }
-    non_empty(py, resolved.extract()?)
+    checked_path(py, resolved.extract()?)
 }
 
-fn non_empty(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
+/// `path` when it names something: not empty, and without a NUL byte (which no system call
+/// takes; Python's own `os` functions raise `ValueError` for it, Go's binding
+/// `ErrInvalidArgument`).
+fn checked_path(py: Python<'_>, path: PathBuf) -> PyResult<PathBuf> {
     if path.as_os_str().is_empty() {
         return Err(invalid_argument(py, "path must not be empty".to_string()));
+    }
+    if path.as_os_str().as_encoded_bytes().contains(&0) {
+        return Err(invalid_argument(
+            py,
+            format!("path contains a NUL byte: {path:?}"),
+        ));
     }
     Ok(path)
 }

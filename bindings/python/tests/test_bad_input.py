@@ -124,6 +124,19 @@ def test_empty_path() -> None:
         walogs.Wal("")
 
 
+@pytest.mark.parametrize("path", ["a\0b", b"a\0b"])
+def test_a_path_with_a_nul_byte_is_an_invalid_argument(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: "str | bytes"
+) -> None:
+    """As in Go and as Python's own os functions (ValueError): C would see a shorter name."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(walogs.InvalidArgumentError, match="NUL byte"):
+        walogs.Wal(path)
+    with pytest.raises(walogs.InvalidArgumentError, match="NUL byte"):
+        walogs.Streams(path)
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(
     ("kwargs", "exc", "pattern"),
     [

@@ -22,7 +22,7 @@ use crate::biglog::{stamp, stamped};
 use crate::error::{BenchError, PeerContext, Result};
 use crate::rawio::payload;
 use crate::stats::{Percentiles, Sample};
-use crate::timing::{Limits, SplitMix64, latencies, run_threads};
+use crate::timing::{Limits, latencies, picks, run_threads};
 
 /// The peer's name in the tables.
 pub const PEER: &str = "nano-wal";
@@ -191,7 +191,7 @@ pub fn point_reads(
     }
     log.wal.sync().peer_ctx(PEER, "sync")?;
     log.check(entries, entry_size)?;
-    let picks = SplitMix64::new(0x6e61_6e6f).picks(1, entries, samples);
+    let picks = picks(0x6e61_6e6f, 1, entries, samples);
     let read = |i: u64| -> Result<()> {
         let r = refs[(i - 1) as usize];
         let rec = log

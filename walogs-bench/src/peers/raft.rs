@@ -28,7 +28,7 @@ use crate::error::{BenchError, PeerContext, Result};
 use crate::memory::peak_rss_kib;
 use crate::rawio::payload;
 use crate::stats::{Percentiles, Sample};
-use crate::timing::{Limits, SplitMix64, latencies, run_threads};
+use crate::timing::{Limits, latencies, picks, run_threads};
 
 /// The peer's name in the tables.
 pub const PEER: &str = "raft-engine";
@@ -176,7 +176,7 @@ impl RaftLog {
         entry_size: usize,
         samples: usize,
     ) -> Result<Percentiles> {
-        let picks = SplitMix64::new(0x7261_6674).picks(1, entries, samples);
+        let picks = picks(0x7261_6674, 1, entries, samples);
         let read = |i: u64| -> Result<()> {
             let e = self
                 .engine

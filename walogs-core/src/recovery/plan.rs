@@ -227,8 +227,8 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                 Damage::new(
                     DamageKind::CompletedSegment,
                     format!(
-                        "damaged frame in completed segment {name} at offset {d} ({file_len} bytes, {} valid frames before it)",
-                        info.next_lsn - info.first_lsn
+                        "damaged frame in completed segment {name} at offset {d} ({file_len} bytes, {} before it)",
+                        valid_frames(info.next_lsn - info.first_lsn)
                     ),
                 )
                 .at(name, *d)
@@ -293,7 +293,8 @@ pub(crate) fn plan(dir: &dyn Dir, opts: RecoverOptions) -> Result<Plan, WalError
                             format!(
                                 "mid-log damage in {name} at offset {d}: a valid frame (LSN {lsn}) follows at offset {off}, \
                                  so this is not a torn write and truncating would discard acknowledged entries \
-                                 ({frames} valid frames after the damage); open with salvage to cut at offset {cut_at}"
+                                 ({} after the damage); open with salvage to cut at offset {cut_at}",
+                                valid_frames(frames)
                             ),
                         )
                         .at(name, d)
@@ -607,4 +608,13 @@ fn valid_frame_at(
 ) -> Result<bool, WalError> {
     let mut r = FrameReader::new(offset, file.len()?.max(file_len));
     Ok(matches!(r.next_frame(file)?, Step::Frame { .. }))
+}
+
+/// "1 valid frame", "2 valid frames": a count of frames for a damage message.
+fn valid_frames(n: u64) -> String {
+    if n == 1 {
+        "1 valid frame".to_string()
+    } else {
+        format!("{n} valid frames")
+    }
 }

@@ -26,6 +26,9 @@
 //!   once; an atomic batch is entirely present or absent; LSNs are dense; `next_lsn()` is
 //!   above every acknowledged LSN and the first append after recovery gets it.
 //!
+//! Half the runs make every fdatasync slow (it waits before it is made), so that a group's
+//! followers are waiting while their leader syncs.
+//!
 //! Power-loss runs check every crash point of the run, each resolved several ways. Fault
 //! runs fail one write, sync or metadata call somewhere in the run; then every append that
 //! returned `Ok` must survive an in-place reopen and a power loss, a failed segment write or
@@ -246,7 +249,15 @@ struct RunPlan {
     lies: Lies,
     /// Whether the main thread truncates between the two halves of the scripts.
     cut: bool,
+    /// Whether each fdatasync of the run takes [`SLOW_SYNC`] before it is made: the leader of
+    /// a group is then still syncing while its followers could be told done, so a follower
+    /// acknowledged before the group's fdatasync returns (and is counted) before the sync
+    /// is made, and a power loss in between shows it lost.
+    slow_sync: bool,
 }
+
+/// How long a slow fdatasync waits before it is made.
+const SLOW_SYNC: std::time::Duration = std::time::Duration::from_micros(300);
 
 /// The payload of part `part` of call `index` of `thread`: a length drawn from `rng` (mostly
 /// short, some a few sectors long), the bytes the test kit's named payload.
@@ -298,6 +309,7 @@ fn plan(seed: u64, cfg: &ConcurrentConfig) -> RunPlan {
         (class, 1 + rng.below(calls + 2), kind)
     });
     let cut = rng.chance(2, 3);
+    let slow_sync = rng.chance(1, 2);
     RunPlan {
         seed,
         threads,
@@ -307,6 +319,7 @@ fn plan(seed: u64, cfg: &ConcurrentConfig) -> RunPlan {
         fault,
         lies: cfg.lies,
         cut,
+        slow_sync,
     }
 }
 
@@ -712,6 +725,9 @@ pub fn run_one(seed: u64, cfg: &ConcurrentConfig) -> ConcurrentReport {
             return rep;
         }
     };
+    if plan.slow_sync {
+        fs.set_sync_delay(Some(SLOW_SYNC));
+    }
     if let Some((class, nth, kind)) = plan.fault {
         fs.set_fault(Some(FaultPlan {
             class,

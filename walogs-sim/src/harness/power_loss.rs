@@ -31,7 +31,7 @@ use walogs_testkit::handle::HandleKind;
 /// Settings of the exhaustive harness.
 #[derive(Debug, Clone)]
 pub struct PowerLossConfig {
-    /// Longest workload (the issue asks for 4).
+    /// Longest workload, in operations (4 by default: every sequence of up to 4 operations).
     pub max_len: usize,
     /// Resolutions per crash point: drop-all, apply-all, then random ones.
     pub resolutions: u64,
