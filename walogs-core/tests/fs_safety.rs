@@ -348,6 +348,32 @@ fn created_files_are_private_by_default_and_the_mode_option_applies_exactly() {
     assert!(!tmp.path().join("bad").exists(), "nothing created");
 }
 
+/// A directory walogs creates inside a set-group-ID directory keeps the set-group-ID bit the
+/// kernel gave it (the usual way to hand a group of readers every new file): its files get
+/// the group of the parent, as the several-users setup needs. The permission bits are still
+/// exactly those asked for.
+#[test]
+fn a_directory_created_in_a_set_group_id_parent_keeps_the_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("shared");
+    fs::create_dir(&parent).unwrap();
+    fs::set_permissions(&parent, fs::Permissions::from_mode(0o2755)).unwrap();
+    let gid = fs::metadata(&parent).unwrap().gid();
+    let dir = parent.join("wal");
+    let mut w = WalOptions::new().file_mode(0o640).open(&dir).unwrap();
+    w.append(b"x").unwrap();
+    w.close().unwrap();
+    assert_eq!(mode(&dir), 0o2750);
+    for e in fs::read_dir(&dir).unwrap() {
+        let m = e.unwrap().metadata().unwrap();
+        assert_eq!((m.mode() & 0o7777, m.gid()), (0o640, gid));
+    }
+    // Outside such a parent nothing but the bits asked for.
+    let plain = tmp.path().join("plain");
+    WalOptions::new().open(&plain).unwrap().close().unwrap();
+    assert_eq!(mode(&plain), 0o700);
+}
+
 #[test]
 fn thousands_of_empty_segment_files_are_refused_quickly() {
     let tmp = tempfile::tempdir().unwrap();
