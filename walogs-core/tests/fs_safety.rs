@@ -308,13 +308,17 @@ fn mode(p: &Path) -> u32 {
 fn created_files_are_private_by_default_and_the_mode_option_applies_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("a").join("wal");
-    let mut w = WalOptions::new()
-        .max_segment_size(Some(100))
-        .open(&dir)
-        .unwrap();
+    // A umask that lets everything through does not widen the default.
+    // SAFETY: umask only changes this process's file-creation mask.
+    let old = unsafe { libc::umask(0) };
+    let r = WalOptions::new().max_segment_size(Some(100)).open(&dir);
+    let mut w = r.unwrap();
     for i in 0..4u8 {
         w.append(&[i; 40]).unwrap();
     }
+    w.set_user_data(b"u").unwrap();
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
     w.close().unwrap();
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&tmp.path().join("a")), 0o700);
