@@ -209,3 +209,62 @@ fn a_lock_file_that_is_a_link_makes_repair_refuse_and_stays_untouched() {
         "the torn tail is still there"
     );
 }
+
+/// A crafted next segment of 1 TiB that is all hole (a sparse file holding no data), then the
+/// same with 4 KiB of non-zero bytes at its very end: every command reads only where the
+/// file holds data, so each ends promptly (reading the zeros of the hole would take hours),
+/// and the tail is told apart (zeros: preallocated; the bytes at the end: a torn write);
+/// `repair --save-cut` keeps the cut bytes in a file as sparse as the segment.
+#[test]
+fn a_huge_sparse_tail_is_inspected_only_where_it_holds_data() {
+    const TIB: u64 = 1 << 40;
+    for data_at_end in [false, true] {
+        let d = tempfile::tempdir().unwrap();
+        healthy(d.path());
+        let next = walogs_core::segment::parse_segment_filename(&name(&last_segment(d.path())))
+            .unwrap()
+            + 1;
+        let huge = d.path().join(walogs_core::segment::segment_filename(next));
+        let f = std::fs::File::create(&huge).unwrap();
+        f.set_len(TIB).unwrap();
+        if data_at_end {
+            std::os::unix::fs::FileExt::write_all_at(&f, &[0x5a; 4096], TIB - 4096).unwrap();
+        }
+        drop(f);
+        let want = if data_at_end { "torn" } else { "preallocated" };
+        let v = run(true, &["info"], d.path());
+        assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+        let v = v.json();
+        assert_eq!(v["tail"]["state"], want, "{v}");
+        assert_eq!(v["tail"]["bytes"], TIB, "{v}");
+        let r = run(true, &["verify"], d.path());
+        assert_eq!(r.json()["tail"]["state"], want, "{}", r.stdout);
+        let r = run(false, &["dump"], d.path());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        // The cut bytes saved: a file as sparse as the segment, private (mode 0600).
+        let saved = d.path().join("cut.bin");
+        let r = run(true, &["repair", "--save-cut", p(&saved)], d.path());
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+        assert_eq!(
+            std::fs::metadata(&huge).unwrap().len(),
+            0,
+            "the tail was cut"
+        );
+        let m = std::fs::metadata(&saved).unwrap();
+        assert_eq!((m.len(), m.mode() & 0o777), (TIB, 0o600));
+        assert!(
+            m.blocks() * 512 < 1 << 30,
+            "{} bytes allocated",
+            m.blocks() * 512
+        );
+        let mut end = [0u8; 4096];
+        std::os::unix::fs::FileExt::read_exact_at(
+            &std::fs::File::open(&saved).unwrap(),
+            &mut end,
+            TIB - 4096,
+        )
+        .unwrap();
+        assert_eq!(end, [if data_at_end { 0x5a } else { 0 }; 4096]);
+        assert_eq!(read_all(d.path()).len() as u64, ENTRIES);
+    }
+}

@@ -70,6 +70,65 @@ fn read_only_commands_need_only_read_access_and_create_nothing() {
     close(w);
 }
 
+/// The several-users setup: the writer creates the log with `file_mode(0o640)` (directory
+/// `0750`) and gives it the readers' group; a member of that group (uid and gid 65534 here)
+/// runs every read-only command, beside the live writer too, and changes nothing. Outside
+/// the group the same commands are refused, naming the directory.
+#[test]
+fn a_group_of_readers_reads_a_log_made_with_file_mode_0640() {
+    if let Err(why) = unprivileged() {
+        eprintln!("SKIPPED: cannot run as an unprivileged user: {why}");
+        return;
+    }
+    let d = shared_tempdir();
+    let wal = d.path().join("wal");
+    let mut w = WalOptions::new().file_mode(0o640).open(&wal).unwrap();
+    for i in 0..ENTRIES {
+        w.append(&entry(i)).unwrap();
+    }
+    w.set_user_data(b"vote").unwrap();
+    let readers = |gid: u32| {
+        std::os::unix::fs::chown(&wal, None, Some(gid)).unwrap();
+        for e in std::fs::read_dir(&wal).unwrap() {
+            std::os::unix::fs::chown(e.unwrap().path(), None, Some(gid)).unwrap();
+        }
+    };
+    readers(NOBODY);
+    let before = snapshot(&wal);
+    use std::os::unix::fs::PermissionsExt;
+    let modes: Vec<u32> = std::fs::read_dir(&wal)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().permissions().mode() & 0o777)
+        .collect();
+    assert!(modes.iter().all(|&m| m == 0o640), "{modes:?}");
+    for args in [
+        vec!["--json", "info"],
+        vec!["verify"],
+        vec!["dump", "--format", "json"],
+        vec!["user-data"],
+    ] {
+        let mut args = args;
+        args.push(p(&wal));
+        let r = walogs_as_nobody(&args).unwrap();
+        assert_eq!(r.code, 0, "{args:?}: {}{}", r.stdout, r.stderr);
+        if args[1] == "info" {
+            assert_eq!(r.json()["lock_holder"], std::process::id().to_string());
+        }
+        if args[0] == "dump" {
+            assert_eq!(r.json_lines().len() as u64, ENTRIES);
+        }
+        if args[0] == "user-data" {
+            assert_eq!(r.stdout, "vote");
+        }
+    }
+    assert_eq!(snapshot(&wal), before, "the readers changed the directory");
+    close(w);
+    readers(0);
+    let r = walogs_as_nobody(&["verify", p(&wal)]).unwrap();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_names(&r, &wal, "open the directory");
+}
+
 #[test]
 fn an_unreadable_lock_file_leaves_the_holder_unknown_not_the_command_failed() {
     let (_d, wal) = shared_log();

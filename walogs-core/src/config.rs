@@ -134,11 +134,12 @@ impl WalOptions {
         self
     }
 
-    /// Permission bits of the files walogs creates (segments, `walogs.meta`, `walogs.lock`),
-    /// applied exactly (the process umask does not narrow or widen them); a directory walogs
-    /// creates gets search permission wherever read is granted (`0640` → directory `0750`).
-    /// Default `0o600`. Must grant the owner read and write, and nothing beyond `0o777`.
-    /// Existing files keep their permissions.
+    /// Permission bits of the files walogs creates (segments, `walogs.meta`, `walogs.user`,
+    /// `walogs.lock`), applied exactly (the process umask does not narrow or widen them); a
+    /// directory walogs creates gets search permission wherever read is granted (`0640` →
+    /// directory `0750`), and keeps the set-group-ID bit a set-group-ID parent gives it (so
+    /// its files get the parent's group). Default `0o600`. Must grant the owner read and
+    /// write, and nothing beyond `0o777`. Existing files keep their permissions.
     pub fn file_mode(mut self, mode: u32) -> Self {
         self.file_mode = mode;
         self

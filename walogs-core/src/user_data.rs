@@ -74,12 +74,19 @@ fn decode_slot(file: &dyn FsFile, slot: u64) -> io::Result<Option<(u64, Vec<u8>)
 
 impl UserData {
     /// [`UserData::read`]; a read-only open (which a writer may race, rewriting one slot and
-    /// then the other) reads again while no slot is valid, before calling it damage.
+    /// then the other) reads again while no slot is valid, before calling it damage. A
+    /// writable open opens the file for writing, as `set_user_data` will: a file it could not
+    /// write (more than one hard link, permission bits without write) is refused at open
+    /// rather than poisoning the handle at the first write.
     pub fn read_settled(dir: &dyn Dir, read_only: bool) -> Result<UserData, WalError> {
-        let attempts = if read_only { 8 } else { 1 };
+        let (attempts, mode) = if read_only {
+            (8, OpenMode::Read)
+        } else {
+            (1, OpenMode::ReadWrite)
+        };
         let mut last = None;
         for i in 0..attempts {
-            match Self::read(dir) {
+            match Self::read(dir, mode) {
                 Err(e @ WalError::Corrupt { .. }) => {
                     last = Some(e);
                     std::thread::sleep(std::time::Duration::from_micros(100 << i));
@@ -90,9 +97,10 @@ impl UserData {
         Err(last.expect("at least one reading"))
     }
 
-    /// Read the user data of `dir` (empty when there is none).
-    pub fn read(dir: &dyn Dir) -> Result<UserData, WalError> {
-        let file = match dir.open(USER_DATA_FILENAME, OpenMode::Read) {
+    /// Read the user data of `dir` (empty when there is none), opening the file with `mode`
+    /// (`Read`, or `ReadWrite` to check that it can be written).
+    pub fn read(dir: &dyn Dir, mode: OpenMode) -> Result<UserData, WalError> {
+        let file = match dir.open(USER_DATA_FILENAME, mode) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(UserData::default()),
             Err(e) => return Err(e.into()),

@@ -79,6 +79,9 @@ impl LogWriter {
         } else {
             Some(lock_dir(dir.as_ref(), opts.file_mode)?)
         };
+        // Before recovery changes anything: a `walogs.user` the handle could not write later
+        // (a link, a hard-linked file) is refused while the directory is still untouched.
+        let user = UserData::read_settled(dir.as_ref(), opts.read_only)?;
         let rec = recover(
             dir.as_ref(),
             RecoverOptions {
@@ -100,7 +103,6 @@ impl LogWriter {
         };
         let active_len = segs.active.len;
         let floor = rec.meta.map_or(0, |m| m.floor);
-        let user = UserData::read_settled(dir.as_ref(), opts.read_only)?;
         let live = Arc::new(Live::new(owner, floor));
         let files = Arc::new(ReadFiles::new(dir.clone()));
         let mut w = LogWriter {

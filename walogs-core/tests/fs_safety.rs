@@ -116,6 +116,96 @@ fn metadata_and_its_temporary_file_as_symlinks_are_refused() {
     );
 }
 
+/// `walogs.user` as a link to a file elsewhere, then with a second hard link elsewhere: a
+/// writable open refuses it before changing anything (the torn tail planted in the last
+/// segment is not cut), where it used to open and then poison the handle at the first
+/// `set_user_data`; read-only opens refuse the link and read the hard-linked file. A link
+/// planted under the temporary name is removed (the entry) and a regular file made instead.
+#[test]
+fn a_user_data_file_that_is_a_link_or_hard_linked_is_refused_before_anything_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    log_with_two_segments(&dir);
+    let mut w = WalOptions::new().open(&dir).unwrap();
+    w.set_user_data(b"vote").unwrap();
+    w.close().unwrap();
+    let user = dir.join("walogs.user");
+    let seg = dir.join("wal-000002.log");
+    let mut torn = fs::read(&seg).unwrap();
+    torn.extend_from_slice(&[0xab; 30]);
+    fs::write(&seg, &torn).unwrap();
+    let outside = tmp.path().join("user-elsewhere");
+    fs::rename(&user, &outside).unwrap();
+    let saved = fs::read(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, &user).unwrap();
+    for ro in [true, false] {
+        expect_unsafe(
+            WalOptions::new().read_only(ro).open(&dir),
+            "walogs.user",
+            EntryKind::Symlink,
+        );
+    }
+    assert_eq!(fs::read(&seg).unwrap(), torn, "a refused open cut the tail");
+    assert_eq!(fs::read(&outside).unwrap(), saved);
+    fs::remove_file(&user).unwrap();
+    fs::hard_link(&outside, &user).unwrap();
+    match WalOptions::new().open(&dir) {
+        Err(WalError::UnsafeFile { path, problem }) => {
+            assert_eq!(path.file_name().unwrap(), "walogs.user");
+            assert_eq!(problem, FileProblem::HardLinked { links: 2 });
+        }
+        other => panic!("expected a refusal of the hard-linked walogs.user, got {other:?}"),
+    }
+    assert_eq!(fs::read(&seg).unwrap(), torn, "a refused open cut the tail");
+    let ro = WalOptions::new().read_only(true).open(&dir).unwrap();
+    assert_eq!(ro.user_data().unwrap(), b"vote");
+    assert_eq!(fs::read(&outside).unwrap(), saved);
+    fs::remove_file(&outside).unwrap();
+    // No walogs.user yet, a link under its temporary name: the first set_user_data works.
+    fs::remove_file(&user).unwrap();
+    fs::write(&outside, b"precious").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("walogs.user.tmp")).unwrap();
+    let mut w = WalOptions::new().open(&dir).unwrap();
+    w.set_user_data(b"again").unwrap();
+    w.close().unwrap();
+    assert_eq!(fs::read(&outside).unwrap(), b"precious");
+    assert!(fs::symlink_metadata(&user).unwrap().is_file());
+    assert!(!dir.join("walogs.user.tmp").exists());
+}
+
+/// A v1 `wal.log` that is a link to a v1 log elsewhere is refused (a writable open would
+/// otherwise migrate it by renaming, and read through the link); the target is untouched.
+#[test]
+fn a_v1_log_file_that_is_a_link_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("wal");
+    fs::create_dir(&dir).unwrap();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/walogs-0.1/v1/wal.log");
+    let outside = tmp.path().join("old-wal.log");
+    fs::copy(&fixture, &outside).unwrap();
+    let before = fs::read(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("wal.log")).unwrap();
+    for ro in [true, false] {
+        expect_unsafe(
+            WalOptions::new().read_only(ro).open(&dir),
+            "wal.log",
+            EntryKind::Symlink,
+        );
+    }
+    assert_eq!(fs::read(&outside).unwrap(), before);
+    assert_eq!(
+        fs::read_dir(&dir).unwrap().count(),
+        2,
+        "wal.log and walogs.lock only"
+    );
+    // The same file as a regular wal.log migrates.
+    fs::remove_file(dir.join("wal.log")).unwrap();
+    fs::copy(&outside, dir.join("wal.log")).unwrap();
+    let w = WalOptions::new().open(&dir).unwrap();
+    assert!(w.recovery_report().migrated_v1);
+}
+
 #[test]
 fn a_fifo_named_like_a_segment_never_blocks_an_open() {
     let tmp = tempfile::tempdir().unwrap();
@@ -218,13 +308,17 @@ fn mode(p: &Path) -> u32 {
 fn created_files_are_private_by_default_and_the_mode_option_applies_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("a").join("wal");
-    let mut w = WalOptions::new()
-        .max_segment_size(Some(100))
-        .open(&dir)
-        .unwrap();
+    // A umask that lets everything through does not widen the default.
+    // SAFETY: umask only changes this process's file-creation mask.
+    let old = unsafe { libc::umask(0) };
+    let r = WalOptions::new().max_segment_size(Some(100)).open(&dir);
+    let mut w = r.unwrap();
     for i in 0..4u8 {
         w.append(&[i; 40]).unwrap();
     }
+    w.set_user_data(b"u").unwrap();
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
     w.close().unwrap();
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&tmp.path().join("a")), 0o700);
@@ -256,6 +350,32 @@ fn created_files_are_private_by_default_and_the_mode_option_applies_exactly() {
         ));
     }
     assert!(!tmp.path().join("bad").exists(), "nothing created");
+}
+
+/// A directory walogs creates inside a set-group-ID directory keeps the set-group-ID bit the
+/// kernel gave it (the usual way to hand a group of readers every new file): its files get
+/// the group of the parent, as the several-users setup needs. The permission bits are still
+/// exactly those asked for.
+#[test]
+fn a_directory_created_in_a_set_group_id_parent_keeps_the_bit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("shared");
+    fs::create_dir(&parent).unwrap();
+    fs::set_permissions(&parent, fs::Permissions::from_mode(0o2755)).unwrap();
+    let gid = fs::metadata(&parent).unwrap().gid();
+    let dir = parent.join("wal");
+    let mut w = WalOptions::new().file_mode(0o640).open(&dir).unwrap();
+    w.append(b"x").unwrap();
+    w.close().unwrap();
+    assert_eq!(mode(&dir), 0o2750);
+    for e in fs::read_dir(&dir).unwrap() {
+        let m = e.unwrap().metadata().unwrap();
+        assert_eq!((m.mode() & 0o7777, m.gid()), (0o640, gid));
+    }
+    // Outside such a parent nothing but the bits asked for.
+    let plain = tmp.path().join("plain");
+    WalOptions::new().open(&plain).unwrap().close().unwrap();
+    assert_eq!(mode(&plain), 0o700);
 }
 
 #[test]

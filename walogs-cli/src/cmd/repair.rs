@@ -11,7 +11,6 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::Write as _;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -165,35 +164,51 @@ fn refuse(out: &mut Outcome, e: &WalError, segments: &[SegmentFile], salvage: bo
 }
 
 /// Copy the bytes the writable open will cut (from the tail offset to the end of the last
-/// segment, `tail.file`) to `path`. Costs one read and one write of those bytes, plus an
-/// fsync.
+/// segment, `tail.file`) to `path`, a new file of mode 0600 (they are the log's data; an
+/// existing file keeps its mode and is replaced). The holes of a sparse segment stay holes:
+/// only the ranges that hold data are read and written. Costs one read and one write of
+/// those bytes, plus an fsync.
 fn save_cut(
     plan: &RecoveryReport,
     log: &LogDir,
     tail: Option<&TailInfo>,
     path: &std::path::Path,
 ) -> Result<(), CliError> {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
     let ctx = |e| {
         CliError::io(
             format!("cannot save the cut bytes to {}", path.display()),
             e,
         )
     };
-    let mut dest = File::create(path).map_err(ctx)?;
+    let dest = File::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(ctx)?;
     if let (TailState::TruncatedAt(offset), Some(last)) =
         (plan.tail, tail.and_then(|t| t.file.as_deref()))
     {
         let src = log.open_file(last)?;
+        let len = src.len().map_err(CliError::fs)?;
         let mut buf = vec![0u8; 1 << 20];
         let mut at = offset;
-        loop {
-            let n = read_full_at(src.as_ref(), &mut buf, at)?;
+        while at < len {
+            match src.next_data(at).map_err(CliError::fs)? {
+                Some(data) if data < len => at = at.max(data),
+                _ => break,
+            }
+            let want = ((len - at) as usize).min(buf.len());
+            let n = read_full_at(src.as_ref(), &mut buf[..want], at)?;
             if n == 0 {
                 break;
             }
-            dest.write_all(&buf[..n]).map_err(ctx)?;
+            dest.write_all_at(&buf[..n], at - offset).map_err(ctx)?;
             at += n as u64;
         }
+        dest.set_len(len.saturating_sub(offset)).map_err(ctx)?;
     }
     dest.sync_all().map_err(ctx)
 }

@@ -253,7 +253,8 @@ pub trait FileSystem: Send + Sync + Debug {
     fn open_dir(&self, path: &Path) -> io::Result<Box<dyn Dir>>;
     /// `Ok(Some(is_dir))` when the path exists, `Ok(None)` when it does not.
     fn kind(&self, path: &Path) -> io::Result<Option<bool>>;
-    /// Create one directory (its parent exists) with exactly these permission bits.
+    /// Create one directory (its parent exists) with exactly these permission bits, plus the
+    /// set-group-ID bit when a set-group-ID parent gives it one.
     fn create_dir(&self, path: &Path, mode: u32) -> io::Result<()>;
     /// `fsync` the directory at `path` (used for the parents of a directory walogs created).
     fn sync_dir(&self, path: &Path) -> io::Result<()>;

@@ -345,14 +345,18 @@ impl FileSystem for OsFs {
             .create(path)
             .map_err(at)?;
         // The umask must not change the mode asked for; set it through a descriptor of the
-        // directory just made (never through a link that may have replaced it).
+        // directory just made (never through a link that may have replaced it). The
+        // set-group-ID bit a set-group-ID parent gave it stays: it is how a group of readers
+        // gets every file created inside.
         let fd = rustix::fs::open(
             path,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::empty(),
         )
         .map_err(|e| at(e.into()))?;
-        rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode & 0o7777)).map_err(|e| at(e.into()))?;
+        let inherited = rustix::fs::fstat(&fd).map_err(|e| at(e.into()))?.st_mode & 0o2000;
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode((mode & 0o7777) | inherited))
+            .map_err(|e| at(e.into()))?;
         Ok(())
     }
     fn sync_dir(&self, path: &Path) -> io::Result<()> {
