@@ -205,25 +205,43 @@ pub fn classify_tail(
     {
         return Ok(TailBytes::Growing);
     }
+    let mut partial = false;
+    for_each_data_chunk(file.as_ref(), offset, len, |_, bytes| {
+        partial = bytes.iter().any(|&b| b != 0);
+        Ok(!partial)
+    })?;
+    Ok(if partial {
+        TailBytes::Partial
+    } else {
+        TailBytes::Zeros
+    })
+}
+
+/// Call `f(offset, bytes)` on the bytes of `file` in `[from, len)` that may hold data, in
+/// chunks of up to 1 MiB in file order, skipping the holes of a sparse file (`SEEK_DATA`: a
+/// hole reads as zeros, so what is skipped is zeros). Stops early when `f` returns
+/// `Ok(false)`, or at the end of the file's bytes.
+pub fn for_each_data_chunk(
+    file: &dyn FsFile,
+    from: u64,
+    len: u64,
+    mut f: impl FnMut(u64, &[u8]) -> Result<bool, CliError>,
+) -> Result<(), CliError> {
     let mut chunk = vec![0u8; 1 << 20];
-    let mut at = offset;
+    let mut at = from;
     while at < len {
-        // A hole reads as zeros: go on from the next byte that may hold data.
         match file.next_data(at).map_err(CliError::fs)? {
             Some(data) if data < len => at = at.max(data),
             _ => break,
         }
         let want = ((len - at) as usize).min(chunk.len());
-        let n = read_full_at(file.as_ref(), &mut chunk[..want], at)?;
-        if n == 0 {
+        let n = read_full_at(file, &mut chunk[..want], at)?;
+        if n == 0 || !f(at, &chunk[..n])? {
             break;
-        }
-        if chunk[..n].iter().any(|&b| b != 0) {
-            return Ok(TailBytes::Partial);
         }
         at += n as u64;
     }
-    Ok(TailBytes::Zeros)
+    Ok(())
 }
 
 #[cfg(test)]

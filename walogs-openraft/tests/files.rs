@@ -5,27 +5,11 @@
 mod support;
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
 
 use support::{Store, append_sync, normal};
 use walogs_core::{WalError, WalOptions};
 use walogs_openraft::StoreError;
-
-/// The permission bits of `dir` and of every entry in it.
-fn modes(dir: &Path) -> (u32, Vec<(String, u32)>) {
-    let entries = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                e.metadata().unwrap().mode() & 0o7777,
-            )
-        })
-        .collect();
-    (fs::metadata(dir).unwrap().mode() & 0o7777, entries)
-}
+use walogs_testkit::modes::modes;
 
 #[test]
 fn the_store_creates_private_files_and_applies_file_mode_exactly() {

@@ -4,25 +4,10 @@
 //! read-only opens, its target untouched.
 
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use walogs_streams::{StreamsError, StreamsOptions, WalError};
-
-/// The permission bits of `dir` and of every entry in it.
-fn modes(dir: &Path) -> (u32, Vec<(String, u32)>) {
-    let entries = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                e.metadata().unwrap().mode() & 0o7777,
-            )
-        })
-        .collect();
-    (fs::metadata(dir).unwrap().mode() & 0o7777, entries)
-}
+use walogs_testkit::modes::modes;
 
 fn fill(opts: StreamsOptions, dir: &Path) {
     let s = opts.max_segment_size(Some(4096)).open(dir).unwrap();

@@ -19,7 +19,7 @@ use walogs_core::{RecoveryReport, SalvageReport, TailState, WalError, WalOptions
 use crate::cli::RepairArgs;
 use crate::damage::DamageReport;
 use crate::error::{CliError, EXIT_CORRUPT, EXIT_OK};
-use crate::layout::{LogDir, SegmentFile, read_full_at};
+use crate::layout::{LogDir, SegmentFile, for_each_data_chunk};
 use crate::output::{self, count};
 use crate::tail::{self, TailInfo, TailKind};
 use crate::wal_dir::{self, LockState};
@@ -193,21 +193,11 @@ fn save_cut(
     {
         let src = log.open_file(last)?;
         let len = src.len().map_err(CliError::fs)?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = offset;
-        while at < len {
-            match src.next_data(at).map_err(CliError::fs)? {
-                Some(data) if data < len => at = at.max(data),
-                _ => break,
-            }
-            let want = ((len - at) as usize).min(buf.len());
-            let n = read_full_at(src.as_ref(), &mut buf[..want], at)?;
-            if n == 0 {
-                break;
-            }
-            dest.write_all_at(&buf[..n], at - offset).map_err(ctx)?;
-            at += n as u64;
-        }
+        // Holes stay holes: only the bytes that may hold data are copied.
+        for_each_data_chunk(src.as_ref(), offset, len, |at, bytes| {
+            dest.write_all_at(bytes, at - offset).map_err(ctx)?;
+            Ok(true)
+        })?;
         dest.set_len(len.saturating_sub(offset)).map_err(ctx)?;
     }
     dest.sync_all().map_err(ctx)
