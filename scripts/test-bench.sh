@@ -165,7 +165,8 @@ for label in \
 done
 for label in \
     "raw read(2) of the store's segment files" \
-    "walogs-streams Consumer::next_batch(1 MiB), AtLeastOnce" \
+    "walogs-streams Consumer::next_batch_into(1 MiB), AtLeastOnce" \
+    "walogs-streams Consumer::next_batch(1 MiB), owned records" \
     "walrus-rust batch_read_for_topic(1 MiB), same records"; do
     if ! grep -F -- "$label" "$out" | grep -qE '[0-9]+\.[0-9] +[0-9]+\.[0-9]{2}$'; then
         echo "test-bench: no figures on the streams read row: $label" >&2
@@ -201,8 +202,8 @@ for target in \
     "streams 64 topics x 8 threads / walrus-rust SyncEach" \
     "streams 64 topics x 8 threads / nano-wal durable=true" \
     "streams 64 topics x 8 threads / one SharedWal x 8 threads" \
-    "streams next_batch 1 MiB / walrus-rust batch_read_for_topic" \
-    "streams next_batch 1 MiB / raw read(2) of the store"; do
+    "streams next_batch_into 1 MiB / walrus-rust batch_read_for_topic" \
+    "streams next_batch_into 1 MiB / raw read(2) of the store"; do
     if ! grep -F -- "$target" "$out" | grep -qE '[0-9]+\.[0-9]+(x| MiB| ms) .*(PASS|MISS)$'; then
         echo "test-bench: target without a figure and verdict: $target" >&2
         fail=1

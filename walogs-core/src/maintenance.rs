@@ -113,10 +113,19 @@ impl LogWriter {
         }
         let cut_lsn = self.cut_record_for(target, kind)?;
         let removed = next - target;
-        if in_active {
-            self.cut_active(offset, target, cut_lsn)?;
+        let cut = if in_active {
+            self.cut_active(offset, target, cut_lsn)
         } else {
-            self.cut_completed(offset, target, cut_lsn)?;
+            self.cut_completed(offset, target, cut_lsn)
+        };
+        if let Err(e) = cut {
+            // A failure after the cut was published to readers (before its bytes changed)
+            // has poisoned the handle: no reader gets past its check any more, and the failed
+            // call reports the next LSN it had. (A failure before that changed nothing.)
+            if self.poisoned().is_some() {
+                self.view_mut().next_lsn = next;
+            }
+            return Err(e);
         }
         self.durable_lsn = self.durable_lsn.min(target - 1);
         Ok(removed)
