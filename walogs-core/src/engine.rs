@@ -49,7 +49,8 @@ struct Inner {
 #[derive(Debug)]
 struct Flusher {
     stop: Arc<(Mutex<bool>, Condvar)>,
-    handle: JoinHandle<()>,
+    /// Ends with whether a sync of the flusher failed (and poisoned the log).
+    handle: JoinHandle<bool>,
 }
 
 #[derive(Debug)]
@@ -380,7 +381,9 @@ impl Engine {
     /// child: `Err(Forked)` and nothing done.
     pub fn close(&self) -> Result<(), WalError> {
         self.guard()?;
-        self.stop_flusher();
+        // A sync of the flusher that failed poisoned the log; when no call came after it,
+        // close is the one that reports it.
+        let flusher_failed = self.stop_flusher();
         let inner = &*self.inner;
         let r = {
             let mut w = inner.lock_writer();
@@ -392,7 +395,12 @@ impl Engine {
                 return Ok(());
             }
             let mut q = inner.gc.lock();
-            let mut flushed = Ok(());
+            let mut flushed = match w.poisoned() {
+                Some(reason) if flusher_failed => Err(WalError::Poisoned {
+                    reason: reason.to_string(),
+                }),
+                _ => Ok(()),
+            };
             if w.poisoned().is_none() && !w.is_read_only() {
                 let (g, r) = inner.gc.flush(&mut w, q);
                 q = g;
@@ -409,16 +417,20 @@ impl Engine {
         r
     }
 
-    fn stop_flusher(&self) {
+    /// Stop the flusher (if any); whether one of its syncs failed.
+    fn stop_flusher(&self) -> bool {
         let f = self
             .flusher
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if let Some(f) = f {
-            *f.stop.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
-            f.stop.1.notify_all();
-            let _ = f.handle.join();
+        match f {
+            Some(f) => {
+                *f.stop.0.lock().unwrap_or_else(|p| p.into_inner()) = true;
+                f.stop.1.notify_all();
+                f.handle.join().unwrap_or(false)
+            }
+            None => false,
         }
     }
 }
@@ -509,14 +521,17 @@ fn start_flusher(inner: &Arc<Inner>, every: Duration) -> Result<Flusher, WalErro
                     .unwrap_or_else(|p| p.into_inner())
                     .0;
                 if *stopped {
-                    return;
+                    return false;
                 }
-                let Some(inner) = weak.upgrade() else { return };
+                let Some(inner) = weak.upgrade() else {
+                    return false;
+                };
                 let pending = inner.gc.lock().next_lsn > inner.watch.durable() + 1;
                 if pending && inner.exclusive(|w| w.sync()).is_err() {
-                    return;
+                    return true;
                 }
             }
+            false
         })
         .map_err(WalError::Io)?;
     Ok(Flusher { stop, handle })

@@ -262,3 +262,30 @@ fn partial_preallocation_is_cut_at_close() {
     assert_eq!(wal.tail_state(), TailState::Clean);
     assert_eq!(lsns(&wal), vec![1, 2]);
 }
+
+/// Under `Durability::Interval`, a sync of the background flusher that fails poisons the
+/// log; when no call comes after it, `close` is the one that reports it (it returned `Ok`
+/// before, so nobody learned that the last entries were not durable).
+#[test]
+fn close_reports_a_failed_sync_of_the_interval_flusher() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let (hook, countdown) = FailNth::new(
+        5,
+        |op| matches!(op, Op::SyncData { name } if name.starts_with("wal-")),
+    );
+    let mut w = WalOptions::new()
+        .durability(walogs_core::Durability::Interval(Duration::from_millis(2)))
+        .file_system(HookFs::new(hook).into_fs())
+        .open(tmp.path().join("wal"))
+        .unwrap();
+    countdown.store(1, Ordering::SeqCst);
+    w.append(b"one").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !w.is_poisoned() {
+        assert!(Instant::now() < deadline, "the flusher never synced");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let e = w.close().unwrap_err();
+    assert!(matches!(e, WalError::Poisoned { .. }), "{e}");
+}
