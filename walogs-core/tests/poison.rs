@@ -274,8 +274,10 @@ fn close_reports_a_failed_sync_of_the_interval_flusher() {
         5,
         |op| matches!(op, Op::SyncData { name } if name.starts_with("wal-")),
     );
+    // An interval long enough that the append below does not sync by itself (an append
+    // syncs when the interval has passed since the last sync): the flusher makes that sync.
     let mut w = WalOptions::new()
-        .durability(walogs_core::Durability::Interval(Duration::from_millis(2)))
+        .durability(walogs_core::Durability::Interval(Duration::from_millis(500)))
         .file_system(HookFs::new(hook).into_fs())
         .open(tmp.path().join("wal"))
         .unwrap();
