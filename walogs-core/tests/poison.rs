@@ -276,8 +276,9 @@ fn close_reports_a_failed_sync_of_the_interval_flusher() {
     );
     // An interval long enough that the append below does not sync by itself (an append
     // syncs when the interval has passed since the last sync): the flusher makes that sync.
+    let interval = walogs_core::Durability::Interval(Duration::from_millis(500));
     let mut w = WalOptions::new()
-        .durability(walogs_core::Durability::Interval(Duration::from_millis(500)))
+        .durability(interval)
         .file_system(HookFs::new(hook).into_fs())
         .open(tmp.path().join("wal"))
         .unwrap();
