@@ -226,29 +226,18 @@ func TestRestartBelowTheFloor(t *testing.T) {
 	}
 	s = reopen(t, s, dir)
 	checkLog(t, s, 50, 79)
-	steps := []struct {
-		name        string
-		do          func() error
-		first, last uint64
-	}{
-		{"compact to 59", func() error { return s.DeleteRange(0, 59) }, 60, 79},
-		{"drop the suffix from 71", func() error { return s.DeleteRange(71, 100) }, 60, 70},
-		{"store 71..75", func() error { return s.StoreLogs(testLogs(71, 5)) }, 60, 75},
-		{"delete the whole log", func() error { return s.DeleteRange(60, 75) }, 0, 0},
-		{"store 60..61 at the restart point", func() error { return s.StoreLogs(testLogs(60, 2)) }, 60, 61},
-		{"delete the whole log again", func() error { return s.DeleteRange(1, 61) }, 0, 0},
-		{"store from 1", func() error { return s.StoreLogs(testLogs(1, 3)) }, 1, 3},
-		{"delete the whole log once more", func() error { return s.DeleteRange(1, 3) }, 0, 0},
-		{"store past the next LSN", func() error { return s.StoreLogs(testLogs(500, 2)) }, 500, 501},
+	steps := []step{
+		{"compact to 59", func(s *Store) error { return s.DeleteRange(0, 59) }, 60, 79},
+		{"drop the suffix from 71", func(s *Store) error { return s.DeleteRange(71, 100) }, 60, 70},
+		{"store 71..75", func(s *Store) error { return s.StoreLogs(testLogs(71, 5)) }, 60, 75},
+		{"delete the whole log", func(s *Store) error { return s.DeleteRange(60, 75) }, 0, 0},
+		{"store 60..61 at the restart point", func(s *Store) error { return s.StoreLogs(testLogs(60, 2)) }, 60, 61},
+		{"delete the whole log again", func(s *Store) error { return s.DeleteRange(1, 61) }, 0, 0},
+		{"store from 1", func(s *Store) error { return s.StoreLogs(testLogs(1, 3)) }, 1, 3},
+		{"delete the whole log once more", func(s *Store) error { return s.DeleteRange(1, 3) }, 0, 0},
+		{"store past the next LSN", func(s *Store) error { return s.StoreLogs(testLogs(500, 2)) }, 500, 501},
 	}
-	for _, st := range steps {
-		if err := st.do(); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		checkLog(t, s, st.first, st.last)
-		s = reopen(t, s, dir)
-		checkLog(t, s, st.first, st.last)
-	}
+	s = runSteps(t, s, dir, steps)
 	// Past the next LSN the shift is 0 again: index 500 is LSN 500.
 	if first, _ := s.WAL().FirstLSN(); first != 500 {
 		t.Fatalf("first LSN %d, want 500", first)
@@ -297,26 +286,15 @@ func TestShiftRecordedBeforeTheEntries(t *testing.T) {
 func TestRaftSequence(t *testing.T) {
 	s, dir := newStore(t)
 	mustStore(t, s, testLogs(1, 50))
-	steps := []struct {
-		name        string
-		do          func() error
-		first, last uint64
-	}{
-		{"compact to 20", func() error { return s.DeleteRange(1, 20) }, 21, 50},
-		{"drop the suffix from 41", func() error { return s.DeleteRange(41, 50) }, 21, 40},
-		{"store 41..60", func() error { return s.StoreLogs(testLogs(41, 20)) }, 21, 60},
-		{"compact to 59", func() error { return s.DeleteRange(21, 59) }, 60, 60},
-		{"drop the last entry", func() error { return s.DeleteRange(60, 60) }, 0, 0},
-		{"store 60..61", func() error { return s.StoreLogs(testLogs(60, 2)) }, 60, 61},
+	steps := []step{
+		{"compact to 20", func(s *Store) error { return s.DeleteRange(1, 20) }, 21, 50},
+		{"drop the suffix from 41", func(s *Store) error { return s.DeleteRange(41, 50) }, 21, 40},
+		{"store 41..60", func(s *Store) error { return s.StoreLogs(testLogs(41, 20)) }, 21, 60},
+		{"compact to 59", func(s *Store) error { return s.DeleteRange(21, 59) }, 60, 60},
+		{"drop the last entry", func(s *Store) error { return s.DeleteRange(60, 60) }, 0, 0},
+		{"store 60..61", func(s *Store) error { return s.StoreLogs(testLogs(60, 2)) }, 60, 61},
 	}
-	for _, st := range steps {
-		if err := st.do(); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		checkLog(t, s, st.first, st.last)
-		s = reopen(t, s, dir)
-		checkLog(t, s, st.first, st.last)
-	}
+	runSteps(t, s, dir, steps)
 }
 
 // The raft-boltdb cases, in one sequence.
@@ -355,4 +333,26 @@ func TestLogStoreWithRaftsCache(t *testing.T) {
 		t.Fatal("the cache does not pass IsMonotonic on")
 	}
 	checkLog(t, s, 1, 8)
+}
+
+// step is one call of a sequence and the log it leaves (first and last index; 0, 0 empty).
+type step struct {
+	name        string
+	do          func(s *Store) error
+	first, last uint64
+}
+
+// runSteps makes each step's call on the store, checks the log it leaves, reopens the
+// directory and checks it again; returns the store last opened.
+func runSteps(t *testing.T, s *Store, dir string, steps []step) *Store {
+	t.Helper()
+	for _, st := range steps {
+		if err := st.do(s); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		checkLog(t, s, st.first, st.last)
+		s = reopen(t, s, dir)
+		checkLog(t, s, st.first, st.last)
+	}
+	return s
 }
