@@ -54,6 +54,29 @@ pub(crate) unsafe fn put<T>(ptr: *mut T, value: T) {
     }
 }
 
+/// The `struct_size` a caller declared in the versioned struct at `ptr` (its first field),
+/// refused unless it covers this version's `T`: a struct grows only at its end, so a caller
+/// built against an older, shorter version is told instead of overrun. `arg` and `c_type`
+/// name the argument and the C type in the message.
+///
+/// # Safety
+/// `ptr` non-NULL and valid for a read of its first field (a `usize`).
+pub(crate) unsafe fn declared_size<T>(
+    ptr: *const T,
+    arg: &str,
+    c_type: &str,
+) -> Result<usize, Failure> {
+    // SAFETY: non-NULL and its first field is readable (caller's contract).
+    let size = unsafe { ptr.cast::<usize>().read_unaligned() };
+    if size < size_of::<T>() {
+        return Err(Failure::invalid(format!(
+            "{arg}->struct_size is {size}; set it to sizeof({c_type}) ({})",
+            size_of::<T>()
+        )));
+    }
+    Ok(size)
+}
+
 /// The path in the NUL-terminated string `ptr`. Any bytes are accepted (Unix paths need not
 /// be UTF-8); the empty string is an invalid argument.
 ///

@@ -7,7 +7,7 @@ use std::ffi::{CString, c_char};
 
 use walogs_streams::CleanupReport;
 
-use crate::args::{need_out, obj, put};
+use crate::args::{declared_size, need_out, obj, put};
 use crate::boundary::guard;
 use crate::last_error::Failure;
 use crate::listings::c_name;
@@ -63,15 +63,8 @@ unsafe fn report_size(report: *const WalogsCleanupReport) -> Result<usize, Failu
     if report.is_null() {
         return Ok(0);
     }
-    // SAFETY: non-NULL and its first field is readable (caller's contract).
-    let size = unsafe { report.cast::<usize>().read_unaligned() };
-    if size < size_of::<WalogsCleanupReport>() {
-        return Err(Failure::invalid(format!(
-            "report->struct_size is {size}; set it to sizeof(walogs_cleanup_report) ({})",
-            size_of::<WalogsCleanupReport>()
-        )));
-    }
-    Ok(size)
+    // SAFETY: non-NULL (checked) and its first field is readable (caller's contract).
+    unsafe { declared_size(report, "report", "walogs_cleanup_report") }
 }
 
 /// The counts of `r`, for a caller that declared `struct_size`.

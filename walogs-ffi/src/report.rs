@@ -4,10 +4,9 @@ use std::ffi::c_char;
 
 use walogs_core::{RecoveryReport, TailState};
 
-use crate::args::{need_out, obj, put};
+use crate::args::{declared_size, need_out, obj, put};
 use crate::boundary::guard;
 use crate::handle::WalogsWal;
-use crate::last_error::Failure;
 use crate::status::WalogsStatus;
 
 /// What the last open found at the end of the last segment: one of the `WALOGS_TAIL_*`
@@ -123,14 +122,9 @@ pub unsafe extern "C" fn walogs_recovery_report(
         let h = unsafe { obj(wal, "wal") }?;
         need_out(out, "out")?;
         h.wal.ensure_usable()?;
-        // SAFETY: `out` is non-NULL and its first field is readable (caller's contract).
-        let size = unsafe { out.cast::<usize>().read_unaligned() };
-        if size < size_of::<WalogsReport>() {
-            return Err(Failure::invalid(format!(
-                "out->struct_size is {size}; set it to sizeof(walogs_report) ({})",
-                size_of::<WalogsReport>()
-            )));
-        }
+        // SAFETY: `out` is non-NULL (checked) and its first field is readable (caller's
+        // contract).
+        let size = unsafe { declared_size(out, "out", "walogs_report") }?;
         let report = fill(size, &h.wal.recovery_report());
         // SAFETY: `out` is non-NULL and valid for writes of at least
         // `size_of::<WalogsReport>()` bytes (checked above plus the caller's contract). A
