@@ -21,6 +21,7 @@ walrus-rust and raft-engine, one run, one disk
 
 USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib N]
                     [--entry-size BYTES] [--keep] [--only KEYS] [--plot PATH] [--streams-only]
+                    [--points-only]
 
   --quick            tiny sizes for a smoke test (0.05 s rounds, 1 round, 16 MiB log)
   --dir PATH         put the files under PATH (default: <repo>/target/walogs-bench)
@@ -35,6 +36,8 @@ USAGE: walogs-bench [--quick] [--dir PATH] [--seconds S] [--rounds N] [--log-mib
                      (default: <repo>/target/bench/throughput.svg)
   --streams-only     run only the streams section (its write block, the consumer batch reads
                      of a log of --log-mib/4 MiB, at most 256) and print its targets
+  --points-only      run only the point reads (the read log, read(lsn) vs raw pread, and both
+                     beside 8 durable appenders, walogs and raw) and print their targets
 ";
 
 /// Settings of a benchmark run.
@@ -60,6 +63,8 @@ pub struct RunArgs {
     pub plot: Option<PathBuf>,
     /// Run only the streams section.
     pub streams_only: bool,
+    /// Run only the point reads.
+    pub points_only: bool,
 }
 
 /// What one read pass in the child process does.
@@ -155,6 +160,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
         only: Vec::new(),
         plot: None,
         streams_only: false,
+        points_only: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -163,6 +169,7 @@ pub fn parse(args: &[String]) -> Result<Command> {
             "--quick" => {}
             "--keep" => run.keep = true,
             "--streams-only" => run.streams_only = true,
+            "--points-only" => run.points_only = true,
             "--dir" => run.dir = Some(PathBuf::from(value(&mut it, a)?)),
             "--plot" => run.plot = Some(PathBuf::from(value(&mut it, a)?)),
             "--seconds" => {
@@ -189,6 +196,11 @@ pub fn parse(args: &[String]) -> Result<Command> {
             }
             other => return Err(BenchError::Args(format!("unknown argument {other:?}"))),
         }
+    }
+    if run.points_only && (run.streams_only || !run.only.is_empty()) {
+        return Err(BenchError::Args(
+            "--points-only runs no write case and no streams section: it excludes --only and --streams-only".into(),
+        ));
     }
     if run.rounds == 0 {
         return Err(BenchError::Args("--rounds must be at least 1".into()));
@@ -269,6 +281,8 @@ mod tests {
             &["--frobnicate"],
             &["--only", ","],
             &["--plot"],
+            &["--points-only", "--streams-only"],
+            &["--only", "core.group", "--points-only"],
             &[CHILD_SUBCOMMAND, "raw"],
             &[CHILD_SUBCOMMAND, "sideways", "/d"],
         ] {
@@ -296,5 +310,7 @@ mod tests {
         );
         assert!(run(&["--streams-only", "--quick"]).streams_only);
         assert!(!run(&["--quick"]).streams_only);
+        assert!(run(&["--points-only"]).points_only);
+        assert!(!run(&["--quick"]).points_only);
     }
 }

@@ -1,6 +1,7 @@
 //! Point reads of walogs-core: `read(lsn)` of random LSNs of a warm log, each paired with a
 //! raw `pread` of the same frame bytes from an already open file (the floor: one system
-//! call, no lookup), and `read` beside durable appenders on the same `SharedWal`.
+//! call, no lookup), and `read` beside durable appenders on the same `SharedWal`, measured
+//! next to raw `pread` beside a raw group commit (what the machine alone does to the tail).
 
 use std::fs::File;
 use std::path::Path;
@@ -11,7 +12,8 @@ use walogs_core::{Lsn, Wal, WalOptions};
 
 use crate::biglog::{BigLog, stamp, stamped};
 use crate::error::{BenchError, Context, Result};
-use crate::rawio::{FRAME_HEADER, payload};
+use crate::raw_group::RawGroupCommit;
+use crate::rawio::{FRAME_HEADER, Prealloc, create, payload};
 use crate::readpass::segment_files;
 use crate::stats::Percentiles;
 use crate::timing::{latencies, picks};
@@ -24,8 +26,11 @@ pub const MANY_ENTRY: usize = 128;
 const MEMBER_PREFIX: usize = FRAME_HEADER + 8;
 /// Durable appenders beside the readers.
 pub const APPENDERS: usize = 8;
-/// Payload bytes of each of their appends.
+/// Payload bytes of each of their appends (the raw appenders add a frame header's worth, to
+/// move as many bytes as walogs does).
 const APPEND_SIZE: usize = 128;
+/// Bytes fallocate'd for the raw appenders' file (they may go past it: the file grows).
+const RAW_BESIDE_FILE: u64 = 64 << 20;
 
 /// Where each entry's frame lies in a log whose frames all have one size and whose segment
 /// files hold nothing else (checked when it is built).
@@ -230,42 +235,54 @@ pub fn many(dir: &Path, log: &ManyLog, samples: usize) -> Result<PairedReads> {
     Ok(r)
 }
 
-/// Point reads on a `SharedWal` alone, then beside [`APPENDERS`] threads appending durably.
+/// Point-read latencies with nothing else running and beside durable appenders.
 #[derive(Debug, Clone, Copy)]
-pub struct BesideAppenders {
-    /// `read` with nothing else running, microseconds.
+pub struct Beside {
+    /// Reads with nothing else running, microseconds.
     pub alone: Percentiles,
-    /// `read` while the appenders run, microseconds.
+    /// Reads while the appenders run, microseconds.
     pub beside: Percentiles,
     /// The appenders' durable appends per second while the reads ran.
     pub append_ops_per_sec: f64,
 }
 
-/// Open the big log as a `SharedWal` (default options: every append durable) and time
-/// `read` of `samples` random LSNs of `1..=log.entries`: alone, then while [`APPENDERS`]
-/// threads append [`APPEND_SIZE`]-byte entries (they start before the timed reads and stop
-/// after them). The log grows by what they append.
-pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders> {
-    let wal = WalOptions::new()
-        .open_shared(&log.dir)
-        .ctx("open_shared the big log")?;
-    let picks = picks(0x6265_7369, 1, log.entries, samples);
-    let size = log.entry_size;
-    let read = |lsn: u64| -> Result<()> {
-        let data = wal.read(Lsn(lsn)).ctx("SharedWal::read")?;
-        check("SharedWal::read", &data, lsn, size)
-    };
-    latencies(&picks, read)?;
-    let alone = latencies(&picks, read)?;
+impl Beside {
+    /// p99 beside / p99 alone: how much the appenders inflate the tail.
+    pub fn p99_ratio(&self) -> f64 {
+        self.beside.p99 / self.alone.p99
+    }
+}
+
+/// Point reads beside [`APPENDERS`] durable appenders, walogs and raw, in one run.
+#[derive(Debug, Clone, Copy)]
+pub struct BesideAppenders {
+    /// `SharedWal::read` beside `SharedWal::append` on the same handle.
+    pub walogs: Beside,
+    /// Raw `pread` of the same frames beside [`RawGroupCommit`] appenders to a file in the
+    /// same directory: what the machine itself (CPU sharing, the disk's interrupts) does to
+    /// the reads, with no walogs code on either side.
+    pub raw: Beside,
+}
+
+/// Time `read` of each of `picks` alone (after one untimed pass), then while [`APPENDERS`]
+/// threads call `append` in a loop: they start before the timed reads, each has appended once
+/// before they start, and they stop after them. Returns the latencies and the total number
+/// of appends.
+fn alone_then_beside(
+    picks: &[u64],
+    mut read: impl FnMut(u64) -> Result<()>,
+    append: impl Fn() -> Result<()> + Sync,
+) -> Result<(Beside, u64)> {
+    latencies(picks, &mut read)?;
+    let alone = latencies(picks, &mut read)?;
     let stop = AtomicBool::new(false);
     let appended = AtomicU64::new(0);
-    let data = payload(APPEND_SIZE, 15);
     let (beside, append_ops_per_sec) = std::thread::scope(|s| -> Result<(Vec<f64>, f64)> {
         let handles: Vec<_> = (0..APPENDERS)
             .map(|_| {
                 s.spawn(|| -> Result<()> {
                     while !stop.load(Ordering::Relaxed) {
-                        wal.append(&data).ctx("SharedWal::append")?;
+                        append()?;
                         appended.fetch_add(1, Ordering::Relaxed);
                     }
                     Ok(())
@@ -280,7 +297,7 @@ pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders>
         }
         let t = Instant::now();
         let before = appended.load(Ordering::Relaxed);
-        let lat = latencies(&picks, read);
+        let lat = latencies(picks, &mut read);
         let elapsed = t.elapsed();
         let during = appended.load(Ordering::Relaxed) - before;
         stop.store(true, Ordering::Relaxed);
@@ -290,7 +307,70 @@ pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders>
         }
         Ok((lat?, during as f64 / elapsed.as_secs_f64().max(1e-9)))
     })?;
-    let total = appended.load(Ordering::Relaxed);
+    let none = || BenchError::Check("no point read".into());
+    Ok((
+        Beside {
+            alone: Percentiles::of(&alone).ok_or_else(none)?,
+            beside: Percentiles::of(&beside).ok_or_else(none)?,
+            append_ops_per_sec,
+        },
+        appended.into_inner(),
+    ))
+}
+
+/// Time point reads of `samples` random LSNs of `1..=log.entries` alone and beside
+/// [`APPENDERS`] threads appending [`APPEND_SIZE`]-byte entries durably, twice:
+///
+/// - raw: `pread` of the entries' frames beside a [`RawGroupCommit`] (one `pwrite` and one
+///   `fdatasync` per group) to a fallocate'd file in `dir` (removed afterwards);
+/// - walogs: `SharedWal::read` on the big log opened with default options (every append
+///   durable) beside `SharedWal::append` on the same handle. The log grows by what they
+///   append.
+///
+/// Both read the same entries and check every one of them.
+pub fn beside_appenders(dir: &Path, log: &BigLog, samples: usize) -> Result<BesideAppenders> {
+    let picks = picks(0x6265_7369, 1, log.entries, samples);
+    let size = log.entry_size;
+
+    // Raw first: the frame map holds only while the log has not grown.
+    let map = FrameMap::open(&log.dir, log.entries, FRAME_HEADER, size)?;
+    let path = dir.join("raw-beside");
+    let group = RawGroupCommit::new(create(&path, Prealloc::Fallocate, RAW_BESIDE_FILE)?, 0);
+    let record = payload(APPEND_SIZE + FRAME_HEADER, 16);
+    let last_ticket = AtomicU64::new(0);
+    let mut buf = Vec::new();
+    let (raw, raw_total) = alone_then_beside(
+        &picks,
+        |lsn| check("pread", map.pread(lsn, &mut buf)?, lsn, size),
+        || {
+            let ticket = group.commit(&record)?;
+            last_ticket.fetch_max(ticket, Ordering::Relaxed);
+            Ok(())
+        },
+    )?;
+    // Every commit returned its own ticket, so the highest one is their number.
+    let last_ticket = last_ticket.into_inner();
+    if last_ticket != raw_total || group.groups() == 0 {
+        return Err(BenchError::Check(format!(
+            "{raw_total} raw commits returned, the highest ticket is {last_ticket} ({} groups)",
+            group.groups()
+        )));
+    }
+    drop(group);
+    std::fs::remove_file(&path).ctx(format!("remove {}", path.display()))?;
+
+    let wal = WalOptions::new()
+        .open_shared(&log.dir)
+        .ctx("open_shared the big log")?;
+    let data = payload(APPEND_SIZE, 15);
+    let (walogs, total) = alone_then_beside(
+        &picks,
+        |lsn| {
+            let data = wal.read(Lsn(lsn)).ctx("SharedWal::read")?;
+            check("SharedWal::read", &data, lsn, size)
+        },
+        || wal.append(&data).ctx("SharedWal::append").map(drop),
+    )?;
     if wal.durable_lsn().0 != log.entries + total {
         return Err(BenchError::Check(format!(
             "durable_lsn {} after {} entries and {total} durable appends",
@@ -299,12 +379,7 @@ pub fn beside_appenders(log: &BigLog, samples: usize) -> Result<BesideAppenders>
         )));
     }
     wal.close().ctx("close the shared big log")?;
-    let none = || BenchError::Check("no point read".into());
-    Ok(BesideAppenders {
-        alone: Percentiles::of(&alone).ok_or_else(none)?,
-        beside: Percentiles::of(&beside).ok_or_else(none)?,
-        append_ops_per_sec,
-    })
+    Ok(BesideAppenders { walogs, raw })
 }
 
 #[cfg(test)]
@@ -331,15 +406,52 @@ mod tests {
         let r = many(&d.join("many"), &many_log, 50).unwrap();
         assert_eq!(r.raw.count, 50);
 
-        let b = beside_appenders(&big, 50).unwrap();
-        assert_eq!(b.beside.count, 50);
-        assert!(b.alone.count == 50 && b.append_ops_per_sec >= 0.0);
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn raw_and_walogs_reads_beside_appenders_read_every_pick_and_append_durably() {
+        let d = std::env::temp_dir().join(format!("walogs-bench-beside-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let big = crate::biglog::create(&d.join("big"), 100_000, 100).unwrap();
+        let b = beside_appenders(&d, &big, 40).unwrap();
+        for side in [b.raw, b.walogs] {
+            assert_eq!((side.alone.count, side.beside.count), (40, 40));
+            assert!(side.alone.p99 > 0.0 && side.p99_ratio() > 0.0);
+        }
+        assert!(!d.join("raw-beside").exists(), "the raw file is removed");
         let w = Wal::open(&big.dir).unwrap();
         assert!(
             w.next_lsn().0 > big.entries + APPENDERS as u64,
-            "the appenders ran"
+            "every walogs appender appended"
         );
+        assert!(stamped(&w.read(Lsn(big.entries)).unwrap(), big.entries));
         w.close().unwrap();
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn alone_then_beside_times_every_read_and_fails_on_a_wrong_entry_or_append() {
+        let mut reads = Vec::new();
+        let (b, appends) = alone_then_beside(
+            &[3, 1, 2],
+            |lsn| {
+                reads.push(lsn);
+                Ok(())
+            },
+            || Ok(()),
+        )
+        .unwrap();
+        // One untimed pass, then alone, then beside.
+        assert_eq!(reads, [3, 1, 2, 3, 1, 2, 3, 1, 2]);
+        assert_eq!((b.alone.count, b.beside.count), (3, 3));
+        assert!(appends >= APPENDERS as u64);
+
+        let mut entry = vec![0u8; 16];
+        stamp(&mut entry, 6);
+        let wrong = alone_then_beside(&[5], |lsn| check("read", &entry, lsn, 16), || Ok(()));
+        assert!(matches!(wrong, Err(BenchError::Check(m)) if m.contains("wrong entry for 5")));
+        let full = alone_then_beside(&[1], |_| Ok(()), || Err(BenchError::Check("full".into())));
+        assert!(matches!(full, Err(BenchError::Check(m)) if m == "full"));
     }
 }

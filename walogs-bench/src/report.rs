@@ -12,15 +12,18 @@ pub enum Goal {
     Above(f64),
     /// measured <= x
     AtMost(f64),
+    /// No goal: a figure printed among the targets to explain its neighbours.
+    Info,
 }
 
 impl Goal {
-    /// Whether `v` meets the goal.
+    /// Whether `v` meets the goal (always, for [`Goal::Info`]).
     pub fn met(self, v: f64) -> bool {
         match self {
             Goal::AtLeast(x) => v >= x,
             Goal::Above(x) => v > x,
             Goal::AtMost(x) => v <= x,
+            Goal::Info => true,
         }
     }
 
@@ -29,6 +32,7 @@ impl Goal {
             Goal::AtLeast(x) => format!(">= {x:.2}{unit}"),
             Goal::Above(x) => format!("> {x:.2}{unit}"),
             Goal::AtMost(x) => format!("<= {x:.2}{unit}"),
+            Goal::Info => "-".to_string(),
         }
     }
 }
@@ -47,9 +51,11 @@ pub struct TargetRow {
 }
 
 impl TargetRow {
-    /// "PASS" or "MISS".
+    /// "PASS" or "MISS" ("info" for a row without a goal).
     pub fn verdict(&self) -> &'static str {
-        if self.goal.met(self.value) {
+        if self.goal == Goal::Info {
+            "info"
+        } else if self.goal.met(self.value) {
             "PASS"
         } else {
             "MISS"
@@ -196,12 +202,9 @@ pub fn print_targets(rows: &[TargetRow]) {
             r.verdict()
         );
     }
+    let goals = rows.iter().filter(|r| r.goal != Goal::Info).count();
     let missed = rows.iter().filter(|r| r.verdict() == "MISS").count();
-    println!(
-        "{} targets, {} PASS, {missed} MISS",
-        rows.len(),
-        rows.len() - missed
-    );
+    println!("{goals} targets, {} PASS, {missed} MISS", goals - missed);
 }
 
 #[cfg(test)]
@@ -224,5 +227,12 @@ mod tests {
         };
         assert_eq!(r.verdict(), "PASS");
         assert_eq!(Goal::AtMost(1.0).show(" ms"), "<= 1.00 ms");
+        let info = TargetRow {
+            goal: Goal::Info,
+            value: 99.0,
+            ..r
+        };
+        assert_eq!(info.verdict(), "info");
+        assert_eq!(Goal::Info.show("x"), "-");
     }
 }
