@@ -137,6 +137,8 @@ for label in \
     "walogs-core Wal::read, 1 KiB one by one" \
     "raw pread of the frame (open fd), 128 B by append_many x50000" \
     "walogs-core Wal::read, 128 B by append_many x50000" \
+    "raw pread of the frame alone (open fd), 1 KiB one by one" \
+    "raw pread beside 8 raw group-commit appenders, 1 KiB one by one" \
     "walogs-core SharedWal::read alone, 1 KiB one by one" \
     "walogs-core SharedWal::read beside 8 durable appenders, 1 KiB one by one" \
     "nano-wal read_at(kept EntryRef), 1 KiB one by one" \
@@ -210,6 +212,12 @@ for target in \
     fi
 done
 need "28 targets, "
+# The machine's share of the p99 beside appenders: a figure without a goal.
+if ! grep -F "raw pread p99 beside 8 raw group-commit appenders / alone" "$out" |
+    grep -qE '[0-9]+\.[0-9]+x +- +info$'; then
+    echo "test-bench: no raw p99 beside / alone info row" >&2
+    fail=1
+fi
 
 # The plot: written where the run says, an SVG with one line per system.
 plot="$(sed -n 's/^plot: //p' "$out")"
@@ -218,6 +226,22 @@ if [ -z "$plot" ] || ! head -c 4 "$plot" | grep -qF "<svg"; then
     fail=1
 elif [ "$(grep -c '<polyline' "$plot")" -ne 6 ]; then
     echo "test-bench: the plot does not have 6 lines" >&2
+    fail=1
+fi
+
+# --points-only: the point-read table and its 5 targets, nothing else.
+points="$(./target/debug/walogs-bench --quick --points-only)"
+for label in \
+    "raw pread beside 8 raw group-commit appenders, 1 KiB one by one" \
+    "walogs-core SharedWal::read beside 8 durable appenders, 1 KiB one by one" \
+    "5 targets, "; do
+    if ! grep -qF -- "$label" <<<"$points"; then
+        echo "test-bench: --points-only does not print: $label" >&2
+        fail=1
+    fi
+done
+if grep -qF "== write path" <<<"$points"; then
+    echo "test-bench: --points-only ran the write suite" >&2
     fail=1
 fi
 
