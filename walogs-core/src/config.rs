@@ -126,9 +126,14 @@ impl WalOptions {
         self
     }
 
-    /// Preallocate the active segment in 1 MiB steps (`fallocate`) so most appends write
-    /// into allocated space. The preallocated zero tail is cut on rotation and clean close,
-    /// so a closed segment holds exactly its frames. Default: on.
+    /// Preallocate the active segment in 1 MiB steps (`fallocate` and zeros) so that the
+    /// fdatasync of most appends commits no block allocation. The preallocated zero tail is
+    /// cut on rotation and clean close, so a closed segment holds exactly its frames.
+    /// Default: on. It applies under [`Durability::EveryAppend`] only: under the relaxed
+    /// policies few appends are followed by an fdatasync, and a small write into zero-filled
+    /// blocks costs the kernel about twice one that extends the file, so their appends
+    /// extend the file (and start its writeback every 4 MiB, so that the fdatasync of a full
+    /// segment at rotation finds most of it written).
     pub fn preallocate(mut self, yes: bool) -> Self {
         self.preallocate = yes;
         self

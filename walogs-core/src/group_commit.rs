@@ -14,8 +14,17 @@
 //!
 //! Lock order: the writer lock before the queue lock. Appenders hold only the queue lock, and
 //! never while doing I/O.
+//!
+//! The queue's mutex and condition variable are `parking_lot`'s: waking every waiter after a
+//! group moves them onto the mutex and lets them run one at a time, instead of waking all of
+//! them at once to fight over it. With 16 appenders on 2 cores that herd cost about a quarter
+//! of the throughput (measured against the same loop on `std::sync`, see the README).
+//! While group N is written and synced, group N+1 accumulates in the queue; its leader writes
+//! it with one `pwrite` as soon as N's fdatasync returns.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use crate::error::WalError;
 use crate::frame::{self, MAX_BATCH_SIZE};
@@ -132,7 +141,7 @@ impl GroupCommit {
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+        self.queue.lock()
     }
 
     /// Wake every appender sleeping on `done` (called with the queue locked).
@@ -191,7 +200,7 @@ impl GroupCommit {
             }
             if q.leader_active {
                 q.waiters += 1;
-                q = self.done.wait(q).unwrap_or_else(|p| p.into_inner());
+                self.done.wait(&mut q);
                 q.waiters -= 1;
                 continue;
             }

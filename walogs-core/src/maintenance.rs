@@ -290,6 +290,7 @@ impl LogWriter {
             return Err(self.poison("fdatasync", e));
         }
         self.durable_len = offset;
+        self.writeback_from = offset;
         if recorded {
             self.write_meta(done)?;
         }
@@ -376,6 +377,7 @@ impl LogWriter {
         self.file = Some(f);
         self.allocated = offset;
         self.durable_len = offset;
+        self.writeback_from = offset;
         self.write_meta(crate::meta::Meta {
             cut_lsn,
             truncating: false,

@@ -30,6 +30,10 @@ use crate::vfs::{Dir, FsFile, OpenMode};
 /// Preallocation step for the active segment.
 const PREALLOC_STEP: u64 = 1024 * 1024;
 
+/// Under a relaxed durability policy, writeback of the active segment is started (not
+/// waited for) every time this many bytes were written since the last start.
+const WRITEBACK_STEP: u64 = 4 * 1024 * 1024;
+
 #[derive(Debug)]
 pub(crate) struct LogWriter {
     pub(crate) dir: Arc<dyn Dir>,
@@ -53,6 +57,8 @@ pub(crate) struct LogWriter {
     pub(crate) durable_len: u64,
     /// Preallocation failed in this segment (disk full): don't retry it on every append.
     prealloc_failed: bool,
+    /// Offset of the active segment up to which writeback was started (relaxed policies).
+    pub(crate) writeback_from: u64,
     pub(crate) durable_lsn: u64,
     last_sync: Instant,
     pub(crate) meta: Option<Meta>,
@@ -118,6 +124,7 @@ impl LogWriter {
             allocated: active_len,
             durable_len: active_len,
             prealloc_failed: false,
+            writeback_from: active_len,
             view: Arc::new(RwLock::new(View {
                 segs,
                 next_lsn: rec.next_lsn,
@@ -312,7 +319,11 @@ impl LogWriter {
         }
         let offset = self.view().segs.active.len;
         let end = offset + len;
-        if self.preallocate && !self.prealloc_failed && end > self.allocated {
+        if self.preallocate
+            && matches!(self.durability, Durability::EveryAppend)
+            && !self.prealloc_failed
+            && end > self.allocated
+        {
             let mut target = end.max(offset + PREALLOC_STEP);
             if let Some(max) = self.max_segment_size {
                 target = target.min(max.max(end));
@@ -343,6 +354,12 @@ impl LogWriter {
                 return Err(self.sync_failed(e));
             }
             self.last_sync = Instant::now();
+            self.writeback_from = end;
+        } else if end - self.writeback_from.min(end) >= WRITEBACK_STEP {
+            // A hint (see `FsFile::start_writeback`): a failure changes nothing, the next
+            // fdatasync still decides what is durable.
+            let _ = self.file().start_writeback(self.writeback_from, end - self.writeback_from);
+            self.writeback_from = end;
         }
         {
             let mut v = self.view_mut();
@@ -446,6 +463,7 @@ impl LogWriter {
         self.file = Some(new_file);
         self.allocated = 0;
         self.durable_len = 0;
+        self.writeback_from = 0;
         self.prealloc_failed = false;
         Ok(())
     }

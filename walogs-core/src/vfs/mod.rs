@@ -207,6 +207,15 @@ pub trait FsFile: Send + Sync + Debug {
     /// Take an exclusive, non-blocking advisory lock on this file. `Ok(false)` when
     /// another open file description holds it.
     fn try_lock(&self) -> io::Result<bool>;
+    /// Ask the kernel to start writing `len` bytes from `offset` back to the device, without
+    /// waiting for it (`sync_file_range(SYNC_FILE_RANGE_WRITE)`). A hint only: it makes
+    /// nothing durable (only `sync_data` does) and its failure changes nothing, so the default
+    /// does nothing. Writers with relaxed durability call it as they go, so that the
+    /// fdatasync of a full segment at rotation finds most of it already written.
+    fn start_writeback(&self, offset: u64, len: u64) -> io::Result<()> {
+        let _ = (offset, len);
+        Ok(())
+    }
     /// The first offset at or after `offset` that may hold data (skipping holes of a sparse
     /// file), or `None` when only holes follow. The default says every byte may hold data;
     /// it is an optimisation only (recovery uses it to skip the holes of a huge sparse file).
