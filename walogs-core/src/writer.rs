@@ -358,7 +358,9 @@ impl LogWriter {
         } else if end - self.writeback_from.min(end) >= WRITEBACK_STEP {
             // A hint (see `FsFile::start_writeback`): a failure changes nothing, the next
             // fdatasync still decides what is durable.
-            let _ = self.file().start_writeback(self.writeback_from, end - self.writeback_from);
+            let _ = self
+                .file()
+                .start_writeback(self.writeback_from, end - self.writeback_from);
             self.writeback_from = end;
         }
         {
