@@ -42,6 +42,8 @@ for label in \
     "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B" \
     "raw group commit, 4 threads, 128 B durable" \
     "raw group commit, 16 threads, 128 B durable" \
+    "raw group commit on parking_lot, 4 threads, 128 B durable" \
+    "raw group commit on parking_lot, 16 threads, 128 B durable" \
     "walogs-core Wal::append durable, 128 B" \
     "walogs-core Wal::append durable, 4 KiB" \
     "walogs-core Wal::append durable, preallocate(false), 4 KiB (info)" \
@@ -219,13 +221,22 @@ if ! grep -F "raw pread p99 beside 8 raw group-commit appenders / alone" "$out" 
     fail=1
 fi
 
+# The same raw group commit on parking_lot's locks: walogs over it, figures without a goal.
+for n in 4 16; do
+    if ! grep -F "group commit $n threads / raw group commit on parking_lot" "$out" |
+        grep -qE '[0-9]+\.[0-9]+x +- +info$'; then
+        echo "test-bench: no group commit $n threads / raw on parking_lot info row" >&2
+        fail=1
+    fi
+done
+
 # The plot: written where the run says, an SVG with one line per system.
 plot="$(sed -n 's/^plot: //p' "$out")"
 if [ -z "$plot" ] || ! head -c 4 "$plot" | grep -qF "<svg"; then
     echo "test-bench: no SVG plot at '$plot'" >&2
     fail=1
-elif [ "$(grep -c '<polyline' "$plot")" -ne 6 ]; then
-    echo "test-bench: the plot does not have 6 lines" >&2
+elif [ "$(grep -c '<polyline' "$plot")" -ne 7 ]; then
+    echo "test-bench: the plot does not have 7 lines" >&2
     fail=1
 fi
 

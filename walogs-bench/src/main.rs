@@ -30,6 +30,7 @@ mod streams_cases;
 mod streams_reads;
 mod streams_report;
 mod timing;
+mod wait_lock;
 mod workdir;
 mod write_suite;
 

@@ -17,6 +17,7 @@ use crate::rawio::{FRAME_HEADER, Prealloc, create, payload};
 use crate::readpass::segment_files;
 use crate::stats::Percentiles;
 use crate::timing::{latencies, picks};
+use crate::wait_lock::StdSync;
 
 /// Entries per `append_many` call of the bulk-written log.
 pub const MANY_PER_CALL: usize = 50_000;
@@ -321,8 +322,9 @@ fn alone_then_beside(
 /// Time point reads of `samples` random LSNs of `1..=log.entries` alone and beside
 /// [`APPENDERS`] threads appending [`APPEND_SIZE`]-byte entries durably, twice:
 ///
-/// - raw: `pread` of the entries' frames beside a [`RawGroupCommit`] (one `pwrite` and one
-///   `fdatasync` per group) to a fallocate'd file in `dir` (removed afterwards);
+/// - raw: `pread` of the entries' frames beside a [`RawGroupCommit`] on `std::sync` locks
+///   (one `pwrite` and one `fdatasync` per group) to a fallocate'd file in `dir` (removed
+///   afterwards);
 /// - walogs: `SharedWal::read` on the big log opened with default options (every append
 ///   durable) beside `SharedWal::append` on the same handle. The log grows by what they
 ///   append.
@@ -335,7 +337,8 @@ pub fn beside_appenders(dir: &Path, log: &BigLog, samples: usize) -> Result<Besi
     // Raw first: the frame map holds only while the log has not grown.
     let map = FrameMap::open(&log.dir, log.entries, FRAME_HEADER, size)?;
     let path = dir.join("raw-beside");
-    let group = RawGroupCommit::new(create(&path, Prealloc::Fallocate, RAW_BESIDE_FILE)?, 0);
+    let group =
+        RawGroupCommit::<StdSync>::new(create(&path, Prealloc::Fallocate, RAW_BESIDE_FILE)?, 0);
     let record = payload(APPEND_SIZE + FRAME_HEADER, 16);
     let last_ticket = AtomicU64::new(0);
     let mut buf = Vec::new();

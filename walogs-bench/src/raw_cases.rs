@@ -9,6 +9,7 @@ use crate::rawio::{
 };
 use crate::stats::Sample;
 use crate::timing::{Limits, run_single, run_threads};
+use crate::wait_lock::Primitives;
 
 /// Bytes of the file a baseline prepares: room for `limits.max_ops` frames.
 fn file_len(limits: Limits, frame: usize) -> u64 {
@@ -77,9 +78,10 @@ pub fn plain_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<S
 }
 
 /// `threads` threads each committing `payload_len + 16`-byte records through
-/// [`RawGroupCommit`] into a fallocate'd file (the same preparation walogs-core uses).
-/// Also returns the number of groups (pwrite + fdatasync pairs) written.
-pub fn group_commit(
+/// [`RawGroupCommit`] on the lock primitives `P` into a fallocate'd file (the same
+/// preparation walogs-core uses). Also returns the number of groups (pwrite + fdatasync
+/// pairs) written.
+pub fn group_commit<P: Primitives>(
     dir: &Path,
     threads: usize,
     payload_len: usize,
@@ -91,7 +93,7 @@ pub fn group_commit(
         Prealloc::Fallocate,
         file_len(limits, rec.len()),
     )?;
-    let g = RawGroupCommit::new(file, 0);
+    let g = RawGroupCommit::<P>::new(file, 0);
     let sample = run_threads(threads, limits, payload_len as u64, |_, _| {
         g.commit(&rec).map(drop)
     })?;

@@ -6,12 +6,16 @@
 //! waiters. Callers whose bytes are not yet durable wait on a condition variable and become
 //! the next leader when the writer is free. Every caller returns only once its own bytes are
 //! durable. No other tricks (no spinning, no pipelining of write and sync).
+//!
+//! The algorithm is written once over [`Primitives`]: `RawGroupCommit<StdSync>` runs it on
+//! `std::sync::{Mutex, Condvar}`, `RawGroupCommit<ParkingLot>` on `parking_lot`'s (walogs-core's
+//! group commit queue uses the latter), so the two rows differ only in the lock.
 
 use std::fs::File;
-use std::sync::{Condvar, Mutex, MutexGuard};
 
 use crate::error::{BenchError, Result};
 use crate::rawio::{fdatasync, pwrite_all};
+use crate::wait_lock::{Primitives, WaitLock};
 
 #[derive(Debug, Default)]
 struct State {
@@ -31,35 +35,31 @@ struct State {
     groups: u64,
 }
 
-/// A group-committing appender to one file.
-#[derive(Debug)]
-pub struct RawGroupCommit {
+/// A group-committing appender to one file, its queue guarded by the mutex and condition
+/// variable of `P`.
+pub struct RawGroupCommit<P: Primitives> {
     file: File,
-    state: Mutex<State>,
-    done: Condvar,
+    /// The queue's state, and the condition variable waiters sleep on until their ticket is
+    /// durable or the writer is free.
+    state: P::Lock<State>,
 }
 
-impl RawGroupCommit {
+impl<P: Primitives> RawGroupCommit<P> {
     /// Append to `file` starting at offset `start`.
     pub fn new(file: File, start: u64) -> Self {
         RawGroupCommit {
             file,
-            state: Mutex::new(State {
+            state: P::Lock::new(State {
                 offset: start,
                 ..State::default()
             }),
-            done: Condvar::new(),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Append `data` and return once it is written and fdatasync'd. Returns the commit's
     /// ticket (1, 2, 3, ... in the order bytes were queued, which is their order in the file).
     pub fn commit(&self, data: &[u8]) -> Result<u64> {
-        let mut st = self.lock();
+        let mut st = self.state.lock();
         st.buf.extend_from_slice(data);
         st.queued += 1;
         let ticket = st.queued;
@@ -71,7 +71,7 @@ impl RawGroupCommit {
                 return Ok(ticket);
             }
             if st.writing {
-                st = self.done.wait(st).unwrap_or_else(|p| p.into_inner());
+                st = self.state.wait(st);
                 continue;
             }
             // Lead: take everything queued.
@@ -82,7 +82,7 @@ impl RawGroupCommit {
             st.offset += group.len() as u64;
             drop(st);
             let r = pwrite_all(&self.file, &group, offset).and_then(|()| fdatasync(&self.file));
-            st = self.lock();
+            st = self.state.lock();
             st.writing = false;
             match r {
                 Ok(()) => {
@@ -97,31 +97,36 @@ impl RawGroupCommit {
                 }
                 Err(e) => st.failed = Some(e.to_string()),
             }
-            self.done.notify_all();
+            self.state.notify_all();
         }
     }
 
     /// Groups written so far (each one pwrite + one fdatasync).
     pub fn groups(&self) -> u64 {
-        self.lock().groups
+        self.state.lock().groups
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Mutex;
+
     use super::*;
     use crate::rawio::{Prealloc, create};
+    use crate::wait_lock::{ParkingLot, StdSync};
 
-    #[test]
-    fn every_commit_lands_once_in_ticket_order_and_groups_share_syncs() {
-        let d = std::env::temp_dir().join(format!("walogs-bench-group-{}", std::process::id()));
+    /// 8 threads commit 50 records each through `RawGroupCommit<P>`; every record lands once,
+    /// at the position of its ticket, and the groups share fdatasyncs.
+    fn every_commit_lands_once_in_ticket_order<P: Primitives>(name: &str) {
+        let d =
+            std::env::temp_dir().join(format!("walogs-bench-group-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         let path = d.join("g");
         let threads = 8usize;
         let per = 50u64;
         let rec = 16usize;
-        let g = RawGroupCommit::new(create(&path, Prealloc::Fallocate, 1 << 20).unwrap(), 0);
+        let g = RawGroupCommit::<P>::new(create(&path, Prealloc::Fallocate, 1 << 20).unwrap(), 0);
         let tickets = Mutex::new(Vec::new());
         std::thread::scope(|s| {
             for t in 0..threads {
@@ -154,5 +159,15 @@ mod tests {
         let groups = g.groups();
         assert!(groups >= 1 && groups <= total, "{groups}");
         std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn std_every_commit_lands_once_in_ticket_order_and_groups_share_syncs() {
+        every_commit_lands_once_in_ticket_order::<StdSync>("std");
+    }
+
+    #[test]
+    fn parking_lot_every_commit_lands_once_in_ticket_order_and_groups_share_syncs() {
+        every_commit_lands_once_in_ticket_order::<ParkingLot>("pl");
     }
 }

@@ -12,6 +12,7 @@ use crate::raw_cases;
 use crate::rawio::{FRAME_HEADER, Prealloc, syncfs};
 use crate::stats::{Sample, Summary};
 use crate::timing::Limits;
+use crate::wait_lock::{ParkingLot, Primitives, StdSync};
 use walogs_core::WalOptions;
 
 /// Keys of the cases (the targets look them up).
@@ -29,6 +30,8 @@ pub mod keys {
     pub const RAW_PWRITE_128: &str = "raw.pwrite.128";
     pub const RAW_GROUP_4: &str = "raw.group.4";
     pub const RAW_GROUP_16: &str = "raw.group.16";
+    pub const RAW_GROUPPL_4: &str = "raw.grouppl.4";
+    pub const RAW_GROUPPL_16: &str = "raw.grouppl.16";
     pub const CORE_APPEND_128: &str = "core.append.128";
     pub const CORE_APPEND_4K: &str = "core.append.4k";
     pub const CORE_APPEND_4K_NOPRE: &str = "core.append.4k.noprealloc";
@@ -132,6 +135,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
             "group commit, 4 threads, 128 B",
             &[
                 RAW_GROUP_4,
+                RAW_GROUPPL_4,
                 CORE_GROUP_4,
                 PROTO_GROUP_4,
                 OKAY_4,
@@ -144,6 +148,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
             "group commit, 16 threads, 128 B",
             &[
                 RAW_GROUP_16,
+                RAW_GROUPPL_16,
                 CORE_GROUP_16,
                 PROTO_GROUP_16,
                 OKAY_16,
@@ -314,16 +319,18 @@ fn unordered_cases() -> Vec<Case> {
         |d, l| raw_cases::plain_pwrites(d, 128, l),
     ));
     for (key, threads) in [(RAW_GROUP_4, 4), (RAW_GROUP_16, 16)] {
-        v.push(Case {
+        v.push(raw_group_case::<StdSync>(
             key,
-            label: format!("raw group commit, {threads} threads, 128 B durable"),
-            frame_bytes: f128,
-            peer: false,
-            run: Box::new(move |d, l| {
-                let (s, groups) = raw_cases::group_commit(d, threads, 128, l)?;
-                Ok((s, Some(group_note(s.ops, groups))))
-            }),
-        });
+            format!("raw group commit, {threads} threads, 128 B durable"),
+            threads,
+        ));
+    }
+    for (key, threads) in [(RAW_GROUPPL_4, 4), (RAW_GROUPPL_16, 16)] {
+        v.push(raw_group_case::<ParkingLot>(
+            key,
+            format!("raw group commit on parking_lot, {threads} threads, 128 B durable"),
+            threads,
+        ));
     }
     for (key, len, fl) in [(CORE_APPEND_128, 128, f128), (CORE_APPEND_4K, 4096, f4k)] {
         v.push(case(
@@ -407,6 +414,25 @@ fn unordered_cases() -> Vec<Case> {
     v.extend(peer_cases());
     v.extend(streams_cases());
     v
+}
+
+/// The raw group commit on the lock primitives `P`, `threads` threads committing 128 B
+/// records; its note is the average group size.
+fn raw_group_case<P: Primitives + 'static>(
+    key: &'static str,
+    label: String,
+    threads: usize,
+) -> Case {
+    Case {
+        key,
+        label,
+        frame_bytes: 128 + FRAME_HEADER,
+        peer: false,
+        run: Box::new(move |d, l| {
+            let (s, groups) = raw_cases::group_commit::<P>(d, threads, 128, l)?;
+            Ok((s, Some(group_note(s.ops, groups))))
+        }),
+    }
 }
 
 /// The streams block: walogs-streams over many topics, one `SharedWal` with as many
