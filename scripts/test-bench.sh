@@ -44,6 +44,8 @@ for label in \
     "raw group commit, 16 threads, 128 B durable" \
     "raw group commit on parking_lot, 4 threads, 128 B durable" \
     "raw group commit on parking_lot, 16 threads, 128 B durable" \
+    "raw group commit, pipelined, on parking_lot, 4 threads, 128 B durable" \
+    "raw group commit, pipelined, on parking_lot, 16 threads, 128 B durable" \
     "walogs-core Wal::append durable, 128 B" \
     "walogs-core Wal::append durable, 4 KiB" \
     "walogs-core Wal::append durable, preallocate(false), 4 KiB (info)" \
@@ -189,6 +191,7 @@ for target in \
     "no-fsync append 128 B / one write(2) per entry" \
     "group commit 4 threads / raw group commit" \
     "group commit 4 threads / okaywal 4 threads" \
+    "raw pipelined group commit 4 threads / raw group commit on parking_lot" \
     "group commit 16 threads / raw group commit" \
     "group commit 16 threads / okaywal 16 threads" \
     "open + iterate (cursor_from) / raw read(2), warm cache" \

@@ -78,14 +78,14 @@ pub fn plain_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<S
 }
 
 /// `threads` threads each committing `payload_len + 16`-byte records through
-/// [`RawGroupCommit`] on the lock primitives `P` into a fallocate'd file (the same
-/// preparation walogs-core uses). Also returns the number of groups (pwrite + fdatasync
-/// pairs) written.
+/// [`RawGroupCommit`] on the lock primitives `P` (its pipelined variant if `pipelined`) into a
+/// fallocate'd file. Also returns the number of fdatasyncs issued.
 pub fn group_commit<P: Primitives>(
     dir: &Path,
     threads: usize,
     payload_len: usize,
     limits: Limits,
+    pipelined: bool,
 ) -> Result<(Sample, u64)> {
     let rec = payload(payload_len + FRAME_HEADER, 3);
     let file = create(
@@ -93,7 +93,11 @@ pub fn group_commit<P: Primitives>(
         Prealloc::Fallocate,
         file_len(limits, rec.len()),
     )?;
-    let g = RawGroupCommit::<P>::new(file, 0);
+    let g = if pipelined {
+        RawGroupCommit::<P>::pipelined(file, 0)
+    } else {
+        RawGroupCommit::<P>::new(file, 0)
+    };
     let sample = run_threads(threads, limits, payload_len as u64, |_, _| {
         g.commit(&rec).map(drop)
     })?;

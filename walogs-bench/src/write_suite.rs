@@ -32,6 +32,8 @@ pub mod keys {
     pub const RAW_GROUP_16: &str = "raw.group.16";
     pub const RAW_GROUPPL_4: &str = "raw.grouppl.4";
     pub const RAW_GROUPPL_16: &str = "raw.grouppl.16";
+    pub const RAW_GROUPPIPE_4: &str = "raw.grouppipe.4";
+    pub const RAW_GROUPPIPE_16: &str = "raw.grouppipe.16";
     pub const CORE_APPEND_128: &str = "core.append.128";
     pub const CORE_APPEND_4K: &str = "core.append.4k";
     pub const CORE_APPEND_4K_NOPRE: &str = "core.append.4k.noprealloc";
@@ -136,6 +138,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
             &[
                 RAW_GROUP_4,
                 RAW_GROUPPL_4,
+                RAW_GROUPPIPE_4,
                 CORE_GROUP_4,
                 PROTO_GROUP_4,
                 OKAY_4,
@@ -149,6 +152,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
             &[
                 RAW_GROUP_16,
                 RAW_GROUPPL_16,
+                RAW_GROUPPIPE_16,
                 CORE_GROUP_16,
                 PROTO_GROUP_16,
                 OKAY_16,
@@ -323,6 +327,7 @@ fn unordered_cases() -> Vec<Case> {
             key,
             format!("raw group commit, {threads} threads, 128 B durable"),
             threads,
+            false,
         ));
     }
     for (key, threads) in [(RAW_GROUPPL_4, 4), (RAW_GROUPPL_16, 16)] {
@@ -330,6 +335,17 @@ fn unordered_cases() -> Vec<Case> {
             key,
             format!("raw group commit on parking_lot, {threads} threads, 128 B durable"),
             threads,
+            false,
+        ));
+    }
+    for (key, threads) in [(RAW_GROUPPIPE_4, 4), (RAW_GROUPPIPE_16, 16)] {
+        v.push(raw_group_case::<ParkingLot>(
+            key,
+            format!(
+                "raw group commit, pipelined, on parking_lot, {threads} threads, 128 B durable"
+            ),
+            threads,
+            true,
         ));
     }
     for (key, len, fl) in [(CORE_APPEND_128, 128, f128), (CORE_APPEND_4K, 4096, f4k)] {
@@ -416,12 +432,13 @@ fn unordered_cases() -> Vec<Case> {
     v
 }
 
-/// The raw group commit on the lock primitives `P`, `threads` threads committing 128 B
-/// records; its note is the average group size.
+/// The raw group commit on the lock primitives `P` (pipelined or not), `threads` threads
+/// committing 128 B records; its note is the average number of commits per fdatasync.
 fn raw_group_case<P: Primitives + 'static>(
     key: &'static str,
     label: String,
     threads: usize,
+    pipelined: bool,
 ) -> Case {
     Case {
         key,
@@ -429,7 +446,7 @@ fn raw_group_case<P: Primitives + 'static>(
         frame_bytes: 128 + FRAME_HEADER,
         peer: false,
         run: Box::new(move |d, l| {
-            let (s, groups) = raw_cases::group_commit::<P>(d, threads, 128, l)?;
+            let (s, groups) = raw_cases::group_commit::<P>(d, threads, 128, l, pipelined)?;
             Ok((s, Some(group_note(s.ops, groups))))
         }),
     }
