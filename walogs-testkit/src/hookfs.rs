@@ -49,6 +49,15 @@ pub enum Op<'a> {
         /// Length asked for.
         len: u64,
     },
+    /// `FsFile::start_writeback` (a hint; a failure of it is ignored by the writer).
+    StartWriteback {
+        /// File name.
+        name: &'a str,
+        /// First byte of the range.
+        offset: u64,
+        /// Bytes in the range.
+        len: u64,
+    },
     /// `FsFile::read_at`.
     Read {
         /// File name.
@@ -90,6 +99,7 @@ impl Op<'_> {
             | Op::SyncData { name }
             | Op::SetLen { name, .. }
             | Op::Allocate { name, .. }
+            | Op::StartWriteback { name, .. }
             | Op::Read { name }
             | Op::NextData { name, .. }
             | Op::Remove { name } => Some(name),
@@ -423,6 +433,17 @@ impl FsFile for HookFile {
     }
     fn try_lock(&self) -> io::Result<bool> {
         self.inner.try_lock()
+    }
+    fn start_writeback(&self, offset: u64, len: u64) -> io::Result<()> {
+        gate(
+            self.hook.as_ref(),
+            Op::StartWriteback {
+                name: &self.name,
+                offset,
+                len,
+            },
+        )?;
+        self.inner.start_writeback(offset, len)
     }
     fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
         gate(
