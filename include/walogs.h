@@ -868,9 +868,12 @@ walogs_status walogs_options_set_read_only(struct walogs_options *opts, bool rea
 walogs_status walogs_options_set_salvage(struct walogs_options *opts, bool salvage);
 
 /**
- * Preallocate the active segment in 1 MiB steps (`fallocate`) so most appends write into
- * allocated space; the zero tail is cut on rotation and clean close. A failed
- * preallocation (disk full) is a clean `WALOGS_IO` that does not poison. Default true.
+ * Preallocate the active segment in 1 MiB steps (`fallocate` and zeros) so that the
+ * fdatasync of most appends commits no block allocation; the zero tail is cut on rotation
+ * and clean close. Applies under `WALOGS_DURABILITY_EVERY_APPEND` only: under the relaxed
+ * policies appends extend the file (cheaper for the kernel when few appends are synced). A
+ * failed preallocation is not an error: the frame is written into unallocated space, and
+ * only a write that really finds the disk full fails. Default true.
  *
  * # Safety
  * `opts` must be NULL or a live pointer from `walogs_options_new`.

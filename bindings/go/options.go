@@ -106,8 +106,9 @@ func WithSalvage() Option {
 	}
 }
 
-// WithPreallocate turns preallocation of the active segment (1 MiB fallocate steps) on or
-// off. Default on.
+// WithPreallocate turns preallocation of the active segment (1 MiB fallocate-and-zero
+// steps) on or off. Default on. It applies under DurabilityEveryAppend only: under the
+// relaxed policies appends extend the file.
 func WithPreallocate(on bool) Option {
 	return func(o *options) {
 		o.preallocate = on

@@ -261,7 +261,8 @@ static void test_options(void) {
   CHECK(file_size(seg) == 116);
   EXPECT_OK(walogs_close(w));
 
-  /* NONE and INTERVAL are accepted and append normally; preallocation grows the file. */
+  /* NONE and INTERVAL are accepted and append normally. Under the relaxed policies the
+     appends extend the file (no preallocated zero tail); EVERY_APPEND preallocates. */
   EXPECT_OK(walogs_options_set_durability(o, WALOGS_DURABILITY_NONE, 0));
   EXPECT_OK(walogs_options_set_preallocate(o, true));
   EXPECT_OK(walogs_options_set_max_segment_size(o, 0)); /* never rotate */
@@ -269,9 +270,25 @@ static void test_options(void) {
   for (int i = 0; i < 5; i++) EXPECT_OK(walogs_append(w, (const uint8_t *)payload, 100, NULL));
   EXPECT_OK(walogs_segment_count(w, &count));
   CHECK(count == 4);
-  CHECK(file_size(seg) >= 1024 * 1024); /* preallocated while open */
+  CHECK(file_size(seg) == 116 * 6); /* exactly its frames while open */
   EXPECT_OK(walogs_close(w));
-  CHECK(file_size(seg) == 116 * 6); /* trimmed on clean close */
+  CHECK(file_size(seg) == 116 * 6);
+  {
+    char *pdir = tmpdir_new("prealloc");
+    walogs_options *p = NULL;
+    EXPECT_OK(walogs_options_new(&p));
+    EXPECT_OK(walogs_options_set_preallocate(p, true));
+    walogs_wal *pw = NULL;
+    EXPECT_OK(walogs_open(pdir, p, &pw));
+    EXPECT_OK(walogs_append(pw, (const uint8_t *)payload, 100, NULL));
+    char pseg[4200];
+    segment_path(pseg, sizeof pseg, pdir, 1);
+    CHECK(file_size(pseg) >= 1024 * 1024); /* preallocated while open */
+    EXPECT_OK(walogs_close(pw));
+    CHECK(file_size(pseg) == 116); /* trimmed on clean close */
+    walogs_options_free(p);
+    tmpdir_remove(pdir);
+  }
 
   EXPECT_OK(walogs_options_set_durability(o, WALOGS_DURABILITY_INTERVAL, 1));
   EXPECT_OK(walogs_open(dir, o, &w));

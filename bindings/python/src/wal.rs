@@ -43,7 +43,8 @@ use crate::report;
 /// `durability` (a `walogs.Durability` or its string: `"every_append"`, `"interval"`,
 /// `"manual"`, `"none"`) with `interval` (seconds or a `timedelta`, only with
 /// `"interval"`); `read_only` (no lock, nothing changed); `salvage` (cut mid-log damage in
-/// the last segment instead of refusing); `preallocate` (reserve segment space ahead);
+/// the last segment instead of refusing); `preallocate` (reserve segment space ahead; applies to
+/// `"every_append"` only: the relaxed policies extend the file);
 /// `file_mode` (permission bits of the files walogs creates, applied exactly whatever the
 /// umask; directories it creates get search permission wherever read is granted: `0o640`
 /// gives directories `0o750`; default `0o600`, directories `0o700`; existing files keep
