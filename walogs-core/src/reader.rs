@@ -168,9 +168,8 @@ impl ReadPlan {
     }
 }
 
-/// Open a segment for an iterator, which reads it in order (told to the kernel as a hint).
 fn open_segment(dir: &dyn Dir, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError> {
-    let file = dir.open(&seg.name, OpenMode::Read).map_err(|e| {
+    dir.open(&seg.name, OpenMode::Read).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
             WalError::Io(io::Error::new(
                 e.kind(),
@@ -182,9 +181,7 @@ fn open_segment(dir: &dyn Dir, seg: &SegRef) -> Result<Box<dyn FsFile>, WalError
         } else {
             WalError::from(e)
         }
-    })?;
-    let _ = file.advise_sequential();
-    Ok(file)
+    })
 }
 
 fn damaged(seg: &SegRef, offset: u64) -> WalError {

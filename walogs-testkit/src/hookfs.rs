@@ -434,9 +434,6 @@ impl FsFile for HookFile {
     fn try_lock(&self) -> io::Result<bool> {
         self.inner.try_lock()
     }
-    fn advise_sequential(&self) -> io::Result<()> {
-        self.inner.advise_sequential()
-    }
     fn start_writeback(&self, offset: u64, len: u64) -> io::Result<()> {
         gate(
             self.hook.as_ref(),

@@ -470,8 +470,6 @@ fn scan_all(
 /// by the caller.)
 fn scan_segment(dir: &dyn Dir, seq: u64, name: &str) -> Result<ScannedSegment, WalError> {
     let file = dir.open(name, OpenMode::Read)?;
-    // A hint (a failure changes nothing): the scan reads the whole file in order.
-    let _ = file.advise_sequential();
     let file_len = file.len()?;
     let mut expected: Option<u64> = None;
     let mut info = SegmentInfo::new(seq, name.to_string(), 0);

@@ -216,12 +216,6 @@ pub trait FsFile: Send + Sync + Debug {
         let _ = (offset, len);
         Ok(())
     }
-    /// Tell the kernel the file will be read from start to end
-    /// (`posix_fadvise(POSIX_FADV_SEQUENTIAL)`: a larger read-ahead window). A hint only;
-    /// the default does nothing.
-    fn advise_sequential(&self) -> io::Result<()> {
-        Ok(())
-    }
     /// The first offset at or after `offset` that may hold data (skipping holes of a sparse
     /// file), or `None` when only holes follow. The default says every byte may hold data;
     /// it is an optimisation only (recovery uses it to skip the holes of a huge sparse file).

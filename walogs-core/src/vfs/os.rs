@@ -249,10 +249,6 @@ impl FsFile for OsFile {
     fn sync_data(&self) -> io::Result<()> {
         self.file.sync_data().map_err(|e| self.at("fdatasync", e))
     }
-    fn advise_sequential(&self) -> io::Result<()> {
-        rustix::fs::fadvise(&self.file, 0, None, rustix::fs::Advice::Sequential)
-            .map_err(|e| self.at("fadvise", e.into()))
-    }
     // rustix has no `sync_file_range`: the one foreign call of this module.
     #[allow(unsafe_code)]
     fn start_writeback(&self, offset: u64, len: u64) -> io::Result<()> {
