@@ -45,6 +45,34 @@ struct State {
     groups: u64,
 }
 
+impl State {
+    /// Queue `data`; returns its ticket.
+    fn enqueue(&mut self, data: &[u8]) -> u64 {
+        self.buf.extend_from_slice(data);
+        self.queued += 1;
+        self.queued
+    }
+
+    /// `Some` once the commit of `ticket` is durable or the appender failed.
+    fn settled(&self, ticket: u64) -> Option<Result<u64>> {
+        if let Some(why) = &self.failed {
+            return Some(Err(BenchError::Check(format!(
+                "raw group commit failed: {why}"
+            ))));
+        }
+        (self.durable >= ticket).then_some(Ok(ticket))
+    }
+
+    /// Take everything queued as the next group: its bytes, the last ticket in it and its
+    /// offset in the file.
+    fn take_group(&mut self) -> (Vec<u8>, u64, u64) {
+        let group = std::mem::take(&mut self.buf);
+        let offset = self.offset;
+        self.offset += group.len() as u64;
+        (group, self.queued, offset)
+    }
+}
+
 /// A group-committing appender to one file, its queue guarded by the mutex and condition
 /// variable of `P`.
 pub struct RawGroupCommit<P: Primitives> {
@@ -85,15 +113,10 @@ impl<P: Primitives> RawGroupCommit<P> {
             return self.commit_pipelined(data);
         }
         let mut st = self.state.lock();
-        st.buf.extend_from_slice(data);
-        st.queued += 1;
-        let ticket = st.queued;
+        let ticket = st.enqueue(data);
         loop {
-            if let Some(why) = &st.failed {
-                return Err(BenchError::Check(format!("raw group commit failed: {why}")));
-            }
-            if st.durable >= ticket {
-                return Ok(ticket);
+            if let Some(r) = st.settled(ticket) {
+                return r;
             }
             if st.writing {
                 st = self.state.wait(st);
@@ -101,10 +124,7 @@ impl<P: Primitives> RawGroupCommit<P> {
             }
             // Lead: take everything queued.
             st.writing = true;
-            let group = std::mem::take(&mut st.buf);
-            let upto = st.queued;
-            let offset = st.offset;
-            st.offset += group.len() as u64;
+            let (group, upto, offset) = st.take_group();
             drop(st);
             let r = pwrite_all(&self.file, &group, offset).and_then(|()| fdatasync(&self.file));
             st = self.state.lock();
@@ -129,15 +149,10 @@ impl<P: Primitives> RawGroupCommit<P> {
     /// [`RawGroupCommit::commit`] of the pipelined variant.
     fn commit_pipelined(&self, data: &[u8]) -> Result<u64> {
         let mut st = self.state.lock();
-        st.buf.extend_from_slice(data);
-        st.queued += 1;
-        let ticket = st.queued;
+        let ticket = st.enqueue(data);
         loop {
-            if let Some(why) = &st.failed {
-                return Err(BenchError::Check(format!("raw group commit failed: {why}")));
-            }
-            if st.durable >= ticket {
-                return Ok(ticket);
+            if let Some(r) = st.settled(ticket) {
+                return r;
             }
             if st.written < ticket {
                 if st.writing {
@@ -146,10 +161,7 @@ impl<P: Primitives> RawGroupCommit<P> {
                 }
                 // Write everything queued, whether or not a sync is in flight.
                 st.writing = true;
-                let group = std::mem::take(&mut st.buf);
-                let upto = st.queued;
-                let offset = st.offset;
-                st.offset += group.len() as u64;
+                let (group, upto, offset) = st.take_group();
                 drop(st);
                 let r = pwrite_all(&self.file, &group, offset);
                 st = self.state.lock();
