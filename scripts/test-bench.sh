@@ -10,10 +10,11 @@ if [[ "${WALOGS_WORKSPACE_TESTED:-0}" != 1 ]]; then
     cargo test -p walogs-bench
 fi
 cargo build -p walogs-bench
+bench="${CARGO_TARGET_DIR:-target}/debug/walogs-bench"
 
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-./target/debug/walogs-bench --quick >"$out"
+"$bench" --quick >"$out"
 cat "$out"
 
 fail=0
@@ -246,7 +247,7 @@ elif [ "$(grep -c '<polyline' "$plot")" -ne 7 ]; then
 fi
 
 # --points-only: the point-read table and its 5 targets, nothing else.
-points="$(./target/debug/walogs-bench --quick --points-only)"
+points="$("$bench" --quick --points-only)"
 for label in \
     "raw pread beside 8 raw group-commit appenders, 1 KiB one by one" \
     "walogs-core SharedWal::read beside 8 durable appenders, 1 KiB one by one" \

@@ -75,7 +75,7 @@ cargo build --release -p walogs-sim --bins --tests
 if ! cargo test --release --no-fail-fast -p walogs-sim -- --nocapture --test-threads=1 2>&1 | tee -a "$log"; then
     status=1
 fi
-if ! ./target/release/walogs-sim known 2>&1 | tee -a "$log"; then
+if ! "${CARGO_TARGET_DIR:-target}/release/walogs-sim" known 2>&1 | tee -a "$log"; then
     status=1
 fi
 t_tests=$(date +%s)
