@@ -355,7 +355,7 @@ impl LogWriter {
             }
             self.last_sync = Instant::now();
             self.writeback_from = end;
-        } else if end - self.writeback_from.min(end) >= WRITEBACK_STEP {
+        } else if end.saturating_sub(self.writeback_from) >= WRITEBACK_STEP {
             // A hint (see `FsFile::start_writeback`): a failure changes nothing, the next
             // fdatasync still decides what is durable.
             let _ = self
