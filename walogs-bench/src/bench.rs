@@ -624,6 +624,14 @@ fn targets(
         RAW_WRITE_128,
         Goal::AtLeast(1.0),
     )?;
+    // The same comparison against the loop that reaches the kernel the way walogs-core does
+    // (through the C library's wrapper, not a direct system call).
+    ratio(
+        "  no-fsync append 128 B / one pwrite(2) per entry via std".into(),
+        CORE_NOSYNC_128,
+        RAW_STDPWRITE_128,
+        Goal::Info,
+    )?;
     for (core, raw, raw_pl, raw_pipe, okay, n) in [
         (
             CORE_GROUP_4,

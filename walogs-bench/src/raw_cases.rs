@@ -77,6 +77,20 @@ pub fn plain_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<S
     })
 }
 
+/// One `pwrite(2)` of `payload_len + 16` bytes per operation at the end of a growing file
+/// through `std`'s `FileExt::write_all_at` (the C library's `pwrite64` wrapper, as
+/// walogs-core calls it), no sync. The other raw loops make the system call directly
+/// (rustix); on some kernels the wrapper alone costs a measurable fraction of a small write.
+pub fn std_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<Sample> {
+    use std::os::unix::fs::FileExt;
+    let frame = payload(payload_len + FRAME_HEADER, 2);
+    let flen = frame.len() as u64;
+    let file = create(&dir.join("raw.dat"), Prealloc::Growing, 0)?;
+    run_single(limits, payload_len as u64, |i| {
+        file.write_all_at(&frame, i * flen).ctx("pwrite")
+    })
+}
+
 /// `threads` threads each committing `payload_len + 16`-byte records through
 /// [`RawGroupCommit`] on the lock primitives `P` (its pipelined variant if `pipelined`) into a
 /// fallocate'd file. Also returns the number of fdatasyncs issued.

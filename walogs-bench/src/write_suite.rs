@@ -28,6 +28,7 @@ pub mod keys {
     pub const RAW_ZERO_BATCH: &str = "raw.zero.batch";
     pub const RAW_WRITE_128: &str = "raw.write.128";
     pub const RAW_PWRITE_128: &str = "raw.pwrite.128";
+    pub const RAW_STDPWRITE_128: &str = "raw.stdpwrite.128";
     pub const RAW_GROUP_4: &str = "raw.group.4";
     pub const RAW_GROUP_16: &str = "raw.group.16";
     pub const RAW_GROUPPL_4: &str = "raw.grouppl.4";
@@ -127,6 +128,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
             &[
                 RAW_WRITE_128,
                 RAW_PWRITE_128,
+                RAW_STDPWRITE_128,
                 CORE_NOSYNC_128,
                 NANO_NOSYNC,
                 WALRUS_NOSYNC,
@@ -321,6 +323,12 @@ fn unordered_cases() -> Vec<Case> {
         "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B (info)",
         f128,
         |d, l| raw_cases::plain_pwrites(d, 128, l),
+    ));
+    v.push(case(
+        RAW_STDPWRITE_128,
+        "raw pwrite(2) per entry via std (the C library's wrapper), no sync, 128 B (info)",
+        f128,
+        |d, l| raw_cases::std_pwrites(d, 128, l),
     ));
     for (key, threads) in [(RAW_GROUP_4, 4), (RAW_GROUP_16, 16)] {
         v.push(raw_group_case::<StdSync>(

@@ -412,6 +412,19 @@ struct ScannedSegment {
     file_len: u64,
 }
 
+/// Segment readers per core when segments are verified in parallel. The scan of a log that is
+/// not in the page cache waits on the disk, not the CPU, so two readers per core keep more
+/// reads in flight: on a 2-core VM, over 17 interleaved cold opens of a 1 GiB log, 4 readers
+/// beat 2 in 11, with medians 3–24 % faster (the disk's own run-to-run spread is about as
+/// large). Over a cached log the extra readers only share the cores (no measurable difference).
+const SCAN_READERS_PER_CORE: usize = 2;
+
+/// Bounds on the number of parallel segment readers: at least this many even on one core (the
+/// disk still serves several reads at once), and at most this many (each holds one read
+/// buffer, so recovery memory stays bounded).
+const SCAN_READERS_MIN: usize = 4;
+const SCAN_READERS_MAX: usize = 8;
+
 /// Verify every segment, in parallel where the file system allows it (the real one does; a
 /// simulated one is read in order, so its call sequence stays reproducible). Results in
 /// segment order.
@@ -423,8 +436,9 @@ fn scan_all(
     let threads = if dir.parallel_reads() {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
+            .saturating_mul(SCAN_READERS_PER_CORE)
+            .clamp(SCAN_READERS_MIN, SCAN_READERS_MAX)
             .min(seqs.len())
-            .min(8)
     } else {
         1
     };
