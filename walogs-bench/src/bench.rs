@@ -148,6 +148,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
             entries: log.entries,
             entry_size: log.entry_size,
             rounds: args.rounds,
+            cold_rounds: args.rounds.min(3),
             samples: point_samples(args.quick),
         },
     )?;
@@ -158,7 +159,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         args.rounds,
     )?;
     let read_rows = print_read_tables(&log, &reads, &mid, &peers)?;
-    print_cold(&log, cold.as_ref())?;
+    print_cold(&log, cold.as_ref(), &peers)?;
     print_points(&log, &points, &peers);
     streams_report::print(&writes, &streams);
 
@@ -269,7 +270,7 @@ fn point_reads(dir: &std::path::Path, log: &BigLog, args: &RunArgs) -> Result<Po
     })
 }
 
-fn print_cold(log: &BigLog, cold: Option<&ColdPasses>) -> Result<()> {
+fn print_cold(log: &BigLog, cold: Option<&ColdPasses>, peers: &[PeerReads]) -> Result<()> {
     let Some(cold) = cold else {
         println!();
         println!("cold: not measured (needs root)");
@@ -282,13 +283,22 @@ fn print_cold(log: &BigLog, cold: Option<&ColdPasses>) -> Result<()> {
         log,
         &cold.cursor,
     )?;
+    let mut ordered = vec![raw.clone(), cur.clone()];
+    let mut missing = Vec::new();
+    for p in peers {
+        let label = format!("{} {}, same entries, cold cache", p.peer, p.recovery_how);
+        match &p.cold_recovery {
+            Ok(passes) => ordered.push(peer_row(&label, passes)?),
+            Err(why) => missing.push((label, why.clone())),
+        }
+    }
     report::print_reads(
         &format!(
-            "open + iterate, cold page cache (dropped before each pass; median of {} passes)",
+            "open + iterate, cold page cache (dropped before each pass; median of {} passes; GB/s of walogs' segment files, of payload for peers)",
             cold.raw.len()
         ),
-        &[raw.clone(), cur.clone()],
-        &[],
+        &ordered,
+        &missing,
     );
     println!(
         "cold: open + iterate (cursor_from) / raw read(2) = {:.2}x the raw speed (info)",

@@ -92,6 +92,8 @@ pub struct PeerReads {
     pub recovery_how: &'static str,
     /// Every recovery pass, or why there is none.
     pub recovery: Outcome<Vec<Recovery>>,
+    /// Every recovery pass with the page cache dropped before it, or why there is none.
+    pub cold_recovery: Outcome<Vec<Recovery>>,
     /// How a point read was done, for the table.
     pub point_how: &'static str,
     /// Point-read latencies in microseconds, or why there are none.

@@ -1,7 +1,8 @@
 //! The read side of the peers: each peer writes a log of the same entries as walogs' read
 //! log, then (where it can) point reads of that warm log and recovery passes (open + read
-//! everything, warm page cache) in fresh processes. A peer error becomes the reason on its
-//! row; the log is deleted afterwards.
+//! everything) in fresh processes, first with the page cache warm, then with it dropped
+//! before each pass. A peer error becomes the reason on its row; the log is deleted
+//! afterwards.
 
 use std::path::Path;
 
@@ -18,8 +19,10 @@ pub struct Plan {
     pub entries: u64,
     /// Payload bytes of each.
     pub entry_size: usize,
-    /// Recovery passes per peer.
+    /// Recovery passes per peer, warm cache.
     pub rounds: usize,
+    /// Recovery passes per peer with the page cache dropped before each.
+    pub cold_rounds: usize,
     /// Point reads per peer.
     pub samples: usize,
 }
@@ -60,6 +63,7 @@ fn remove(dir: &Path) -> Result<()> {
 
 fn passes(
     peer: &str,
+    what: &str,
     rounds: usize,
     mut one: impl FnMut() -> Result<Recovery>,
 ) -> Result<Vec<Recovery>> {
@@ -67,7 +71,7 @@ fn passes(
     for r in 0..rounds {
         let p = one()?;
         eprintln!(
-            "  round {}/{rounds} {peer:<12} recovery {:>9.1} ms, VmHWM {} KiB",
+            "  round {}/{rounds} {peer:<12} {what} {:>9.1} ms, VmHWM {} KiB",
             r + 1,
             p.total.as_secs_f64() * 1e3,
             p.hwm_end_kib
@@ -75,6 +79,31 @@ fn passes(
         v.push(p);
     }
     Ok(v)
+}
+
+/// Why a peer has no cold passes when the page cache cannot be dropped.
+const COLD_NEEDS_ROOT: &str = "not measured: dropping the page cache needs root";
+
+/// `rounds` passes of `one`, each right after the page cache was dropped (files under `dir`
+/// synced first), as walogs' own cold passes are run.
+fn cold_passes(
+    peer: &str,
+    dir: &Path,
+    rounds: usize,
+    mut one: impl FnMut() -> Result<Recovery>,
+) -> Outcome<Vec<Recovery>> {
+    let mut dropped = true;
+    let r = passes(peer, "cold recovery", rounds, || {
+        if !crate::cold::drop_caches(dir)? {
+            dropped = false;
+            return Err(BenchError::Check(COLD_NEEDS_ROOT.into()));
+        }
+        one()
+    });
+    match r {
+        Err(_) if !dropped => Err(COLD_NEEDS_ROOT.into()),
+        r => outcome(r),
+    }
 }
 
 fn nano_reads(dir: &Path, plan: Plan) -> PeerReads {
@@ -89,6 +118,7 @@ fn nano_reads(dir: &Path, plan: Plan) -> PeerReads {
         peer: nano::PEER,
         recovery_how: "open + read everything",
         recovery: Err(nano::NO_RECOVERY.into()),
+        cold_recovery: Err(nano::NO_RECOVERY.into()),
         point_how: "read_at(kept EntryRef)",
         point,
     }
@@ -104,6 +134,7 @@ fn raft_reads(dir: &Path, plan: Plan) -> PeerReads {
                 peer: raft::PEER,
                 recovery_how: "Engine::open + fetch_entries_to",
                 recovery: Err(why.clone()),
+                cold_recovery: Err(why.clone()),
                 point_how: "get_entry(region, index)",
                 point: Err(why),
             };
@@ -117,14 +148,18 @@ fn raft_reads(dir: &Path, plan: Plan) -> PeerReads {
     let rdir = log.dir.clone();
     drop(log.engine);
     let recovery = outcome(syncfs(dir).and_then(|()| warm(&rdir)).and_then(|_| {
-        passes(raft::PEER, plan.rounds, || {
+        passes(raft::PEER, "recovery", plan.rounds, || {
             raft::RaftLog::recover_in_child(&rdir, plan.entries, plan.entry_size)
         })
     }));
+    let cold_recovery = cold_passes(raft::PEER, dir, plan.cold_rounds, || {
+        raft::RaftLog::recover_in_child(&rdir, plan.entries, plan.entry_size)
+    });
     PeerReads {
         peer: raft::PEER,
         recovery_how: "Engine::open + fetch_entries_to",
         recovery,
+        cold_recovery,
         point_how: "get_entry(region, index)",
         point,
     }
@@ -140,15 +175,23 @@ fn walrus_reads(dir: &Path, plan: Plan) -> PeerReads {
             })
             .and_then(|()| warm(dir))
             .and_then(|_| {
-                passes(walrus::PEER, plan.rounds, || {
+                passes(walrus::PEER, "recovery", plan.rounds, || {
                     walrus::recover(dir, plan.entries, plan.entry_size)
                 })
             }),
     );
+    // Without a log (its creation failed) there is nothing to read cold either.
+    let cold_recovery = match &recovery {
+        Ok(_) => cold_passes(walrus::PEER, dir, plan.cold_rounds, || {
+            walrus::recover(dir, plan.entries, plan.entry_size)
+        }),
+        Err(why) => Err(why.clone()),
+    };
     PeerReads {
         peer: walrus::PEER,
         recovery_how: "open + batch_read_for_topic",
         recovery,
+        cold_recovery,
         point_how: "point read",
         point: Err(walrus::NO_POINT_READS.into()),
     }
