@@ -133,6 +133,9 @@ impl Engine {
                     inner.gc.wake(&q);
                 }
                 inner.gc.publish(&w);
+                if r.is_ok() {
+                    inner.gc.lock().note_released(1);
+                }
                 return r.map(|range| {
                     debug_assert_eq!(range.first.0, lsn);
                     range.first
@@ -476,6 +479,7 @@ impl Inner {
     fn lead_group(&self) -> Result<(), WalError> {
         let mut w = self.lock_writer();
         let q = self.gc.lock();
+        let q = self.gc.linger(q, w.append_sync_cost());
         let (q, r) = self.gc.write_group(&mut w, q);
         drop(q);
         r

@@ -21,8 +21,17 @@
 //! of the throughput (measured against the same loop on `std::sync`, see the README).
 //! While group N is written and synced, group N+1 accumulates in the queue; its leader writes
 //! it with one `pwrite` as soon as N's fdatasync returns.
+//!
+//! The callers group N acknowledged are not in N+1: they are still waking up when N+1's
+//! leader starts, so with a few threads appending in a loop the groups alternate between two
+//! halves of them. Under `EveryAppend` a leader therefore lingers (see
+//! [`GroupCommit::linger`]): it waits until as many entries arrived since the last group was
+//! acknowledged as that group held, for at most a fraction of the last fdatasync's duration.
+//! Appenders that keep coming back then share one fdatasync, and an appender alone never
+//! waits (it is the arrival it would wait for).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
@@ -30,6 +39,9 @@ use crate::error::WalError;
 use crate::frame::{self, MAX_BATCH_SIZE};
 use crate::watch::Watch;
 use crate::writer::LogWriter;
+
+/// A lingering leader waits at most the last fdatasync's duration divided by this.
+const LINGER_SHARE: u32 = 2;
 
 /// Entries waiting for a leader.
 #[derive(Debug, Default)]
@@ -53,6 +65,12 @@ pub(crate) struct Queue {
     tickets: u64,
     /// Entries ever written: every ticket below this is done.
     tickets_done: u64,
+    /// Entries the last write acknowledged (a group, or one direct append).
+    released: u64,
+    /// Entries queued since then.
+    arrived: u64,
+    /// A leader waits on `arrivals` for entries to arrive.
+    lingering: bool,
 }
 
 /// An entry in the queue: its LSN and its ticket (see [`Queue`]).
@@ -99,9 +117,17 @@ impl Queue {
         self.lens.is_empty()
     }
 
-    /// Nothing queued and no leader at work: an appender may write directly.
+    /// Nothing queued, no leader at work, and the last write acknowledged a single entry (no
+    /// sign of concurrent appenders, whom a leader would wait for): an appender may write
+    /// directly.
     pub fn is_idle(&self) -> bool {
-        self.lens.is_empty() && !self.leader_active
+        self.lens.is_empty() && !self.leader_active && self.released <= 1
+    }
+
+    /// Record that a write acknowledged `n` entries: a leader lingers for as many arrivals.
+    pub fn note_released(&mut self, n: u64) {
+        self.released = n;
+        self.arrived = 0;
     }
 }
 
@@ -112,6 +138,8 @@ pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Signalled (with `queue`) when a group was written or a leader stepped down.
     done: Condvar,
+    /// Signalled (with `queue`) when an entry arrives while a leader lingers.
+    arrivals: Condvar,
     /// The durable LSN (under `EveryAppend` also the highest acknowledged) and who waits
     /// for it. Published with the queue locked, before any ticket it covers is seen done.
     watch: Arc<Watch>,
@@ -127,6 +155,7 @@ impl GroupCommit {
                 ..Queue::default()
             }),
             done: Condvar::new(),
+            arrivals: Condvar::new(),
             watch,
         }
     }
@@ -177,7 +206,40 @@ impl GroupCommit {
         q.tickets += 1;
         q.lens.push(data.len() as u32);
         q.data.extend_from_slice(data);
+        q.arrived += 1;
+        if q.lingering {
+            self.arrivals.notify_one();
+        }
         Ok(Queued { lsn, ticket })
+    }
+
+    /// The leader's wait before it takes its group: until as many entries arrived since the
+    /// last write as that write acknowledged (the callers it released, appending again), or
+    /// the log stopped, or `LINGER_SHARE` of `sync_cost` (the last fdatasync's duration)
+    /// passed. `None` (a policy that does not sync each append) returns at once. Called with
+    /// the writer lock and the queue lock held; the queue lock is released while waiting.
+    /// Costs at most that share of an fdatasync in latency, and only when the previous group
+    /// held more than one entry.
+    pub fn linger<'a>(
+        &'a self,
+        mut q: MutexGuard<'a, Queue>,
+        sync_cost: Option<Duration>,
+    ) -> MutexGuard<'a, Queue> {
+        let Some(cost) = sync_cost else {
+            return q;
+        };
+        if q.arrived >= q.released || cost.is_zero() {
+            return q;
+        }
+        let deadline = Instant::now() + cost / LINGER_SHARE;
+        q.lingering = true;
+        while q.arrived < q.released && q.stopped.is_none() {
+            if self.arrivals.wait_until(&mut q, deadline).timed_out() {
+                break;
+            }
+        }
+        q.lingering = false;
+        q
     }
 
     /// Wait until the entry of `queued` is written (and synced, if the policy says so),
@@ -258,7 +320,10 @@ impl GroupCommit {
         let mut q = self.lock();
         self.publish(w);
         match &r {
-            Ok(()) => q.tickets_done += n as u64,
+            Ok(()) => {
+                q.tickets_done += n as u64;
+                q.note_released(n as u64);
+            }
             Err(e) => {
                 w.poison_with(format!("a group commit failed: {e}"));
                 q.resync(w);

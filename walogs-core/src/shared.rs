@@ -18,6 +18,13 @@ use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
 /// share fdatasyncs. `close` is idempotent; afterwards every call returns
 /// [`WalError::Closed`].
 ///
+/// Under [`Durability::EveryAppend`], after a write that acknowledged several appends, the
+/// appender that writes the next group first waits for as many appends to arrive (the
+/// callers just acknowledged, appending again), for at most half the duration of the last
+/// fdatasync: threads appending in a loop then share one fdatasync instead of alternating
+/// between two groups. That wait is the cost — up to half an fdatasync of latency when the
+/// acknowledged callers do not come back; an appender alone never waits.
+///
 /// # Examples
 ///
 /// ```

@@ -8,7 +8,7 @@
 
 use std::io;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::config::WalOptions;
 use crate::directory::{open_wal_dir, sync_dir_and_parent};
@@ -61,6 +61,8 @@ pub(crate) struct LogWriter {
     pub(crate) writeback_from: u64,
     pub(crate) durable_lsn: u64,
     last_sync: Instant,
+    /// How long the last fdatasync of an append took (zero before the first).
+    last_sync_cost: Duration,
     pub(crate) meta: Option<Meta>,
     poisoned: Option<String>,
     closed: bool,
@@ -135,6 +137,7 @@ impl LogWriter {
             file,
             durable_lsn: rec.next_lsn - 1,
             last_sync: Instant::now(),
+            last_sync_cost: Duration::ZERO,
             meta: rec.meta,
             poisoned: None,
             closed: false,
@@ -350,10 +353,12 @@ impl LogWriter {
             Durability::Manual | Durability::None => false,
         };
         if sync_now {
+            let started = Instant::now();
             if let Err(e) = self.file().sync_data() {
                 return Err(self.sync_failed(e));
             }
             self.last_sync = Instant::now();
+            self.last_sync_cost = self.last_sync.saturating_duration_since(started);
             self.writeback_from = end;
         } else if end.saturating_sub(self.writeback_from) >= WRITEBACK_STEP {
             // A hint (see `FsFile::start_writeback`): a failure changes nothing, the next
@@ -588,6 +593,12 @@ impl LogWriter {
     }
     pub fn durable_lsn(&self) -> u64 {
         self.durable_lsn
+    }
+    /// How long the fdatasync of the last append that synced took, when every append is
+    /// synced (`EveryAppend`); `None` under the relaxed policies, whose appends do not wait
+    /// for the disk.
+    pub fn append_sync_cost(&self) -> Option<Duration> {
+        matches!(self.durability, Durability::EveryAppend).then_some(self.last_sync_cost)
     }
     pub fn report(&self) -> &RecoveryReport {
         &self.report

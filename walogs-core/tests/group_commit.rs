@@ -453,3 +453,90 @@ fn a_queued_entry_nobody_waits_for_is_written_by_close() {
         Err(WalError::ReadOnly)
     ));
 }
+
+/// A file system whose fdatasync of a segment sleeps `delay_ms` first, counting them.
+fn slow_segment_syncs(delay_ms: u64) -> (HookFs, Arc<AtomicU64>) {
+    let syncs = Arc::new(AtomicU64::new(0));
+    let s = syncs.clone();
+    let fs = HookFs::new(move |op: &Op<'_>| {
+        if let Op::SyncData { name } = op
+            && name.starts_with("wal-")
+        {
+            s.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(delay_ms));
+        }
+        Action::Proceed
+    });
+    (fs, syncs)
+}
+
+/// Threads appending in a loop are acknowledged together and append again together: the
+/// leader of the next group waits for them (within half an fdatasync) instead of writing
+/// the half of them that queued while the last group was synced. Without that wait the
+/// groups alternate between two halves (about 2 appends per fdatasync with 4 threads).
+#[test]
+fn threads_appending_in_a_loop_share_each_fdatasync() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 8 ms per fdatasync leaves a leader 4 ms for the others to wake and queue again.
+    let (fs, syncs) = slow_segment_syncs(8);
+    let wal = WalOptions::new()
+        .file_system(fs.into_fs())
+        .open_shared(tmp.path().join("wal"))
+        .unwrap();
+    let before = syncs.load(Ordering::SeqCst);
+    const THREADS: u64 = 4;
+    const EACH: u64 = 60;
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for _ in 0..EACH {
+                    wal.append(b"entry").unwrap();
+                }
+            });
+        }
+    });
+    let used = syncs.load(Ordering::SeqCst) - before;
+    let appends = THREADS * EACH;
+    assert_eq!(wal.durable_lsn(), Lsn(appends));
+    // Groups of all 4 would take 60 fdatasyncs; alternating halves about 120.
+    assert!(
+        used * 3 <= appends,
+        "{used} fdatasyncs for {appends} appends from {THREADS} threads: fewer than 3 per group"
+    );
+    wal.close().unwrap();
+}
+
+/// A leader whose acknowledged callers never append again still writes (its wait is
+/// bounded), and an appender alone after that is acknowledged as before.
+#[test]
+fn a_leader_whose_released_callers_stay_away_still_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (fs, _syncs) = slow_segment_syncs(4);
+    let wal = Arc::new(
+        WalOptions::new()
+            .file_system(fs.into_fs())
+            .open_shared(tmp.path().join("wal"))
+            .unwrap(),
+    );
+    // A burst of 4 threads, each appending once: the last write acknowledged several.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| wal.append(b"burst").unwrap());
+        }
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let w = wal.clone();
+    std::thread::spawn(move || {
+        for i in 0..3u8 {
+            tx.send(w.append(&[i]).unwrap()).unwrap();
+        }
+    });
+    for i in 0..3u64 {
+        let lsn = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a lone append after a burst was not acknowledged");
+        assert_eq!(lsn, Lsn(5 + i));
+    }
+    assert_eq!(wal.durable_lsn(), Lsn(7));
+    wal.close().unwrap();
+}
