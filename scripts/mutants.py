@@ -22,7 +22,9 @@ Some mutants also name crash harnesses of walogs-torture that must catch them, e
 walogs-torture binary of the scratch copy and count as catching when it exits 1 with
 VIOLATION lines; they run whatever --suites says (--suites '' runs only them):
     concurrent-sweep  6 threads on one SharedWal, a failed write or sync at every call
-    concurrent-kill   4 threads on one SharedWal, MUTANT_KILLS SIGKILLs (default 200)
+    concurrent-kill   4 threads on one SharedWal, MUTANT_KILLS SIGKILLs (default 1000: an early
+                      group acknowledgement is visible to a kill only in the microseconds
+                      before the group's write, and 200 kills can miss it)
     sweep             single-threaded Wal, a failed write or sync at every call
     kill              single-threaded, every durability policy, MUTANT_KILLS SIGKILLs
 SEED (default 7) seeds them. The unmutated tree must pass every suite and harness that will
@@ -188,11 +190,14 @@ for _m in MUTANTS:
 
 
 def copy_tree(dst):
-    """A scratch copy of the repository without build outputs."""
+    """A scratch copy of the repository without build outputs. The copies get fresh
+    modification times (`shutil.copy`, not `copy2`): cargo decides what to rebuild by them,
+    and sources older than the last build in the shared target directory (which may be the
+    previous run's last mutant) would leave that mutant's binaries in place."""
     if os.path.exists(dst):
         shutil.rmtree(dst)
     ignore = shutil.ignore_patterns("target", ".git", "__pycache__", "*.whl")
-    shutil.copytree(ROOT, dst, ignore=ignore, symlinks=True)
+    shutil.copytree(ROOT, dst, ignore=ignore, symlinks=True, copy_function=shutil.copy)
 
 
 def mutated(tree, m):
@@ -232,7 +237,7 @@ def run_harness(name, scratch, env, log):
     binary = os.path.join(env["CARGO_TARGET_DIR"], "release", "walogs-torture")
     work = os.path.join(os.path.dirname(scratch), "work")
     shutil.rmtree(work, ignore_errors=True)
-    fill = {"work": work, "kills": env.get("MUTANT_KILLS", "200"), "seed": env.get("SEED", "7")}
+    fill = {"work": work, "kills": env.get("MUTANT_KILLS", "1000"), "seed": env.get("SEED", "7")}
     args = [a.format(**fill) for a in HARNESSES[name]]
     t0 = time.time()
     r = subprocess.run([binary] + args, cwd=scratch, env=env, capture_output=True, text=True)

@@ -77,7 +77,7 @@ for i in $(seq 1 "$ROT_SEEDS"); do
     step "$bin" bitrot --work "$work" --seed "$((SEED + i))"
 done
 if [ "$MUTANTS" = 1 ]; then
-    step env SEED="$SEED" MUTANT_KILLS=200 python3 scripts/mutants.py --suites '' \
+    step env SEED="$SEED" MUTANT_KILLS=1000 python3 scripts/mutants.py --suites '' \
         --only cut-inside-unit-unrecorded group-commit-early-ack
 fi
 rm -rf "$work"
