@@ -133,12 +133,12 @@ MUTANTS = [
              "")],
            "recovery does not finish an interrupted truncation across segments"),
     Mutant("group-commit-early-ack", "group_commit.rs",
-           [("            self.wake(&q);\n            if ticket < q.tickets_done {\n                return Ok(lsn);\n            }\n            led?;\n",
-             "            self.wake(&q);\n            led?;\n            if ticket < q.tickets_done {\n                return Ok(lsn);\n            }\n"),
+           [("            self.wake(&q);\n            if ticket < q.tickets_done {\n                return Ok(lsn);\n            }\n            if let Err(e) = led {\n                q.forget_waiting(ticket);\n                return Err(e);\n            }\n",
+             "            self.wake(&q);\n            if let Err(e) = led {\n                q.forget_waiting(ticket);\n                return Err(e);\n            }\n            if ticket < q.tickets_done {\n                return Ok(lsn);\n            }\n"),
             ("        let first = q.first_lsn;\n        q.first_lsn += n as u64;\n        drop(q);\n",
              "        let first = q.first_lsn;\n        q.first_lsn += n as u64;\n        q.tickets_done += n as u64;\n        self.watch.publish(first + n as u64 - 1);\n        drop(q);\n"),
-            ("            Ok(()) => {\n                q.tickets_done += n as u64;\n                q.note_released(n as u64);\n            }\n",
-             "            Ok(()) => q.note_released(n as u64),\n")],
+            ("            Ok(()) => {\n                q.tickets_done += n as u64;\n                q.note_group_written();\n            }\n",
+             "            Ok(()) => q.note_group_written(),\n")],
            "acknowledge a group's followers (and publish the durable LSN) before the group's write and fdatasync, the leader still returning its own error (passes every single-threaded harness)",
            harnesses=("concurrent-sweep", "concurrent-kill")),
     # The sharper form: the group is written, its followers are acknowledged and the durable
@@ -146,8 +146,8 @@ MUTANTS = [
     # cache keeps the written group); a power loss with followers can, and a failed fdatasync
     # (the followers were told Ok).
     Mutant("group-ack-after-write-before-sync", "group_commit.rs",
-           [("        let r = w.write_frame(&buf, first, n as u64);\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => {\n                q.tickets_done += n as u64;\n                q.note_released(n as u64);\n            }\n",
-             "        crate::writer::DEFER_SYNC.with(|d| d.set(true));\n        let r = w.write_frame(&buf, first, n as u64);\n        crate::writer::DEFER_SYNC.with(|d| d.set(false));\n        if r.is_ok() {\n            let mut q = self.lock();\n            q.tickets_done += n as u64;\n            self.watch.publish(first + n as u64 - 1);\n            self.wake(&q);\n        }\n        let r = r.and_then(|()| w.sync().map(|_| ()));\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => q.note_released(n as u64),\n")],
+           [("        let r = w.write_frame(&buf, first, n as u64);\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => {\n                q.tickets_done += n as u64;\n                q.note_group_written();\n            }\n",
+             "        crate::writer::DEFER_SYNC.with(|d| d.set(true));\n        let r = w.write_frame(&buf, first, n as u64);\n        crate::writer::DEFER_SYNC.with(|d| d.set(false));\n        if r.is_ok() {\n            let mut q = self.lock();\n            q.tickets_done += n as u64;\n            self.watch.publish(first + n as u64 - 1);\n            self.wake(&q);\n        }\n        let r = r.and_then(|()| w.sync().map(|_| ()));\n        let mut q = self.lock();\n        self.publish(w);\n        match &r {\n            Ok(()) => q.note_group_written(),\n")],
            "acknowledge a group's followers (and publish the durable LSN) after the group's write but before its fdatasync",
            also=(("writer.rs",
                   [("            Durability::EveryAppend => true,",

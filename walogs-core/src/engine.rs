@@ -134,7 +134,7 @@ impl Engine {
                 }
                 inner.gc.publish(&w);
                 if r.is_ok() {
-                    inner.gc.lock().note_released(1);
+                    inner.gc.lock().note_direct_write();
                 }
                 return r.map(|range| {
                     debug_assert_eq!(range.first.0, lsn);

@@ -25,10 +25,11 @@
 //! The callers group N acknowledged are not in N+1: they are still waking up when N+1's
 //! leader starts, so with a few threads appending in a loop the groups alternate between two
 //! halves of them. Under `EveryAppend` a leader therefore lingers (see
-//! [`GroupCommit::linger`]): it waits until as many entries arrived since the last group was
-//! acknowledged as that group held, for at most a fraction of the last fdatasync's duration.
+//! [`GroupCommit::linger`]): it waits until as many callers started waiting since the last
+//! write as that write acknowledged, for at most a fraction of the last fdatasync's duration.
 //! Appenders that keep coming back then share one fdatasync, and an appender alone never
-//! waits (it is the arrival it would wait for).
+//! waits (it is the caller it would wait for). Callers, not entries, are counted: one caller
+//! may queue several entries and wait for the last.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -65,11 +66,13 @@ pub(crate) struct Queue {
     tickets: u64,
     /// Entries ever written: every ticket below this is done.
     tickets_done: u64,
-    /// Entries the last write acknowledged (a group, or one direct append).
+    /// The tickets of the callers in [`GroupCommit::wait`] whose entry is not written yet.
+    waiting: Vec<u64>,
+    /// Callers the last write acknowledged (of a group, or one direct append).
     released: u64,
-    /// Entries queued since then.
+    /// Callers that started waiting since then.
     arrived: u64,
-    /// A leader waits on `arrivals` for entries to arrive.
+    /// A leader waits on `arrivals` for callers to arrive.
     lingering: bool,
 }
 
@@ -124,10 +127,26 @@ impl Queue {
         self.lens.is_empty() && !self.leader_active && self.released <= 1
     }
 
-    /// Record that a write acknowledged `n` entries: a leader lingers for as many arrivals.
-    pub fn note_released(&mut self, n: u64) {
-        self.released = n;
+    /// Record that a direct append (no queue, no waiting caller) was acknowledged.
+    pub fn note_direct_write(&mut self) {
+        self.released = 1;
         self.arrived = 0;
+    }
+
+    /// Record that every ticket below `tickets_done` is written: the callers waiting for one
+    /// of them are released, and a leader lingers for as many to start waiting again.
+    fn note_group_written(&mut self) {
+        let done = self.tickets_done;
+        let before = self.waiting.len();
+        self.waiting.retain(|&t| t >= done);
+        self.released = (before - self.waiting.len()) as u64;
+        self.arrived = 0;
+    }
+
+    /// A caller stops waiting without its entry written (the log stopped or its leader
+    /// failed).
+    fn forget_waiting(&mut self, ticket: u64) {
+        self.waiting.retain(|&t| t != ticket);
     }
 }
 
@@ -206,15 +225,12 @@ impl GroupCommit {
         q.tickets += 1;
         q.lens.push(data.len() as u32);
         q.data.extend_from_slice(data);
-        q.arrived += 1;
-        if q.lingering {
-            self.arrivals.notify_one();
-        }
         Ok(Queued { lsn, ticket })
     }
 
-    /// The leader's wait before it takes its group: until as many entries arrived since the
-    /// last write as that write acknowledged (the callers it released, appending again), or
+    /// The leader's wait before it takes its group: until as many callers started waiting
+    /// since the last write as that write acknowledged (the callers it released, appending
+    /// again), or
     /// the log stopped, or `LINGER_SHARE` of `sync_cost` (the last fdatasync's duration)
     /// passed. `None` (a policy that does not sync each append) returns at once. Called with
     /// the writer lock and the queue lock held; the queue lock is released while waiting.
@@ -251,6 +267,14 @@ impl GroupCommit {
     ) -> Result<u64, WalError> {
         let Queued { lsn, ticket } = queued;
         let mut q = self.lock();
+        if ticket < q.tickets_done {
+            return Ok(lsn);
+        }
+        q.waiting.push(ticket);
+        q.arrived += 1;
+        if q.lingering {
+            self.arrivals.notify_one();
+        }
         loop {
             // Done means written (and synced, if the policy says so); a truncation that cut
             // the entry afterwards does not undo the append, which happened before it.
@@ -258,7 +282,9 @@ impl GroupCommit {
                 return Ok(lsn);
             }
             if let Some(s) = &q.stopped {
-                return Err(s.error());
+                let e = s.error();
+                q.forget_waiting(ticket);
+                return Err(e);
             }
             if q.leader_active {
                 q.waiters += 1;
@@ -275,7 +301,10 @@ impl GroupCommit {
             if ticket < q.tickets_done {
                 return Ok(lsn);
             }
-            led?;
+            if let Err(e) = led {
+                q.forget_waiting(ticket);
+                return Err(e);
+            }
         }
     }
 
@@ -322,7 +351,7 @@ impl GroupCommit {
         match &r {
             Ok(()) => {
                 q.tickets_done += n as u64;
-                q.note_released(n as u64);
+                q.note_group_written();
             }
             Err(e) => {
                 w.poison_with(format!("a group commit failed: {e}"));
