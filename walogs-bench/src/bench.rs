@@ -284,14 +284,7 @@ fn print_cold(log: &BigLog, cold: Option<&ColdPasses>, peers: &[PeerReads]) -> R
         &cold.cursor,
     )?;
     let mut ordered = vec![raw.clone(), cur.clone()];
-    let mut missing = Vec::new();
-    for p in peers {
-        let label = format!("{} {}, same entries, cold cache", p.peer, p.recovery_how);
-        match &p.cold_recovery {
-            Ok(passes) => ordered.push(peer_row(&label, passes)?),
-            Err(why) => missing.push((label, why.clone())),
-        }
-    }
+    let missing = push_peer_rows(&mut ordered, peers, true)?;
     report::print_reads(
         &format!(
             "open + iterate, cold page cache (dropped before each pass; median of {} passes; GB/s of walogs' segment files, of payload for peers)",
@@ -484,6 +477,34 @@ fn peer_row(label: &str, passes: &[crate::peers::Recovery]) -> Result<ReadRow> {
     })
 }
 
+/// Append a row for each peer's recovery passes (`cold`: those after the page cache was
+/// dropped) to `rows`; returns the peers without passes, labelled, with the reason.
+fn push_peer_rows(
+    rows: &mut Vec<ReadRow>,
+    peers: &[PeerReads],
+    cold: bool,
+) -> Result<Vec<(String, String)>> {
+    let mut missing = Vec::new();
+    for p in peers {
+        let (label, passes) = if cold {
+            (
+                format!("{} {}, same entries, cold cache", p.peer, p.recovery_how),
+                &p.cold_recovery,
+            )
+        } else {
+            (
+                format!("{} {}, same entries", p.peer, p.recovery_how),
+                &p.recovery,
+            )
+        };
+        match passes {
+            Ok(passes) => rows.push(peer_row(&label, passes)?),
+            Err(why) => missing.push((label, why.clone())),
+        }
+    }
+    Ok(missing)
+}
+
 /// The read rows, keyed "raw", "cursor", "iter", "idle".
 struct ReadRows {
     rows: HashMap<&'static str, ReadRow>,
@@ -524,14 +545,7 @@ fn print_read_tables(
         ordered.push(row.clone());
         rows.insert(key, row);
     }
-    let mut missing = Vec::new();
-    for p in peers {
-        let label = format!("{} {}, same entries", p.peer, p.recovery_how);
-        match &p.recovery {
-            Ok(passes) => ordered.push(peer_row(&label, passes)?),
-            Err(why) => missing.push((label, why.clone())),
-        }
-    }
+    let missing = push_peer_rows(&mut ordered, peers, false)?;
     report::print_reads(
         "open + iterate, warm page cache (median time; GB/s of walogs' segment files, of payload for peers; peak = highest VmHWM; +MiB = growth during the pass)",
         &ordered,
