@@ -230,12 +230,11 @@ impl GroupCommit {
 
     /// The leader's wait before it takes its group: until as many callers started waiting
     /// since the last write as that write acknowledged (the callers it released, appending
-    /// again), or
-    /// the log stopped, or `LINGER_SHARE` of `sync_cost` (the last fdatasync's duration)
-    /// passed. `None` (a policy that does not sync each append) returns at once. Called with
-    /// the writer lock and the queue lock held; the queue lock is released while waiting.
-    /// Costs at most that share of an fdatasync in latency, and only when the previous group
-    /// held more than one entry.
+    /// again), or the log stopped, or `sync_cost` (the last fdatasync's duration) divided by
+    /// `LINGER_SHARE` passed. `None` (a policy that does not sync each append) returns at
+    /// once. Called with the writer lock and the queue lock held; the queue lock is released
+    /// while waiting. Costs at most that share of an fdatasync in latency, and only when the
+    /// last write acknowledged more than one caller.
     pub fn linger<'a>(
         &'a self,
         mut q: MutexGuard<'a, Queue>,
