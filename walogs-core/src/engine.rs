@@ -122,6 +122,7 @@ impl Engine {
                 let lsn = q.next_lsn;
                 q.next_lsn += 1;
                 q.first_lsn += 1;
+                q.note_direct_write();
                 drop(q);
                 let r = w.append_entries(&[data]);
                 if let Err(e) = &r {
@@ -133,9 +134,6 @@ impl Engine {
                     inner.gc.wake(&q);
                 }
                 inner.gc.publish(&w);
-                if r.is_ok() {
-                    inner.gc.lock().note_direct_write();
-                }
                 return r.map(|range| {
                     debug_assert_eq!(range.first.0, lsn);
                     range.first

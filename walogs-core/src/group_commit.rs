@@ -120,14 +120,16 @@ impl Queue {
         self.lens.is_empty()
     }
 
-    /// Nothing queued, no leader at work, and the last write acknowledged a single entry (no
+    /// Nothing queued, no leader at work, and the last write acknowledged a single caller (no
     /// sign of concurrent appenders, whom a leader would wait for): an appender may write
     /// directly.
     pub fn is_idle(&self) -> bool {
         self.lens.is_empty() && !self.leader_active && self.released <= 1
     }
 
-    /// Record that a direct append (no queue, no waiting caller) was acknowledged.
+    /// Record that a direct append (no queue, no waiting caller) takes its LSN: the write it
+    /// makes acknowledges one caller. (If that write fails the log is poisoned and nobody
+    /// lingers any more.)
     pub fn note_direct_write(&mut self) {
         self.released = 1;
         self.arrived = 0;
@@ -157,7 +159,7 @@ pub(crate) struct GroupCommit {
     queue: Mutex<Queue>,
     /// Signalled (with `queue`) when a group was written or a leader stepped down.
     done: Condvar,
-    /// Signalled (with `queue`) when an entry arrives while a leader lingers.
+    /// Signalled (with `queue`) when a caller starts waiting while a leader lingers.
     arrivals: Condvar,
     /// The durable LSN (under `EveryAppend` also the highest acknowledged) and who waits
     /// for it. Published with the queue locked, before any ticket it covers is seen done.

@@ -19,7 +19,7 @@ use crate::types::{Durability, Lsn, LsnRange, RecoveryReport, TailState};
 /// [`WalError::Closed`].
 ///
 /// Under [`Durability::EveryAppend`], after a write that acknowledged several appends, the
-/// appender that writes the next group first waits for as many appends to arrive (the
+/// appender that writes the next group first waits for as many callers to start waiting (the
 /// callers just acknowledged, appending again), for at most half the duration of the last
 /// fdatasync: threads appending in a loop then share one fdatasync instead of alternating
 /// between two groups. That wait is the cost — up to half an fdatasync of latency when the
