@@ -656,6 +656,20 @@ fn targets(
         RAW_STDPWRITE_128,
         Goal::Info,
     )?;
+    // What writing through a memory map instead of `pwrite` would leave on the table (not
+    // done: a failing write fault is a `SIGBUS`, see the README).
+    ratio(
+        "  one copy into a shared mapping per entry / one write(2) per entry".into(),
+        RAW_MMAP_128,
+        RAW_WRITE_128,
+        Goal::Info,
+    )?;
+    ratio(
+        "  the same, pages faulted in per 64 KiB / one write(2) per entry".into(),
+        RAW_MMAPSTEP_128,
+        RAW_WRITE_128,
+        Goal::Info,
+    )?;
     for (core, raw, raw_pl, raw_pipe, okay, n) in [
         (
             CORE_GROUP_4,

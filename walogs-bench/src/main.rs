@@ -23,6 +23,7 @@ mod proto_group;
 mod raw_cases;
 mod raw_group;
 mod rawio;
+mod rawmap;
 mod readpass;
 mod report;
 mod stats;

@@ -7,6 +7,7 @@ use crate::raw_group::RawGroupCommit;
 use crate::rawio::{
     FRAME_HEADER, Prealloc, Stepper, create, fdatasync, payload, pwrite_all, write_all,
 };
+use crate::rawmap::SharedMap;
 use crate::stats::Sample;
 use crate::timing::{Limits, run_single, run_threads};
 use crate::wait_lock::Primitives;
@@ -89,6 +90,58 @@ pub fn std_pwrites(dir: &Path, payload_len: usize, limits: Limits) -> Result<Sam
     run_single(limits, payload_len as u64, |i| {
         file.write_all_at(&frame, i * flen).ctx("pwrite")
     })
+}
+
+/// How [`mapped_writes`] faults in the pages it copies into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Populate {
+    /// `MADV_POPULATE_WRITE` on the entry's pages before each copy: a failing write fault
+    /// is an error, not a `SIGBUS` (short of writeback protecting the page in between).
+    EachEntry,
+    /// `MADV_POPULATE_WRITE` once per this many bytes, ahead of the copies: no system call
+    /// for most entries, and a page that writeback protected again faults inside a copy,
+    /// where a failure is a `SIGBUS`.
+    Ahead(usize),
+}
+
+/// One copy of `payload_len + 16` bytes per operation into a shared mapping of a
+/// fallocate'd file, its pages faulted in as `populate` says, no sync: the entry is in the
+/// page cache when the operation returns, as with `pwrite`. Afterwards the last frame must
+/// read back.
+pub fn mapped_writes(
+    dir: &Path,
+    payload_len: usize,
+    populate: Populate,
+    limits: Limits,
+) -> Result<Sample> {
+    let frame = payload(payload_len + FRAME_HEADER, 2);
+    let flen = frame.len();
+    let len = file_len(limits, flen);
+    let file = create(&dir.join("raw.dat"), Prealloc::Fallocate, len)?;
+    let map = SharedMap::new(&file, len as usize).ctx("mmap")?;
+    let mut populated = 0usize;
+    let sample = run_single(limits, payload_len as u64, |i| {
+        let offset = i as usize * flen;
+        match populate {
+            Populate::EachEntry => map.populate(offset, flen).ctx("madvise")?,
+            Populate::Ahead(step) => {
+                while populated < offset + flen {
+                    map.populate(populated, step).ctx("madvise")?;
+                    populated += step;
+                }
+            }
+        }
+        map.copy_at(offset, &frame).ctx("copy")
+    })?;
+    if sample.ops > 0 {
+        let last = (sample.ops as usize - 1) * flen;
+        if map.read_at(last, flen).ctx("read back")? != frame {
+            return Err(BenchError::Check(
+                "the last frame copied into the mapping does not read back".into(),
+            ));
+        }
+    }
+    Ok(sample)
 }
 
 /// `threads` threads each committing `payload_len + 16`-byte records through

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::core_cases;
 use crate::error::{Context, Result};
 use crate::peers;
-use crate::raw_cases;
+use crate::raw_cases::{self, Populate};
 use crate::rawio::{FRAME_HEADER, Prealloc, syncfs};
 use crate::stats::{Sample, Summary};
 use crate::timing::Limits;
@@ -29,6 +29,8 @@ pub mod keys {
     pub const RAW_WRITE_128: &str = "raw.write.128";
     pub const RAW_PWRITE_128: &str = "raw.pwrite.128";
     pub const RAW_STDPWRITE_128: &str = "raw.stdpwrite.128";
+    pub const RAW_MMAP_128: &str = "raw.mmap.128";
+    pub const RAW_MMAPSTEP_128: &str = "raw.mmapstep.128";
     pub const RAW_GROUP_4: &str = "raw.group.4";
     pub const RAW_GROUP_16: &str = "raw.group.16";
     pub const RAW_GROUPPL_4: &str = "raw.grouppl.4";
@@ -129,6 +131,8 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 RAW_WRITE_128,
                 RAW_PWRITE_128,
                 RAW_STDPWRITE_128,
+                RAW_MMAP_128,
+                RAW_MMAPSTEP_128,
                 CORE_NOSYNC_128,
                 NANO_NOSYNC,
                 WALRUS_NOSYNC,
@@ -329,6 +333,18 @@ fn unordered_cases() -> Vec<Case> {
         "raw pwrite(2) per entry via std (the C library's wrapper), no sync, 128 B (info)",
         f128,
         |d, l| raw_cases::std_pwrites(d, 128, l),
+    ));
+    v.push(case(
+        RAW_MMAP_128,
+        "raw copy into a shared mmap, MADV_POPULATE_WRITE per entry, 128 B (info)",
+        f128,
+        |d, l| raw_cases::mapped_writes(d, 128, Populate::EachEntry, l),
+    ));
+    v.push(case(
+        RAW_MMAPSTEP_128,
+        "raw copy into a shared mmap, MADV_POPULATE_WRITE per 64 KiB, 128 B (info)",
+        f128,
+        |d, l| raw_cases::mapped_writes(d, 128, Populate::Ahead(64 * 1024), l),
     ));
     for (key, threads) in [(RAW_GROUP_4, 4), (RAW_GROUP_16, 16)] {
         v.push(raw_group_case::<StdSync>(
