@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::config::WalOptions;
 use crate::error::WalError;
 use crate::files::ReadFiles;
-use crate::fork::Owner;
+use crate::fork::ProcessOwner;
 use crate::frame::limits;
 use crate::group_commit::{GroupCommit, Queued, Stop};
 use crate::reader::{Live, WalCursor, WalIter, read_entry, read_range};
@@ -31,7 +31,7 @@ use crate::writer::LogWriter;
 /// Everything the handle and its threads share.
 #[derive(Debug)]
 struct Inner {
-    owner: Owner,
+    owner: ProcessOwner,
     gc: GroupCommit,
     writer: Mutex<LogWriter>,
     watch: Arc<Watch>,
@@ -448,13 +448,7 @@ impl Drop for Engine {
 
 impl Inner {
     fn guard(&self) -> Result<(), WalError> {
-        if self.owner.is_current() {
-            Ok(())
-        } else {
-            Err(WalError::Forked {
-                opened_by: self.owner.pid(),
-            })
-        }
+        self.owner.check()
     }
 
     fn lock_writer(&self) -> MutexGuard<'_, LogWriter> {

@@ -27,6 +27,8 @@
 use std::sync::Once;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
+use crate::error::WalError;
+
 /// Bumped in every child a `fork` makes (in the child only).
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 static REGISTER: Once = Once::new();
@@ -120,19 +122,35 @@ fn current_token() -> u64 {
     unsafe { &*p }.load(Ordering::Relaxed)
 }
 
-/// The process a handle belongs to.
+/// The process that made it: every walogs handle keeps one and checks it on each call, and
+/// code built on walogs (the streams store, the bindings) can keep one to give its own
+/// objects the same fork guard. [`ProcessOwner::check`] costs two atomic loads.
+///
+/// A child made by `fork()` (or the raw system call) is told apart from its parent by a page
+/// the kernel zeroes in every child (`MADV_WIPEONFORK`, Linux 4.14) and a fork handler
+/// (`pthread_atfork`); on older kernels a child of the raw system call goes undetected by
+/// the cheap check, which [`ProcessOwner::is_current_strict`] covers with a process-id
+/// comparison.
+///
+/// ```
+/// let owner = walogs_core::ProcessOwner::current();
+/// assert!(owner.check().is_ok()); // in the process that made it
+/// assert_eq!(owner.pid(), std::process::id());
+/// ```
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Owner {
+pub struct ProcessOwner {
     generation: u64,
     token: u64,
     pid: u32,
 }
 
-impl Owner {
-    /// The calling process. Registers the fork handler on first use.
-    pub fn current() -> Owner {
+impl ProcessOwner {
+    /// The calling process. Registers the fork handler on first use (one `mmap`, one
+    /// `madvise` and one `pthread_atfork` per process).
+    #[must_use]
+    pub fn current() -> ProcessOwner {
         register();
-        Owner {
+        ProcessOwner {
             generation: GENERATION.load(Ordering::Relaxed),
             token: token(),
             pid: std::process::id(),
@@ -140,19 +158,35 @@ impl Owner {
     }
 
     /// Whether the caller is (as far as the wiped page and the fork handler can tell) the
-    /// process that opened the handle. Two atomic loads.
+    /// process that made `self`. Two atomic loads.
     #[inline]
+    #[must_use]
     pub fn is_current(&self) -> bool {
         GENERATION.load(Ordering::Relaxed) == self.generation && current_token() == self.token
     }
 
-    /// [`Owner::is_current`] plus a process-id comparison (one system call): for close and
+    /// `Ok` in the process that made `self`, [`WalError::Forked`] (carrying its process id)
+    /// in any other. Two atomic loads.
+    #[inline]
+    pub fn check(&self) -> Result<(), WalError> {
+        if self.is_current() {
+            Ok(())
+        } else {
+            Err(WalError::Forked {
+                opened_by: self.pid,
+            })
+        }
+    }
+
+    /// [`ProcessOwner::is_current`] plus a process-id comparison (one system call): for close and
     /// drop, which must never do I/O in another process.
+    #[must_use]
     pub fn is_current_strict(&self) -> bool {
         self.is_current() && std::process::id() == self.pid
     }
 
-    /// Process id of the owner.
+    /// Process id of the process that made `self`.
+    #[must_use]
     pub fn pid(&self) -> u32 {
         self.pid
     }

@@ -75,6 +75,7 @@ mod writer;
 
 pub use config::{DEFAULT_FILE_MODE, DEFAULT_MAX_SEGMENT_SIZE, WalConfig, WalOptions};
 pub use error::{Damage, DamageKind, WalError};
+pub use fork::ProcessOwner;
 pub use frame::{MAX_BATCH_SIZE, MAX_ENTRY_SIZE};
 pub use handle::WalHandle;
 pub use lock::{LOCK_FILENAME, lock_holder};

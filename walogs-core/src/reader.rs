@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::error::{Damage, DamageKind, WalError};
 use crate::files::ReadFiles;
-use crate::fork::Owner;
+use crate::fork::ProcessOwner;
 use crate::frame::{BatchEntries, FRAME_HEADER_SIZE, FrameKind, Header, verify};
 use crate::index::SegmentInfo;
 use crate::scan::{FrameReader, Step};
@@ -24,7 +24,7 @@ use crate::vfs::{Dir, FsFile, OpenMode};
 /// which process opened it.
 #[derive(Debug)]
 pub(crate) struct Live {
-    owner: Owner,
+    owner: ProcessOwner,
     closed: AtomicBool,
     poisoned: AtomicBool,
     /// The purge floor: every LSN at or below it is gone.
@@ -40,7 +40,7 @@ pub(crate) struct Live {
 const REMEMBERED_CUTS: usize = 64;
 
 impl Live {
-    pub fn new(owner: Owner, floor: u64) -> Live {
+    pub fn new(owner: ProcessOwner, floor: u64) -> Live {
         Live {
             owner,
             closed: AtomicBool::new(false),
@@ -123,11 +123,7 @@ impl Live {
     /// `Err` when readers may no longer read: the WAL is closed, or this is a forked child.
     #[inline]
     pub fn check(&self) -> Result<(), WalError> {
-        if !self.owner.is_current() {
-            return Err(WalError::Forked {
-                opened_by: self.owner.pid(),
-            });
-        }
+        self.owner.check()?;
         if self.closed.load(Ordering::Acquire) {
             return Err(WalError::Closed);
         }

@@ -14,7 +14,7 @@ use crate::config::WalOptions;
 use crate::directory::{open_wal_dir, sync_dir_and_parent};
 use crate::error::WalError;
 use crate::files::ReadFiles;
-use crate::fork::Owner;
+use crate::fork::ProcessOwner;
 use crate::frame::{self, limits};
 use crate::index::SegmentInfo;
 use crate::lock::{DirLock, lock_dir};
@@ -37,7 +37,7 @@ const WRITEBACK_STEP: u64 = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) struct LogWriter {
     pub(crate) dir: Arc<dyn Dir>,
-    pub(crate) owner: Owner,
+    pub(crate) owner: ProcessOwner,
     pub(crate) live: Arc<Live>,
     /// Segment files open for reading (shared with readers); forgotten when deleted.
     pub(crate) files: Arc<ReadFiles>,
@@ -79,7 +79,7 @@ impl LogWriter {
     /// one fdatasync of the active segment and of the directory and its parent.
     pub fn open(path: &std::path::Path, opts: WalOptions) -> Result<LogWriter, WalError> {
         opts.validate()?;
-        let owner = Owner::current();
+        let owner = ProcessOwner::current();
         let fs = opts.fs.clone();
         let dir = open_wal_dir(fs.as_ref(), path, opts.read_only, opts.file_mode)?;
         let lock = if opts.read_only {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
-use walogs_core::{Lsn, SharedWal, WalCursor};
+use walogs_core::{Lsn, ProcessOwner, SharedWal, WalCursor};
 
 use crate::cleaner::Cleaner;
 use crate::codec;
@@ -36,7 +36,7 @@ pub(crate) fn open(opts: &StreamsOptions, dir: &Path) -> Result<Arc<Shared>, Str
         cv: Condvar::new(),
         closed: AtomicBool::new(false),
         cleaner: Mutex::new(None),
-        pid: std::process::id(),
+        owner: ProcessOwner::current(),
     });
     if let (Some(every), false) = (opts.cleanup_interval, opts.read_only) {
         let c = Cleaner::start(&shared, every)?;

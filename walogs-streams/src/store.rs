@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 
-use walogs_core::{Durability, QueuedAppend, SharedWal, WalError, WalOptions};
+use walogs_core::{Durability, ProcessOwner, QueuedAppend, SharedWal, WalError, WalOptions};
 
 use crate::cleaner::Cleaner;
 use crate::state::State;
@@ -34,7 +34,7 @@ pub(crate) struct Shared {
     pub cleaner: Mutex<Option<Cleaner>>,
     /// The process that opened the store: a forked child must not stop (join) a cleaner
     /// thread it does not have, nor close the parent's log.
-    pub pid: u32,
+    pub owner: ProcessOwner,
 }
 
 impl Shared {
@@ -67,14 +67,9 @@ impl Shared {
 
     /// `Wal(Forked)` in a forked child: checked before the store mutex is taken (another
     /// thread of the parent may have held it at the fork; the child would wait forever).
+    /// Two atomic loads (the log's own fork guard).
     pub fn check_fork(&self) -> Result<(), StreamsError> {
-        if self.forked() {
-            return Err(WalError::Forked {
-                opened_by: self.pid,
-            }
-            .into());
-        }
-        Ok(())
+        Ok(self.owner.check()?)
     }
 
     /// `Wal(Forked)` in a forked child, `Wal(Closed)` after close.
@@ -143,9 +138,10 @@ impl Shared {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// Whether this is a forked child of the process that opened the store.
+    /// Whether this is a forked child of the process that opened the store, for close and
+    /// drop (the strict check: it also compares the process id, one system call).
     pub fn forked(&self) -> bool {
-        std::process::id() != self.pid
+        !self.owner.is_current_strict()
     }
 
     /// Stop the cleaner, wake waiting consumers, close the log. Idempotent. In a forked
@@ -153,7 +149,7 @@ impl Shared {
     pub fn close(&self) -> Result<(), StreamsError> {
         if self.forked() {
             return Err(WalError::Forked {
-                opened_by: self.pid,
+                opened_by: self.owner.pid(),
             }
             .into());
         }
