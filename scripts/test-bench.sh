@@ -63,6 +63,7 @@ for label in \
     "walogs-core Wal::append_batch durable, 64x1 KiB" \
     "walogs-core Wal::append_batch durable, preallocate(false), 64x1 KiB (info)" \
     "walogs-core Wal::append Durability::None, 128 B" \
+    "walogs-streams Streams::append Durability::None, 64 topics, 1 thread, 128 B (info)" \
     "walogs-core SharedWal::append durable, 1 thread, 128 B" \
     "walogs-core SharedWal::append durable, 4 threads, 128 B" \
     "walogs-core SharedWal::append durable, 16 threads, 128 B" \
@@ -230,8 +231,10 @@ need "28 targets, "
 # The machine's share of the p99 beside appenders: a figure without a goal.
 need_info "raw pread p99 beside 8 raw group-commit appenders / alone"
 
-# What a memory map instead of pwrite would give the no-fsync append; figures without a goal.
+# The no-fsync block's comparisons: the std loop, the streams layer, a memory map instead of
+# pwrite; figures without a goal.
 for row in "  no-fsync append 128 B / one pwrite(2) per entry via std" \
+    "  streams append Durability::None / walogs-core Wal::append Durability::None" \
     "  one copy into a shared mapping per entry / one write(2) per entry" \
     "  the same, pages faulted in per 64 KiB / one write(2) per entry"; do
     need_info "$row"

@@ -656,6 +656,13 @@ fn targets(
         RAW_STDPWRITE_128,
         Goal::Info,
     )?;
+    // What the streams layer (topic index, record header, store mutex) adds to an append.
+    ratio(
+        "  streams append Durability::None / walogs-core Wal::append Durability::None".into(),
+        STREAMS_NOSYNC_128,
+        CORE_NOSYNC_128,
+        Goal::Info,
+    )?;
     // What writing through a memory map instead of `pwrite` would leave on the table (not
     // done: a failing write fault is a `SIGBUS`, see the README).
     ratio(

@@ -1,10 +1,13 @@
 //! walogs-streams' write path, measured the way a user calls it: many threads appending
 //! durable records to many topics of one store (each `append` returns once its record is
-//! durable; threads on different topics share fdatasyncs through the store's one log).
+//! durable; threads on different topics share fdatasyncs through the store's one log), and
+//! one thread appending under `Durability::None` (what the streams layer costs per record
+//! when no fdatasync hides it).
 
 use std::path::Path;
 
-use walogs_streams::Streams;
+use walogs_core::Durability;
+use walogs_streams::StreamsOptions;
 
 use crate::error::{BenchError, Context, Result};
 use crate::peers::walrus::topic_of;
@@ -26,17 +29,22 @@ pub fn topic_names(topics: usize) -> Vec<String> {
 }
 
 /// `threads` threads appending `payload_len`-byte records to `topics` topics of one store
-/// with the default options (every append durable before it returns): operation `i` of
-/// thread `t` goes to topic [`topic_of`]`(t, i, threads, topics)`. Opening and closing are
-/// not timed; afterwards the topics must hold exactly the records acknowledged.
-pub fn durable_append(
+/// opened with `durability` (`EveryAppend`: every append durable before it returns):
+/// operation `i` of thread `t` goes to topic [`topic_of`]`(t, i, threads, topics)`. Opening
+/// and closing are not timed; afterwards the topics must hold exactly the records
+/// acknowledged.
+pub fn append_records(
     dir: &Path,
+    durability: Durability,
     topics: usize,
     threads: usize,
     payload_len: usize,
     limits: Limits,
 ) -> Result<Sample> {
-    let store = Streams::open(dir.join("streams")).ctx("open")?;
+    let store = StreamsOptions::new()
+        .durability(durability)
+        .open(dir.join("streams"))
+        .ctx("open")?;
     let names = topic_names(topics.max(1));
     let data = payload(payload_len, 13);
     let s = run_threads(threads, limits, payload_len as u64, |t, i| {

@@ -13,7 +13,7 @@ use crate::rawio::{FRAME_HEADER, Prealloc, syncfs};
 use crate::stats::{Sample, Summary};
 use crate::timing::Limits;
 use crate::wait_lock::{ParkingLot, Primitives, StdSync};
-use walogs_core::WalOptions;
+use walogs_core::{Durability, WalOptions};
 
 /// Keys of the cases (the targets look them up).
 pub mod keys {
@@ -73,6 +73,7 @@ pub mod keys {
     pub const RAFT_BATCH: &str = "raft.batch";
     pub const RAFT_NOSYNC: &str = "raft.nosync";
     pub const STREAMS_TOPICS: &str = "streams.topics";
+    pub const STREAMS_NOSYNC_128: &str = "streams.nosync.128";
     pub const CORE_SHARED_8: &str = "streams.shared8";
     pub const WALRUS_TOPICS: &str = "streams.walrus";
     pub const NANO_TOPICS: &str = "streams.nano";
@@ -134,6 +135,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 RAW_MMAP_128,
                 RAW_MMAPSTEP_128,
                 CORE_NOSYNC_128,
+                STREAMS_NOSYNC_128,
                 NANO_NOSYNC,
                 WALRUS_NOSYNC,
                 RAFT_NOSYNC,
@@ -481,7 +483,7 @@ fn raw_group_case<P: Primitives + 'static>(
 fn streams_cases() -> Vec<Case> {
     use crate::peers::walrus::WriteKind;
     use crate::peers::{nano, walrus};
-    use crate::streams_cases::{RECORD_OVERHEAD, THREADS, TOPICS, durable_append};
+    use crate::streams_cases::{RECORD_OVERHEAD, THREADS, TOPICS, append_records};
     use keys::*;
     let t = threads_label(THREADS);
     vec![
@@ -489,7 +491,16 @@ fn streams_cases() -> Vec<Case> {
             STREAMS_TOPICS,
             format!("walogs-streams Streams::append durable, {TOPICS} topics, {t}, 128 B"),
             128 + RECORD_OVERHEAD + FRAME_HEADER,
-            |d, l| durable_append(d, TOPICS, THREADS, 128, l),
+            |d, l| append_records(d, Durability::EveryAppend, TOPICS, THREADS, 128, l),
+        ),
+        // In the no-fsync block of the write table, beside walogs-core's own row.
+        case(
+            STREAMS_NOSYNC_128,
+            format!(
+                "walogs-streams Streams::append Durability::None, {TOPICS} topics, 1 thread, 128 B (info)"
+            ),
+            128 + RECORD_OVERHEAD + FRAME_HEADER,
+            |d, l| append_records(d, Durability::None, TOPICS, 1, 128, l),
         ),
         case(
             CORE_SHARED_8,
