@@ -12,9 +12,6 @@ use std::ptr::NonNull;
 
 use rustix::mm::{Advice, MapFlags, ProtFlags};
 
-/// Bytes of a page for the populate calls (the mapping's offsets are page-aligned anyway).
-const PAGE: usize = 4096;
-
 /// `len` bytes of a file mapped shared, readable and writable, from offset 0.
 #[derive(Debug)]
 pub struct SharedMap {
@@ -52,7 +49,7 @@ impl SharedMap {
     /// a failure a write would meet as `SIGBUS` is returned here as an error. One system
     /// call.
     pub fn populate(&self, offset: usize, len: usize) -> io::Result<()> {
-        let start = offset - offset % PAGE;
+        let start = offset - offset % rustix::param::page_size();
         let end = offset.saturating_add(len).min(self.len);
         if offset >= end {
             return Err(io::Error::new(
@@ -61,7 +58,8 @@ impl SharedMap {
             ));
         }
         // SAFETY: `start..end` lies inside the mapping (`start` is `offset` rounded down to
-        // its page, `end` is clamped to `len`); the advice changes no contents.
+        // its page, the mapping starts on a page, `end` is clamped to `len`); the advice
+        // changes no contents.
         unsafe {
             rustix::mm::madvise(
                 self.ptr.as_ptr().cast::<u8>().add(start).cast(),
@@ -131,6 +129,7 @@ mod tests {
 
     #[test]
     fn copies_land_in_the_file_and_ranges_are_checked() {
+        const PAGE: usize = 4096;
         let d = std::env::temp_dir().join(format!("walogs-bench-rawmap-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
