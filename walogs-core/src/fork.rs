@@ -169,7 +169,17 @@ impl ProcessOwner {
     /// in any other. Two atomic loads.
     #[inline]
     pub fn check(&self) -> Result<(), WalError> {
-        if self.is_current() {
+        self.forked_unless(self.is_current())
+    }
+
+    /// [`ProcessOwner::check`] by [`ProcessOwner::is_current_strict`] (one system call more):
+    /// for close and drop.
+    pub fn check_strict(&self) -> Result<(), WalError> {
+        self.forked_unless(self.is_current_strict())
+    }
+
+    fn forked_unless(&self, current: bool) -> Result<(), WalError> {
+        if current {
             Ok(())
         } else {
             Err(WalError::Forked {

@@ -147,12 +147,7 @@ impl Shared {
     /// Stop the cleaner, wake waiting consumers, close the log. Idempotent. In a forked
     /// child: `Wal(Forked)`, and nothing is touched.
     pub fn close(&self) -> Result<(), StreamsError> {
-        if self.forked() {
-            return Err(WalError::Forked {
-                opened_by: self.owner.pid(),
-            }
-            .into());
-        }
+        self.owner.check_strict()?;
         {
             let _st = self.lock();
             if self.closed.swap(true, Ordering::AcqRel) {
