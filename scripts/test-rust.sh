@@ -25,14 +25,33 @@ WALOGS_CLI="$bin/walogs" bash scripts/check-version.sh
 bash scripts/check-version.sh --self-test
 lap check-version
 # The crates.io packages of the publishable crates: walogs-core and walogs-streams are built
-# from their packaged sources (as `cargo publish` would; about 40 s the first time, a few
-# seconds after); walogs-cli and walogs-openraft are packaged without that build (it costs
+# from their packaged sources (as `cargo publish` would; about 15 s, in a target directory of
+# their own, see below); walogs-cli and walogs-openraft are packaged without that build (it costs
 # minutes cold: openraft, tokio, clap). WALOGS_PUBLISH_VERIFY_ALL=1 verifies all four.
 publishable=(-p walogs-core -p walogs-streams -p walogs-cli -p walogs-openraft)
+# Cargo verifies a package against its siblings through a temporary registry under the target
+# directory: it unpacks them into $CARGO_HOME/registry/src/-<hash of that path>/ and treats
+# what it built from there as immutable, like any registry crate. With a reused checkout path
+# and an unchanged version number, an earlier run's unpacked sources and artifacts would be
+# verified instead of these, so the verification builds in a target directory of its own,
+# and the unpacked copies it leaves are removed afterwards.
+verify_dir=$(mktemp -d)
+registry_src=${CARGO_HOME:-$HOME/.cargo}/registry/src
+unpacked_before=$(ls -d "$registry_src"/-* 2>/dev/null || true)
+cleanup_verify() {
+  rm -rf -- "$verify_dir"
+  local d
+  for d in "$registry_src"/-*; do
+    [[ -d $d ]] || continue
+    if ! grep -qxF -- "$d" <<<"$unpacked_before"; then rm -rf -- "$d"; fi
+  done
+}
+trap cleanup_verify EXIT
 if [[ ${WALOGS_PUBLISH_VERIFY_ALL:-0} == 1 ]]; then
-  cargo publish -q --dry-run --allow-dirty --locked "${publishable[@]}"
+  CARGO_TARGET_DIR=$verify_dir cargo publish -q --dry-run --allow-dirty --locked "${publishable[@]}"
 else
-  cargo publish -q --dry-run --allow-dirty --locked -p walogs-core -p walogs-streams
+  CARGO_TARGET_DIR=$verify_dir cargo publish -q --dry-run --allow-dirty --locked \
+    -p walogs-core -p walogs-streams
   cargo package -q --no-verify --allow-dirty --locked "${publishable[@]}"
 fi
 lap package
