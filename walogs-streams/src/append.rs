@@ -2,7 +2,8 @@
 //! the definition first), takes the topic's next LSN, queues its entry on the log's group
 //! commit and indexes it; then, with the mutex released, it waits for the write. So a
 //! topic's order is log order, its LSNs are dense, and appends to any topics from many
-//! threads share fdatasyncs. A batch is one atomic `append_batch` of the log, written with
+//! threads share fdatasyncs. Under the relaxed durability policies there is no fdatasync to
+//! share: the entry is written with the mutex held instead of queued. A batch is one atomic `append_batch` of the log, written with
 //! the mutex held.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -92,12 +93,18 @@ fn rotate_for_window(st: &mut State, wal: &SharedWal, ts: u64) -> Result<(), Str
 
 /// Append one record; returns its topic LSN once it is written (durable under
 /// `EveryAppend`).
+///
+/// Under `EveryAppend` the entry is queued on the log's group commit with the store mutex
+/// held and waited for after it is released, so appenders share fdatasyncs. Under the
+/// relaxed policies an append is one `write` (an fdatasync only when the policy's interval
+/// is due or the segment rotates): it is written with the mutex held, which costs less than
+/// a trip through the queue and a second acquisition of the mutex to publish.
 pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64, StreamsError> {
     sh.ensure_writable()?;
     check_name("topic", topic)?;
     let c = check_record(&rec, now_ms())?;
     let wal = sh.wal();
-    let mut buf = Vec::new();
+    let relaxed = sh.relaxed();
     let (lsn, queued) = {
         let mut st = sh.lock();
         sh.ensure_open()?;
@@ -106,20 +113,44 @@ pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64
             Some(&id) => id,
             None => {
                 let id = st.next_topic_id;
-                // Written before the record (queued first); nobody needs to wait for it.
-                let _def = wal.append_queued(&codec::encode_topic(id, 1, 0, topic))?;
+                // Written before the record; nobody needs to wait for it.
+                let def = codec::encode_topic(id, 1, 0, topic);
+                if relaxed {
+                    wal.append(&def)?;
+                } else {
+                    let _def = wal.append_queued(&def)?;
+                }
                 st.next_topic_id += 1;
                 st.topics.insert(id, Topic::new(id, topic.to_string()));
                 st.names.insert(topic.to_string(), id);
                 id
             }
         };
+        // The encoding buffer is the store's, reused by every append.
+        let mut buf = std::mem::take(&mut st.encode_buf);
+        buf.clear();
         let Some(t) = st.topics.get_mut(&id) else {
             return Err(unknown(topic));
         };
         let lsn = t.next;
         codec::encode_data(&mut buf, id, lsn, c.ts, c.rec.header, c.rec.data);
-        let queued = wal.append_queued(&buf)?;
+        if relaxed {
+            let log_lsn = wal.append(&buf);
+            st.keep_encode_buf(buf);
+            let log_lsn = log_lsn?.0;
+            let Some(t) = st.topics.get_mut(&id) else {
+                return Err(unknown(topic));
+            };
+            t.push(log_lsn, c.ts, c.size);
+            sh.publish(&mut st, log_lsn);
+            return Ok(lsn);
+        }
+        let queued = wal.append_queued(&buf);
+        st.keep_encode_buf(buf);
+        let queued = queued?;
+        let Some(t) = st.topics.get_mut(&id) else {
+            return Err(unknown(topic));
+        };
         t.push(queued.lsn().0, c.ts, c.size);
         (lsn, queued)
     };

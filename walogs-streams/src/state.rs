@@ -41,6 +41,8 @@ pub(crate) struct State {
     pub waiting: usize,
     /// The `segment_duration` in milliseconds, if any.
     pub window_ms: Option<u64>,
+    /// The buffer appends encode a record into (kept to save an allocation per append).
+    pub encode_buf: Vec<u8>,
 }
 
 fn format(log_lsn: u64, reason: impl Into<String>) -> StreamsError {
@@ -50,7 +52,18 @@ fn format(log_lsn: u64, reason: impl Into<String>) -> StreamsError {
     }
 }
 
+/// The largest encoding buffer the store keeps between appends (a larger one, left by a
+/// large record, is freed).
+const KEEP_ENCODE_BUF: usize = 64 << 10;
+
 impl State {
+    /// Keep `buf` for the next append unless it grew past [`KEEP_ENCODE_BUF`].
+    pub fn keep_encode_buf(&mut self, buf: Vec<u8>) {
+        if buf.capacity() <= KEEP_ENCODE_BUF {
+            self.encode_buf = buf;
+        }
+    }
+
     /// The topic named `name`.
     pub fn topic_by_name(&self, name: &str) -> Option<&Topic> {
         self.names.get(name).and_then(|id| self.topics.get(id))

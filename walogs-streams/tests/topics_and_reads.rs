@@ -215,10 +215,21 @@ fn not_a_store_and_locked() {
     Streams::open(dir.path()).unwrap();
 }
 
-#[test]
-fn many_threads_many_topics_dense_and_complete() {
+/// The payload of append `i` of thread `t`: every seventh one is larger than the encoding
+/// buffer a store keeps between appends, so the buffer is both reused and replaced.
+fn payload(t: u32, i: u32) -> Vec<u8> {
+    let mut p = format!("{t}:{i}:").into_bytes();
+    if i % 7 == 3 {
+        p.resize(70 * 1024 + i as usize, b'a' + (t % 26) as u8);
+    }
+    p
+}
+
+/// 8 threads append to 16 topics under `opts`; after close and reopen every topic is dense
+/// from LSN 1 and every acknowledged record reads back byte for byte.
+fn many_threads_many_topics(opts: StreamsOptions) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Arc::new(Streams::open(dir.path()).unwrap());
+    let s = Arc::new(opts.open(dir.path()).unwrap());
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let s = s.clone();
@@ -226,8 +237,11 @@ fn many_threads_many_topics_dense_and_complete() {
                 let mut got = Vec::new();
                 for i in 0..50u32 {
                     let topic = format!("t{}", (t + i) % 16);
-                    let lsn = s.append(&topic, format!("{t}:{i}").as_bytes()).unwrap();
-                    got.push((topic, lsn, format!("{t}:{i}")));
+                    let data = payload(t, i);
+                    let lsn = s.append(&topic, &data).unwrap();
+                    // Readable at once under every policy.
+                    assert_eq!(s.read(&topic, lsn).unwrap().data, data);
+                    got.push((topic, lsn, data));
                 }
                 got
             })
@@ -242,12 +256,29 @@ fn many_threads_many_topics_dense_and_complete() {
     let total: u64 = s.topics().iter().map(|t| t.next_lsn - 1).sum();
     assert_eq!(total, 400);
     for (topic, lsn, data) in &acked {
-        assert_eq!(s.read(topic, *lsn).unwrap().data, data.as_bytes());
+        assert_eq!(&s.read(topic, *lsn).unwrap().data, data);
     }
     for t in s.topics() {
         assert_eq!(t.first_lsn, 1);
         let recs = s.read_range(&t.name, 1, 1000, usize::MAX).unwrap();
         assert_eq!(recs.len() as u64, t.next_lsn - 1, "dense");
+    }
+}
+
+#[test]
+fn many_threads_many_topics_dense_and_complete() {
+    many_threads_many_topics(StreamsOptions::new());
+}
+
+#[test]
+fn many_threads_many_topics_under_every_relaxed_policy() {
+    use walogs_core::Durability;
+    for d in [
+        Durability::Interval(std::time::Duration::from_millis(1)),
+        Durability::Manual,
+        Durability::None,
+    ] {
+        many_threads_many_topics(StreamsOptions::new().durability(d));
     }
 }
 
