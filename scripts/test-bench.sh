@@ -46,6 +46,7 @@ for label in \
     "raw pwrite+fdatasync, zero-filled+synced file, 64x1 KiB batch frame" \
     "raw pwrite+fdatasync, fallocate 1 MiB steps, 64x1 KiB batch frame (info)" \
     "raw pwrite+fdatasync, zero-fill+sync 1 MiB steps, 64x1 KiB batch frame (info)" \
+    "raw pwrite+fdatasync, zero-filled by a 2nd thread, 64x1 KiB batch frame (info)" \
     "raw write(2) per entry, no sync, 128 B" \
     "raw pwrite(2) per entry, fallocate'd file, no sync, 128 B" \
     "raw pwrite(2) per entry via std (the C library's wrapper), no sync, 128 B (info)" \
@@ -230,6 +231,13 @@ done
 need "28 targets, "
 # The machine's share of the p99 beside appenders: a figure without a goal.
 need_info "raw pread p99 beside 8 raw group-commit appenders / alone"
+
+# A second thread zero-filling ahead of the raw batches, against the file zeroed before
+# timing and against the inline 1 MiB steps; figures without a goal.
+for row in "  raw batches, zero-filled 8 MiB ahead by a second thread / zero-filled before" \
+    "  raw batches, zero-filled 8 MiB ahead by a second thread / in 1 MiB steps inline"; do
+    need_info "$row"
+done
 
 # The no-fsync block's comparisons: the std loop, the streams layer, a memory map instead of
 # pwrite; figures without a goal.

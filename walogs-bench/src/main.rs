@@ -34,6 +34,7 @@ mod timing;
 mod wait_lock;
 mod workdir;
 mod write_suite;
+mod zero_ahead;
 
 use std::process::ExitCode;
 

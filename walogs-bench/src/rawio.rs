@@ -8,6 +8,7 @@ use std::path::Path;
 use rustix::fs::FallocateFlags;
 
 use crate::error::{Context, Result};
+use crate::zero_ahead::ZeroAhead;
 
 /// Bytes of a walogs frame header (`[len u32][crc u32][lsn u64]`). The baselines write
 /// `payload + FRAME_HEADER` bytes per entry so that they move exactly as many bytes as walogs.
@@ -28,6 +29,10 @@ pub enum Prealloc {
     /// Empty file, extended inside the timed loop in [`STEP`] steps by writing zeros and
     /// fdatasyncing them (a candidate preallocation for walogs-core).
     ZeroFillSteps,
+    /// Empty file, extended in [`STEP`] steps by a second thread that writes zeros and
+    /// fdatasyncs them [`crate::zero_ahead::AHEAD`] bytes ahead of the writes (a background
+    /// zero-filler: does it beat the inline steps?).
+    ZeroFillAhead,
 }
 
 /// Preallocation step of the `*Steps` preparations (walogs-core's step).
@@ -42,12 +47,16 @@ impl Prealloc {
             Prealloc::ZeroFill => "zero-filled+synced file",
             Prealloc::FallocateSteps => "fallocate 1 MiB steps",
             Prealloc::ZeroFillSteps => "zero-fill+sync 1 MiB steps",
+            Prealloc::ZeroFillAhead => "zero-filled by a 2nd thread",
         }
     }
 
     /// Whether the file is extended inside the timed loop.
     pub fn in_steps(self) -> bool {
-        matches!(self, Prealloc::FallocateSteps | Prealloc::ZeroFillSteps)
+        matches!(
+            self,
+            Prealloc::FallocateSteps | Prealloc::ZeroFillSteps | Prealloc::ZeroFillAhead
+        )
     }
 }
 
@@ -68,7 +77,10 @@ pub fn create(path: &Path, how: Prealloc, len: u64) -> Result<File> {
         .open(path)
         .ctx(format!("create {}", path.display()))?;
     match how {
-        Prealloc::Growing | Prealloc::FallocateSteps | Prealloc::ZeroFillSteps => {}
+        Prealloc::Growing
+        | Prealloc::FallocateSteps
+        | Prealloc::ZeroFillSteps
+        | Prealloc::ZeroFillAhead => {}
         Prealloc::Fallocate => {
             rustix::fs::fallocate(&file, FallocateFlags::empty(), 0, len)
                 .ctx(format!("fallocate {}", path.display()))?;
@@ -90,22 +102,36 @@ pub fn zero_fill(file: &File, from: u64, to: u64) -> io::Result<()> {
     fdatasync(file)
 }
 
-/// Extends a file in [`STEP`] steps ahead of the writes (for the `*Steps` preparations).
+/// Extends a file in [`STEP`] steps ahead of the writes (for the `*Steps` preparations), or
+/// has a second thread do it ([`Prealloc::ZeroFillAhead`]).
 #[derive(Debug)]
 pub struct Stepper {
     how: Prealloc,
     allocated: u64,
+    ahead: Option<ZeroAhead>,
 }
 
 impl Stepper {
     /// A stepper for a file prepared as `how` (does nothing unless `how.in_steps()`).
     pub fn new(how: Prealloc) -> Self {
-        Stepper { how, allocated: 0 }
+        Stepper {
+            how,
+            allocated: 0,
+            ahead: None,
+        }
     }
 
     /// Make sure `[0, end)` is allocated before a write at `offset` ending at `end`: like
-    /// walogs-core, extend to `max(end, offset + STEP)`.
+    /// walogs-core, extend to `max(end, offset + STEP)`; with a second thread, wait until it
+    /// has zeroed and synced past `end` (it is started by the first call).
     pub fn ensure(&mut self, file: &File, offset: u64, end: u64) -> io::Result<()> {
+        if self.how == Prealloc::ZeroFillAhead {
+            let ahead = match &mut self.ahead {
+                Some(a) => a,
+                None => self.ahead.insert(ZeroAhead::start(file)?),
+            };
+            return ahead.ensure(end);
+        }
         if !self.how.in_steps() || end <= self.allocated {
             return Ok(());
         }

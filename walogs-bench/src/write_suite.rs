@@ -45,6 +45,7 @@ pub mod keys {
     pub const RAW_ZSTEP_4K: &str = "raw.zsteps.4k";
     pub const RAW_FSTEP_BATCH: &str = "raw.fsteps.batch";
     pub const RAW_ZSTEP_BATCH: &str = "raw.zsteps.batch";
+    pub const RAW_ZAHEAD_BATCH: &str = "raw.zahead.batch";
     pub const CORE_BATCH: &str = "core.batch";
     pub const CORE_NOSYNC_128: &str = "core.nosync.128";
     pub const CORE_SHARED_1: &str = "core.shared.1";
@@ -119,6 +120,7 @@ pub const BLOCKS: &[(&str, &[&str])] = {
                 RAW_ZERO_BATCH,
                 RAW_FSTEP_BATCH,
                 RAW_ZSTEP_BATCH,
+                RAW_ZAHEAD_BATCH,
                 CORE_BATCH,
                 CORE_BATCH_NOPRE,
                 NANO_BATCH,
@@ -302,6 +304,7 @@ fn unordered_cases() -> Vec<Case> {
         (RAW_ZERO_BATCH, Prealloc::ZeroFill),
         (RAW_FSTEP_BATCH, Prealloc::FallocateSteps),
         (RAW_ZSTEP_BATCH, Prealloc::ZeroFillSteps),
+        (RAW_ZAHEAD_BATCH, Prealloc::ZeroFillAhead),
     ] {
         v.push(case(
             key,
