@@ -58,6 +58,11 @@ pub enum Op<'a> {
         /// Bytes in the range.
         len: u64,
     },
+    /// `FsFile::advise_sequential` (a hint; a failure of it is ignored by recovery).
+    AdviseSequential {
+        /// File name.
+        name: &'a str,
+    },
     /// `FsFile::read_at`.
     Read {
         /// File name.
@@ -100,6 +105,7 @@ impl Op<'_> {
             | Op::SetLen { name, .. }
             | Op::Allocate { name, .. }
             | Op::StartWriteback { name, .. }
+            | Op::AdviseSequential { name }
             | Op::Read { name }
             | Op::NextData { name, .. }
             | Op::Remove { name } => Some(name),
@@ -444,6 +450,13 @@ impl FsFile for HookFile {
             },
         )?;
         self.inner.start_writeback(offset, len)
+    }
+    fn advise_sequential(&self) -> io::Result<()> {
+        gate(
+            self.hook.as_ref(),
+            Op::AdviseSequential { name: &self.name },
+        )?;
+        self.inner.advise_sequential()
     }
     fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
         gate(

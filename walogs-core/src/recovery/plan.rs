@@ -485,6 +485,8 @@ fn scan_all(
 fn scan_segment(dir: &dyn Dir, seq: u64, name: &str) -> Result<ScannedSegment, WalError> {
     let file = dir.open(name, OpenMode::Read)?;
     let file_len = file.len()?;
+    // A hint (its failure changes nothing): this descriptor reads the file once, in order.
+    let _ = file.advise_sequential();
     let mut expected: Option<u64> = None;
     let mut info = SegmentInfo::new(seq, name.to_string(), 0);
     let mut reader = FrameReader::new(0, file_len);

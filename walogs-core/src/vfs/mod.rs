@@ -216,6 +216,13 @@ pub trait FsFile: Send + Sync + Debug {
         let _ = (offset, len);
         Ok(())
     }
+    /// Tell the kernel this file is about to be read from start to end once
+    /// (`posix_fadvise(POSIX_FADV_SEQUENTIAL)`: a larger read-ahead window). A hint only:
+    /// its failure changes nothing, so the default does nothing. Recovery calls it on the
+    /// descriptor it scans a segment through, which no other reader shares.
+    fn advise_sequential(&self) -> io::Result<()> {
+        Ok(())
+    }
     /// The first offset at or after `offset` that may hold data (skipping holes of a sparse
     /// file), or `None` when only holes follow. The default says every byte may hold data;
     /// it is an optimisation only (recovery uses it to skip the holes of a huge sparse file).

@@ -323,6 +323,10 @@ impl FsFile for OsFile {
             Err(std::fs::TryLockError::Error(e)) => Err(self.at("lock", e)),
         }
     }
+    fn advise_sequential(&self) -> io::Result<()> {
+        rustix::fs::fadvise(&self.file, 0, None, rustix::fs::Advice::Sequential)
+            .map_err(|e| self.at("fadvise", e.into()))
+    }
     /// `lseek(SEEK_DATA)`; file systems without it report every byte as data.
     fn next_data(&self, offset: u64) -> io::Result<Option<u64>> {
         match rustix::fs::seek(self.file.as_fd(), SeekFrom::Data(offset)) {
