@@ -3,8 +3,8 @@
 //! commit and indexes it; then, with the mutex released, it waits for the write. So a
 //! topic's order is log order, its LSNs are dense, and appends to any topics from many
 //! threads share fdatasyncs. Under the relaxed durability policies there is no fdatasync to
-//! share: the entry is written with the mutex held instead of queued. A batch is one atomic `append_batch` of the log, written with
-//! the mutex held.
+//! share: the entry is written with the mutex held instead of queued. A batch is one atomic
+//! `append_batch` of the log, written with the mutex held.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
