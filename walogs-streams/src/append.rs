@@ -96,9 +96,10 @@ fn rotate_for_window(st: &mut State, wal: &SharedWal, ts: u64) -> Result<(), Str
 ///
 /// Under `EveryAppend` the entry is queued on the log's group commit with the store mutex
 /// held and waited for after it is released, so appenders share fdatasyncs. Under the
-/// relaxed policies an append is one `write` (an fdatasync only when the policy's interval
-/// is due or the segment rotates): it is written with the mutex held, which costs less than
-/// a trip through the queue and a second acquisition of the mutex to publish.
+/// relaxed policies an append is one `write` (it waits for an fdatasync only when the
+/// policy's interval is due, the interval's background flush is under way, or the segment
+/// rotates): it is written with the mutex held, which costs less than a trip through the
+/// queue and a second acquisition of the mutex to publish.
 pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64, StreamsError> {
     sh.ensure_writable()?;
     check_name("topic", topic)?;
