@@ -29,9 +29,9 @@ pub enum Prealloc {
     /// Empty file, extended inside the timed loop in [`STEP`] steps by writing zeros and
     /// fdatasyncing them (a candidate preallocation for walogs-core).
     ZeroFillSteps,
-    /// Empty file, extended in [`STEP`] steps by a second thread that writes zeros and
-    /// fdatasyncs them [`crate::zero_ahead::AHEAD`] bytes ahead of the writes (a background
-    /// zero-filler: does it beat the inline steps?).
+    /// Empty file, extended in [`STEP`] steps by a second thread that fallocates, writes
+    /// zeros and fdatasyncs them [`crate::zero_ahead::AHEAD`] bytes ahead of the writes (a
+    /// background zero-filler: does it beat the inline steps?).
     ZeroFillAhead,
 }
 

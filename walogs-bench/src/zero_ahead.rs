@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use rustix::fs::FallocateFlags;
 
-use crate::rawio::{STEP, fdatasync, pwrite_all};
+use crate::rawio::{STEP, zero_fill};
 
 /// How far ahead of the writer's end the helper keeps the file zeroed.
 pub const AHEAD: u64 = 8 * STEP;
@@ -113,10 +113,9 @@ impl Drop for ZeroAhead {
     }
 }
 
-/// The helper's loop: one step at a time (fallocate, zeros, fdatasync), while fewer than
-/// [`AHEAD`] bytes beyond the writer's end are zeroed.
+/// The helper's loop: one step at a time (`fallocate`, then zeros and an fdatasync), while
+/// fewer than [`AHEAD`] bytes beyond the writer's end are zeroed.
 fn fill(file: &File, s: &Shared) -> io::Result<()> {
-    let zeros = vec![0u8; STEP as usize];
     loop {
         let from = {
             let mut g = s.lock();
@@ -129,8 +128,7 @@ fn fill(file: &File, s: &Shared) -> io::Result<()> {
             g.zeroed
         };
         rustix::fs::fallocate(file, FallocateFlags::empty(), from, STEP)?;
-        pwrite_all(file, &zeros, from)?;
-        fdatasync(file)?;
+        zero_fill(file, from, from + STEP)?;
         s.lock().zeroed = from + STEP;
         s.changed.notify_all();
     }

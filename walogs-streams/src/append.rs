@@ -135,25 +135,25 @@ pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64
         };
         let lsn = t.next;
         codec::encode_data(&mut buf, id, lsn, c.ts, c.rec.header, c.rec.data);
-        if relaxed {
-            let log_lsn = wal.append(&buf);
-            st.keep_encode_buf(buf);
-            let log_lsn = log_lsn?.0;
-            let Some(t) = st.topics.get_mut(&id) else {
-                return Err(unknown(topic));
-            };
-            t.push(log_lsn, c.ts, c.size);
-            sh.publish(&mut st, log_lsn);
-            return Ok(lsn);
-        }
-        let queued = wal.append_queued(&buf);
+        // Written now (relaxed), or queued with its log LSN fixed.
+        let written = if relaxed {
+            wal.append(&buf).map(|l| (l.0, None))
+        } else {
+            wal.append_queued(&buf).map(|q| (q.lsn().0, Some(q)))
+        };
         st.keep_encode_buf(buf);
-        let queued = queued?;
+        let (log_lsn, queued) = written?;
         let Some(t) = st.topics.get_mut(&id) else {
             return Err(unknown(topic));
         };
-        t.push(queued.lsn().0, c.ts, c.size);
-        (lsn, queued)
+        t.push(log_lsn, c.ts, c.size);
+        match queued {
+            Some(q) => (lsn, q),
+            None => {
+                sh.publish(&mut st, log_lsn);
+                return Ok(lsn);
+            }
+        }
     };
     sh.settle(queued)?;
     Ok(lsn)
