@@ -24,6 +24,8 @@ lap examples
 WALOGS_CLI="$bin/walogs" bash scripts/check-version.sh
 bash scripts/check-version.sh --self-test
 lap check-version
+# Every planted bug of the mutation script still applies to the code (no build: a text check).
+python3 scripts/mutants.py --list >/dev/null
 # The crates.io packages of the publishable crates: walogs-core and walogs-streams are built
 # from their packaged sources (as `cargo publish` would; about 15 s, in a target directory of
 # their own, see below); walogs-cli and walogs-openraft are packaged without that build (it costs
