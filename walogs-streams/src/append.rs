@@ -8,7 +8,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use walogs_core::{MAX_ENTRY_SIZE, SharedWal, WalError};
+use walogs_core::{MAX_ENTRY_SIZE, QueuedAppend, SharedWal, WalError};
 
 use crate::codec::{self, DATA_OVERHEAD};
 use crate::state::State;
@@ -91,6 +91,20 @@ fn rotate_for_window(st: &mut State, wal: &SharedWal, ts: u64) -> Result<(), Str
     Ok(())
 }
 
+/// Write `entry` now (`relaxed`: there is no fdatasync to share) or queue it on the log's
+/// group commit; its log LSN either way, and the queued append to wait for if it was queued.
+fn write_or_queue<'w>(
+    wal: &'w SharedWal,
+    relaxed: bool,
+    entry: &[u8],
+) -> Result<(u64, Option<QueuedAppend<'w>>), WalError> {
+    if relaxed {
+        wal.append(entry).map(|l| (l.0, None))
+    } else {
+        wal.append_queued(entry).map(|q| (q.lsn().0, Some(q)))
+    }
+}
+
 /// Append one record; returns its topic LSN once it is written (durable under
 /// `EveryAppend`).
 ///
@@ -114,13 +128,8 @@ pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64
             Some(&id) => id,
             None => {
                 let id = st.next_topic_id;
-                // Written before the record; nobody needs to wait for it.
-                let def = codec::encode_topic(id, 1, 0, topic);
-                if relaxed {
-                    wal.append(&def)?;
-                } else {
-                    let _def = wal.append_queued(&def)?;
-                }
+                // Written (or queued) before the record; nobody needs to wait for it.
+                let _def = write_or_queue(&wal, relaxed, &codec::encode_topic(id, 1, 0, topic))?;
                 st.next_topic_id += 1;
                 st.topics.insert(id, Topic::new(id, topic.to_string()));
                 st.names.insert(topic.to_string(), id);
@@ -135,12 +144,7 @@ pub(crate) fn append(sh: &Shared, topic: &str, rec: NewRecord<'_>) -> Result<u64
         };
         let lsn = t.next;
         codec::encode_data(&mut buf, id, lsn, c.ts, c.rec.header, c.rec.data);
-        // Written now (relaxed), or queued with its log LSN fixed.
-        let written = if relaxed {
-            wal.append(&buf).map(|l| (l.0, None))
-        } else {
-            wal.append_queued(&buf).map(|q| (q.lsn().0, Some(q)))
-        };
+        let written = write_or_queue(&wal, relaxed, &buf);
         st.keep_encode_buf(buf);
         let (log_lsn, queued) = written?;
         let Some(t) = st.topics.get_mut(&id) else {
